@@ -1,0 +1,1 @@
+"""The `nmrf` command line, for the secretariat."""

@@ -1,0 +1,53 @@
+"""The root of the `nmrf` command: global options and the command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from nmrf.cli import cycles, setup
+from nmrf.cli.common import friendly, make_context
+
+app = typer.Typer(
+    name="nmrf",
+    help="Workflow and deadline engine for national mechanisms for reporting and follow-up.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+@friendly
+def root(
+    ctx: typer.Context,
+    home: str | None = typer.Option(None, "--home", envvar="NMRF_HOME", help="Data folder (default ~/.nmrf)."),
+    database_url: str | None = typer.Option(None, "--db", envvar="NMRF_DATABASE_URL",
+                                            help="Database URL (default: a SQLite file in the data folder)."),
+) -> None:
+    ctx.obj = make_context(home, database_url)
+
+
+app.command("init")(setup.init)
+app.command("inventory")(setup.inventory)
+app.command("history")(setup.history)
+app.command("advance")(cycles.advance)
+app.add_typer(cycles.cycle_app, name="cycle")
+app.add_typer(cycles.record_app, name="record")
+app.add_typer(setup.rules_app, name="rules")
+app.add_typer(setup.db_app, name="db")
+
+
+@app.command("demo")
+@friendly
+def demo(
+    ctx: typer.Context,
+    keep: bool = typer.Option(False, "--keep", help="Keep the demo's data folder and print where it is."),
+) -> None:
+    """A complete cycle from nothing: a UPR review and a CEDAW report, time advancing."""
+    from nmrf.demo import run_demo
+
+    run_demo(keep=keep)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,276 @@
+"""Reporting cycles on the command line: launch, show, set official dates, record, advance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.table import Table
+
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for, parse_date, parse_pairs
+from nmrf.errors import NmrfError
+
+cycle_app = typer.Typer(help="Reporting cycles: launch, list, show, set official dates.", no_args_is_help=True)
+record_app = typer.Typer(help="Record what a person did: an input, a sign-off, a comment, a waiver.",
+                         no_args_is_help=True)
+
+STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
+
+
+@cycle_app.command("launch")
+@friendly
+def launch(
+    ctx: typer.Context,
+    template: str = typer.Argument(..., help="Cycle template, e.g. upr_review, periodic_report (see `nmrf rules list`)."),
+    mechanism: str = typer.Option(..., "--mechanism", "-m", help="Mechanism code, e.g. UPR, CEDAW."),
+    dates: list[str] = typer.Option(None, "--date", help="Official date KEY=YYYY-MM-DD (repeatable)."),
+    sources: list[str] = typer.Option(None, "--source", help="Where an official date comes from, KEY=TEXT."),
+    reference: str | None = typer.Option(None, "--reference", help="The mechanism's reference (communication number...)."),
+    institutions: list[str] = typer.Option(None, "--institution", help="Only these institutions take part (repeatable)."),
+    members: list[str] = typer.Option(None, "--member", help="People assigned (for confidential cycles, the only ones who see it)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Launch a reporting cycle: every milestone planned from the mechanism's rules and the official dates."""
+    from nmrf.services.cycles import launch_cycle, milestones_of
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    parsed = {k: parse_date(v, what=f"--date {k}") for k, v in parse_pairs(dates, option="--date").items()}
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        result = launch_cycle(session=s, state=state, template=template, mechanism=mechanism.upper(), dates=parsed,
+                              sources=parse_pairs(sources, option="--source"), reference=reference,
+                              institutions=institutions or None, members=members or None, now=now,
+                              actor=c.settings.effective_actor)
+        n = len(milestones_of(session=s, cycle=result.cycle))
+    if result.created:
+        console.print(f"Launched cycle #{result.cycle.id}: {result.cycle.title} ({n} milestones).")
+        console.print(f"See the plan with `nmrf cycle show {result.cycle.id}`; run it with `nmrf advance {result.cycle.id}`.")
+    else:
+        console.print(f"Cycle #{result.cycle.id} ({result.cycle.title}) was already launched; nothing changed.")
+
+
+@cycle_app.command("list")
+@friendly
+def list_cycles(
+    ctx: typer.Context,
+    all_: bool = typer.Option(False, "--all", help="Completed cycles too."),
+    state_code: str | None = STATE_OPTION,
+) -> None:
+    """The State's reporting cycles."""
+    from sqlmodel import select
+
+    from nmrf.models import Cycle
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        q = select(Cycle).where(Cycle.state_id == state.id).order_by(Cycle.id)
+        if not all_:
+            q = q.where(Cycle.status == "active")
+        cycles = list(s.exec(q))
+    table = Table(title=f"Reporting cycles of {state.name}")
+    for col in ("#", "cycle", "mechanism", "template", "status", "key"):
+        table.add_column(col, overflow="fold")
+    for cy in cycles:
+        table.add_row(str(cy.id), cy.title + (" [dim](confidential)[/dim]" if cy.confidential else ""),
+                      cy.mechanism, cy.template, cy.status, cy.key)
+    console.print(table)
+
+
+@cycle_app.command("show")
+@friendly
+def show(
+    ctx: typer.Context,
+    cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """The plan: who owes what by when, what is done and what is late."""
+    from nmrf.services.cycles import get_cycle
+    from nmrf.services.people import get_state
+    from nmrf.services.views import cycle_rows
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        today, _ = now_for(as_of, state.timezone)
+        cycle = get_cycle(session=s, state=state, ref=cycle_ref)
+        rows = cycle_rows(session=s, cycle=cycle, today=today)
+    print_plan(cycle.title, cycle.status, rows, today)
+
+
+def print_plan(title: str, status: str, rows: list, today: date) -> None:
+    table = Table(title=f"{title} [{status}] as of {today}")
+    for col in ("due", "milestone", "key", "owed by", "status", "date from"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        colour = {"late": "red", "done": "green", "waived": "dim", "cancelled": "dim", "open": "yellow"}.get(r.state_word)
+        state_text = f"[{colour}]{r.status_text}[/{colour}]" if colour else r.status_text
+        table.add_row(r.due_text, r.title, r.key, r.owed_by, state_text, r.basis)
+    console.print(table)
+    late = sum(1 for r in rows if r.state_word == "late")
+    if late:
+        console.print(f"[red]{late} milestone(s) late.[/red]")
+
+
+@cycle_app.command("set-date")
+@friendly
+def set_date(
+    ctx: typer.Context,
+    cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
+    key: str = typer.Argument(..., help="Milestone key (e.g. submission, dialogue, input:health)."),
+    day: str = typer.Argument(..., help="The official date, YYYY-MM-DD."),
+    source: str = typer.Option(..., "--source", help="The document or notice that set it."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Record an official date; it wins over the computed one everywhere."""
+    from nmrf.services.cycles import get_cycle, set_official_date
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    new = parse_date(day, what="date")
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        cycle = get_cycle(session=s, state=state, ref=cycle_ref)
+        moved = set_official_date(session=s, cycle=cycle, key=key, day=new, source=source, now=now,
+                                  actor=c.settings.effective_actor)
+    console.print(f"Official date {key} = {new} recorded ({source}).")
+    for m in moved:
+        console.print(f"  moved: {m.key} -> {m.due_date}")
+
+
+def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | None, note: str,
+            state_code: str | None, as_of: str | None) -> None:
+    from nmrf.services.cycles import get_cycle, record_action
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        cycle = get_cycle(session=s, state=state, ref=cycle_ref)
+        record_action(session=s, cycle=cycle, key=key, kind=kind, by=by, note=note, now=now,
+                      actor=c.settings.effective_actor)
+    who = f" by {by}" if by else ""
+    console.print(f"Recorded: {key} {kind}{who} on {now:%Y-%m-%d %H:%M} UTC (cycle #{cycle.id}).")
+
+
+BY = typer.Option(None, "--by", help="Who acted (person key from the profile).")
+NOTE = typer.Option("", "--note", help="A note kept with the record.")
+
+
+@record_app.command("input")
+@friendly
+def record_input(ctx: typer.Context, cycle_ref: str = typer.Argument(...), institution: str = typer.Argument(...),
+                 by: str | None = BY, note: str = NOTE, state_code: str | None = STATE_OPTION,
+                 as_of: str | None = as_of_option()) -> None:
+    """An institution's input received."""
+    _record(ctx, cycle_ref, _per_institution(ctx, cycle_ref, "input", institution, state_code), "done", by, note,
+            state_code, as_of)
+
+
+@record_app.command("signoff")
+@friendly
+def record_signoff(ctx: typer.Context, cycle_ref: str = typer.Argument(...), institution: str = typer.Argument(...),
+                   by: str | None = BY, note: str = NOTE, state_code: str | None = STATE_OPTION,
+                   as_of: str | None = as_of_option()) -> None:
+    """A minister's sign-off of the draft."""
+    _record(ctx, cycle_ref, f"signoff:{institution}", "done", by, note, state_code, as_of)
+
+
+@record_app.command("comment")
+@friendly
+def record_comment(ctx: typer.Context, cycle_ref: str = typer.Argument(...),
+                   key: str = typer.Argument("nhri_comment", help="Milestone key; the NHRI's comment by default."),
+                   by: str | None = BY, note: str = NOTE, state_code: str | None = STATE_OPTION,
+                   as_of: str | None = as_of_option()) -> None:
+    """A comment received (the NHRI's on the draft completes its milestone)."""
+    from nmrf.services.cycles import get_cycle, get_milestone
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        cycle = get_cycle(session=s, state=get_state(session=s, code=state_code), ref=cycle_ref)
+        m = get_milestone(session=s, cycle=cycle, key=key)
+    # A comment milestone (the NHRI's) is completed by its comment; elsewhere a comment is a note.
+    kind = "done" if m.stage in ("nhri_comment", "parliament") and not m.is_closed else "comment"
+    if kind == "comment" and not note:
+        raise NmrfError("a comment needs its text: --note")
+    _record(ctx, cycle_ref, key, kind, by, note, state_code, as_of)
+
+
+@record_app.command("done")
+@friendly
+def record_done(ctx: typer.Context, cycle_ref: str = typer.Argument(...), key: str = typer.Argument(...),
+                by: str | None = BY, note: str = NOTE, state_code: str | None = STATE_OPTION,
+                as_of: str | None = as_of_option()) -> None:
+    """Any milestone done (the draft, the submission, ...)."""
+    _record(ctx, cycle_ref, key, "done", by, note, state_code, as_of)
+
+
+@record_app.command("waive")
+@friendly
+def record_waive(ctx: typer.Context, cycle_ref: str = typer.Argument(...), key: str = typer.Argument(...),
+                 by: str | None = BY, note: str = NOTE, state_code: str | None = STATE_OPTION,
+                 as_of: str | None = as_of_option()) -> None:
+    """A milestone waived (with the reason in --note)."""
+    _record(ctx, cycle_ref, key, "waived", by, note, state_code, as_of)
+
+
+@record_app.command("reopen")
+@friendly
+def record_reopen(ctx: typer.Context, cycle_ref: str = typer.Argument(...), key: str = typer.Argument(...),
+                  by: str | None = BY, note: str = NOTE, state_code: str | None = STATE_OPTION,
+                  as_of: str | None = as_of_option()) -> None:
+    """Reopen a closed milestone (the earlier record is kept)."""
+    _record(ctx, cycle_ref, key, "reopened", by, note, state_code, as_of)
+
+
+def _per_institution(ctx: typer.Context, cycle_ref: str, prefix: str, institution: str, state_code: str | None) -> str:
+    # The input of a cycle whose template names it differently (programme_input
+    # for a visit) is found by stage.
+    from nmrf.services.cycles import get_cycle, milestones_of
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        cycle = get_cycle(session=s, state=get_state(session=s, code=state_code), ref=cycle_ref)
+        keys = [m.key for m in milestones_of(session=s, cycle=cycle)
+                if m.stage == "inputs" and m.key.endswith(f":{institution}") and not m.is_closed]
+        if not keys:
+            keys = [m.key for m in milestones_of(session=s, cycle=cycle)
+                    if m.stage == "inputs" and m.key.endswith(f":{institution}")]
+    if not keys:
+        raise NmrfError(f"cycle {cycle_ref} asks no input of {institution!r}")
+    return keys[0]
+
+
+@friendly
+def advance(
+    ctx: typer.Context,
+    cycle_ref: str | None = typer.Argument(None, help="One cycle (number or key); all active cycles when omitted."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Run the cycle flows now: advance whatever is due, notice what is late."""
+    from nmrf.services.cycles import active_cycles, get_cycle
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        day = parse_date(as_of, what="--as-of") if as_of else None
+        cycles = [get_cycle(session=s, state=state, ref=cycle_ref)] if cycle_ref else active_cycles(session=s, state=state)
+        targets = [(cy.id, cy.flow, cy.title) for cy in cycles]
+    from nmrf.services.runs import run_cycle_flows
+
+    for cycle_id, title, lines in run_cycle_flows(c.settings, targets, day):
+        console.print(f"[bold]#{cycle_id} {title}[/bold]")
+        for line in lines or ["nothing due"]:
+            console.print(f"  {line}")

@@ -1,0 +1,150 @@
+"""Setting up and looking around: init, inventory, rules, history, db."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlmodel import select
+
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for
+from nmrf.errors import NmrfError
+
+rules_app = typer.Typer(help="The rules of every mechanism, with their sources.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+
+
+@friendly
+def init(
+    ctx: typer.Context,
+    profile: Path = typer.Option(..., "--profile", help="The NMRF profile (YAML)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and show the changes; write nothing."),
+) -> None:
+    """Create the database (or upgrade it) and load or update a State's NMRF profile."""
+    from nmrf.models.db import session_scope, upgrade_schema
+    from nmrf.models.types import utcnow
+    from nmrf.profile import load_profile
+    from nmrf.services.profiles import apply_profile
+
+    c = ctx_of(ctx)
+    spec = load_profile(profile)  # every problem, with its line, before touching the database
+    upgrade_schema(c.engine)
+    with session_scope(c.engine, actor=c.settings.effective_actor) as s:
+        result = apply_profile(session=s, profile=spec, now=utcnow())
+        if dry_run:
+            s.rollback()
+    verb = "would change" if dry_run else "loaded"
+    console.print(f"{spec.state.name} ({spec.state.code}): profile {verb}: "
+                  f"{len(result.created)} created, {len(result.updated)} updated, "
+                  f"{len(result.deactivated)} deactivated.")
+    if result.created and len(result.created) <= 10 or result.updated or result.deactivated:
+        for line in (result.created if len(result.created) <= 10 else []) + result.updated + result.deactivated:
+            console.print(f"  {line}")
+    if not dry_run:
+        console.print(f"Database: {c.engine.url.render_as_string(hide_password=True)}")
+
+
+@friendly
+def inventory(
+    ctx: typer.Context,
+    years: int = typer.Option(5, "--years", min=1, max=30, help="How many years ahead."),
+    state_code: str | None = typer.Option(None, "--state", help="ISO code, when the database holds several States."),
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Every upcoming reporting obligation of the State, and what is overdue."""
+    from nmrf.services.inventory import state_inventory
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        today, _ = now_for(as_of, state.timezone)
+        rows = state_inventory(session=s, state=state, today=today, years=years)
+    table = Table(title=f"Reporting obligations of {state.name}, {today} to {today.year + years}")
+    for col in ("due", "mechanism", "obligation", "status", "date rests on", "cycle"):
+        table.add_column(col, overflow="fold")
+    for ob, cycle in rows:
+        status = f"[red]{ob.status}[/red]" if ob.status == "overdue" else ob.status
+        table.add_row(ob.due.isoformat() if ob.due else "-", ob.mechanism, ob.title + (f"\n[dim]{ob.note}[/dim]" if ob.note else ""),
+                      status, ob.basis, f"#{cycle.id}" if cycle else "")
+    console.print(table)
+    overdue = sum(1 for ob, _ in rows if ob.status == "overdue")
+    console.print(f"{len(rows)} obligations, {overdue} overdue. Estimated dates are fallbacks: "
+                  "record official dates in the profile (reporting:) or with `nmrf cycle set-date`.")
+
+
+@rules_app.command("list")
+@friendly
+def rules_list() -> None:
+    """Every mechanism with its cycle templates."""
+    from nmrf.domain.rules import load_catalogue
+
+    cat = load_catalogue()
+    table = Table(title=f"Mechanisms (rules version {cat.version})")
+    for col in ("code", "mechanism", "body", "cycle templates"):
+        table.add_column(col)
+    for code, m in cat.mechanisms.items():
+        table.add_row(code, m.name, m.body, ", ".join(m.templates))
+    console.print(table)
+
+
+@rules_app.command("show")
+@friendly
+def rules_show(code: str = typer.Argument(..., help="Mechanism code, e.g. CEDAW.")) -> None:
+    """A mechanism's rules: each number with its source and whether it is verified."""
+    from nmrf.domain.rules import load_catalogue
+
+    cat = load_catalogue()
+    try:
+        m = cat.mechanism(code.upper())
+    except KeyError as exc:
+        raise NmrfError(str(exc.args[0])) from None
+    console.print(f"[bold]{code.upper()}[/bold]: {m.name} ({m.body}); source: {m.source}")
+    if m.note:
+        console.print(f"note: {m.note}")
+    table = Table()
+    for col in ("rule", "default", "range", "verified", "source"):
+        table.add_column(col, overflow="fold")
+    for name, r in m.rules.items():
+        table.add_row(name, str(r.offset), " to ".join(str(o) for o in r.range) if r.range else "",
+                      "yes" if r.verified else "[yellow]no[/yellow]", r.source + (f" ({r.note})" if r.note else ""))
+    console.print(table)
+    if m.word_limits:
+        console.print("word limits: " + ", ".join(f"{k} {v:,}" for k, v in m.word_limits.items()))
+
+
+@friendly
+def history(
+    ctx: typer.Context,
+    table_name: str | None = typer.Option(None, "--table", help="Only this table (milestone, person, ...)."),
+    limit: int = typer.Option(30, "--limit", min=1),
+) -> None:
+    """The audit history: who changed what, when, before and after."""
+    from nmrf.models import AuditEntry
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        q = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
+        if table_name:
+            q = q.where(AuditEntry.table_name == table_name)
+        rows = list(s.exec(q))
+    table = Table(title="Audit history (newest first)")
+    for col in ("when (UTC)", "who", "what", "changes"):
+        table.add_column(col, overflow="fold")
+    for e in rows:
+        changes = "; ".join(f"{k}: {b!r} -> {a!r}" for k, (b, a) in list(e.changes.items())[:6])
+        table.add_row(f"{e.at:%Y-%m-%d %H:%M}", e.actor, f"{e.op} {e.table_name} #{e.row_id}", changes)
+    console.print(table)
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or upgrade the schema with the Alembic migrations."""
+    from nmrf.models.db import schema_revisions, upgrade_schema
+
+    c = ctx_of(ctx)
+    upgrade_schema(c.engine)
+    console.print(f"schema at {', '.join(sorted(schema_revisions(c.engine)))} "
+                  f"({c.engine.url.render_as_string(hide_password=True)})")

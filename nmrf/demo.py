@@ -1,0 +1,200 @@
+"""`nmrf demo`: a complete run from nothing, on fixed dates so that it prints the same story every time.
+
+The example profile (Chile's NMRF, fictional people) is loaded into a fresh
+SQLite file; a CEDAW periodic report and a UPR review are launched; time then
+advances through the CEDAW cycle: the request for information goes out, eight
+institutions send their input and one ministry is late, the draft is compiled,
+civil society is consulted, the NHRI comments, the ministers sign off and the
+report is submitted. Each step runs the cycles' Prefect flows.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from rich.table import Table
+
+from nmrf.cli.common import console
+from nmrf.profile import EXAMPLE_PROFILE
+
+
+CEDAW_DUE = date(2027, 10, 1)
+UPR_REVIEW = date(2028, 5, 1)
+ON_TIME = ("foreign-affairs", "justice", "health", "education", "women", "social-development", "statistics", "judiciary")
+LATE = "labour"
+
+
+@dataclass
+class Demo:
+    home: Path
+    cycles: dict[str, int] = field(default_factory=dict)
+
+    def session(self):  # type: ignore[no-untyped-def]
+        from nmrf.flows.runtime import session
+
+        return session(actor="demo")
+
+
+def _step(title: str) -> None:
+    console.rule(f"[bold]{title}")
+
+
+def _advance(demo: Demo, day: date) -> None:
+    from nmrf.services.cycles import active_cycles
+    from nmrf.services.runs import run_cycle_flows
+    from nmrf.settings import get_settings
+
+    with demo.session() as s:
+        targets = [(c.id, c.flow, c.title) for c in active_cycles(session=s)]
+    for cycle_id, title, lines in run_cycle_flows(get_settings(), targets, day):
+        for line in lines:
+            console.print(f"  [cyan]#{cycle_id}[/cyan] {line}")
+
+
+def _record(demo: Demo, day: date, cycle: str, key: str, kind: str = "done", by: str | None = None,
+            note: str = "") -> None:
+    from nmrf.flows.runtime import moment
+    from nmrf.models import Cycle
+    from nmrf.services.cycles import record_action
+
+    with demo.session() as s:
+        c = s.get(Cycle, demo.cycles[cycle])
+        _, now = moment(day, "America/Santiago")
+        record_action(session=s, cycle=c, key=key, kind=kind, by=by, note=note, now=now, actor="demo")
+    who = f" by {by}" if by else ""
+    console.print(f"  [green]recorded[/green] {key}{who}" + (f": {note}" if note else ""))
+
+
+def act_profile(demo: Demo) -> None:
+    from nmrf.models.db import upgrade_schema
+    from nmrf.models.types import utcnow
+    from nmrf.profile import load_profile
+    from nmrf.services.profiles import apply_profile
+
+    from nmrf.flows.runtime import engine
+
+    _step("1. The NMRF: the example profile")
+    upgrade_schema(engine())
+    profile = load_profile(EXAMPLE_PROFILE)
+    with demo.session() as s:
+        apply_profile(session=s, profile=profile, now=utcnow())
+    console.print(f"{profile.state.name}: {len(profile.institutions)} institutions, {len(profile.people)} people "
+                  f"loaded from {EXAMPLE_PROFILE.name} into {demo.home / 'nmrf.db'}")
+
+
+def act_inventory(demo: Demo) -> None:
+    from nmrf.services.inventory import state_inventory
+    from nmrf.services.people import get_state
+
+    today = date(2027, 3, 1)
+    _step(f"2. The inventory as of {today}: what Chile owes over the next 3 years")
+    with demo.session() as s:
+        rows = state_inventory(session=s, state=get_state(session=s), today=today, years=3)
+    table = Table()
+    for col in ("due", "mechanism", "obligation", "status", "date rests on"):
+        table.add_column(col)
+    for ob, _ in rows:
+        if ob.due is not None:
+            table.add_row(ob.due.isoformat(), ob.mechanism, ob.title, ob.status, ob.basis)
+    console.print(table)
+    on_receipt = sorted({ob.mechanism for ob, _ in rows if ob.due is None})
+    console.print(f"On receipt (communications, visits): {', '.join(on_receipt)}")
+
+
+def act_launch(demo: Demo) -> None:
+    from nmrf.flows.runtime import moment
+    from nmrf.services.cycles import launch_cycle
+    from nmrf.services.people import get_state
+
+    _step("3. Two cycles launched")
+    _, now = moment(date(2027, 3, 1), "America/Santiago")
+    with demo.session() as s:
+        state = get_state(session=s)
+        cedaw = launch_cycle(session=s, state=state, template="periodic_report", mechanism="CEDAW",
+                             dates={"submission": CEDAW_DUE},
+                             sources={"submission": state.reporting["CEDAW"]["source"]}, now=now, actor="demo")
+        upr = launch_cycle(session=s, state=state, template="upr_review", mechanism="UPR",
+                           dates={"review": UPR_REVIEW}, sources={"review": state.reporting["UPR"]["source"]},
+                           now=now, actor="demo")
+        demo.cycles = {"cedaw": cedaw.cycle.id, "upr": upr.cycle.id}
+        for c in (cedaw.cycle, upr.cycle):
+            console.print(f"#{c.id} {c.title}")
+    _show(demo, "cedaw", date(2027, 3, 1))
+
+
+def _show(demo: Demo, cycle: str, today: date) -> None:
+    from nmrf.cli.cycles import print_plan
+    from nmrf.models import Cycle
+    from nmrf.services.views import cycle_rows
+
+    with demo.session() as s:
+        c = s.get(Cycle, demo.cycles[cycle])
+        rows = cycle_rows(session=s, cycle=c, today=today)
+    print_plan(c.title, c.status, rows, today)
+
+
+def act_time_passes(demo: Demo) -> None:
+    _step("4. Time passes: each date runs the cycles' flows")
+    timeline: list[tuple[date, str, Callable[[], None] | None]] = [
+        (date(2027, 3, 1), "the cycles start", None),
+        (date(2027, 4, 1), "six months before the CEDAW deadline", None),
+        (date(2027, 5, 20), "eight institutions send their input",
+         lambda: [_record(demo, date(2027, 5, 20), "cedaw", f"input:{i}") for i in ON_TIME]),
+        (date(2027, 6, 2), "the input deadline has passed: the Ministry of Labour is late", None),
+        (date(2027, 6, 18), "the Ministry of Labour's input arrives, 17 days late",
+         lambda: _record(demo, date(2027, 6, 18), "cedaw", f"input:{LATE}", by="rodrigo-vera",
+                         note="sent after a reminder")),
+        (date(2027, 7, 20), "the secretariat finishes the draft",
+         lambda: _record(demo, date(2027, 7, 20), "cedaw", "draft", by="tomas-silva")),
+        (date(2027, 8, 9), "civil society has been consulted; the NHRI comments",
+         lambda: _record(demo, date(2027, 8, 9), "cedaw", "nhri_comment", by="lucia-ortega",
+                         note="asks for data on femicide to be disaggregated by region")),
+        (date(2027, 9, 6), "the ministers sign off",
+         lambda: [_record(demo, date(2027, 9, 6), "cedaw", f"signoff:{i}", by=f"minister-{i}")
+                  for i in ("foreign-affairs", "justice", "health", "education", "women", "labour",
+                            "social-development")]),
+        (date(2027, 9, 28), "the report is submitted to CEDAW",
+         lambda: _record(demo, date(2027, 9, 28), "cedaw", "submission", by="ana-rojas",
+                         note="sent to the CEDAW secretariat, receipt acknowledged")),
+    ]
+    for day, what, action in timeline:
+        console.print(f"[bold]{day}[/bold]: {what}")
+        if action is not None:
+            action()
+        _advance(demo, day)
+
+
+def act_result(demo: Demo) -> None:
+    _step("5. Where the cycles stand")
+    _show(demo, "cedaw", date(2027, 10, 1))
+    console.print("The UPR cycle runs on: its request for information went out in July "
+                  f"({UPR_REVIEW} review); `nmrf cycle show {demo.cycles['upr']}` shows who owes what.")
+
+
+ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_time_passes, act_result]
+
+
+def run_demo(*, keep: bool = False) -> Path:
+    started = time.monotonic()
+    home = Path(tempfile.mkdtemp(prefix="nmrf-demo-"))
+    # The demo never touches the user's own database or Prefect home.
+    os.environ["NMRF_HOME"] = str(home)
+    os.environ["NMRF_DATABASE_URL"] = f"sqlite:///{home / 'nmrf.db'}"
+    os.environ.setdefault("PREFECT_HOME", str(Path(tempfile.gettempdir()) / "nmrf-demo-prefect"))
+    demo = Demo(home=home)
+    try:
+        for act in ACTS:
+            act(demo)
+    finally:
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
+    console.print(f"Demo finished in {time.monotonic() - started:.1f} s"
+                  + (f"; its data is in {home}" if keep else "."))
+    return home

@@ -1,0 +1,80 @@
+"""What every flow needs around it: Prefect's environment, the engine, today's date."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from nmrf.models.db import make_engine, session_scope
+from nmrf.settings import Settings, get_settings
+
+
+# The temporary server Prefect starts when no PREFECT_API_URL is set keeps its
+# records in a SQLite file that it loses on exit anyway (our database is the
+# record). Its background writers (task-run recorder, event persister,
+# triggers) contend with flow-run creation for that file: measured here, 503
+# "database is locked" answers and Prefect's 2-4 s retry back-off made each
+# advance take 2-5 s instead of 0.4 s. Without a server they have nothing to
+# serve: automations need a real server, and so do schedules.
+TEMPORARY_SERVER_SETTINGS = {
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+    # It logs a cancelled flush as an error when the process exits.
+    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+}
+
+
+def prepare_prefect_environment(settings: Settings) -> None:
+    """Defaults for Prefect without a server; set before prefect is imported.
+
+    A user's own PREFECT_API_URL (a real server) or PREFECT_HOME always wins.
+    """
+    os.environ.setdefault("PREFECT_HOME", str(settings.home / "prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    if os.environ.get("PREFECT_API_URL"):
+        return  # a real server: leave it as its operators configured it
+    for name, value in TEMPORARY_SERVER_SETTINGS.items():
+        os.environ.setdefault(name, value)
+
+
+@contextmanager
+def prefect_runtime() -> Iterator[None]:
+    """Run flows without the heartbeat thread, which adds about a second to each run."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def engine() -> Engine:
+    """The engine for NMRF_DATABASE_URL, built on first use in this process."""
+    return _engine(get_settings().effective_database_url)
+
+
+def state_today(timezone: str, now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
+
+
+def moment(as_of: date | None, timezone: str) -> tuple[date, datetime]:
+    """`today` and `now` for an as-of date: noon in the State's zone, or the real clock."""
+    if as_of is None:
+        now = datetime.now(UTC)
+        return state_today(timezone, now), now
+    return as_of, datetime.combine(as_of, time(12, 0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def session(actor: str = "nmrf"):  # type: ignore[no-untyped-def]
+    return session_scope(engine(), actor=actor)

@@ -1,0 +1,23 @@
+"""SQLModel tables (the system of record) and the database session.
+
+Importing this package registers every table on ``SQLModel.metadata``.
+"""
+
+from nmrf.models.audit import AuditEntry
+from nmrf.models.cycles import (
+    CLOSED_STATUSES,
+    Cycle,
+    CycleEvent,
+    CycleInstitution,
+    CycleMember,
+    Milestone,
+    Record,
+)
+from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
+from nmrf.models.state import State
+
+__all__ = [
+    "CLOSED_STATUSES", "ROLES", "Address", "AuditEntry", "Cycle", "CycleEvent",
+    "CycleInstitution", "CycleMember", "Institution", "Milestone", "Person", "Record",
+    "RoleAssignment", "State",
+]

@@ -1,0 +1,34 @@
+"""The State whose NMRF this is, and its own settings (time zone, working days, lead times)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from nmrf.models.types import UTCDateTime, utcnow
+
+
+class State(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=2, unique=True, index=True)  # ISO 3166-1 alpha-2
+    name: str = Field(max_length=200)
+    secretariat: str = Field(max_length=300)
+    timezone: str = Field(max_length=64)
+    language: str = Field(default="en", max_length=10)
+    # Country (and subdivision) for the `holidays` package; working days shift
+    # the secretariat's internal deadlines, never the UN's.
+    holidays_country: str = Field(max_length=10)
+    holidays_subdiv: str | None = Field(default=None, max_length=10)
+    extra_holidays: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The NMRF's own lead times, e.g. {"info_request": {"months": -6}}: they
+    # replace the template's offset for the milestone of that key.
+    lead_times: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Ratification overrides and known reporting facts from the profile.
+    ratifications: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reporting: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    quiet_hours: str = Field(default="20:00-07:30", max_length=11)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,1 @@
+"""Reminders, escalation and delivery. The only package that imports apprise."""

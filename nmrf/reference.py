@@ -1,0 +1,65 @@
+"""The public reference data shipped with nmrf: ratifications, UPR review order, regional parties.
+
+Read from files inside the package (never fetched at run time) and cached.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from nmrf.domain.inventory import Ratification, UprSchedule
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+RATIFICATIONS_DIR = DATA_DIR / "ratifications"
+UPR_INFO_CSV = DATA_DIR / "upr-info" / "upr-info-sessions-1-5.csv"
+
+
+@lru_cache(maxsize=1)
+def all_ratifications() -> dict[str, dict[str, Ratification]]:
+    """iso2 -> instrument -> Ratification, for the 193 UN member States."""
+    members = member_names()
+    by_name = {name.casefold(): code for code, name in members.items()}
+    out: dict[str, dict[str, Ratification]] = {code: {} for code in members}
+    for path in sorted(RATIFICATIONS_DIR.glob("hr_status_*.csv")):
+        instrument = path.stem.removeprefix("hr_status_")
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                # The published files have quirks (South Sudan coded "S", a
+                # non-member territory listed): fall back on the name, skip non-members.
+                code = row["iso2"] if row["iso2"] in members else by_name.get(row["member"].casefold())
+                if code is None:
+                    continue
+                year = row["year ratification or accession"].strip()
+                out[code][instrument] = Ratification(
+                    party=row["state party"].strip() == "1",
+                    year=int(year) if year else None,
+                    status=row["status"].strip(),
+                )
+    regional = yaml.safe_load((DATA_DIR / "regional.yaml").read_text(encoding="utf-8"))
+    for instrument, spec in regional.items():
+        for code in out:
+            out[code][instrument] = Ratification(party=code in spec["parties"], year=None,
+                                                 status="state party" if code in spec["parties"] else "no action")
+    return out
+
+
+@lru_cache(maxsize=1)
+def member_names() -> dict[str, str]:
+    with (RATIFICATIONS_DIR / "hr_status_crc.csv").open(newline="", encoding="utf-8") as fh:
+        return {row["iso2"]: row["member"] for row in csv.DictReader(fh)}
+
+
+@lru_cache(maxsize=1)
+def upr_schedule() -> UprSchedule:
+    data = yaml.safe_load((DATA_DIR / "upr_order.yaml").read_text(encoding="utf-8"))
+    return UprSchedule(
+        first_cycle_session={k: int(v) for k, v in data["first_cycle_session"].items()},
+        session_dates={int(k): (v if isinstance(v, date) else date.fromisoformat(v))
+                       for k, v in data["session_dates"].items()},
+        fourth_cycle_first_session=int(data["fourth_cycle_first_session"]),
+    )

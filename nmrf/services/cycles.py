@@ -1,0 +1,429 @@
+"""Reporting cycles in the database: launch, official dates, records, and advancing.
+
+Every function is idempotent where a flow calls it (launching the same cycle
+twice returns the first; advancing twice on the same day changes nothing) and
+refuses, changing nothing, where a person's input is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from nmrf.domain.dates import Offset
+from nmrf.domain.planning import Participant, PlannedMilestone, missing_anchors, plan_cycle
+from nmrf.domain.progress import MilestoneState, Step, next_steps
+from nmrf.domain.rules import ROLE_NAMES, Catalogue, Mechanism, Template, load_catalogue
+from nmrf.errors import NmrfError
+from nmrf.models import (
+    CLOSED_STATUSES,
+    Cycle,
+    CycleEvent,
+    CycleInstitution,
+    CycleMember,
+    Institution,
+    Milestone,
+    Person,
+    Record,
+    RoleAssignment,
+    State,
+)
+from nmrf.services.people import get_person, holds, owners, work_calendar
+
+# Institution kinds asked for inputs unless a cycle names its own participants.
+DEFAULT_PARTICIPANT_KINDS = ("ministry", "statistics_office", "judiciary", "parliament", "other")
+
+
+@dataclass(frozen=True)
+class Launched:
+    cycle: Cycle
+    created: bool
+
+
+# ---------------------------------------------------------------- launching
+
+def cycle_key(mechanism: str, template: str, anchors: Mapping[str, date], reference: str | None) -> str:
+    if reference:
+        return f"{mechanism}/{template}/{reference}"
+    parts = ",".join(f"{k}={v.isoformat()}" for k, v in sorted(anchors.items()))
+    return f"{mechanism}/{template}/{parts}"
+
+
+def participants(*, session: Session, state: State, mechanism: str,
+                 only: Sequence[str] | None = None) -> list[tuple[Institution, Participant]]:
+    """Institutions taking part: those named, or every active contributor to the mechanism."""
+    insts = list(session.exec(select(Institution).where(Institution.state_id == state.id, Institution.active)
+                              .order_by(Institution.key)))
+    if only:
+        known = {i.key: i for i in insts}
+        missing = [k for k in only if k not in known]
+        if missing:
+            raise NmrfError(f"unknown or inactive institution(s): {', '.join(missing)}; known: {', '.join(known)}")
+        insts = [known[k] for k in only]
+    else:
+        insts = [i for i in insts if i.kind in DEFAULT_PARTICIPANT_KINDS
+                 and (not i.contributes_to or mechanism in i.contributes_to)]
+    roles: dict[int, set[str]] = {}
+    rows = session.exec(select(RoleAssignment.institution_id, RoleAssignment.role)
+                        .join(Person, Person.id == RoleAssignment.person_id).where(Person.active))
+    for inst_id, role in rows:
+        if inst_id is not None:
+            roles.setdefault(inst_id, set()).add(role)
+    return [(i, Participant(key=i.key, name=i.name, kind=i.kind, roles=frozenset(roles.get(i.id, ()))))
+            for i in insts]
+
+
+def _snapshot(template: Template, mechanism: Mechanism, lead_times: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "template": template.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+        "mechanism": mechanism.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+        "lead_times": dict(lead_times),
+    }
+
+
+def _from_snapshot(cycle: Cycle) -> tuple[Template, Mechanism, dict[str, Offset]]:
+    snap = cycle.rules_snapshot
+    return (Template.model_validate(snap["template"]), Mechanism.model_validate(snap["mechanism"]),
+            {k: Offset.model_validate(v) for k, v in snap.get("lead_times", {}).items()})
+
+
+def launch_cycle(
+    *,
+    session: Session,
+    state: State,
+    template: str,
+    mechanism: str,
+    dates: Mapping[str, date],
+    now: datetime,
+    actor: str,
+    sources: Mapping[str, str] | None = None,
+    reference: str | None = None,
+    institutions: Sequence[str] | None = None,
+    members: Sequence[str] | None = None,
+    parent: Cycle | None = None,
+    catalogue: Catalogue | None = None,
+) -> Launched:
+    catalogue = catalogue or load_catalogue()
+    try:
+        mech = catalogue.mechanism(mechanism)
+        tpl = catalogue.template(template)
+    except KeyError as exc:
+        raise NmrfError(str(exc.args[0])) from None
+    if template not in mech.templates:
+        raise NmrfError(f"{mechanism} has no {template!r} cycle; its templates: {', '.join(mech.templates)}"
+                        + (f" ({mech.note})" if mech.note else ""))
+    keys = {m.key for m in tpl.milestones}
+    unknown = [k for k in dates if k.split(":")[0] not in keys]
+    if unknown:
+        raise NmrfError(f"unknown milestone(s) {', '.join(unknown)} for {template}; known: {', '.join(sorted(keys))}")
+    missing = missing_anchors(tpl, dates)
+    if missing:
+        raise NmrfError(f"{template} needs the official date of: {', '.join(missing)} "
+                        f"(e.g. --date {missing[0]}=YYYY-MM-DD)")
+    if tpl.confidential and not reference:
+        raise NmrfError(f"{template} is confidential: give the mechanism's reference (--reference)")
+    anchors = {k: v for k, v in dates.items() if k in {m.key for m in tpl.milestones if m.anchor}}
+    key = cycle_key(mechanism, template, anchors, reference)
+    existing = session.exec(select(Cycle).where(Cycle.state_id == state.id, Cycle.key == key)).first()
+    if existing is not None:
+        return Launched(existing, False)
+
+    parts = participants(session=session, state=state, mechanism=mechanism, only=institutions)
+    lead_times = {k: Offset.model_validate(v) for k, v in state.lead_times.items()}
+    plan = plan_cycle(tpl, mech, officials=dates, participants=[p for _, p in parts],
+                      calendar=work_calendar(state), timezone=state.timezone, lead_times=lead_times,
+                      sources=sources)
+    title = tpl.title.format(state=state.name, mechanism=mechanism, reference=reference or "")
+    cycle = Cycle(state_id=state.id, key=key, template=template, mechanism=mechanism, flow=tpl.flow,
+                  title=title, template_version=catalogue.version, confidential=tpl.confidential,
+                  parent_id=parent.id if parent else None, reference=reference,
+                  rules_snapshot=_snapshot(tpl, mech, state.lead_times), created_at=now, updated_at=now)
+    session.add(cycle)
+    session.flush()
+    inst_ids = {i.key: i.id for i, _ in parts}
+    for inst, _ in parts:
+        session.add(CycleInstitution(cycle_id=cycle.id, institution_id=inst.id))
+    for person_key in members or ():
+        person = get_person(session=session, state=state, key=person_key)
+        session.add(CycleMember(cycle_id=cycle.id, person_id=person.id))
+    for p in plan:
+        session.add(_milestone(cycle, p, inst_ids, now, (sources or {}).get(p.key)))
+    session.flush()
+    return Launched(cycle, True)
+
+
+def _milestone(cycle: Cycle, p: PlannedMilestone, inst_ids: Mapping[str, int], now: datetime,
+               official_source: str | None) -> Milestone:
+    return Milestone(
+        cycle_id=cycle.id, key=p.key, template_key=p.template_key, stage=p.stage, title=p.title,
+        description=p.description, kind=p.kind, side=p.side, owner_role=p.owner_role,
+        institution_id=inst_ids.get(p.institution_key) if p.institution_key else None,
+        completion=p.completion, track=p.track, confidential=cycle.confidential,
+        depends_on=list(p.depends_on), waits_for=list(p.waits_for), computed_date=p.computed_date,
+        official_date=p.official_date, official_source=official_source if p.official_date else None,
+        due_date=p.due_date, opens_on=p.opens_on, starts_at=p.starts_at, ends_at=p.ends_at,
+        timezone=p.timezone, audience_roles=list(p.audience_roles), word_limit=p.word_limit,
+        source=p.source, verified=p.verified, created_at=now, updated_at=now,
+    )
+
+
+# ---------------------------------------------------------------- reading
+
+def get_cycle(*, session: Session, state: State, ref: str | int) -> Cycle:
+    """A cycle by number or key."""
+    q = select(Cycle).where(Cycle.state_id == state.id)
+    cycle = None
+    if isinstance(ref, int) or str(ref).isdigit():
+        cycle = session.exec(q.where(Cycle.id == int(ref))).first()
+    if cycle is None:
+        cycle = session.exec(q.where(Cycle.key == str(ref))).first()
+    if cycle is None:
+        raise NmrfError(f"no cycle {ref!r} for {state.code}: `nmrf cycle list` shows them")
+    return cycle
+
+
+def milestones_of(*, session: Session, cycle: Cycle) -> list[Milestone]:
+    return list(session.exec(select(Milestone).where(Milestone.cycle_id == cycle.id)
+                             .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.id)))  # type: ignore[union-attr]
+
+
+def get_milestone(*, session: Session, cycle: Cycle, key: str) -> Milestone:
+    m = session.exec(select(Milestone).where(Milestone.cycle_id == cycle.id, Milestone.key == key)).first()
+    if m is None:
+        keys = [x.key for x in milestones_of(session=session, cycle=cycle)]
+        raise NmrfError(f"cycle {cycle.id} has no milestone {key!r}; its milestones: {', '.join(keys)}")
+    return m
+
+
+# ---------------------------------------------------------------- official dates
+
+def set_official_date(*, session: Session, cycle: Cycle, key: str, day: date, source: str,
+                      now: datetime, actor: str) -> list[Milestone]:
+    """Record an official date and re-plan every milestone that counts from it.
+
+    Returns the milestones whose date moved. Closed milestones keep their date.
+    """
+    if not source.strip():
+        raise NmrfError("an official date needs its source (the document or notice that set it): --source")
+    tpl_keys = {m.key for m in _from_snapshot(cycle)[0].milestones}
+    targets = [m for m in milestones_of(session=session, cycle=cycle)
+               if m.key == key or (key in tpl_keys and m.template_key == key)]
+    if not targets:
+        get_milestone(session=session, cycle=cycle, key=key)  # raises with the list of keys
+    for m in targets:
+        if m.is_closed:
+            raise NmrfError(f"{m.key} is already {m.status}; its date cannot change (reopen it first)")
+        m.official_date, m.official_source = day, source
+    return replan(session=session, cycle=cycle, now=now, actor=actor, reason=f"official date for {key}: {source}")
+
+
+def replan(*, session: Session, cycle: Cycle, now: datetime, actor: str, reason: str) -> list[Milestone]:
+    template, mechanism, lead_times = _from_snapshot(cycle)
+    state = session.get(State, cycle.state_id)
+    ms = milestones_of(session=session, cycle=cycle)
+    officials = {m.key: m.official_date for m in ms if m.official_date is not None}
+    # Every institution the cycle was launched with, holding every role: the
+    # plan may then name milestones the cycle lacks, and those are ignored.
+    parts = [Participant(key=i.key, name=i.name, kind=i.kind, roles=frozenset(ROLE_NAMES))
+             for i in session.exec(select(Institution).join(
+                 CycleInstitution, CycleInstitution.institution_id == Institution.id)
+                 .where(CycleInstitution.cycle_id == cycle.id))]
+    plan = {p.key: p for p in plan_cycle(template, mechanism, officials=officials, participants=parts,
+                                         calendar=work_calendar(state), timezone=state.timezone,
+                                         lead_times=lead_times)}
+    moved = []
+    for m in ms:
+        p = plan.get(m.key)
+        if p is None or m.is_closed:
+            continue
+        before = m.due_date
+        changes = dict(computed_date=p.computed_date, due_date=p.due_date, opens_on=p.opens_on,
+                       starts_at=p.starts_at, ends_at=p.ends_at, timezone=p.timezone)
+        if any(getattr(m, k) != v for k, v in changes.items()):
+            for k, v in changes.items():
+                setattr(m, k, v)
+            m.sequence += 1
+            m.updated_at = now
+            if before != m.due_date:
+                moved.append(m)
+                session.add(Record(cycle_id=cycle.id, milestone_id=m.id, kind="redated", actor=actor, at=now,
+                                   note=reason, data={"before": before.isoformat() if before else None,
+                                                      "after": m.due_date.isoformat() if m.due_date else None}))
+    cycle.updated_at = now
+    session.flush()
+    return moved
+
+
+# ---------------------------------------------------------------- records
+
+RECORD_KINDS = ("done", "waived", "comment", "reopened", "cancelled")
+
+
+def record_action(*, session: Session, cycle: Cycle, key: str, kind: str, now: datetime, actor: str,
+                  by: str | None = None, note: str = "", data: Mapping[str, Any] | None = None) -> Record:
+    """Record what a person did. Append-only: an earlier record is never overwritten."""
+    if kind not in RECORD_KINDS:
+        raise NmrfError(f"unknown record kind {kind!r}; expected one of {', '.join(RECORD_KINDS)}")
+    state = session.get(State, cycle.state_id)
+    m = get_milestone(session=session, cycle=cycle, key=key)
+    person: Person | None = None
+    if by:
+        person = get_person(session=session, state=state, key=by)
+    if kind == "done":
+        if m.is_closed:
+            raise NmrfError(f"{m.key} was already recorded {m.status} by {m.completed_actor or 'the system'}"
+                            f" on {m.completed_at:%Y-%m-%d}; nothing changed" if m.completed_at else
+                            f"{m.key} is already {m.status}; nothing changed")
+        if m.completion != "person":
+            raise NmrfError(f"{m.key} is completed by the {'engine' if m.completion == 'system' else 'calendar'}, "
+                            "not by a record")
+        if person is not None and m.owner_role and not holds(session=session, person=person, role=m.owner_role,
+                                                             institution_id=m.institution_id):
+            expected = ", ".join(p.key for p in owners(session=session, state_id=state.id, milestone=m)) or "nobody"
+            raise NmrfError(f"{person.key} does not hold the role {m.owner_role} for this milestone "
+                            f"(owed by: {expected})")
+    if kind in ("waived", "cancelled") and m.is_closed:
+        raise NmrfError(f"{m.key} is already {m.status}; nothing changed")
+    if kind in ("waived", "cancelled", "reopened") and not note.strip():
+        raise NmrfError(f"say why with --note: a {kind} milestone needs a reason")
+    if kind == "reopened" and not m.is_closed:
+        raise NmrfError(f"{m.key} is not closed ({m.status}); nothing to reopen")
+
+    if kind in ("done", "waived", "cancelled"):
+        m.status = kind
+        m.completed_at, m.completed_by_id = now, person.id if person else None
+        m.completed_actor = (person.name if person else actor)
+        m.sequence += 1
+        m.updated_at = now
+    elif kind == "reopened":
+        m.status, m.completed_at, m.completed_by_id, m.completed_actor = "open", None, None, None
+        m.sequence += 1
+        m.updated_at = now
+    rec = Record(cycle_id=cycle.id, milestone_id=m.id, kind=kind, person_id=person.id if person else None,
+                 actor=actor, at=now, note=note, data=dict(data or {}))
+    session.add(rec)
+    cycle.updated_at = now
+    session.flush()
+    return rec
+
+
+# ---------------------------------------------------------------- advancing
+
+def _insert_event(session: Session, **values: Any) -> bool:
+    """Insert an event once: a second attempt with the same dedup_key does nothing."""
+    table = CycleEvent.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
+    return session.execute(stmt).rowcount == 1
+
+
+def _states(ms: Sequence[Milestone], missed: set[tuple[int, int]]) -> list[MilestoneState]:
+    return [MilestoneState(key=m.key, template_key=m.template_key, stage=m.stage, status=m.status,
+                           completion=m.completion, due_date=m.due_date, opens_on=m.opens_on,
+                           depends_on=tuple(m.depends_on), waits_for=tuple(m.waits_for), track=m.track,
+                           missed=(m.id, m.sequence) in missed) for m in ms]
+
+
+def advance_cycle(*, session: Session, cycle: Cycle, today: date, now: datetime,
+                  stages: Iterable[str] | None = None) -> list[CycleEvent]:
+    """Apply every step due on `today` (for the given stages); return the new events."""
+    if cycle.status != "active":
+        return []
+    # One advance of a cycle at a time (PostgreSQL); SQLite's BEGIN IMMEDIATE does the same.
+    session.exec(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
+    stages = list(stages) if stages is not None else None
+    new_events: list[str] = []
+    for _ in range(20):  # a fixpoint; the bound only guards against a bad template
+        ms = milestones_of(session=session, cycle=cycle)
+        missed = set(session.exec(select(CycleEvent.milestone_id, CycleEvent.sequence).where(
+            CycleEvent.cycle_id == cycle.id, CycleEvent.kind == "missed")).all())
+        steps = next_steps(_states(ms, missed), today, stages)
+        if not steps:
+            break
+        by_key = {m.key: m for m in ms}
+        for step in steps:
+            new_events.extend(_apply(session, cycle, by_key[step.key], step, today, now))
+        session.flush()
+    if stages is None or "follow_up" in stages:
+        new_events.extend(_launch_children(session, cycle, today, now))
+        new_events.extend(_maybe_complete(session, cycle, today, now))
+    session.flush()
+    if not new_events:
+        return []
+    return list(session.exec(select(CycleEvent).where(CycleEvent.dedup_key.in_(new_events))  # type: ignore[attr-defined]
+                             .order_by(CycleEvent.id)))
+
+
+def _apply(session: Session, cycle: Cycle, m: Milestone, step: Step, today: date, now: datetime) -> list[str]:
+    if step.action == "open":
+        m.status, m.updated_at = "open", now
+        kind = "opened"
+    elif step.action == "complete":
+        m.status, m.completed_at, m.completed_actor = "done", now, "nmrf"
+        m.sequence += 1
+        m.updated_at = now
+        kind = "request_sent" if m.stage == "information_request" else (
+            "took_place" if m.completion == "date" else "completed")
+    else:
+        kind = "missed"
+    detail: dict[str, Any] = {"key": m.key, "title": m.title,
+                              "due": m.due_date.isoformat() if m.due_date else None}
+    if kind == "missed":
+        detail["days_late"] = (today - m.due_date).days if m.due_date else 0
+    if kind == "request_sent":
+        detail["institutions"] = [i.key for i in session.exec(
+            select(Institution).join(CycleInstitution, CycleInstitution.institution_id == Institution.id)
+            .where(CycleInstitution.cycle_id == cycle.id).order_by(Institution.key))]
+    dedup = f"{cycle.id}:{m.key}:{kind}:{m.sequence}"
+    if _insert_event(session, cycle_id=cycle.id, milestone_id=m.id, kind=kind, dedup_key=dedup,
+                     sequence=m.sequence, on_date=today, at=now, detail=detail):
+        return [dedup]
+    return []
+
+
+def _launch_children(session: Session, cycle: Cycle, today: date, now: datetime) -> list[str]:
+    template, _, _ = _from_snapshot(cycle)
+    out = []
+    ms = {m.key: m for m in milestones_of(session=session, cycle=cycle)}
+    for rule in template.milestones:
+        m = ms.get(rule.key)
+        if rule.launches is None or m is None or m.status != "done":
+            continue
+        dates = {child: ms[parent].due_date for child, parent in rule.launches.anchors.items()
+                 if ms.get(parent) and ms[parent].due_date}
+        state = session.get(State, cycle.state_id)
+        launched = launch_cycle(session=session, state=state, template=rule.launches.template,
+                                mechanism=cycle.mechanism, dates=dates, now=now, actor="nmrf", parent=cycle,
+                                reference=cycle.reference)
+        dedup = f"{cycle.id}:{m.key}:follow_up_launched:{launched.cycle.id}"
+        if _insert_event(session, cycle_id=cycle.id, milestone_id=m.id, kind="follow_up_launched",
+                         dedup_key=dedup, on_date=today, at=now,
+                         detail={"child_cycle": launched.cycle.id, "title": launched.cycle.title}):
+            out.append(dedup)
+    return out
+
+
+def _maybe_complete(session: Session, cycle: Cycle, today: date, now: datetime) -> list[str]:
+    ms = milestones_of(session=session, cycle=cycle)
+    if not ms or any(m.status not in CLOSED_STATUSES for m in ms):
+        return []
+    cycle.status, cycle.completed_at, cycle.updated_at = "completed", now, now
+    dedup = f"{cycle.id}::cycle_completed:0"
+    if _insert_event(session, cycle_id=cycle.id, milestone_id=None, kind="cycle_completed", dedup_key=dedup,
+                     on_date=today, at=now, detail={"title": cycle.title}):
+        return [dedup]
+    return []
+
+
+def active_cycles(*, session: Session, state: State | None = None) -> list[Cycle]:
+    q = select(Cycle).where(Cycle.status == "active")
+    if state is not None:
+        q = q.where(Cycle.state_id == state.id)
+    return list(session.exec(q.order_by(Cycle.id)))
+
