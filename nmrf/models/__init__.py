@@ -13,11 +13,13 @@ from nmrf.models.cycles import (
     Milestone,
     Record,
 )
+from nmrf.models.feeds import FEED_SCOPES, FeedLink, FeedState
+from nmrf.models.meetings import MEETING_KINDS, Meeting
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
 from nmrf.models.state import State
 
 __all__ = [
     "CLOSED_STATUSES", "ROLES", "Address", "AuditEntry", "Cycle", "CycleEvent",
-    "CycleInstitution", "CycleMember", "Institution", "Milestone", "Person", "Record",
-    "RoleAssignment", "State",
+    "CycleInstitution", "CycleMember", "FEED_SCOPES", "FeedLink", "FeedState", "Institution",
+    "MEETING_KINDS", "Meeting", "Milestone", "Person", "Record", "RoleAssignment", "State",
 ]

@@ -1,0 +1,163 @@
+"""Build a feed: items in, an icalendar Calendar (and its bytes) out. Pure: ``now`` comes in.
+
+What real clients need (../shared/docs/feeds-and-escalation.md):
+- day deadlines are dates (DTEND the next day, exclusive) and TRANSPARENT;
+- timed items are written in UTC (``...Z``): icalendar's generated VTIMEZONEs
+  are misread by ical.js and vobject (one hour off in summer), and UTC needs
+  none; the zone the time was set in is in the text;
+- UID, SEQUENCE, DTSTAMP and LAST-MODIFIED come from the record, never from
+  ``now``, so the same data gives the same bytes;
+- a cancelled item stays as STATUS:CANCELLED with a "CANCELLED:" title for a
+  short grace period, then leaves the feed;
+- a bounded window of dates keeps feeds small.
+icalendar itself writes CRLF line ends and folds lines at 75 octets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vDuration
+
+from nmrf.calendars.items import FeedItem
+from nmrf.domain.dates import Offset
+
+PRODID = "-//nmrf//NMRF calendar feeds//EN"
+REFRESH = timedelta(hours=4)
+CANCELLED_GRACE = timedelta(days=7)
+PREFIXES = {"cancelled": "CANCELLED: ", "done": "DONE: ", "waived": "WAIVED: "}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates a feed covers, around the reader's today."""
+
+    past_days: int = 30
+    ahead_months: int = 18
+
+    def bounds(self, today: date) -> tuple[date, date]:
+        return today - timedelta(days=self.past_days), Offset(months=self.ahead_months).apply(today)
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    name: str
+    description: str
+    timezone: str  # the reader's zone: the window's today, and X-WR-TIMEZONE (a display hint only)
+    refresh: timedelta = REFRESH
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    body: bytes
+    etag: str  # a strong validator: the hash of the bytes, quoted
+    last_modified: datetime | None  # the newest change among the items written
+    expires: datetime  # the moment `now` alone may change the bytes (a new day, a grace period ending)
+    uids: tuple[str, ...]
+
+
+def select_items(items: Iterable[FeedItem], *, now: datetime, timezone: str, window: Window = Window(),
+                 grace: timedelta = CANCELLED_GRACE) -> list[FeedItem]:
+    """The items the feed shows on `now`, in a stable order (time, then UID)."""
+    first, last = window.bounds(now.astimezone(ZoneInfo(timezone)).date())
+    chosen = {}
+    for item in items:
+        if item.day is None and item.starts_at is None:
+            continue  # no date yet: nothing a calendar can show
+        if not first <= item.local_day(timezone) <= last:
+            continue
+        if item.status == "cancelled" and item.updated_at + grace <= now:
+            continue
+        chosen[item.uid] = item  # a UID appears once, whatever the sources gave
+    return sorted(chosen.values(), key=FeedItem.sort_key)
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r} in a feed item: floating times are read as UTC by "
+                         "Google and Outlook, pass an aware datetime")
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def build_event(item: FeedItem) -> Event:
+    event = Event()
+    event.add("uid", item.uid)
+    event.add("dtstamp", _utc(item.updated_at))
+    event.add("created", _utc(item.created_at))
+    event.add("last-modified", _utc(item.updated_at))
+    event.add("sequence", item.sequence)
+    event.add("summary", PREFIXES.get(item.status, "") + item.summary)
+    if item.starts_at is not None:
+        start = _utc(item.starts_at)
+        event.add("dtstart", start)
+        event.add("dtend", _utc(item.ends_at) if item.ends_at is not None else start)
+    else:
+        assert item.day is not None
+        event.add("dtstart", item.day)
+        event.add("dtend", item.day + timedelta(days=1))
+    event.add("transp", "OPAQUE" if item.busy and item.starts_at is not None else "TRANSPARENT")
+    event.add("status", "CANCELLED" if item.status == "cancelled" else "CONFIRMED")
+    event.add("description", item.description)
+    if item.location:
+        event.add("location", item.location)
+    if item.categories:
+        event.add("categories", list(item.categories))
+    return event
+
+
+def build_calendar(spec: FeedSpec, items: Iterable[FeedItem], *, now: datetime, window: Window = Window(),
+                   grace: timedelta = CANCELLED_GRACE) -> Calendar:
+    """The feed as an icalendar Calendar: the items `now` shows, in a stable order."""
+    return _calendar(spec, select_items(items, now=now, timezone=spec.timezone, window=window, grace=grace))
+
+
+def _calendar(spec: FeedSpec, chosen: list[FeedItem]) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("name", spec.name)
+    cal.add("x-wr-calname", spec.name)
+    cal.add("description", spec.description)
+    cal.add("x-wr-caldesc", spec.description)
+    cal.add("x-wr-timezone", spec.timezone)
+    cal.add("refresh-interval", vDuration(spec.refresh), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(spec.refresh))
+    for item in chosen:
+        cal.add_component(build_event(item))
+    return cal
+
+
+def render_feed(spec: FeedSpec, items: Iterable[FeedItem], *, now: datetime, window: Window = Window(),
+                grace: timedelta = CANCELLED_GRACE) -> RenderedFeed:
+    chosen = select_items(items, now=now, timezone=spec.timezone, window=window, grace=grace)
+    body = _calendar(spec, chosen).to_ical()
+    return RenderedFeed(
+        body=body,
+        etag=etag_of(body),
+        last_modified=max((_utc(i.updated_at) for i in chosen), default=None),
+        expires=expires_at(chosen, now=now, timezone=spec.timezone, grace=grace),
+        uids=tuple(i.uid for i in chosen),
+    )
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def expires_at(chosen: Iterable[FeedItem], *, now: datetime, timezone: str,
+               grace: timedelta = CANCELLED_GRACE) -> datetime:
+    """When the same data may give other bytes: the reader's next midnight moves the
+    window; a cancelled item leaves when its grace period ends."""
+    zone = ZoneInfo(timezone)
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    moment = datetime.combine(tomorrow, time(0, 0), tzinfo=zone).astimezone(UTC)
+    for item in chosen:
+        if item.status == "cancelled":
+            moment = min(moment, item.updated_at + grace)
+    return moment

@@ -1,0 +1,249 @@
+"""Calendar feeds on the command line: links (url, rotate, revoke, list), show, export; and `nmrf serve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for
+from nmrf.errors import NmrfError
+
+feeds_app = typer.Typer(help="Calendar feeds people subscribe to: private links, export.", no_args_is_help=True)
+
+STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
+INSTITUTION = typer.Option(None, "--institution", help="The institution's feed (given to PERSON) instead of PERSON's own.")
+CYCLE = typer.Option(None, "--cycle", help="A cycle's feed (number or key), given to PERSON.")
+SECRETARIAT = typer.Option(False, "--secretariat", help="The secretariat's whole calendar, given to PERSON.")
+
+
+def _subject(s, state, person_key: str, institution: str | None, cycle: str | None, secretariat: bool):  # type: ignore[no-untyped-def]
+    from nmrf.calendars.links import Subject
+    from nmrf.services.cycles import get_cycle
+    from nmrf.services.people import get_institution, get_person
+
+    if sum(bool(x) for x in (institution, cycle, secretariat)) > 1:
+        raise NmrfError("choose one of --institution, --cycle, --secretariat (or none for PERSON's own feed)")
+    holder = get_person(session=s, state=state, key=person_key)
+    if institution:
+        return Subject("institution", holder, institution=get_institution(session=s, state=state, key=institution))
+    if cycle:
+        return Subject("cycle", holder, cycle=get_cycle(session=s, state=state, ref=cycle))
+    if secretariat:
+        return Subject("secretariat", holder)
+    return Subject("person", holder)
+
+
+def _print_links(settings, what: str, token: str) -> None:  # type: ignore[no-untyped-def]
+    from nmrf.calendars.links import feed_urls
+
+    webcal, web = feed_urls(settings.public_url, token)
+    console.print(f"Private link to {what} (shown once; keep it like a password):")
+    console.print(f"  {webcal}", soft_wrap=True)
+    console.print(f"  {web}", soft_wrap=True)
+    console.print("Apple Calendar and Outlook desktop: open the webcal:// link. Google Calendar and Outlook on the "
+                  "web: add a calendar 'from URL' with the http(s) link. Google refreshes every few hours (up to a "
+                  "day), Outlook on the web every 3-4 hours, Thunderbird every 30 minutes.", soft_wrap=True)
+
+
+@feeds_app.command("url")
+@friendly
+def url(
+    ctx: typer.Context,
+    person: str = typer.Argument(..., help="Who the link is for (person key)."),
+    institution: str | None = INSTITUTION,
+    cycle: str | None = CYCLE,
+    secretariat: bool = SECRETARIAT,
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Issue PERSON's private link to their feed (or to a shared feed) and print it: webcal:// and http(s)://."""
+    from nmrf.calendars.links import issue_link
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        subject = _subject(s, state, person, institution, cycle, secretariat)
+        _, token = issue_link(session=s, subject=subject, now=now, actor=c.settings.effective_actor)
+        what = subject.describe()
+    _print_links(c.settings, what, token)
+
+
+@feeds_app.command("rotate")
+@friendly
+def rotate_cmd(
+    ctx: typer.Context,
+    person: str = typer.Argument(..., help="Whose link (person key)."),
+    institution: str | None = INSTITUTION,
+    cycle: str | None = CYCLE,
+    secretariat: bool = SECRETARIAT,
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Replace a link with a new one: the old one stops working at once (subscribe again with the new)."""
+    from nmrf.calendars.links import active_link, issue_link, rotate
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        subject = _subject(s, state, person, institution, cycle, secretariat)
+        link = active_link(session=s, subject=subject)
+        if link is None:
+            _, token = issue_link(session=s, subject=subject, now=now, actor=c.settings.effective_actor)
+        else:
+            _, token = rotate(session=s, link=link, now=now, actor=c.settings.effective_actor)
+        what = subject.describe()
+    _print_links(c.settings, what, token)
+
+
+@feeds_app.command("revoke")
+@friendly
+def revoke_cmd(
+    ctx: typer.Context,
+    person: str | None = typer.Argument(None, help="Whose link (person key); or --link."),
+    link_id: int | None = typer.Option(None, "--link", help="The link's number (see `nmrf feeds list`)."),
+    institution: str | None = INSTITUTION,
+    cycle: str | None = CYCLE,
+    secretariat: bool = SECRETARIAT,
+    note: str = typer.Option(..., "--note", help="Why (kept in the history)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Revoke a link: it answers 404 from now on."""
+    from nmrf.calendars.links import active_link, revoke
+    from nmrf.models import FeedLink
+    from nmrf.services.people import get_state
+
+    if not note.strip():
+        raise NmrfError("say why with --note")
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        if link_id is not None:
+            link = s.get(FeedLink, link_id)
+            if link is None or link.state_id != state.id:
+                raise NmrfError(f"no link #{link_id}: `nmrf feeds list` shows them")
+            what = f"link #{link_id}"
+        elif person:
+            subject = _subject(s, state, person, institution, cycle, secretariat)
+            link = active_link(session=s, subject=subject)
+            if link is None:
+                raise NmrfError(f"{subject.describe()} has no active link; nothing changed")
+            what = f"link #{link.id} ({subject.describe()})"
+        else:
+            raise NmrfError("name the link: PERSON (with --institution/--cycle/--secretariat) or --link N")
+        revoke(session=s, link=link, now=now, actor=c.settings.effective_actor, reason=note)
+    console.print(f"Revoked {what}: it now answers 404.")
+
+
+@feeds_app.command("list")
+@friendly
+def list_links(
+    ctx: typer.Context,
+    person: str | None = typer.Argument(None, help="Only the links given to this person."),
+    revoked: bool = typer.Option(False, "--revoked", help="Revoked and rotated links too."),
+    state_code: str | None = STATE_OPTION,
+) -> None:
+    """The feed links (never their secrets): what each shows, to whom, since when."""
+    from nmrf.calendars.links import links_of
+    from nmrf.models import Cycle, Institution, Person
+    from nmrf.services.people import get_person, get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        holder = get_person(session=s, state=state, key=person) if person else None
+        links = links_of(session=s, state=state, holder=holder, include_revoked=revoked)
+        rows = []
+        for link in links:
+            who = s.get(Person, link.holder_id) if link.holder_id else None
+            if link.scope == "institution":
+                inst = s.get(Institution, link.institution_id)
+                feed = f"institution {inst.key if inst else '?'}"
+            elif link.scope == "cycle":
+                cy = s.get(Cycle, link.cycle_id)
+                feed = f"cycle #{cy.id if cy else '?'}"
+            else:
+                feed = link.scope
+            state_text = (f"revoked {link.revoked_at:%Y-%m-%d} ({link.revoked_reason})"
+                          if link.revoked_at else "active")
+            rows.append((str(link.id), feed, who.key if who else "-", f"{link.created_at:%Y-%m-%d}", state_text))
+    table = Table(title=f"Feed links of {state.name}")
+    for col in ("#", "feed", "given to", "issued", "status"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@feeds_app.command("show")
+@friendly
+def show(
+    ctx: typer.Context,
+    person: str = typer.Argument(..., help="Whose feed (person key)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Print PERSON's feed (iCalendar) as their calendar would receive it; no link needed."""
+    import sys
+
+    from nmrf.calendars.build import render_feed
+    from nmrf.calendars.sources import person_feed
+    from nmrf.services.people import get_person, get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        feed = person_feed(session=s, person=get_person(session=s, state=state, key=person), now=now)
+        body = render_feed(feed.spec, feed.items, now=now).body
+    sys.stdout.buffer.write(body)
+    sys.stdout.flush()
+
+
+@feeds_app.command("export")
+@friendly
+def export(
+    ctx: typer.Context,
+    directory: Path = typer.Argument(..., help="Folder to write the .ics files into (created if missing)."),
+    print_urls: str | None = typer.Option(None, "--print-urls", metavar="BASE_URL",
+                                          help="Also print each file's URL under BASE_URL (secret: like the links)."),
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Write every active link's feed as a file, for publishing through an existing web server."""
+    from nmrf.calendars.export import export_feeds
+    from nmrf.models import Person
+
+    c = ctx_of(ctx)
+    _, now = now_for(as_of, "UTC")
+    with c.session(readonly=True) as s:
+        result = export_feeds(session=s, directory=directory, now=now)
+        listing = [((s.get(Person, link.holder_id).key if link.holder_id else "-"), link.scope, name)  # type: ignore[union-attr]
+                   for link, name in result.files]
+    console.print(f"{result.written} feed(s) written, {result.unchanged} unchanged, {result.removed} removed "
+                  f"(revoked), {result.skipped} skipped (subject no longer active) in {directory}.")
+    if print_urls:
+        base = print_urls.rstrip("/")
+        for holder, scope, name in listing:
+            console.print(f"  {holder} ({scope}): {base}/{name}", soft_wrap=True)
+
+
+@friendly
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (127.0.0.1: this machine only)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0: any free port)."),
+) -> None:
+    """Serve the calendar feeds over HTTP (put a TLS proxy in front to publish them)."""
+    from nmrf.server.run import run_server
+
+    c = ctx_of(ctx)
+    c.require_schema()
+    run_server(c.settings, host=host, port=port, engine=c.engine)
+
