@@ -198,8 +198,9 @@ def record_comment(ctx: typer.Context, cycle_ref: str = typer.Argument(...),
     with c.session(readonly=True) as s:
         cycle = get_cycle(session=s, state=get_state(session=s, code=state_code), ref=cycle_ref)
         m = get_milestone(session=s, cycle=cycle, key=key)
-    # A comment milestone (the NHRI's) is completed by its comment; elsewhere a comment is a note.
-    kind = "done" if m.stage in ("nhri_comment", "parliament") and not m.is_closed else "comment"
+        # A comment milestone (the NHRI's) is completed by its comment; elsewhere a comment is a note.
+        # (Read inside the session: a read-only session's rollback expires the row.)
+        kind = "done" if m.stage in ("nhri_comment", "parliament") and not m.is_closed else "comment"
     if kind == "comment" and not note:
         raise NmrfError("a comment needs its text: --note")
     _record(ctx, cycle_ref, key, kind, by, note, state_code, as_of)

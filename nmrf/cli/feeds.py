@@ -174,7 +174,8 @@ def list_links(
             state_text = (f"revoked {link.revoked_at:%Y-%m-%d} ({link.revoked_reason})"
                           if link.revoked_at else "active")
             rows.append((str(link.id), feed, who.key if who else "-", f"{link.created_at:%Y-%m-%d}", state_text))
-    table = Table(title=f"Feed links of {state.name}")
+        title = f"Feed links of {state.name}"
+    table = Table(title=title)
     for col in ("#", "feed", "given to", "issued", "status"):
         table.add_column(col)
     for row in rows:

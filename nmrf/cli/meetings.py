@@ -108,14 +108,14 @@ def list_meetings(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> 
     from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state = get_state(session=s, code=state_code)
-        rows = meetings_of(session=s, state=state)
-    table = Table(title=f"Meetings of {state.name}")
+    table = Table()
     for col in ("key", "when", "kind", "title", "attendees", "status"):
         table.add_column(col, overflow="fold")
-    for m in rows:
-        local = m.starts_at.astimezone(ZoneInfo(m.timezone))
-        who = ", ".join(m.attendee_roles) + (f" ({', '.join(m.institutions)})" if m.institutions else "")
-        table.add_row(m.key, f"{local:%Y-%m-%d %H:%M} {m.timezone}", m.kind, m.title, who, m.status)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        table.title = f"Meetings of {state.name}"
+        for m in meetings_of(session=s, state=state):
+            local = m.starts_at.astimezone(ZoneInfo(m.timezone))
+            who = ", ".join(m.attendee_roles) + (f" ({', '.join(m.institutions)})" if m.institutions else "")
+            table.add_row(m.key, f"{local:%Y-%m-%d %H:%M} {m.timezone}", m.kind, m.title, who, m.status)
     console.print(table)
