@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
+JS_DIR := tests/js
+
 .PHONY: demo test test-all install clean
 
 $(VENV)/.installed: pyproject.toml
@@ -12,9 +14,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed
+# ical.js (Thunderbird's parser) reads every feed in the tests: installed from the committed lock file.
+$(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && npm ci --no-audit --no-fund --silent
+	touch $@
 
-demo: install
+install: $(VENV)/.installed $(JS_DIR)/node_modules/.installed
+
+# The demo needs Python only.
+demo: $(VENV)/.installed
 	$(VENV)/bin/nmrf demo
 
 # The default run; `make test-all` adds the slow tests (-m slow).
@@ -25,4 +33,4 @@ test-all: install
 	$(PY) -m pytest -q -m "slow or not slow"
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache $(JS_DIR)/node_modules

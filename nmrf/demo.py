@@ -5,7 +5,8 @@ SQLite file; a CEDAW periodic report and a UPR review are launched; time then
 advances through the CEDAW cycle: the request for information goes out, eight
 institutions send their input and one ministry is late, the draft is compiled,
 civil society is consulted, the NHRI comments, the ministers sign off and the
-report is submitted. Each step runs the cycles' Prefect flows.
+report is submitted. Each step runs the cycles' Prefect flows. Last, a focal
+point's private calendar link is issued and the feed server answers it.
 """
 
 from __future__ import annotations
@@ -178,7 +179,53 @@ def act_result(demo: Demo) -> None:
                   f"({UPR_REVIEW} review); `nmrf cycle show {demo.cycles['upr']}` shows who owes what.")
 
 
-ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_time_passes, act_result]
+def act_feeds(demo: Demo) -> None:
+    """Jorge Núñez's private calendar link, served by the real feed server for a moment.
+
+    The server is uvicorn on 127.0.0.1 and a free port in a background thread,
+    fetched over a real socket; its clock is fixed at the demo's last date.
+    """
+    import httpx
+    from icalendar import Calendar
+
+    from nmrf.calendars.build import Window
+    from nmrf.calendars.links import Subject, feed_urls, issue_link
+    from nmrf.flows.runtime import engine, moment
+    from nmrf.server import create_app
+    from nmrf.server.app import fixed_clock
+    from nmrf.server.run import BackgroundServer
+    from nmrf.services.people import get_person, get_state
+    from nmrf.settings import get_settings
+
+    today = date(2027, 10, 1)
+    _step(f"6. Calendar feeds: what Jorge Núñez (Ministry of Health) sees in his calendar on {today}")
+    _, now = moment(today, "America/Santiago")
+    with demo.session() as s:
+        jorge = get_person(session=s, state=get_state(session=s), key="jorge-nunez")
+        _, token = issue_link(session=s, subject=Subject("person", jorge), now=now, actor="demo")
+    # The demo looks a year back instead of 30 days, to show the CEDAW input he sent in May.
+    app = create_app(get_settings(), engine=engine(), clock=fixed_clock(now), window=Window(past_days=365))
+    with BackgroundServer(app) as server:
+        webcal, web = feed_urls(server.url, token)
+        console.print("`nmrf feeds url jorge-nunez` gives him a private link (here to a server on 127.0.0.1):")
+        console.print(f"  {webcal}", soft_wrap=True)
+        with httpx.Client(timeout=10) as client:
+            first = client.get(web)
+            again = client.get(web, headers={"If-None-Match": first.headers["etag"]})
+    events = sorted(Calendar.from_ical(first.content).walk("VEVENT"), key=lambda e: str(e["DTSTART"].to_ical()))
+    console.print(f"It serves {len(events)} events ({first.headers['content-type']}); his calendar shows:")
+    for ev in events:
+        start = ev.decoded("DTSTART")
+        when = start.isoformat() if not hasattr(start, "hour") else f"{start:%Y-%m-%d %H:%M} UTC"
+        record = next((line.removeprefix("Record it: ") for line in str(ev["DESCRIPTION"]).splitlines()
+                       if line.startswith("Record it: nmrf")), "")
+        console.print(f"  {when:<20} {ev['SUMMARY']}" + (f"  [dim]({record})[/dim]" if record else ""),
+                      soft_wrap=True)
+    console.print(f"Asked again with its ETag, the server answers {again.status_code} (nothing changed).")
+
+
+ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_time_passes, act_result,
+                                      act_feeds]
 
 
 def run_demo(*, keep: bool = False) -> Path:

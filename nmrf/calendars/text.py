@@ -171,7 +171,9 @@ def milestone_item(m: MilestoneFacts, state: StateFacts, *, viewer: str | None =
         else:
             by = PLACEHOLDER_BY
         command = record_command(m, state, by)
-        if command is not None:
+        if m.status in ("done", "waived", "cancelled"):
+            pass  # the status line below says what was recorded
+        elif command is not None:
             lines.append(f"Record it: {command}")
             if by == PLACEHOLDER_BY:
                 lines.append(f"  ({PLACEHOLDER_BY}: the key of the person recording it, as in the NMRF profile)")

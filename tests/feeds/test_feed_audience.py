@@ -87,6 +87,7 @@ def test_the_record_command_in_an_event_records_that_milestone_when_run(world: W
     after = person_events(world, person)
     done = after["DONE: " + title]
     assert done["uid"] == ev["uid"] and done["sequence"] == ev["sequence"] + 1
+    assert "Status: done on " in done["description"] and "Record it" not in done["description"]
 
 
 def _launch_communication(world: World, members: list[str]) -> int:
