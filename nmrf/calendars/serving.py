@@ -89,6 +89,8 @@ class _Cache:
             return entry
 
     def put(self, key: str, entry: Served) -> None:
+        if self.max_bytes <= 0:
+            return
         with self.lock:
             old = self.entries.pop(key, None)
             if old is not None:
@@ -123,6 +125,11 @@ class FeedPublisher:
         self.cache = _Cache(cache_bytes)
         self.hits = 0
         self.builds = 0
+        # Each State's institutions, role holders and cycles, shared by its people's
+        # feeds; emptied whenever the change counter moves.
+        self.views: dict = {}
+        self.views_version = -1
+        self.views_lock = threading.Lock()
 
     def current_version(self) -> int:
         with self.reader.connect() as conn:
@@ -152,7 +159,7 @@ class FeedPublisher:
             link = find_link(session=s, token=token)
             if link is None:
                 return None
-            feed = feed_for_link(session=s, link=link, now=now, window=self.window)
+            feed = feed_for_link(session=s, link=link, now=now, window=self.window, views=self._views(version))
             if feed is None:
                 return None
             rendered = render_feed(feed.spec, feed.items, now=now, window=self.window)
@@ -165,6 +172,12 @@ class FeedPublisher:
         return Served(link_id=link_id, body=rendered.body, etag=rendered.etag, last_modified=last_modified,
                       version=version, valid_until=min(rendered.expires, now + self.max_age),
                       events=len(rendered.uids))
+
+    def _views(self, version: int) -> dict:
+        with self.views_lock:
+            if version != self.views_version:
+                self.views, self.views_version = {}, version
+            return self.views
 
     def _last_modified(self, link_id: int, etag: str, computed: datetime,
                        known: tuple[str, datetime] | None, now: datetime) -> datetime:

@@ -43,13 +43,17 @@ class Feed:
     items: list[FeedItem]
 
 
-@dataclass
+@dataclass(frozen=True)
 class StateView:
-    """The State's institutions, role holders and cycles: what every feed's text needs."""
+    """The State's institutions, role holders and cycles: what every feed's text needs.
 
-    state: State
+    Plain data (no ORM rows), so that a server may keep it between requests while
+    nothing changed: the people of one State share it.
+    """
+
+    state_id: int
     facts: StateFacts
-    institutions: dict[int, Institution]
+    institutions: dict[int, Who]
     holders: dict[tuple[str, int | None], list[Who]]
     cycles: dict[int, CycleFacts]
 
@@ -63,11 +67,22 @@ class StateView:
         return tuple(sorted(self.institutions[i].name for i in ids if i in self.institutions))
 
 
-def state_view(*, session: Session, state: State) -> StateView:
+def state_view(*, session: Session, state: State, views: dict[int, StateView] | None = None) -> StateView:
+    """The State's view, from `views` when the caller keeps them (keyed by State id)."""
+    if views is not None and state.id in views:
+        return views[state.id]
+    view = _state_view(session, state)
+    if views is not None:
+        views[state.id] = view
+    return view
+
+
+def _state_view(session: Session, state: State) -> StateView:
     several = (session.exec(select(func.count()).select_from(State)).one()) > 1
     facts = StateFacts(code=state.code, name=state.name, secretariat=state.secretariat,
                        timezone=state.timezone, several_states=several)
-    institutions = {i.id: i for i in session.exec(select(Institution).where(Institution.state_id == state.id))}
+    institutions = {i.id: Who(i.key, i.name) for i in
+                    session.exec(select(Institution).where(Institution.state_id == state.id))}
     holders: dict[tuple[str, int | None], list[Who]] = {}
     rows = session.exec(select(RoleAssignment.role, RoleAssignment.institution_id, Person.key, Person.name)
                         .join(Person, Person.id == RoleAssignment.person_id)
@@ -88,7 +103,7 @@ def state_view(*, session: Session, state: State) -> StateView:
         cycles[c.id] = CycleFacts(id=c.id, key=c.key, title=c.title, mechanism=c.mechanism,
                                   mechanism_name=mech.get("name", c.mechanism), confidential=c.confidential,
                                   participants=frozenset(participants.get(c.id, ())))
-    return StateView(state=state, facts=facts, institutions=institutions, holders=holders, cycles=cycles)
+    return StateView(state_id=state.id, facts=facts, institutions=institutions, holders=holders, cycles=cycles)
 
 
 def _date_range(now: datetime, window: Window, timezone: str):  # type: ignore[no-untyped-def]
@@ -105,7 +120,7 @@ def _milestone_facts(view: StateView, m: Milestone) -> MilestoneFacts:
     return MilestoneFacts(
         id=m.id, cycle=cycle, key=m.key, template_key=m.template_key, stage=m.stage, title=m.title,
         description=m.description, kind=m.kind, side=m.side, owner_role=m.owner_role,
-        institution_id=m.institution_id, institution=Who(inst.key, inst.name) if inst else None,
+        institution_id=m.institution_id, institution=inst,
         completion=m.completion, status=m.status, due_date=m.due_date, official_date=m.official_date,
         official_source=m.official_source, starts_at=m.starts_at, ends_at=m.ends_at, timezone=m.timezone,
         location=m.location, audience_roles=tuple(m.audience_roles), word_limit=m.word_limit, source=m.source,
@@ -147,8 +162,11 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
         if prefilter_roles is not None:
             # Only what the reader might owe or attend: owned by one of its roles or
             # its institution, or with an audience (checked exactly below).
-            conditions = [Milestone.owner_role.in_(list(prefilter_roles)),  # type: ignore[union-attr]
-                          cast(Milestone.audience_roles, String) != "[]"]
+            roles = sorted(set(prefilter_roles))
+            audience_text = cast(Milestone.audience_roles, String)
+            conditions = [Milestone.owner_role.in_(roles)]  # type: ignore[union-attr]
+            # The JSON list as text holds the role in quotes (SQLite and PostgreSQL alike).
+            conditions += [audience_text.like(f'%"{role}"%') for role in roles]
             if audience.institution_id is not None:
                 conditions.append(Milestone.institution_id == audience.institution_id)
             q = q.where(or_(*conditions))
@@ -156,12 +174,12 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
             facts = _milestone_facts(view, m)
             if sees_milestone(audience, facts):
                 items.append(milestone_item(facts, view.facts, viewer=viewer))
-    mq = select(Meeting).where(Meeting.state_id == view.state.id,
+    mq = select(Meeting).where(Meeting.state_id == view.state_id,
                                Meeting.starts_at >= datetime.combine(lo, datetime.min.time(), tzinfo=ZoneInfo("UTC")),
                                Meeting.starts_at <= datetime.combine(hi, datetime.max.time(), tzinfo=ZoneInfo("UTC")))
     if cycle_id is not None:
         mq = mq.where(Meeting.cycle_id == cycle_id)
-    keys = {i.id: i.key for i in view.institutions.values()}
+    keys = {inst_id: who.key for inst_id, who in view.institutions.items()}
     for meeting in session.exec(mq):
         facts = _meeting_facts(view, meeting)
         if sees_meeting(audience, facts, keys):
@@ -188,9 +206,10 @@ def institution_audience(*, session: Session, view: StateView, institution: Inst
     return Audience(roles=frozenset(roles), institution_id=institution.id)
 
 
-def person_feed(*, session: Session, person: Person, now: datetime, window: Window = Window()) -> Feed:
+def person_feed(*, session: Session, person: Person, now: datetime, window: Window = Window(),
+                views: dict[int, StateView] | None = None) -> Feed:
     state = session.get(State, person.state_id)
-    view = state_view(session=session, state=state)
+    view = state_view(session=session, state=state, views=views)
     audience = person_audience(session=session, person=person)
     items = _gather(session, view, audience, now=now, window=window, timezone=person.timezone,
                     viewer=person.key, prefilter_roles={r for r, _ in audience.roles})
@@ -202,9 +221,9 @@ def person_feed(*, session: Session, person: Person, now: datetime, window: Wind
 
 
 def institution_feed(*, session: Session, institution: Institution, now: datetime,
-                     window: Window = Window()) -> Feed:
+                     window: Window = Window(), views: dict[int, StateView] | None = None) -> Feed:
     state = session.get(State, institution.state_id)
-    view = state_view(session=session, state=state)
+    view = state_view(session=session, state=state, views=views)
     audience = institution_audience(session=session, view=view, institution=institution)
     items = _gather(session, view, audience, now=now, window=window, timezone=state.timezone, viewer=None,
                     prefilter_roles={r for r, _ in audience.roles})
@@ -215,10 +234,11 @@ def institution_feed(*, session: Session, institution: Institution, now: datetim
     return Feed(spec, items)
 
 
-def cycle_feed(*, session: Session, cycle: Cycle, now: datetime, window: Window = Window()) -> Feed:
+def cycle_feed(*, session: Session, cycle: Cycle, now: datetime, window: Window = Window(),
+               views: dict[int, StateView] | None = None) -> Feed:
     """Every milestone and meeting of one cycle (a confidential one only through a member's link)."""
     state = session.get(State, cycle.state_id)
-    view = state_view(session=session, state=state)
+    view = state_view(session=session, state=state, views=views)
     audience = Audience(everything=True, member_of=frozenset({cycle.id}))
     items = _gather(session, view, audience, now=now, window=window, timezone=state.timezone, viewer=None,
                     cycle_id=cycle.id)
@@ -227,8 +247,9 @@ def cycle_feed(*, session: Session, cycle: Cycle, now: datetime, window: Window 
     return Feed(spec, items)
 
 
-def secretariat_feed(*, session: Session, state: State, now: datetime, window: Window = Window()) -> Feed:
-    view = state_view(session=session, state=state)
+def secretariat_feed(*, session: Session, state: State, now: datetime, window: Window = Window(),
+                     views: dict[int, StateView] | None = None) -> Feed:
+    view = state_view(session=session, state=state, views=views)
     items = _gather(session, view, Audience(everything=True), now=now, window=window,
                     timezone=state.timezone, viewer=None)
     spec = FeedSpec(name=f"NMRF: {state.name}, all reporting",
@@ -238,8 +259,11 @@ def secretariat_feed(*, session: Session, state: State, now: datetime, window: W
     return Feed(spec, items)
 
 
-def feed_for_link(*, session: Session, link: FeedLink, now: datetime, window: Window = Window()) -> Feed | None:
-    """The feed a link serves, or None when it must not serve (revoked, or its subject gone)."""
+def feed_for_link(*, session: Session, link: FeedLink, now: datetime, window: Window = Window(),
+                  views: dict[int, StateView] | None = None) -> Feed | None:
+    """The feed a link serves, or None when it must not serve (revoked, or its subject gone).
+
+    `views` keeps each State's view between calls; the caller empties it when anything changed."""
     if link.revoked_at is not None:
         return None
     holder = session.get(Person, link.holder_id) if link.holder_id else None
@@ -249,12 +273,12 @@ def feed_for_link(*, session: Session, link: FeedLink, now: datetime, window: Wi
         person = session.get(Person, link.person_id) if link.person_id else None
         if person is None or not person.active:
             return None
-        return person_feed(session=session, person=person, now=now, window=window)
+        return person_feed(session=session, person=person, now=now, window=window, views=views)
     if link.scope == "institution":
         inst = session.get(Institution, link.institution_id) if link.institution_id else None
         if inst is None or not inst.active:
             return None
-        return institution_feed(session=session, institution=inst, now=now, window=window)
+        return institution_feed(session=session, institution=inst, now=now, window=window, views=views)
     if link.scope == "cycle":
         cycle = session.get(Cycle, link.cycle_id) if link.cycle_id else None
         if cycle is None:
@@ -265,8 +289,8 @@ def feed_for_link(*, session: Session, link: FeedLink, now: datetime, window: Wi
                                                                CycleMember.person_id == link.holder_id)).first()
             if holder is None or member is None:
                 return None
-        return cycle_feed(session=session, cycle=cycle, now=now, window=window)
+        return cycle_feed(session=session, cycle=cycle, now=now, window=window, views=views)
     if link.scope == "secretariat":
         state = session.get(State, link.state_id)
-        return secretariat_feed(session=session, state=state, now=now, window=window) if state else None
+        return secretariat_feed(session=session, state=state, now=now, window=window, views=views) if state else None
     return None

@@ -240,11 +240,12 @@ def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (127.0.0.1: this machine only)."),
     port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0: any free port)."),
+    cache_mb: int = typer.Option(64, "--cache-mb", min=0, help="Memory for rendered feeds (0: build every time)."),
 ) -> None:
     """Serve the calendar feeds over HTTP (put a TLS proxy in front to publish them)."""
     from nmrf.server.run import run_server
 
     c = ctx_of(ctx)
     c.require_schema()
-    run_server(c.settings, host=host, port=port, engine=c.engine)
+    run_server(c.settings, host=host, port=port, engine=c.engine, cache_bytes=cache_mb * 1024 * 1024)
 

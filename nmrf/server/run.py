@@ -37,10 +37,11 @@ def server_config(app: Any, *, host: str, port: int, quiet: bool = False) -> uvi
                           lifespan="off", timeout_keep_alive=30)
 
 
-def run_server(settings: Settings, *, host: str, port: int, engine: Engine | None = None) -> None:
+def run_server(settings: Settings, *, host: str, port: int, engine: Engine | None = None,
+               cache_bytes: int = 64 * 1024 * 1024) -> None:
     from nmrf.server.app import create_app
 
-    app = create_app(settings, engine=engine)
+    app = create_app(settings, engine=engine, cache_bytes=cache_bytes)
     uvicorn.Server(server_config(app, host=host, port=port)).run()
 
 
