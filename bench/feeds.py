@@ -2,8 +2,9 @@
 
 Not a test: it prints figures, with the floor beside them.
 
-1. World: every UN member State gets the example profile's NMRF (its 31
-   people plus a deputy focal point per contributing institution: 41 people),
+1. World: every UN member State gets the example profile's NMRF (its 26
+   people, a deputy focal point per contributing institution and four more
+   heads of unit: 41 people),
    and three cycles (a UPR review, a CEDAW report, a CRC report) launched
    through the real planning code, dates staggered over 2027-2028.
 2. One private link per person (about 8,000).
@@ -26,7 +27,6 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,9 +85,12 @@ def synthetic_profile(code: str, name: str, base: dict) -> dict:
         people.append(person)
     contributing = [i["key"] for i in data["institutions"]
                     if i["kind"] in ("ministry", "statistics_office", "judiciary", "parliament")]
-    for key in contributing[:10]:
+    for key in contributing:
         people.append({"key": f"deputy-{key}", "name": f"Deputy focal point ({key})", "institution": key,
                        "roles": ["focal_point"]})
+    for key in ("justice", "education", "women", "labour"):
+        people.append({"key": f"head-{key}", "name": f"Head of unit ({key})", "institution": key,
+                       "roles": ["head_of_unit"]})
     data["people"] = people
     return data
 

@@ -6,6 +6,7 @@
 - ``build``: items in, iCalendar bytes out, ``now`` passed in (pure).
 - ``sources``: the database read that gathers a feed's items.
 - ``links``: private subscription links (token, hash, rotation, revocation).
-- ``serving``: the cache and conditional answers the HTTP server and the export share.
+- ``serving``: what the HTTP server needs beyond the builder: the cache, Last-Modified, conditional answers.
 - ``meetings``: meetings the secretariat calls outside a cycle's template.
+- ``export``: every feed as a file, for an existing web server.
 """

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import String, and_, cast, func, or_
 from sqlmodel import Session, select
 
 from nmrf.calendars.audience import INSTITUTION_ROLES, NMRF_WIDE_ROLES, Audience, sees_meeting, sees_milestone
@@ -164,7 +164,14 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
             # its institution, or with an audience (checked exactly below).
             roles = sorted(set(prefilter_roles))
             audience_text = cast(Milestone.audience_roles, String)
-            conditions = [Milestone.owner_role.in_(roles)]  # type: ignore[union-attr]
+            conditions = []
+            for role, inst in sorted(audience.roles, key=str):
+                if role in NMRF_WIDE_ROLES or inst is None:
+                    conditions.append(Milestone.owner_role == role)
+                else:
+                    conditions.append(and_(Milestone.owner_role == role,
+                                           or_(Milestone.institution_id.is_(None),  # type: ignore[union-attr]
+                                               Milestone.institution_id == inst)))
             # The JSON list as text holds the role in quotes (SQLite and PostgreSQL alike).
             conditions += [audience_text.like(f'%"{role}"%') for role in roles]
             if audience.institution_id is not None:

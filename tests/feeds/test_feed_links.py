@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from icalendar import Calendar
 from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 from typer.testing import CliRunner
-from worlds import NOW, World, issue
+from worlds import World, issue
 
 from nmrf.calendars.links import find_link
 from nmrf.cli.app import app
@@ -161,4 +160,3 @@ def test_migrating_an_empty_database_gives_exactly_the_models_schema(engine: Eng
 def test_revision_ids_of_this_part_are_as_agreed() -> None:
     text = (Path(__file__).resolve().parents[2] / "nmrf/migrations/versions/0002_feeds.py").read_text()
     assert "revision: str = '0002_feeds'" in text and "down_revision: str | Sequence[str] | None = '0001_core'" in text
-    assert os.path.basename(__file__)

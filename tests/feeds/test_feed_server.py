@@ -21,7 +21,7 @@ from nmrf.models import Cycle
 from nmrf.models.db import session_scope
 from nmrf.server import create_app
 from nmrf.server.run import BackgroundServer
-from nmrf.services.cycles import get_milestone, record_action, set_official_date
+from nmrf.services.cycles import record_action, set_official_date
 from nmrf.settings import get_settings
 
 INPUT = "CEDAW: Information from the institution for the report (Ministry of Health)"
