@@ -149,8 +149,7 @@ def _meeting_facts(view: StateView, meeting: Meeting) -> MeetingFacts:
 
 
 def _gather(session: Session, view: StateView, audience: Audience, *, now: datetime, window: Window,
-            timezone: str, viewer: str | None, cycle_id: int | None = None,
-            prefilter_roles: Iterable[str] | None = None) -> list[FeedItem]:
+            timezone: str, viewer: str | None, cycle_id: int | None = None, narrow: bool = False) -> list[FeedItem]:
     lo, hi = _date_range(now, window, timezone)
     visible = [c.id for c in view.cycles.values()
                if (cycle_id is None or c.id == cycle_id)
@@ -159,10 +158,10 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
     if visible:
         q = select(Milestone).where(Milestone.cycle_id.in_(visible),  # type: ignore[attr-defined]
                                     Milestone.due_date >= lo, Milestone.due_date <= hi)  # type: ignore[operator]
-        if prefilter_roles is not None:
+        if narrow:
             # Only what the reader might owe or attend: owned by one of its roles or
-            # its institution, or with an audience (checked exactly below).
-            roles = sorted(set(prefilter_roles))
+            # its institution, or with one of its roles in the audience (checked exactly below).
+            roles = sorted({role for role, _ in audience.roles})
             audience_text = cast(Milestone.audience_roles, String)
             conditions = []
             for role, inst in sorted(audience.roles, key=str):
@@ -176,8 +175,8 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
             conditions += [audience_text.like(f'%"{role}"%') for role in roles]
             if audience.institution_id is not None:
                 conditions.append(Milestone.institution_id == audience.institution_id)
-            q = q.where(or_(*conditions))
-        for m in session.exec(q):
+            q = q.where(or_(*conditions)) if conditions else None
+        for m in session.exec(q) if q is not None else ():
             facts = _milestone_facts(view, m)
             if sees_milestone(audience, facts):
                 items.append(milestone_item(facts, view.facts, viewer=viewer))
@@ -219,7 +218,7 @@ def person_feed(*, session: Session, person: Person, now: datetime, window: Wind
     view = state_view(session=session, state=state, views=views)
     audience = person_audience(session=session, person=person)
     items = _gather(session, view, audience, now=now, window=window, timezone=person.timezone,
-                    viewer=person.key, prefilter_roles={r for r, _ in audience.roles})
+                    viewer=person.key, narrow=True)
     spec = FeedSpec(name=f"NMRF: {person.name}",
                     description=f"What {person.name} owes, signs and attends in the human-rights reporting of "
                                 f"{state.name} ({state.secretariat}).",
@@ -233,7 +232,7 @@ def institution_feed(*, session: Session, institution: Institution, now: datetim
     view = state_view(session=session, state=state, views=views)
     audience = institution_audience(session=session, view=view, institution=institution)
     items = _gather(session, view, audience, now=now, window=window, timezone=state.timezone, viewer=None,
-                    prefilter_roles={r for r, _ in audience.roles})
+                    narrow=True)
     spec = FeedSpec(name=f"NMRF: {institution.name}",
                     description=f"Deadlines and meetings of {institution.name} in the human-rights reporting of "
                                 f"{state.name}. Confidential cycles are not shown in shared feeds.",
