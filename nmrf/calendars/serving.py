@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
-from sqlalchemy import Engine, func, text
+from sqlalchemy import Engine, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -133,7 +133,7 @@ class FeedPublisher:
 
     def current_version(self) -> int:
         with self.reader.connect() as conn:
-            value = conn.execute(text("SELECT max(id) FROM audit_entry")).scalar() or 0
+            value = change_counter(conn)
             conn.rollback()
         return int(value)
 
