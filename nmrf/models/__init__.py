@@ -14,10 +14,22 @@ from nmrf.models.cycles import (
     Record,
 )
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
+from nmrf.models.recommendations import (
+    ActionUpdate,
+    Cluster,
+    FollowUpAction,
+    InputAnswer,
+    InputRequest,
+    Recommendation,
+    RecommendationImport,
+    Responsibility,
+)
 from nmrf.models.state import State
 
 __all__ = [
     "CLOSED_STATUSES", "ROLES", "Address", "AuditEntry", "Cycle", "CycleEvent",
     "CycleInstitution", "CycleMember", "Institution", "Milestone", "Person", "Record",
     "RoleAssignment", "State",
+    "ActionUpdate", "Cluster", "FollowUpAction", "InputAnswer", "InputRequest", "Recommendation",
+    "RecommendationImport", "Responsibility",
 ]

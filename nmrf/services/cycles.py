@@ -239,6 +239,17 @@ def replan(*, session: Session, cycle: Cycle, now: datetime, actor: str, reason:
     moved = []
     for m in ms:
         p = plan.get(m.key)
+        if p is None and not m.is_closed and m.official_date and m.official_date != m.due_date:
+            # A milestone added after launch (a follow-up action) has no rule:
+            # an official date set on it is simply its date.
+            moved.append(m)
+            session.add(Record(cycle_id=cycle.id, milestone_id=m.id, kind="redated", actor=actor, at=now,
+                               note=reason, data={"before": m.due_date.isoformat() if m.due_date else None,
+                                                  "after": m.official_date.isoformat()}))
+            m.due_date = m.official_date
+            m.sequence += 1
+            m.updated_at = now
+            continue
         if p is None or m.is_closed:
             continue
         before = m.due_date
@@ -257,6 +268,69 @@ def replan(*, session: Session, cycle: Cycle, now: datetime, actor: str, reason:
     cycle.updated_at = now
     session.flush()
     return moved
+
+
+# ---------------------------------------------------------------- milestones added after launch
+
+def add_milestone(*, session: Session, cycle: Cycle, key: str, template_key: str, stage: str, title: str,
+                  due_date: date, now: datetime, description: str = "", owner_role: str | None = None,
+                  institution_id: int | None = None, side: str = "internal", source: str = "") -> Milestone:
+    """Add a deadline to a running cycle (an action of a follow-up plan).
+
+    A completed cycle becomes active again: it has something left to do.
+    """
+    if session.exec(select(Milestone).where(Milestone.cycle_id == cycle.id, Milestone.key == key)).first():
+        raise NmrfError(f"cycle {cycle.id} already has a milestone {key!r}")
+    if owner_role is not None and owner_role not in ROLE_NAMES:
+        raise NmrfError(f"unknown role {owner_role!r}; expected one of {', '.join(ROLE_NAMES)}")
+    m = Milestone(cycle_id=cycle.id, key=key, template_key=template_key, stage=stage, title=title[:300],
+                  description=description[:4000], kind="deadline", side=side, owner_role=owner_role,
+                  institution_id=institution_id, completion="person", track=True, confidential=cycle.confidential,
+                  computed_date=due_date, due_date=due_date, source=source[:500], verified=True,
+                  created_at=now, updated_at=now)
+    session.add(m)
+    if cycle.status != "active":
+        cycle.status, cycle.completed_at = "active", None
+    cycle.updated_at = now
+    session.flush()
+    return m
+
+
+def update_milestone(*, session: Session, milestone: Milestone, now: datetime, actor: str, reason: str,
+                     due_date: date | None = None, title: str | None = None, description: str | None = None,
+                     institution_id: int | None = None) -> bool:
+    """Change what people see of a milestone added after launch; True when something changed.
+
+    Every visible change raises `sequence` and sets `updated_at` (feeds and
+    escalation chains follow it); a new due date is also kept as a "redated" record.
+    """
+    if milestone.is_closed and due_date is not None and due_date != milestone.due_date:
+        raise NmrfError(f"{milestone.key} is already {milestone.status}; its date cannot change (reopen it first)")
+    before = milestone.due_date
+    changes: dict[str, Any] = {}
+    if due_date is not None and due_date != milestone.due_date:
+        changes.update(due_date=due_date, computed_date=due_date)
+    if title is not None and title[:300] != milestone.title:
+        changes["title"] = title[:300]
+    if description is not None and description[:4000] != milestone.description:
+        changes["description"] = description[:4000]
+    if institution_id is not None and institution_id != milestone.institution_id:
+        changes["institution_id"] = institution_id
+    if not changes:
+        return False
+    for k, v in changes.items():
+        setattr(milestone, k, v)
+    milestone.sequence += 1
+    milestone.updated_at = now
+    if "due_date" in changes:
+        session.add(Record(cycle_id=milestone.cycle_id, milestone_id=milestone.id, kind="redated", actor=actor,
+                           at=now, note=reason, data={"before": before.isoformat() if before else None,
+                                                      "after": due_date.isoformat() if due_date else None}))
+    cycle = session.get(Cycle, milestone.cycle_id)
+    if cycle is not None:
+        cycle.updated_at = now
+    session.flush()
+    return True
 
 
 # ---------------------------------------------------------------- records
