@@ -81,6 +81,7 @@ def session_scope(engine: Engine, *, actor: str = "system", readonly: bool = Fal
     try:
         yield session
         if readonly:
+            session.expunge_all()  # what was read stays readable after the rollback
             session.rollback()
         else:
             session.commit()

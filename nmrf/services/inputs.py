@@ -210,6 +210,8 @@ def import_workbook(*, session: Session, state: State, data: bytes, file_name: s
     if req is None:
         raise NmrfError([*problems, Problem("this workbook's request is unknown to this database (was it sent from "
                                             "another one?)", file=file_name)])
+    if problems and not returned.rows:
+        raise NmrfError(problems)  # the columns were changed: the rows cannot be read
     cycle = session.get(Cycle, req.cycle_id)
     inst = session.get(Institution, req.institution_id)
     assert cycle is not None and inst is not None

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from rich.markup import escape
+
 from nmrf.domain.priority import Priority, priority_of
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
@@ -98,7 +100,7 @@ def recommendation_detail(*, session: Session, state: State, ref: str) -> list[s
         f"[bold]Recommendation {r.id}[/bold] (uid {r.uid}){' [red]confidential[/red]' if r.confidential else ''}",
         f"{r.mechanism} · {r.body} · {r.document}" + (f" para. {r.paragraph}" if r.paragraph else "")
         + (f" · art. {r.article}" if r.article else "") + (f" · {r.adopted_on}" if r.adopted_on else ""),
-        f"Text: {r.text}",
+        f"Text: {escape(r.text)}",
         f"Source themes: {', '.join(r.source_themes) or '-'}; taxonomy: "
         f"{', '.join(taxonomy.themes[t].name for t in r.themes) or '-'} ({r.theme_basis}); SDGs: "
         f"{', '.join(str(g) for g in r.sdgs) or '-'}",
@@ -115,7 +117,7 @@ def recommendation_detail(*, session: Session, state: State, ref: str) -> list[s
         f"  (c) possible without budget: {yn(r.no_budget)}",
         f"  (d) national priority: {yn(r.national_priority)}",
         f"  (e) disadvantaged groups: {yn(r.disadvantaged_groups)}"
-        + (f"  [recorded by {r.factors_by} {r.factors_at:%Y-%m-%d}]" if r.factors_at else ""),
+        + (f"  (recorded by {r.factors_by} on {r.factors_at:%Y-%m-%d})" if r.factors_at else ""),
     ]
     if r.factors_note:
         lines.append(f"  note: {r.factors_note}")
@@ -129,7 +131,7 @@ def recommendation_detail(*, session: Session, state: State, ref: str) -> list[s
     for ans in session.exec(select(InputAnswer).where(InputAnswer.recommendation_id == r.id).order_by(InputAnswer.id)):
         inst = session.get(Institution, ans.institution_id)
         lines.append(f"Answer from {inst.key if inst else '?'} (cycle {ans.cycle_id}, {ans.at:%Y-%m-%d}, "
-                     f"{ans.implementation}): {ans.answer}")
+                     f"{ans.implementation}): {escape(ans.answer)}")
     return lines
 
 
