@@ -363,7 +363,7 @@ def parse(data: bytes, *, fmt: str, file: str, taxonomy: Taxonomy, encoding: str
         base = rec.uid
         seen[base] = seen.get(base, 0) + 1
         if seen[base] > 1:
-            rec = _with_uid(rec, occurrence=seen[base])
+            rec = _with_uid(rec, occurrence=seen[base])  # the same text twice: two recommendations
         rows.append(rec)
         if len(problems) >= MAX_PROBLEMS:
             break
@@ -436,7 +436,8 @@ def _upr_info(cell: dict[str, str], raw: dict[str, str], line: int, taxonomy: Ta
         sdgs=tuple(taxonomy.sdgs_for(themes)), affected_persons=(), response=response,
         position=_position(response), action_category=int(action) if action else None, session=session,
         adopted_on=None, article="", urgent_flag=False, confidential=False, kind="upr_recommendation", raw=raw)
-    return _with_uid(rec)
+    object.__setattr__(rec, "uid", _uid(rec))  # frozen, but not yet shared with anyone
+    return rec
 
 
 def _date(value: str) -> date | None:
@@ -486,7 +487,8 @@ def _uhri(cell: dict[str, str], raw: dict[str, str], line: int, taxonomy: Taxono
         position=_position(response), action_category=None, session=cell.get("session", "").strip(),
         adopted_on=_date(cell.get("date", "")), article="", urgent_flag=False,
         confidential=mechanism == "SPT", kind=kind, raw=raw)
-    return _with_uid(rec)
+    object.__setattr__(rec, "uid", _uid(rec))  # frozen, but not yet shared with anyone
+    return rec
 
 
 def _template(cell: dict[str, str], raw: dict[str, str], line: int, taxonomy: Taxonomy,
@@ -521,7 +523,8 @@ def _template(cell: dict[str, str], raw: dict[str, str], line: int, taxonomy: Ta
         urgent_flag=bool(urgent),
         confidential=bool(confidential) or kind in CONFIDENTIAL_KINDS or (confidential is None and mechanism == "SPT"),
         kind=kind, raw=raw)
-    return _with_uid(rec)
+    object.__setattr__(rec, "uid", _uid(rec))  # frozen, but not yet shared with anyone
+    return rec
 
 
 _READERS: dict[str, Any] = {"upr-info": _upr_info, "uhri": _uhri, "template": _template}

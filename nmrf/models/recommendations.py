@@ -88,6 +88,8 @@ class Recommendation(SQLModel, table=True):
     confidential: bool = False
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     source_line: int = 0
+    # A digest of every field the source gives: a re-import compares it, not each field.
+    source_digest: str = Field(default="", max_length=64)
     import_id: int | None = Field(default=None, foreign_key="recommendation_import.id")
 
     cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)

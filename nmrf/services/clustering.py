@@ -50,6 +50,19 @@ def _item(r: Recommendation) -> Item:
                 cluster=r.cluster_id)
 
 
+_COLUMNS = (Recommendation.id, Recommendation.uid, Recommendation.text, Recommendation.themes,
+            Recommendation.mechanism, Recommendation.cluster_id, Recommendation.state_code, Recommendation.state_id)
+
+
+def _items(session: Session, q) -> dict[str, tuple[list[Item], int | None]]:  # type: ignore[no-untyped-def]
+    """State code -> its items and NMRF State id (columns only: no ORM objects to keep in sync)."""
+    out: dict[str, tuple[list[Item], int | None]] = {}
+    for rid, uid, text, themes, mech, cid, code, sid in session.exec(q.order_by(Recommendation.id)):
+        items, _ = out.setdefault(code, ([], sid))
+        items.append(Item(id=rid, uid=uid, text=text, themes=tuple(themes), mechanism=mech, cluster=cid))
+    return out
+
+
 def planned_cluster_ids(*, session: Session, cluster_ids: Sequence[int]) -> set[int]:
     if not cluster_ids:
         return set()
@@ -65,34 +78,28 @@ def cluster_recommendations(*, session: Session, now: datetime, state: State | N
     """Cluster the recommendations of one State (its NMRF) or of the given State codes."""
     taxonomy = load_taxonomy()
     result = ClusterResult()
+    q = select(*_COLUMNS)
     if state is not None:
-        groups = {state.code: list(session.exec(select(Recommendation).where(Recommendation.state_id == state.id)
-                                                .order_by(Recommendation.id)))}
-    else:
-        q = select(Recommendation).order_by(Recommendation.id)
-        if state_codes:
-            q = q.where(Recommendation.state_code.in_(list(state_codes)))  # type: ignore[attr-defined]
-        groups = defaultdict(list)
-        for r in session.exec(q):
-            groups[r.state_code].append(r)
-    if not any(groups.values()):
+        q = q.where(Recommendation.state_id == state.id)
+    elif state_codes:
+        q = q.where(Recommendation.state_code.in_(list(state_codes)))  # type: ignore[attr-defined]
+    groups = _items(session, q)
+    if not groups:
         raise NmrfError("no recommendations to cluster: import some first (`nmrf recommendations import`)")
-    for code, recs in sorted(groups.items()):
-        if not recs:
-            continue
+    table = Recommendation.__table__
+    for code, (items, state_id) in sorted(groups.items()):
         clusters = {c.id: c for c in session.exec(select(Cluster).where(Cluster.state_code == code))}
         if rebuild:
             keep = planned_cluster_ids(session=session, cluster_ids=list(clusters))
             for cid in [c for c in clusters if c not in keep]:
-                session.execute(update(Recommendation).where(Recommendation.cluster_id == cid)
-                                .values(cluster_id=None, cluster_basis=""))
+                session.execute(update(table).where(table.c.cluster_id == cid).values(cluster_id=None, cluster_basis=""))
                 session.delete(clusters.pop(cid))
                 result.dissolved += 1
             session.flush()
-        items = [_item(r) for r in recs]
+            items = [Item(it.id, it.uid, it.text, it.themes, it.mechanism,
+                          it.cluster if it.cluster in clusters else None) for it in items]
         by_id = {it.id: it for it in items}
         vectors = vectorise(items)
-        state_id = recs[0].state_id
         n_clusters = 0
         for members in cluster_items(items, threshold=threshold):
             its = [by_id[i] for i in members]
@@ -111,8 +118,8 @@ def cluster_recommendations(*, session: Session, now: datetime, state: State | N
                     cl.theme, cl.label, cl.updated_at = theme, label, now
             new = [it.id for it in its if it.cluster != cl.id]
             if new:
-                session.execute(update(Recommendation).where(Recommendation.id.in_(new))  # type: ignore[union-attr]
-                                .values(cluster_id=cl.id, cluster_basis="computed"))
+                session.execute(update(table).where(table.c.id.in_(new)).values(cluster_id=cl.id,
+                                                                                 cluster_basis="computed"))
                 if recorded is not None:
                     result.joined += len(new)
             n_clusters += 1
@@ -123,6 +130,10 @@ def cluster_recommendations(*, session: Session, now: datetime, state: State | N
         result.clusters += n_clusters
         result.by_state[code] = n_clusters
     session.flush()
+    # The memberships were written beside the ORM: recommendations loaded in this session re-read them.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Recommendation):
+            session.expire(obj, ["cluster_id", "cluster_basis"])
     return result
 
 

@@ -11,6 +11,7 @@ changes nothing and leaves no trace.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from nmrf.models import Cluster, Recommendation, RecommendationImport, State
 
 Progress = Callable[[int, int], None]
 CHUNK = 500
+INSERT_CHUNK = 2000
 
 # Fields an import writes (and compares on re-import); everything else is the secretariat's.
 SOURCE_FIELDS = ("state_code", "source", "kind", "mechanism", "body", "document", "paragraph", "session", "article",
@@ -61,6 +63,10 @@ def _values(rec: SourceRecommendation) -> dict[str, Any]:
         "position": rec.position, "action_category": rec.action_category, "urgent_flag": rec.urgent_flag,
         "confidential": rec.confidential, "raw": dict(rec.raw),
     }
+
+
+def digest(values: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
 
 
 def import_recommendations(
@@ -104,24 +110,35 @@ def import_recommendations(
     total = len(rows)
     if progress:
         progress(0, total)
-    existing: dict[str, Recommendation] = {}
+    # Only the identity, the digest and the link are read back: a re-import of an
+    # unchanged file loads no recommendation.
+    existing: dict[str, tuple[int, str, int | None]] = {}
     uids = [r.uid for r in rows]
     for i in range(0, len(uids), CHUNK):
-        for obj in session.exec(select(Recommendation).where(Recommendation.uid.in_(uids[i:i + CHUNK]))):  # type: ignore[attr-defined]
-            existing[obj.uid] = obj
+        for uid, rid, dig, sid in session.exec(select(Recommendation.uid, Recommendation.id, Recommendation.source_digest,
+                                                      Recommendation.state_id)
+                                               .where(Recommendation.uid.in_(uids[i:i + CHUNK]))):  # type: ignore[attr-defined]
+            existing[uid] = (rid, dig, sid)
     new_rows: list[dict[str, Any]] = []
     for rec in rows:
-        obj = existing.get(rec.uid)
         values = _values(rec)
-        if obj is None:
-            new_rows.append(values | {"uid": rec.uid, "state_id": known.get(rec.state_code),
+        dig = digest(values)
+        found = existing.get(rec.uid)
+        if found is None:
+            new_rows.append(values | {"uid": rec.uid, "state_id": known.get(rec.state_code), "source_digest": dig,
                                       "source_line": rec.line, "created_at": now, "updated_at": now})
             continue
+        rid, old_dig, sid = found
+        if old_dig == dig and (sid is not None or not known.get(rec.state_code)):
+            result.unchanged += 1
+            continue
+        obj = session.get(Recommendation, rid)
+        assert obj is not None
         diffs = [k for k, v in values.items() if getattr(obj, k) != v]
         if diffs:
             for k in diffs:
                 setattr(obj, k, values[k])
-            obj.updated_at = now
+            obj.source_digest, obj.updated_at = dig, now
             result.updated.append(f"line {rec.line}: {', '.join(diffs)} changed ({rec.uid[:8]})")
         if obj.state_id is None and known.get(rec.state_code):
             obj.state_id = known[rec.state_code]
@@ -142,8 +159,8 @@ def import_recommendations(
     result.import_id = imp.id
     done = total - len(new_rows)
     table = Recommendation.__table__
-    for i in range(0, len(new_rows), CHUNK):
-        batch = new_rows[i:i + CHUNK]
+    for i in range(0, len(new_rows), INSERT_CHUNK):
+        batch = new_rows[i:i + INSERT_CHUNK]
         for r in batch:
             r["import_id"] = imp.id
         session.execute(insert(table), batch)

@@ -1,8 +1,8 @@
-"""recommendations
+"""recommendations: imports, clusters, responsibilities, follow-up actions, information requests, answers
 
 Revision ID: 0004_recommendations
 Revises: 0001_core
-Create Date: 2026-11-27 04:00:43.535664
+Create Date: 2026-11-27 04:17:40.877530
 """
 from collections.abc import Sequence
 
@@ -100,6 +100,7 @@ def upgrade() -> None:
     sa.Column('confidential', sa.Boolean(), nullable=False),
     sa.Column('raw', sa.JSON(), nullable=False),
     sa.Column('source_line', sa.Integer(), nullable=False),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('import_id', sa.Integer(), nullable=True),
     sa.Column('cluster_id', sa.Integer(), nullable=True),
     sa.Column('cluster_basis', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
