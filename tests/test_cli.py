@@ -74,13 +74,15 @@ def test_launch_show_record_and_the_audit_history(initialised: str):
     assert "was already launched; nothing changed" in again.output
     recorded = nmrf("record", "input", "1", "health", "--by", "jorge-nunez", "--as-of", "2027-05-20")
     assert recorded.exit_code == 0 and "input:health done by jorge-nunez" in recorded.output
+    # Recording moves the cycle on at once: the request went out on 1 April, so the inputs are open.
+    assert "request for information sent to education" in recorded.output
     shown = nmrf("cycle", "show", "1", "--as-of", "2027-06-10")
     assert shown.exit_code == 0
     labour = next(line for line in shown.output.splitlines() if "input:labour" in line)
     assert "LATE 9 day(s)" in labour and "labour: Rodrigo" in labour
     health = next(line for line in shown.output.splitlines() if "input:health" in line)
     assert "done 2027-05-20" in health
-    history = nmrf("history", "--table", "milestone", "--limit", "5")
+    history = nmrf("history", "--table", "milestone", "--limit", "40")
     assert "update milestone" in history.output and "'planned' -> 'done'" in history.output
 
 
