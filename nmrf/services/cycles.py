@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -20,6 +21,7 @@ from nmrf.domain.planning import Participant, PlannedMilestone, missing_anchors,
 from nmrf.domain.progress import MilestoneState, Step, next_steps
 from nmrf.domain.rules import ROLE_NAMES, Catalogue, Mechanism, Template, load_catalogue
 from nmrf.errors import NmrfError
+from nmrf.models.audit import audit_inserts
 from nmrf.models import (
     CLOSED_STATUSES,
     Cycle,
@@ -70,7 +72,8 @@ def participants(*, session: Session, state: State, mechanism: str,
                  and (not i.contributes_to or mechanism in i.contributes_to)]
     roles: dict[int, set[str]] = {}
     rows = session.exec(select(RoleAssignment.institution_id, RoleAssignment.role)
-                        .join(Person, Person.id == RoleAssignment.person_id).where(Person.active))
+                        .join(Person, Person.id == RoleAssignment.person_id)
+                        .where(Person.state_id == state.id, Person.active))
     for inst_id, role in rows:
         if inst_id is not None:
             roles.setdefault(inst_id, set()).add(role)
@@ -146,20 +149,24 @@ def launch_cycle(
     session.add(cycle)
     session.flush()
     inst_ids = {i.key: i.id for i, _ in parts}
-    for inst, _ in parts:
-        session.add(CycleInstitution(cycle_id=cycle.id, institution_id=inst.id))
+    links = [dict(cycle_id=cycle.id, institution_id=inst.id) for inst, _ in parts]
+    if links:
+        ids = session.execute(insert(CycleInstitution).returning(CycleInstitution.id), links).scalars().all()
+        audit_inserts(session, CycleInstitution, list(zip(ids, links, strict=True)))
     for person_key in members or ():
         person = get_person(session=session, state=state, key=person_key)
         session.add(CycleMember(cycle_id=cycle.id, person_id=person.id))
-    for p in plan:
-        session.add(_milestone(cycle, p, inst_ids, now, (sources or {}).get(p.key)))
-    session.flush()
+    # One bulk INSERT for the milestones (a cycle has 10 to 50): the ORM unit of
+    # work costs 0.3 ms a row here, which launching 193 States' cycles feels.
+    rows = [_milestone_row(cycle, p, inst_ids, now, (sources or {}).get(p.key)) for p in plan]
+    ids = session.execute(insert(Milestone).returning(Milestone.id), rows).scalars().all()
+    audit_inserts(session, Milestone, list(zip(ids, rows, strict=True)))
     return Launched(cycle, True)
 
 
-def _milestone(cycle: Cycle, p: PlannedMilestone, inst_ids: Mapping[str, int], now: datetime,
-               official_source: str | None) -> Milestone:
-    return Milestone(
+def _milestone_row(cycle: Cycle, p: PlannedMilestone, inst_ids: Mapping[str, int], now: datetime,
+                   official_source: str | None) -> dict[str, Any]:
+    return dict(
         cycle_id=cycle.id, key=p.key, template_key=p.template_key, stage=p.stage, title=p.title,
         description=p.description, kind=p.kind, side=p.side, owner_role=p.owner_role,
         institution_id=inst_ids.get(p.institution_key) if p.institution_key else None,
@@ -168,7 +175,8 @@ def _milestone(cycle: Cycle, p: PlannedMilestone, inst_ids: Mapping[str, int], n
         official_date=p.official_date, official_source=official_source if p.official_date else None,
         due_date=p.due_date, opens_on=p.opens_on, starts_at=p.starts_at, ends_at=p.ends_at,
         timezone=p.timezone, audience_roles=list(p.audience_roles), word_limit=p.word_limit,
-        source=p.source, verified=p.verified, created_at=now, updated_at=now,
+        source=p.source, verified=p.verified, status="planned", sequence=0, created_at=now, updated_at=now,
+        completed_at=None, completed_by_id=None, completed_actor=None, location=None,
     )
 
 
