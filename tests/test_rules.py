@@ -18,15 +18,18 @@ def test_the_catalogue_covers_every_mechanism_the_issue_names():
     cat = load_catalogue()
     for code in ("UPR", *TREATY_BODIES, "CRC-OPAC", "CRC-OPSC", "SP", "SPT", "ACHPR"):
         assert code in cat.mechanisms, code
-    assert set(cat.mechanisms["UPR"].templates) == {"upr_review", "upr_midterm_report"}
+    # Every mechanism that makes recommendations has a follow-up plan (the actions answering them).
+    for code, mech in cat.mechanisms.items():
+        assert ("follow_up_plan" in mech.templates) == (code != "IACHR"), code
+    assert set(cat.mechanisms["UPR"].templates) == {"upr_review", "upr_midterm_report", "follow_up_plan"}
     for code in TREATY_BODIES:
         assert {"initial_report", "periodic_report"} <= set(cat.mechanisms[code].templates), code
     # Communications, visits and the simplified procedure exist where the rules provide them.
     assert "communication_reply" in cat.mechanisms["CCPR"].templates
     assert "views_follow_up" in cat.mechanisms["CRPD"].templates
     assert "simplified_report" in cat.mechanisms["CCPR"].templates
-    assert cat.mechanisms["SP"].templates == ("sp_country_visit", "sp_communication_reply")
-    assert cat.mechanisms["SPT"].templates == ("spt_visit",)
+    assert cat.mechanisms["SP"].templates == ("sp_country_visit", "sp_communication_reply", "follow_up_plan")
+    assert cat.mechanisms["SPT"].templates == ("spt_visit", "follow_up_plan")
     assert "regional_periodic_report" in cat.mechanisms["ACHPR"].templates
 
 
