@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nmrf.cli import cycles, feeds, meetings, setup
+from nmrf.cli import cycles, feeds, inputs, meetings, recommendations, setup
 from nmrf.cli.common import friendly, make_context
 
 app = typer.Typer(
@@ -38,6 +38,8 @@ app.add_typer(setup.db_app, name="db")
 app.add_typer(feeds.feeds_app, name="feeds")
 app.add_typer(meetings.meeting_app, name="meeting")
 app.command("serve")(feeds.serve)
+app.add_typer(recommendations.app, name="recommendations")
+app.add_typer(inputs.app, name="inputs")
 
 
 @app.command("demo")

@@ -16,10 +16,22 @@ from nmrf.models.cycles import (
 from nmrf.models.feeds import FEED_SCOPES, FeedLink, FeedState
 from nmrf.models.meetings import MEETING_KINDS, Meeting
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
+from nmrf.models.recommendations import (
+    ActionUpdate,
+    Cluster,
+    FollowUpAction,
+    InputAnswer,
+    InputRequest,
+    Recommendation,
+    RecommendationImport,
+    Responsibility,
+)
 from nmrf.models.state import State
 
 __all__ = [
     "CLOSED_STATUSES", "ROLES", "Address", "AuditEntry", "Cycle", "CycleEvent",
     "CycleInstitution", "CycleMember", "FEED_SCOPES", "FeedLink", "FeedState", "Institution",
     "MEETING_KINDS", "Meeting", "Milestone", "Person", "Record", "RoleAssignment", "State",
+    "ActionUpdate", "Cluster", "FollowUpAction", "InputAnswer", "InputRequest", "Recommendation",
+    "RecommendationImport", "Responsibility",
 ]
