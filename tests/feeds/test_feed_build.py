@@ -145,3 +145,14 @@ LM = datetime(2027, 5, 1, 10, 0, 0, tzinfo=UTC)
 ])
 def test_if_none_match_wins_over_if_modified_since(inm: str | None, ims: str | None, expected: bool) -> None:
     assert not_modified(if_none_match=inm, if_modified_since=ims, etag=ETAG, last_modified=LM) is expected
+
+
+def test_long_text_in_any_script_is_folded_at_75_octets_with_crlf_and_never_inside_a_character() -> None:
+    from parsers import assert_parsers_agree, check_serialisation
+
+    text = "Ministère de la Santé — 保健省 — وزارة الصحة — Міністерство охорони здоров'я 🩺; " * 6
+    body = render_feed(SPEC, [item(summary=text, description=text + "\nsecond line, with a comma")], now=NOW).body
+    check_serialisation(body)
+    [events] = assert_parsers_agree([body])
+    assert events[0].summary == text
+    assert max(len(line) for line in body.split(b"\r\n")) == 75
