@@ -377,7 +377,7 @@ def main() -> None:
             print(f"{name:32} {r['rps']:8.0f} {r['p50_ms']:8.2f} {r['p95_ms']:8.2f} {r['p99_ms']:8.2f} "
                   f"{r['errors']:7d} {ratio:8.2f}x")
         print(f"{'floor (icalendar to_ical)':32} {f['feeds_per_s']:8.0f}")
-        print(f"\nratio = server requests/s / icalendar serialisations/s of the same feeds (one core each; wrk "
+        print(f"\nratio = server requests/s / icalendar serialisations/s of the same feeds (one core each; the load tool "
               f"takes the other). Aim: a person's feed under 20 ms at p95. Load average after: "
               f"{os.getloadavg()[0]:.2f}")
     finally:
