@@ -13,11 +13,21 @@ from nmrf.models.cycles import (
     Milestone,
     Record,
 )
+from nmrf.models.notifications import (
+    Acknowledgement,
+    CycleSweep,
+    Delivery,
+    DeliveryAttempt,
+    EscalationChain,
+    Notification,
+    NotificationPolicy,
+)
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
 from nmrf.models.state import State
 
 __all__ = [
-    "CLOSED_STATUSES", "ROLES", "Address", "AuditEntry", "Cycle", "CycleEvent",
-    "CycleInstitution", "CycleMember", "Institution", "Milestone", "Person", "Record",
+    "CLOSED_STATUSES", "ROLES", "Acknowledgement", "Address", "AuditEntry", "Cycle", "CycleEvent",
+    "CycleInstitution", "CycleMember", "CycleSweep", "Delivery", "DeliveryAttempt", "EscalationChain",
+    "Institution", "Milestone", "Notification", "NotificationPolicy", "Person", "Record",
     "RoleAssignment", "State",
 ]
