@@ -15,10 +15,14 @@ import json
 import socket
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+# aiosmtpd warns about its own legacy attribute on every authenticated session.
+warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
 
 
 @dataclass
@@ -71,7 +75,7 @@ class SmtpSink:
         from aiosmtpd.smtp import AuthResult
 
         ok = self.password is not None and getattr(auth_data, "password", b"") == self.password.encode()
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
     def start(self) -> SmtpSink:
         from aiosmtpd.smtp import SMTP
@@ -95,6 +99,10 @@ class SmtpSink:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.mails.clear()
 
     def url(self, to: str, *, sender: str = "nmrf@localhost", user: str | None = None) -> str:
         """The apprise URL that delivers to this sink."""
@@ -241,6 +249,10 @@ class HttpSink:
 
     def keys(self) -> list[str]:
         return [p.idempotency_key for p in self.posts if p.idempotency_key]
+
+    def clear(self) -> None:
+        with self._b.lock:
+            self._b.posts.clear()
 
     def __enter__(self) -> HttpSink:
         return self.start()
