@@ -138,6 +138,11 @@ class _Behaviour:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that went away mid-request (a killed sweep, a timeout) is expected here
+
+
 class HttpSink:
     """An HTTP endpoint that keeps every JSON body posted to it.
 
@@ -219,7 +224,7 @@ class HttpSink:
         return Handler
 
     def start(self) -> HttpSink:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        server = _QuietServer(("127.0.0.1", self.port), self._handler())
         server.daemon_threads = True
         self.port = server.server_address[1]
         self._server = server
