@@ -51,12 +51,13 @@ def sweep(
                       f"replacing {result['digested']}; {result['held']} held by quiet hours.")
         if messages:
             table = Table()
-            for col in ("to", "what", "subject", "goes out"):
-                table.add_column(col, overflow="fold")
+            for col in ("to", "what", "goes out (UTC)"):
+                table.add_column(col, no_wrap=True)
+            table.add_column("subject", overflow="fold")
             for m in messages[:show]:
                 what = m["kind"] + ("" if m["kind"] == "digest" else f" {m['step']}")
-                status = "in the digest" if m["status"] == "digested" else m["not_before"][:16].replace("T", " ") + " UTC"
-                table.add_row(f"{m['name']} ({m['to']})", what, escape(m["subject"]), status)
+                status = "in the digest" if m["status"] == "digested" else m["not_before"][:16].replace("T", " ")
+                table.add_row(m["to"], what, status, escape(m["subject"]))
             console.print(table)
             if len(messages) > show:
                 console.print(f"... and {len(messages) - show} more (--show N).")
@@ -93,23 +94,27 @@ def outbox(
         rows = outbox_rows(session=s, status=status, person_key=person, limit=limit, now=now)
         summary = outbox_summary(session=s, now=now)
     table = Table(title="Outbox (newest first; times UTC)")
-    for col in ("#", "to", "channel", "what", "status", "when", "detail"):
-        table.add_column(col, overflow="fold")
+    for col in ("#", "to", "channel", "what", "status", "when"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("subject, or what went wrong", overflow="fold")
     for r in rows:
+        detail = r.subject
         if r.status == "sent":
-            state, when, detail = "[green]sent[/green]", _when(r.sent_at), f"{r.attempts} tr{'y' if r.attempts == 1 else 'ies'}"
+            state, when = "[green]sent[/green]", _when(r.sent_at)
         elif r.status == "pending":
             held = r.attempts == 0 and r.next_attempt_at > now
             state = "sending" if r.leased else ("held" if held else ("retrying" if r.attempts else "pending"))
             when = ("until " if held else "next ") + _when(r.next_attempt_at)
-            detail = f"{r.last_result}: {r.last_error}" if r.last_error else ""
+            if r.last_error:
+                detail = f"{r.address}: {r.last_result}: {r.last_error}"
         elif r.status == "failed":
-            state, when, detail = "[red]failed[/red]", _when(r.next_attempt_at), f"{r.last_result}: {r.last_error}"
+            state, when = "[red]failed[/red]", _when(r.next_attempt_at)
+            detail = f"{r.address}: {r.last_result}: {r.last_error}"
         else:
-            state, when, detail = r.status, "-", r.last_error or ""
-        what = f"{r.kind} {r.step}: {r.subject}"
-        table.add_row(str(r.notification_id), f"{r.person_name} ({r.person_key})", f"{r.label} {r.address}",
-                      escape(what), state, when, escape(detail))
+            state, when = r.status, "-"
+            detail = r.last_error or r.subject
+        table.add_row(str(r.notification_id), r.person_key, r.label, f"{r.kind} {r.step}", state, when,
+                      escape(detail))
     console.print(table)
     console.print(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary.items())
                   + ". `nmrf outbox show N` prints a message; `nmrf outbox retry --failed` tries failed ones again.")
@@ -187,7 +192,7 @@ def notify_test(ctx: typer.Context, person: str = typer.Argument(..., help="Pers
     name, results = send_test(engine=c.engine, settings=c.settings, person_key=person, state_code=state_code)
     for r in results:
         mark = "[green]OK[/green]" if r.ok else f"[red]FAILED[/red] ({r.status}: {escape(r.error or '')})"
-        console.print(f"{name} [{r.label}] {escape(r.address)}: {mark} in {r.seconds:.2f} s")
+        console.print(f"{escape(name)} {escape('[' + r.label + ']')} {escape(r.address)}: {mark} in {r.seconds:.2f} s")
     if not all(r.ok for r in results):
         raise typer.Exit(1)
 

@@ -50,6 +50,12 @@ def redact(url: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def shown(url: str) -> str:
+    """Short and safe for a table: the redacted URL without apprise's default options."""
+    return unquote(redact(url).split("?", 1)[0]).rstrip("/")
+
+
+@lru_cache(maxsize=4096)
 def secrets_of(url: str) -> tuple[str, ...]:
     """The parts of a URL that its redacted form hides (passwords, tokens, keys)."""
     try:

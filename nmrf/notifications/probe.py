@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from nmrf.errors import NmrfError
 from nmrf.models import Address, Delivery, Notification
 from nmrf.models.db import session_scope
-from nmrf.notifications.addresses import redact
+from nmrf.notifications.addresses import shown
 from nmrf.notifications.compose import reference
 from nmrf.notifications.delivery import Claimed, new_owner, outgoing, record
 from nmrf.notifications.messages import render
@@ -77,5 +77,5 @@ def send_test(*, engine: Engine, settings: Settings, person_key: str, state_code
             # One try: a test that fails is reported, not retried.
             record(session=s, claimed=c, result=r, owner=owner, started=started, now=now,
                    real_now=datetime.now(UTC), max_attempts=1)
-            out.append(ProbeResult(c.label, redact(c.url), r.ok, r.status, r.error, r.elapsed))
+            out.append(ProbeResult(c.label, shown(c.url), r.ok, r.status, r.error, r.elapsed))
     return name, out

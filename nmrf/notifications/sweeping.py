@@ -150,7 +150,8 @@ def _summaries(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, A
     names = {r.id: (r.key, r.name) for r in session.execute(
         select(P.c.id, P.c.key, P.c.name).where(P.c.id.in_({r["person_id"] for r in rows})))} if rows else {}
     out = []
-    for r in rows:
+    # The most urgent first; what a digest lists after the rest.
+    for r in sorted(rows, key=lambda r: (not r["urgent"], r["status"] == "digested")):
         key, name = names.get(r["person_id"], ("?", "?"))
         out.append({"to": key, "name": name, "kind": r["kind"], "step": r["step"], "subject": r["subject"],
                     "body": r["body"], "status": r["status"], "not_before": r["not_before"].isoformat(),

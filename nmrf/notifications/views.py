@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from nmrf.models import Address, Delivery, DeliveryAttempt, Notification, Person
-from nmrf.notifications.addresses import redact
+from nmrf.notifications.addresses import shown
 
 N, D, AD, P = Notification.__table__, Delivery.__table__, Address.__table__, Person.__table__
 FILTERS = ("all", "pending", "held", "sent", "failed", "cancelled")
@@ -51,16 +51,22 @@ def outbox_rows(*, session: Session, status: str = "all", person_key: str | None
         q = q.where(D.c.status == status)
     if person_key:
         q = q.where(P.c.key == person_key)
-    return [OutboxRow(r.nid, r.did, r.created_at, r.kind, r.step, r.subject, r.key, r.name, r.label, redact(r.url),
+    return [OutboxRow(r.nid, r.did, r.created_at, r.kind, r.step, r.subject, r.key, r.name, r.label, shown(r.url),
                       r.status, r.attempts, r.sent_at, r.next_attempt_at, r.lease_owner is not None, r.last_result,
                       r.last_error) for r in session.execute(q)]
 
 
 def outbox_summary(*, session: Session, now: datetime) -> dict[str, int]:
-    out = {s: 0 for s in ("sent", "pending", "held", "failed", "cancelled")}
-    for status, due, n in session.execute(
-            select(D.c.status, D.c.next_attempt_at > now, func.count()).group_by(D.c.status, D.c.next_attempt_at > now)):
-        key = "held" if status == "pending" and due else status
+    """Deliveries sent, due now, held (quiet hours), retrying, failed, cancelled; messages
+    listed in a digest; messages that found no address."""
+    out = {s: 0 for s in ("sent", "pending", "held", "retrying", "failed", "cancelled")}
+    later = D.c.next_attempt_at > now
+    tried = D.c.attempts > 0
+    for status, is_later, was_tried, n in session.execute(
+            select(D.c.status, later, tried, func.count()).group_by(D.c.status, later, tried)):
+        key = status
+        if status == "pending":
+            key = "retrying" if was_tried else ("held" if is_later else "pending")
         out[key] = out.get(key, 0) + n
     out["digested"] = session.execute(select(func.count()).where(N.c.status == "digested")).scalar_one()
     out["no_address"] = session.execute(select(func.count()).select_from(N).where(
@@ -78,7 +84,7 @@ def notification_detail(*, session: Session, notification_id: int) -> dict[str, 
         addr = session.get(Address, d.address_id)
         attempts = list(session.execute(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)
                                         .order_by(DeliveryAttempt.id)).scalars())
-        deliveries.append({"delivery": d, "address": redact(addr.url) if addr else "?", "attempts": attempts})
+        deliveries.append({"delivery": d, "address": shown(addr.url) if addr else "?", "attempts": attempts})
     listed = list(session.execute(select(Notification).where(Notification.digest_id == n.id)
                                   .order_by(Notification.id)).scalars())
     return {"notification": n, "person": person, "deliveries": deliveries, "listed": listed,

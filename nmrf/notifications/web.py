@@ -11,6 +11,7 @@ Mount with `app.include_router(make_router(settings))`.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs
 
@@ -39,8 +40,11 @@ def _e(value: object) -> str:
     return html.escape(str(value))
 
 
-def make_router(settings: Settings | None = None) -> APIRouter:
+def make_router(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> APIRouter:
+    """The acknowledgement routes. `clock` (the real one by default) lets a test or a
+    demo act on another day."""
     router = APIRouter()
+    now = clock or (lambda: datetime.now(UTC))
     state: dict[str, object] = {}
 
     def conf() -> Settings:
@@ -56,7 +60,7 @@ def make_router(settings: Settings | None = None) -> APIRouter:
     def read(token: str) -> dict:
         from nmrf.notifications.tokens import read_token, signing_key
 
-        return read_token(signing_key(conf()), token, purpose="ack")
+        return read_token(signing_key(conf()), token, purpose="ack", now=now())
 
     def refused(exc: Exception) -> HTMLResponse:
         from nmrf.notifications.tokens import TokenError
@@ -84,19 +88,21 @@ def make_router(settings: Settings | None = None) -> APIRouter:
             cycle = s.get(Cycle, m.cycle_id)
             inst = s.get(Institution, m.institution_id) if m.institution_id else None
             seq = chain_sequence(session=s, milestone=m)
-            acks = [a for a in list_acks(session=s, today=date.today(), cycle_id=m.cycle_id)
+            today = now().date()
+            acks = [a for a in list_acks(session=s, today=today, cycle_id=m.cycle_id)
                     if a.milestone_key == m.key]
-        what = f"{_e(m.title)}" + (f" ({_e(inst.name)})" if inst else "")
-        head = (f"<p><strong>{what}</strong><br><span class='muted'>{_e(cycle.title)} (cycle #{cycle.id})"
-                f"</span></p><p>Due {_e(m.due_date)}. You: {_e(person.name)}.</p>")
-        if m.is_closed:
-            return _page("Nothing to acknowledge", head + f"<p>It is already recorded {_e(m.status)}.</p>")
+            what = f"{_e(m.title)}" + (f" ({_e(inst.name)})" if inst else "")
+            head = (f"<p><strong>{what}</strong><br><span class='muted'>{_e(cycle.title)} (cycle #{cycle.id})"
+                    f"</span></p><p>Due {_e(m.due_date)}. You: {_e(person.name)}.</p>")
+            closed, status = m.is_closed, m.status
+        if closed:
+            return _page("Nothing to acknowledge", head + f"<p>It is already recorded {_e(status)}.</p>")
         if seq != data["s"]:
             return _page("Link out of date", head + "<p>The deadline was re-dated after this message; "
                          "a newer message carries a new link.</p>", 410)
         shown = "".join(f"<li>{_e(a.by)} on {a.at:%Y-%m-%d}: promised by {_e(a.promised_by or '-')}"
                         f"{(' &mdash; ' + _e(a.note)) if a.note else ''} ({_e(a.status)})</li>" for a in acks)
-        friday = date.today() + timedelta(days=(4 - date.today().weekday()) % 7 or 7)
+        friday = today + timedelta(days=(4 - today.weekday()) % 7 or 7)
         # Relative, so the page works wherever the router is mounted.
         form = ("<form method='post' action='../ack'>"
                 f"<input type='hidden' name='token' value='{_e(token)}'>"
@@ -136,7 +142,7 @@ def make_router(settings: Settings | None = None) -> APIRouter:
                 person = s.get(Person, data["u"])
                 if m is None or person is None:
                     return _page("Not recorded", "<p>This item no longer exists.</p>", 404)
-                ack = record_ack(session=s, milestone=m, person=person, now=datetime.now(UTC),
+                ack = record_ack(session=s, milestone=m, person=person, now=now(),
                                  actor=f"{person.key} (web)", promised_by=promised, note=form.get("note", ""),
                                  via="web", token_digest=token_digest(token), expected_sequence=data["s"])
                 title, when = m.title, ack.promised_by
