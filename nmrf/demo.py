@@ -35,6 +35,10 @@ LATE = "labour"
 class Demo:
     home: Path
     cycles: dict[str, int] = field(default_factory=dict)
+    # Extra days on the timeline, and what runs after each day's flows (the sweep).
+    extra_days: list[tuple[date, str, Callable[[], None] | None]] = field(default_factory=list)
+    after_day: list[Callable[[date], None]] = field(default_factory=list)
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
 
     def session(self):  # type: ignore[no-untyped-def]
         from nmrf.flows.runtime import session
@@ -164,11 +168,13 @@ def act_time_passes(demo: Demo) -> None:
          lambda: _record(demo, date(2027, 9, 28), "cedaw", "submission", by="ana-rojas",
                          note="sent to the CEDAW secretariat, receipt acknowledged")),
     ]
-    for day, what, action in timeline:
+    for day, what, action in sorted(timeline + demo.extra_days, key=lambda t: t[0]):
         console.print(f"[bold]{day}[/bold]: {what}")
         if action is not None:
             action()
         _advance(demo, day)
+        for hook in demo.after_day:
+            hook(day)
 
 
 def act_result(demo: Demo) -> None:
@@ -178,7 +184,23 @@ def act_result(demo: Demo) -> None:
                   f"({UPR_REVIEW} review); `nmrf cycle show {demo.cycles['upr']}` shows who owes what.")
 
 
-ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_time_passes, act_result]
+def act_messages(demo: Demo) -> None:
+    """Reminders and escalation, woven into the timeline: the example people's addresses are
+    pointed at local sinks (a real SMTP server and an HTTP endpoint on 127.0.0.1) and the
+    sweep runs after each day's flows; what the sinks receive is printed."""
+    from nmrf.notifications.demo_act import prepare
+
+    prepare(demo, console)
+
+
+def act_outbox(demo: Demo) -> None:
+    from nmrf.notifications.demo_act import summary
+
+    summary(demo, console)
+
+
+ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_messages, act_time_passes,
+                                      act_result, act_outbox]
 
 
 def run_demo(*, keep: bool = False) -> Path:
@@ -193,6 +215,8 @@ def run_demo(*, keep: bool = False) -> Path:
         for act in ACTS:
             act(demo)
     finally:
+        for stop in demo.cleanup:
+            stop()
         if not keep:
             shutil.rmtree(home, ignore_errors=True)
     console.print(f"Demo finished in {time.monotonic() - started:.1f} s"

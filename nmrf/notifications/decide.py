@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from nmrf.domain.dates import WorkCalendar
 from nmrf.notifications.policy import OWNER, EscalationPolicy, Policy, ReminderLadder
@@ -28,8 +29,7 @@ NMRF_WIDE_ROLES = frozenset({"secretariat", "head_of_secretariat", "nhri_contact
 ONE_DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """An open deadline a person owes (a Milestone with completion "person" and track on)."""
 
     milestone_id: int
@@ -62,8 +62,7 @@ class Ack:
     promised_by: date | None
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
     id: int
     state_id: int
     key: str
@@ -88,15 +87,16 @@ class Directory:
     def build(cls, people: Iterable[Recipient], roles: Iterable[tuple[int, str, int | None]],
               members: Mapping[int, Iterable[int]] | None = None) -> Directory:
         by_id = {p.id: p for p in people}
-        holders: dict[tuple[int, str, int | None], list[int]] = {}
+        holders: dict[tuple[int, str, int | None], set[int]] = {}
         for person_id, role, inst_id in roles:
             p = by_id.get(person_id)
             if p is None:
                 continue
             key = (p.state_id, role, None if role in NMRF_WIDE_ROLES else inst_id)
-            holders.setdefault(key, [])
-            if person_id not in holders[key]:
-                holders[key].append(person_id)
+            if key in holders:
+                holders[key].add(person_id)
+            else:
+                holders[key] = {person_id}
         return cls(people=by_id, holders={k: tuple(sorted(v)) for k, v in holders.items()},
                    members={c: frozenset(m) for c, m in (members or {}).items()})
 

@@ -175,12 +175,10 @@ def load_world(*, session: Session, now: datetime, today: date | None = None) ->
     lo = min(today_of.values(), default=now.date()) - timedelta(days=horizon)
     hi = max(today_of.values(), default=now.date()) + timedelta(days=lead)
 
-    items = [Item(r.id, r.state_id, r.cycle_id, r.sequence, r.stage, r.owner_role, r.institution_id, r.due_date,
-                  bool(r.confidential))
-             for r in session.execute(
-                 select(M.c.id, C.c.state_id, M.c.cycle_id, M.c.sequence, M.c.stage, M.c.owner_role,
-                        M.c.institution_id, M.c.due_date, C.c.confidential)
-                 .select_from(M.join(C, C.c.id == M.c.cycle_id)).where(candidate_filter(lo, hi)))]
+    items = [Item(*row[:8], bool(row[8])) for row in session.execute(
+        select(M.c.id, C.c.state_id, M.c.cycle_id, M.c.sequence, M.c.stage, M.c.owner_role,
+               M.c.institution_id, M.c.due_date, C.c.confidential)
+        .select_from(M.join(C, C.c.id == M.c.cycle_id)).where(candidate_filter(lo, hi))).tuples()]
     cand = candidate_ids(lo, hi)
 
     E = EscalationChain.__table__
@@ -217,19 +215,18 @@ def _aware(value: datetime) -> datetime:
 def load_directory(*, session: Session) -> Directory:
     P, S, AD, RA = Person.__table__, State.__table__, Address.__table__, RoleAssignment.__table__
     addressed = set(session.execute(select(AD.c.person_id).where(AD.c.active == true())).scalars())
-    people = [Recipient(r.id, r.state_id, r.key, r.name, r.institution_id, r.timezone, r.language,
-                        r.quiet_hours or r.state_quiet, r.id in addressed)
-              for r in session.execute(select(P.c.id, P.c.state_id, P.c.key, P.c.name, P.c.institution_id,
-                                              P.c.timezone, P.c.language, P.c.quiet_hours,
-                                              S.c.quiet_hours.label("state_quiet"))
-                                       .select_from(P.join(S, S.c.id == P.c.state_id)).where(P.c.active == true()))]
-    roles = [(r.person_id, r.role, r.institution_id) for r in session.execute(
-        select(RA.c.person_id, RA.c.role, RA.c.institution_id))]
+    rows = session.execute(select(P.c.id, P.c.state_id, P.c.key, P.c.name, P.c.institution_id, P.c.timezone,
+                                  P.c.language, P.c.quiet_hours, S.c.quiet_hours)
+                           .select_from(P.join(S, S.c.id == P.c.state_id)).where(P.c.active == true())).tuples()
+    # Plain tuples: eight thousand people are read on every sweep.
+    people = [Recipient(pid, sid, key, name, inst, tz, lang, quiet or state_quiet, pid in addressed)
+              for pid, sid, key, name, inst, tz, lang, quiet, state_quiet in rows]
+    roles = session.execute(select(RA.c.person_id, RA.c.role, RA.c.institution_id)).tuples().all()
     CM = CycleMember.__table__
     members: dict[int, list[int]] = {}
-    for r in session.execute(select(CM.c.cycle_id, CM.c.person_id).select_from(
-            CM.join(C, C.c.id == CM.c.cycle_id)).where(C.c.confidential == true())):
-        members.setdefault(r.cycle_id, []).append(r.person_id)
+    for cycle_id, person_id in session.execute(select(CM.c.cycle_id, CM.c.person_id).select_from(
+            CM.join(C, C.c.id == CM.c.cycle_id)).where(C.c.confidential == true())).tuples():
+        members.setdefault(cycle_id, []).append(person_id)
     return Directory.build(people, roles, members)
 
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select, text
+from sqlalchemy import Engine, String, case, cast, func, select, text
 from sqlmodel import Session
 
 from nmrf.models import Cycle, CycleSweep, Delivery, Milestone, Notification, Person, State
@@ -54,11 +54,17 @@ def _todays(session: Session, now: datetime, today: date | None) -> dict[int, da
 # ---------------------------------------------------------------- advancing cycles
 
 def _fingerprints_query(cycle_ids: list[int] | None = None) -> Any:
+    """Per cycle: what it looked like at its last sweep, what it looks like now (a string
+    built in SQL: the cycle's and its milestones' change marks), and the next dates at which
+    one of its milestones opens or falls due."""
+    as_text = lambda col: func.coalesce(cast(col, String), "")  # noqa: E731
     open_n = func.sum(case((M.c.status == "open", 1), else_=0))
     live = M.c.status.in_(("planned", "open"))
-    q = (select(C.c.id, C.c.state_id, C.c.updated_at, CS.c.advanced_on, CS.c.fingerprint,
-                func.count(M.c.id).label("n"), func.coalesce(func.sum(M.c.sequence), 0).label("seq"),
-                func.max(M.c.updated_at).label("upd"), open_n.label("open_n"),
+    fingerprint = (as_text(C.c.updated_at) + "|" + as_text(func.count(M.c.id)) + "|"
+                   + as_text(func.sum(M.c.sequence)) + "|" + as_text(func.max(M.c.updated_at)) + "|"
+                   + as_text(open_n))
+    q = (select(C.c.id, C.c.state_id, CS.c.advanced_on, CS.c.fingerprint.label("before"),
+                fingerprint.label("fingerprint"),
                 func.min(case((live & (M.c.opens_on > CS.c.advanced_on), M.c.opens_on))).label("next_open"),
                 func.min(case((live & (M.c.due_date >= CS.c.advanced_on), M.c.due_date))).label("next_due"))
          .select_from(C.outerjoin(CS, CS.c.cycle_id == C.c.id).outerjoin(M, M.c.cycle_id == C.c.id))
@@ -68,22 +74,26 @@ def _fingerprints_query(cycle_ids: list[int] | None = None) -> Any:
     return q.where(C.c.status == "active")
 
 
-def _fingerprint(r: Any) -> str:
-    return f"{r.updated_at}|{r.n}|{r.seq}|{r.upd}|{r.open_n}"
-
-
-def cycles_due(*, session: Session, today_of: dict[int, date]) -> list[int]:
+def cycles_due(*, session: Session, today_of: dict[int, date], after_id: int = 0) -> list[int]:
     """Active cycles whose time has come: never swept, changed since (a record, a new date),
-    or with a date reached since the last sweep (something opens, falls due or is missed)."""
+    or with a date reached since the last sweep (something opens, falls due or is missed).
+
+    A milestone due on day d acts on d (completed, if the engine completes it) and on d+1
+    (missed, if a person owes it): both are new since the last sweep when d is in
+    [last sweep's day, today] and that day is before today.
+    """
     due = []
-    for r in session.execute(_fingerprints_query()):
-        today = today_of.get(r.state_id)
+    q = _fingerprints_query()
+    if after_id:
+        q = q.where(C.c.id > after_id)
+    for cid, sid, advanced_on, before, now_print, next_open, next_due in session.execute(q).tuples():
+        today = today_of.get(sid)
         if today is None:
             continue
-        if (r.advanced_on is None or today < r.advanced_on or r.fingerprint != _fingerprint(r)
-                or (r.next_open is not None and r.next_open <= today)
-                or (r.next_due is not None and r.next_due <= today)):
-            due.append(r.id)
+        if (advanced_on is None or today < advanced_on or before != now_print
+                or (next_open is not None and next_open <= today)
+                or (advanced_on < today and next_due is not None and next_due <= today)):
+            due.append(cid)
     return due
 
 
@@ -99,7 +109,7 @@ def advance_some(*, session: Session, cycle_ids: list[int], today_of: dict[int, 
         if advance_cycle(session=session, cycle=cycle, today=today_of[cycle.state_id], now=now):
             advanced += 1
     session.flush()
-    rows = [dict(cycle_id=r.id, advanced_on=today_of[r.state_id], fingerprint=_fingerprint(r), at=now)
+    rows = [dict(cycle_id=r.id, advanced_on=today_of[r.state_id], fingerprint=r.fingerprint, at=now)
             for r in session.execute(_fingerprints_query(cycle_ids))]
     if rows:
         stmt = _insert(session, CS)
@@ -116,24 +126,29 @@ def advance_cycles(*, engine: Engine | None = None, session: Session | None = No
     A cycle launched meanwhile (a follow-up) is advanced in the same sweep.
     """
     checked = advanced = 0
+    after_id = 0
     for _ in range(3):
         if session is not None:
             today_of = _todays(session, now, today)
-            ids = cycles_due(session=session, today_of=today_of)
+            last_id = session.execute(select(func.max(C.c.id))).scalar() or 0
+            ids = cycles_due(session=session, today_of=today_of, after_id=after_id)
             if ids:
                 advanced += advance_some(session=session, cycle_ids=ids, today_of=today_of, now=now)
         else:
             assert engine is not None
             with session_scope(engine, actor="nmrf", readonly=True) as s:
                 today_of = _todays(s, now, today)
-                ids = cycles_due(session=s, today_of=today_of)
+                last_id = s.execute(select(func.max(C.c.id))).scalar() or 0
+                ids = cycles_due(session=s, today_of=today_of, after_id=after_id)
             for i in range(0, len(ids), ADVANCE_CHUNK):
                 with session_scope(engine, actor="nmrf") as s:
                     advanced += advance_some(session=s, cycle_ids=ids[i:i + ADVANCE_CHUNK], today_of=today_of,
                                              now=now)
         checked += len(ids)
+        # A follow-up cycle launched meanwhile is advanced too; nothing else needs a second look.
         if not ids:
             break
+        after_id = last_id
     return {"cycles_checked": checked, "cycles_advanced": advanced}
 
 
