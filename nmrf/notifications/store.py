@@ -178,7 +178,7 @@ def load_world(*, session: Session, now: datetime, today: date | None = None) ->
     items = [Item(*row[:8], bool(row[8])) for row in session.execute(
         select(M.c.id, C.c.state_id, M.c.cycle_id, M.c.sequence, M.c.stage, M.c.owner_role,
                M.c.institution_id, M.c.due_date, C.c.confidential)
-        .select_from(M.join(C, C.c.id == M.c.cycle_id)).where(candidate_filter(lo, hi))).tuples()]
+        .select_from(M.join(C, C.c.id == M.c.cycle_id)).where(candidate_filter(lo, hi)))]
     cand = candidate_ids(lo, hi)
 
     E = EscalationChain.__table__
@@ -217,15 +217,15 @@ def load_directory(*, session: Session) -> Directory:
     addressed = set(session.execute(select(AD.c.person_id).where(AD.c.active == true())).scalars())
     rows = session.execute(select(P.c.id, P.c.state_id, P.c.key, P.c.name, P.c.institution_id, P.c.timezone,
                                   P.c.language, P.c.quiet_hours, S.c.quiet_hours)
-                           .select_from(P.join(S, S.c.id == P.c.state_id)).where(P.c.active == true())).tuples()
+                           .select_from(P.join(S, S.c.id == P.c.state_id)).where(P.c.active == true()))
     # Plain tuples: eight thousand people are read on every sweep.
     people = [Recipient(pid, sid, key, name, inst, tz, lang, quiet or state_quiet, pid in addressed)
               for pid, sid, key, name, inst, tz, lang, quiet, state_quiet in rows]
-    roles = session.execute(select(RA.c.person_id, RA.c.role, RA.c.institution_id)).tuples().all()
+    roles = session.execute(select(RA.c.person_id, RA.c.role, RA.c.institution_id)).all()
     CM = CycleMember.__table__
     members: dict[int, list[int]] = {}
     for cycle_id, person_id in session.execute(select(CM.c.cycle_id, CM.c.person_id).select_from(
-            CM.join(C, C.c.id == CM.c.cycle_id)).where(C.c.confidential == true())).tuples():
+            CM.join(C, C.c.id == CM.c.cycle_id)).where(C.c.confidential == true())):
         members.setdefault(cycle_id, []).append(person_id)
     return Directory.build(people, roles, members)
 

@@ -86,7 +86,7 @@ def cycles_due(*, session: Session, today_of: dict[int, date], after_id: int = 0
     q = _fingerprints_query()
     if after_id:
         q = q.where(C.c.id > after_id)
-    for cid, sid, advanced_on, before, now_print, next_open, next_due in session.execute(q).tuples():
+    for cid, sid, advanced_on, before, now_print, next_open, next_due in session.execute(q):
         today = today_of.get(sid)
         if today is None:
             continue
