@@ -259,3 +259,27 @@ def test_secrets_in_notification_urls_never_show_in_logs_errors_or_the_outbox(db
     assert "****" in out
     shown = "\n".join([str(errors), str(attempt_errors), out, caplog.text, capsys.readouterr().err])
     assert secret not in shown
+
+
+def test_the_ministerial_level_may_be_let_through_quiet_hours(db_url, smtp, http, tmp_path):
+    profile = write_profile(tmp_path, notifications={"escalation": [{"name": "all", "levels": [
+        {"name": "overdue", "after": {"working_days": 1}, "to": ["owner"]},
+        {"name": "minister", "after": {"working_days": 10}, "to": ["minister"], "through_quiet_hours": True}]}]})
+    w = make_world(db_url, smtp, http, profile)
+    _inputs_in(w)
+    night = at(date(2027, 6, 15), 23)
+    result = sweep(w.engine, now=night)
+    assert result["created"] == 2 and result["held"] == 1
+    assert [m.recipients for m in smtp.mails] == [["ministro.trabajo@example.gob.cl"]]
+    (n, [d]), = [(n, ds) for n, ds in outbox(w.engine) if n.step == "overdue#0"]
+    assert d.status == "pending" and d.next_attempt_at == at(date(2027, 6, 16), 7, 30)
+
+
+def test_with_working_days_only_nothing_goes_out_on_a_holiday(db_url, smtp, http, tmp_path):
+    profile = write_profile(tmp_path, notifications={"delivery": {"working_days_only": True}})
+    w = make_world(db_url, smtp, http, profile)
+    _inputs_in(w)
+    # Monday 21 June 2027 is a holiday in Chile: the escalations decided that day wait for Tuesday.
+    result = sweep(w.engine, now=at(date(2027, 6, 21), 11))
+    assert result["created"] >= 1 and result["sent"] == 0
+    assert sweep(w.engine, now=at(date(2027, 6, 22), 7, 31))["sent"] == result["created"]

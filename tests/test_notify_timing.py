@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from nmrf.notifications.timing import in_quiet_hours, release_at, window_of
+from nmrf.domain.dates import national_calendar
+from nmrf.notifications.timing import in_quiet_hours, release_at, release_on_working_day, window_of
 
 
 def utc(*args: int) -> datetime:
@@ -56,3 +57,14 @@ def test_digest_windows_are_the_day_or_the_iso_week():
     assert window_of(date(2027, 6, 2), "day") == ("2027-06-02", date(2027, 6, 2), date(2027, 6, 2))
     assert window_of(date(2027, 6, 2), "week") == ("2027-W22", date(2027, 5, 31), date(2027, 6, 6))
     assert window_of(date(2027, 1, 1), "week")[0] == "2026-W53"
+
+
+def test_working_days_only_holds_a_saturday_message_to_monday_morning_and_skips_holidays():
+    chile = national_calendar("CL")
+    # Saturday 19 June 2027, noon in Santiago; Monday 21 June is a holiday: Tuesday 07:30 (UTC-4).
+    saturday = utc(2027, 6, 19, 16, 0)
+    assert release_on_working_day(saturday, "America/Santiago", "20:00-07:30", chile.is_working_day) == \
+        utc(2027, 6, 22, 11, 30)
+    # A working day outside quiet hours: at once.
+    friday = utc(2027, 6, 18, 16, 0)
+    assert release_on_working_day(friday, "America/Santiago", "20:00-07:30", chile.is_working_day) == friday

@@ -289,4 +289,6 @@ def notify_policy(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> 
                           + (f" ({'; '.join(flags)})" if flags else ""))
     console.print(f"acknowledgement holds {p.acknowledgement.holds_for.label} without a date; links valid "
                   f"{p.acknowledgement.link_valid_for.label}; digest: {p.digest.window}, "
-                  f"from {p.digest.min_items} items")
+                  f"from {p.digest.min_items} items; "
+                  + ("nothing goes out on non-working days" if p.delivery.working_days_only
+                     else "delivery on any day, outside quiet hours"))

@@ -81,6 +81,8 @@ class Claimed:
     timezone: str
     quiet_hours: str | None
     through_quiet_hours: bool
+    person_key: str = ""
+    language: str = "en"
 
 
 @dataclass
@@ -159,7 +161,8 @@ def claim(*, session: Session, owner: str, now: datetime, real_now: datetime, le
         attempts=D.c.attempts + 1, updated_at=real_now))
     rows = session.execute(
         select(D.c.id, D.c.notification_id, D.c.attempts, D.c.label, D.c.idempotency_key, AD.c.url, AD.c.active,
-               N.c.subject, N.c.body, N.c.data, N.c.through_quiet_hours, P.c.timezone,
+               N.c.subject, N.c.body, N.c.data, N.c.through_quiet_hours, P.c.timezone, P.c.key.label("person_key"),
+               N.c.language,
                func.coalesce(P.c.quiet_hours, S.c.quiet_hours).label("quiet"))
         .select_from(D.join(N, N.c.id == D.c.notification_id).join(AD, AD.c.id == D.c.address_id)
                      .join(P, P.c.id == N.c.person_id).join(S, S.c.id == P.c.state_id))
@@ -173,7 +176,8 @@ def claim(*, session: Session, owner: str, now: datetime, real_now: datetime, le
             cancelled += 1
             continue
         out.append(Claimed(r.id, r.notification_id, r.attempts, r.label, r.idempotency_key, r.url, r.subject,
-                           r.body, dict(r.data or {}), r.timezone, r.quiet, bool(r.through_quiet_hours)))
+                           r.body, dict(r.data or {}), r.timezone, r.quiet, bool(r.through_quiet_hours),
+                           r.person_key, r.language))
     return out, cancelled
 
 
@@ -221,10 +225,12 @@ def record(*, session: Session, claimed: Claimed, result: SendResult, owner: str
 
 
 def outgoing(claimed: Claimed, settings: Settings) -> Outgoing:
+    person, channel = f"person-{claimed.person_key}", f"channel-{claimed.label}"
     return Outgoing(url=claimed.url, subject=claimed.subject, body=claimed.body,
                     idempotency_key=claimed.idempotency_key,
                     message_id=f"<{claimed.idempotency_key}@{message_domain(settings)}>",
-                    data=claimed.data, timeout=settings.notify_timeout)
+                    data=claimed.data, timeout=settings.notify_timeout,
+                    tags=(person, channel, f"lang-{claimed.language}"), match=(person, channel))
 
 
 def deliver_due(*, engine: Engine, now: datetime, settings: Settings,

@@ -175,6 +175,12 @@ class AckSpec(_Strict):
         return value
 
 
+class DeliverySpec(_Strict):
+    # Hold messages decided on a weekend or a holiday to the next working day (the levels
+    # let through quiet hours are let through this too).
+    working_days_only: bool = False
+
+
 class DigestSpec(_Strict):
     window: Literal["day", "week", "off"] = "week"
     min_items: int = Field(default=2, ge=2, le=100)
@@ -199,6 +205,7 @@ class NotificationsSpec(_Strict):
     escalation: tuple[EscalationPolicy, ...] | None = None
     acknowledgement: AckSpec | None = None
     digest: DigestSpec | None = None
+    delivery: DeliverySpec | None = None
 
     @field_validator("reminders")
     @classmethod
@@ -218,6 +225,7 @@ class Policy(_Strict):
     escalation: tuple[EscalationPolicy, ...]
     acknowledgement: AckSpec
     digest: DigestSpec
+    delivery: DeliverySpec = DeliverySpec()
 
     def ladder_for(self, stage: str, role: str | None) -> ReminderLadder:
         return next(m for m in self.reminders if m.matches(stage, role))
@@ -280,7 +288,7 @@ def default_policy() -> Policy:
 def effective_policy(override: NotificationsSpec | None) -> Policy:
     base, _ = _default()
     sections = {}
-    for name in ("reminders", "escalation", "acknowledgement", "digest"):
+    for name in ("reminders", "escalation", "acknowledgement", "digest", "delivery"):
         value = getattr(override, name, None) if override is not None else None
         sections[name] = value if value is not None else getattr(base, name)
     return Policy(**sections)

@@ -66,7 +66,8 @@ def send_test(*, engine: Engine, settings: Settings, person_key: str, state_code
             s.add(d)
             s.flush()
             claimed.append(Claimed(d.id, n.id, 1, a.label, d.idempotency_key, a.url, subject, body,
-                                   {"kind": "test", "recipient": person.key}, person.timezone, None, True))
+                                   {"kind": "test", "recipient": person.key}, person.timezone, None, True,
+                                   person.key, person.language))
         name = person.name
     started = datetime.now(UTC)
     with ThreadPoolExecutor(max_workers=min(8, len(claimed))) as pool:

@@ -38,6 +38,10 @@ class Outgoing:
     message_id: str  # "<key@domain>"
     data: dict[str, Any] = field(default_factory=dict)  # extra fields for JSON bodies
     timeout: float = 10.0
+    # apprise tags the address carries (person-KEY, channel-LABEL, lang-xx), and those a send
+    # must match, all of them: a send that reaches no service is NOMATCH, an error.
+    tags: tuple[str, ...] = ()
+    match: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ def _prepare(out: Outgoing) -> Any:
     import apprise
     from apprise.plugins.email.base import NotifyEmail
 
-    obj = apprise.Apprise.instantiate(out.url)
+    obj = apprise.Apprise.instantiate(out.url, tag=list(out.tags) or None)
     if obj is None:
         return None
     obj.retry = 0
@@ -114,9 +118,11 @@ def send(out: Outgoing) -> SendResult:
         box = apprise.Apprise()
         if not box.add(obj):
             return SendResult(False, "ERROR", f"apprise did not load the {scheme_of(out.url)}:// service", 0.0)
-        # The call's own limit only backs up the socket timeouts above.
+        # The call's own limit only backs up the socket timeouts above. A list holding a
+        # tuple: every tag of the tuple must match (a bare tuple would mean any).
+        tag = [tuple(out.match)] if out.match else apprise.common.MATCH_ALL_TAG
         result = box.notify(body=out.body, title=out.subject, body_format=apprise.NotifyFormat.TEXT,
-                            timeout=out.timeout * 2 + 5)
+                            timeout=out.timeout * 2 + 5, tag=tag)
         elapsed = time.monotonic() - started
         status = getattr(result.status, "name", str(result.status))
         if bool(result):

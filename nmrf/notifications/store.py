@@ -50,7 +50,7 @@ from nmrf.notifications.decide import (
 )
 from nmrf.notifications.messages import window_label
 from nmrf.notifications.policy import NotificationsSpec, Policy, effective_policy, policy_from_json
-from nmrf.notifications.timing import local_date, release_at, window_of
+from nmrf.notifications.timing import local_date, release_at, release_on_working_day, window_of
 from nmrf.notifications.tokens import make_token, signing_key
 from nmrf.settings import Settings
 
@@ -375,7 +375,7 @@ def compose_plan(*, session: Session, world: World, plan: Plan, settings: Settin
                      "status_note": "", "urgent": False, "through_quiet_hours": False, "kind": "digest", "step": f"digest {dp.window_id}",
                      "subject": subject, "body": body, "data": data, "milestone_id": None,
                      "chain_sequence": None, "due_date": None, "policy_id": None,
-                     "not_before": release_at(world.now, person.timezone, person.quiet_hours),
+                     "not_before": _release(world, person, None),
                      "_entries": [i.dedup_key for i in dp.intents]})
         for intent in dp.intents:
             f = facts[intent.item.milestone_id]
@@ -394,8 +394,20 @@ def compose_plan(*, session: Session, world: World, plan: Plan, settings: Settin
     return rows
 
 
+def _release(world: World, person: Recipient, intent: Intent | None) -> datetime:
+    """When delivery may start: now, or the end of the recipient's quiet hours (and, if the
+    policy says so, not before the next working day); some levels are let through."""
+    if intent is not None and intent.through_quiet_hours:
+        return world.now
+    policy = world.policies[intent.policy_id if intent else world.current_policy[person.state_id]]
+    if policy.delivery.working_days_only:
+        return release_on_working_day(world.now, person.timezone, person.quiet_hours,
+                                      world.calendars[person.state_id].is_working_day)
+    return release_at(world.now, person.timezone, person.quiet_hours)
+
+
 def _intent_row(intent: Intent, person: Recipient, world: World) -> dict[str, Any]:
-    held = world.now if intent.through_quiet_hours else release_at(world.now, person.timezone, person.quiet_hours)
+    held = _release(world, person, intent)
     return dict(state_id=person.state_id, dedup_key=intent.dedup_key, kind=intent.kind, step=intent.step,
                 milestone_id=intent.item.milestone_id, chain_sequence=intent.chain_sequence,
                 due_date=intent.item.due_date, policy_id=intent.policy_id, person_id=person.id,

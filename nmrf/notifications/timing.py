@@ -71,3 +71,17 @@ def window_of(day: date, window: str) -> tuple[str, date, date]:
         year, week, _ = day.isocalendar()
         return f"{year}-W{week:02d}", start, start + timedelta(days=6)
     return day.isoformat(), day, day
+
+
+def release_on_working_day(now: datetime, tz: str, quiet: str | None, is_working_day) -> datetime:
+    """Like `release_at`, and never on a day people do not work (the State's calendar, read in
+    the recipient's zone): held to the end of quiet hours on the next working day."""
+    release = release_at(now, tz, quiet)
+    z = zone(tz)
+    for _ in range(30):
+        day = release.astimezone(z).date()
+        if is_working_day(day):
+            return release
+        midnight = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=z).astimezone(UTC)
+        release = release_at(midnight, tz, quiet)
+    return release
