@@ -101,13 +101,13 @@ def test_notify_test_says_per_address_whether_it_worked(db_url, smtp, http):
 
 
 def test_the_serve_loop_sweeps_every_interval_until_stopped(db_url, smtp, http, tmp_path):
-    # A CEDAW cycle whose inputs are due in three days from the real today; no quiet hours.
+    # A CEDAW cycle whose inputs are due in about ten days from the real today; no quiet hours.
     profile = write_profile(tmp_path, edit=lambda d: d["state"].update(quiet_hours="00:00-00:00"))
     w = make_world(db_url, smtp, http, profile)
     today = local_date(datetime.now(UTC), TZ)
     from nmrf.domain.dates import Offset
 
-    due = Offset(months=4).apply(today + timedelta(days=3))
+    due = Offset(months=4).apply(today + timedelta(days=10))
     launch_cedaw(w.engine, due=due, when=today)
     results: list[dict] = []
     stop = threading.Event()

@@ -27,6 +27,7 @@ from nmrf.notifications.timing import local_date, window_of
 # Roles held for the whole NMRF rather than for one institution (as in services.people).
 NMRF_WIDE_ROLES = frozenset({"secretariat", "head_of_secretariat", "nhri_contact", "cso_contact"})
 ONE_DAY = timedelta(days=1)
+ANYWHERE = -1  # holders of a per-institution role, whatever the institution
 
 
 class Item(NamedTuple):
@@ -43,8 +44,7 @@ class Item(NamedTuple):
     confidential: bool = False
 
 
-@dataclass(frozen=True)
-class Chain:
+class Chain(NamedTuple):
     milestone_id: int
     sequence: int
     due_date: date
@@ -52,8 +52,7 @@ class Chain:
     started_at: datetime
 
 
-@dataclass(frozen=True)
-class Ack:
+class Ack(NamedTuple):
     id: int
     milestone_id: int
     sequence: int
@@ -79,7 +78,8 @@ class Directory:
     """Who holds which role where; who may see a confidential cycle."""
 
     people: dict[int, Recipient]
-    # (state_id, role, institution_id) -> person ids; NMRF-wide roles use institution None.
+    # (state_id, role, institution_id) -> person ids; NMRF-wide roles use institution None,
+    # ANYWHERE collects a per-institution role's holders across institutions.
     holders: dict[tuple[int, str, int | None], tuple[int, ...]]
     members: dict[int, frozenset[int]] = field(default_factory=dict)  # cycle id -> person ids
 
@@ -92,11 +92,14 @@ class Directory:
             p = by_id.get(person_id)
             if p is None:
                 continue
-            key = (p.state_id, role, None if role in NMRF_WIDE_ROLES else inst_id)
-            if key in holders:
-                holders[key].add(person_id)
-            else:
-                holders[key] = {person_id}
+            keys = [(p.state_id, role, None if role in NMRF_WIDE_ROLES else inst_id)]
+            if role not in NMRF_WIDE_ROLES:
+                keys.append((p.state_id, role, ANYWHERE))
+            for key in keys:
+                if key in holders:
+                    holders[key].add(person_id)
+                else:
+                    holders[key] = {person_id}
         return cls(people=by_id, holders={k: tuple(sorted(v)) for k, v in holders.items()},
                    members={c: frozenset(m) for c, m in (members or {}).items()})
 
@@ -106,8 +109,12 @@ class Directory:
         return self.holders.get((state_id, role, institution_id), ())
 
     def owners(self, item: Item) -> tuple[int, ...]:
+        """As services.people.owners: the role's holders at the item's institution, or
+        anywhere in the NMRF when the item has none."""
         if item.owner_role is None:
             return ()
+        if item.institution_id is None and item.owner_role not in NMRF_WIDE_ROLES:
+            return self.holders.get((item.state_id, item.owner_role, ANYWHERE), ())
         return self.role_holders(item.state_id, item.owner_role, item.institution_id)
 
     def resolve(self, target: str, item: Item) -> tuple[int, ...]:

@@ -154,22 +154,31 @@ def ensure_policies(*, session: Session, state_ids: Iterable[int], now: datetime
 
 
 def load_world(*, session: Session, now: datetime, today: date | None = None) -> World:
-    states = {r.id: StateInfo(r.id, r.code, r.name, r.secretariat, r.timezone, r.quiet_hours)
-              for r in session.execute(select(State.__table__))}
+    ST = State.__table__
+    states: dict[int, StateInfo] = {}
+    cals: dict[int, WorkCalendar] = {}
+    for sid, code, name, secretariat, tz, quiet, country, subdiv, extra in session.execute(
+            select(ST.c.id, ST.c.code, ST.c.name, ST.c.secretariat, ST.c.timezone, ST.c.quiet_hours,
+                   ST.c.holidays_country, ST.c.holidays_subdiv, ST.c.extra_holidays)):
+        states[sid] = StateInfo(sid, code, name, secretariat, tz, quiet)
+        cals[sid] = calendar_for(country, subdiv, extra or [])
     ensure_policies(session=session, state_ids=states, now=now)
     today_of = {sid: today or local_date(now, s.timezone) for sid, s in states.items()}
-    cals = {}
-    for r in session.execute(select(State.__table__.c.id, State.__table__.c.holidays_country,
-                                    State.__table__.c.holidays_subdiv, State.__table__.c.extra_holidays)):
-        cals[r.id] = calendar_for(r.holidays_country, r.holidays_subdiv, r.extra_holidays or [])
 
     P = NotificationPolicy.__table__
     policies: dict[int, Policy] = {}
     current: dict[int, tuple[int, int]] = {}
-    for r in session.execute(select(P.c.id, P.c.state_id, P.c.version, P.c.digest, P.c.body)):
-        policies[r.id] = _policy(r.id, r.digest, r.body)
-        if r.state_id not in current or r.version > current[r.state_id][1]:
-            current[r.state_id] = (r.id, r.version)
+    unparsed = []
+    for pid, sid, version, digest in session.execute(select(P.c.id, P.c.state_id, P.c.version, P.c.digest)):
+        if (pid, digest) in _POLICY_CACHE:
+            policies[pid] = _POLICY_CACHE[(pid, digest)]
+        else:
+            unparsed.append(pid)
+        if sid not in current or version > current[sid][1]:
+            current[sid] = (pid, version)
+    for chunk in _chunks(unparsed):  # policy bodies are read once per process
+        for pid, digest, body in session.execute(select(P.c.id, P.c.digest, P.c.body).where(P.c.id.in_(chunk))):
+            policies[pid] = _policy(pid, digest, body)
     horizon = max((p.horizon_days() for p in policies.values()), default=60)
     lead = max((p.lead_days() for p in policies.values()), default=30)
     lo = min(today_of.values(), default=now.date()) - timedelta(days=horizon)
