@@ -12,7 +12,6 @@ from notify_support import (
     http,  # noqa: F401  (fixtures)
     make_world,
     outbox,
-    point_addresses,
     record,
     settings,
     smtp,  # noqa: F401
