@@ -199,8 +199,95 @@ def act_outbox(demo: Demo) -> None:
     summary(demo, console)
 
 
+def fill_workbook(path: Path, out: Path, answer: Callable[[int], str]) -> None:
+    """What a ministry does with its workbook: an answer and a status on every row."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    ws = wb["Recommendations"]
+    for row in ws.iter_rows(min_row=2):
+        row[11].value = answer(int(row[0].value))
+        row[12].value = "in_progress"
+    wb.save(out)
+
+
+def act_recommendations(demo: Demo) -> None:
+    from nmrf.flows.runtime import moment
+    from nmrf.reference import UPR_INFO_CSV
+    from nmrf.services.clustering import cluster_recommendations
+    from nmrf.services.drafts import compile_draft
+    from nmrf.services.followup import add_action, assign, assign_theme
+    from nmrf.services.inputs import import_workbook, request_workbooks
+    from nmrf.services.listing import cluster_rows, recommendation_rows
+    from nmrf.services.people import get_state
+    from nmrf.services.recommendations import get_cluster, import_recommendations, record_factors
+
+    day = date(2027, 7, 20)
+    today, now = moment(day, "America/Santiago")
+    _step(f"6. {day}: the recommendations, clustered, prioritised, assigned; the workbooks; the draft")
+    uhri = Path(__file__).resolve().parent / "data" / "uhri" / "uhri-chile-sample.csv"
+    with demo.session() as s:
+        state = get_state(session=s)
+        a = import_recommendations(session=s, data=UPR_INFO_CSV.read_bytes(), file_name=UPR_INFO_CSV.name,
+                                   fmt="upr-info", now=now, actor="demo", states=[state])
+        b = import_recommendations(session=s, data=uhri.read_bytes(), file_name=uhri.name, fmt="uhri", now=now,
+                                   actor="demo", states=[state])
+        console.print(f"Imported {a.created} UPR recommendations to Chile from UPR Info's export "
+                      f"({len(a.parsed.rows):,} rows, {a.parsed.encoding}) and {b.created} treaty-body, "
+                      "special-procedure and UPR ones from a UHRI export.")
+        r = cluster_recommendations(session=s, now=now, state=state)
+        cross = cluster_rows(session=s, state=state, several=True)
+        console.print(f"{r.recommendations} recommendations in {r.clusters} clusters; {r.cross_mechanism} span "
+                      f"several mechanisms, e.g. #{cross[0].id} {cross[0].label} ({', '.join(cross[0].mechanisms)}).")
+        torture = next(c for c in cross if c.theme == "torture")
+        record_factors(session=s, recs=[x for x in s.exec(_members(torture.id))],
+                       values={"no_budget": True, "national_priority": True, "disadvantaged_groups": True},
+                       note="police reform is a government priority", now=now, actor="demo")
+        top = recommendation_rows(session=s, state=state)[:3]
+        console.print("Top priorities (a-e): " + "; ".join(f"#{x.id} {x.priority.flags()} {x.mechanism}" for x in top))
+        assign_theme(session=s, state=state, theme="women", lead="women", supporting=["justice"], now=now,
+                     actor="demo")
+        cl = get_cluster(session=s, state=state, ref=torture.id)
+        assign(session=s, state=state, lead="justice", supporting=["interior"], now=now, actor="demo", cluster=cl)
+        action, m = add_action(session=s, state=state, cluster=cl, title="Protocol on the use of force by the police",
+                               due=date(2027, 12, 15), indicator="protocol adopted and published",
+                               indicator_kind="structural", today=today, now=now, actor="demo")
+        console.print(f"Action {action.id} planned for cluster #{cl.id}: milestone {m.key} due {m.due_date}, "
+                      "owed by the justice focal point (in the feeds and escalations).")
+        out = demo.home / "workbooks"
+        sent = request_workbooks(session=s, state=state, cycle=_cycle(s, demo, "upr"), out_dir=out, now=now,
+                                 actor="demo", institutions=["women", "justice"])
+        console.print("Workbooks: " + ", ".join(f"{x.institution} ({x.rows} recommendations)" for x in sent.sent))
+    women = next(x.file for x in sent.sent if x.institution == "women")
+    filled = women.with_name("women-returned.xlsx")
+    fill_workbook(women, filled, lambda ref: f"A national plan on violence against women (2027) covers it (ref. {ref}).")
+    with demo.session() as s:
+        state = get_state(session=s)
+        got = import_workbook(session=s, state=state, data=filled.read_bytes(), file_name=filled.name,
+                              now=now, actor="valentina-diaz")
+        d = compile_draft(session=s, state=state, cycle=_cycle(s, demo, "upr"), today=today)
+    console.print(f"Returned workbook read: {got.answered} answers from {got.institution.key}; "
+                  f"{got.milestone_done} done.")
+    console.print(f"Draft national report: {d.limit_text()}; still missing from "
+                  + ", ".join(f"{k} ({v})" for k, v in list(d.missing_from.items())[:3]) + ".")
+
+
+def _members(cluster_id: int):  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from nmrf.models import Recommendation
+
+    return select(Recommendation).where(Recommendation.cluster_id == cluster_id)
+
+
+def _cycle(s, demo: Demo, name: str):  # type: ignore[no-untyped-def]
+    from nmrf.models import Cycle
+
+    return s.get(Cycle, demo.cycles[name])
+
+
 ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_messages, act_time_passes,
-                                      act_result, act_outbox]
+                                      act_result, act_recommendations, act_outbox]
 
 
 def run_demo(*, keep: bool = False) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nmrf.cli import cycles, notify, setup
+from nmrf.cli import cycles, inputs, notify, recommendations, setup
 from nmrf.cli.common import friendly, make_context
 
 app = typer.Typer(
@@ -35,6 +35,8 @@ app.add_typer(cycles.cycle_app, name="cycle")
 app.add_typer(cycles.record_app, name="record")
 app.add_typer(setup.rules_app, name="rules")
 app.add_typer(setup.db_app, name="db")
+app.add_typer(recommendations.app, name="recommendations")
+app.add_typer(inputs.app, name="inputs")
 app.command("sweep")(notify.sweep)
 app.add_typer(notify.outbox_app, name="outbox")
 app.add_typer(notify.notify_app, name="notify")

@@ -7,7 +7,7 @@ from datetime import date
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for, parse_date, parse_pairs
+from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, now_for, parse_date, parse_pairs
 from nmrf.errors import NmrfError
 
 cycle_app = typer.Typer(help="Reporting cycles: launch, list, show, set official dates.", no_args_is_help=True)
@@ -147,18 +147,25 @@ def set_date(
 
 def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | None, note: str,
             state_code: str | None, as_of: str | None) -> None:
-    from nmrf.services.cycles import get_cycle, record_action
+    from nmrf.services.cycles import advance_cycle, get_cycle, record_action
     from nmrf.services.people import get_state
+    from nmrf.services.views import describe_events
 
     c = ctx_of(ctx)
     with c.session() as s:
         state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        today, now = now_for(as_of, state.timezone)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         record_action(session=s, cycle=cycle, key=key, kind=kind, by=by, note=note, now=now,
                       actor=c.settings.effective_actor)
+        # The record moves the cycle on at once (what it unblocks opens now), in the
+        # same transaction; the flows would do the same at their next run.
+        events = advance_cycle(session=s, cycle=cycle, today=today, now=now)
+        lines = describe_events([{"kind": e.kind, **e.detail} for e in events])
     who = f" by {by}" if by else ""
     console.print(f"Recorded: {key} {kind}{who} on {now:%Y-%m-%d %H:%M} UTC (cycle #{cycle.id}).")
+    for line in lines:
+        console.print(f"  {line}")
 
 
 BY = typer.Option(None, "--by", help="Who acted (person key from the profile).")
@@ -268,9 +275,14 @@ def advance(
         day = parse_date(as_of, what="--as-of") if as_of else None
         cycles = [get_cycle(session=s, state=state, ref=cycle_ref)] if cycle_ref else active_cycles(session=s, state=state)
         targets = [(cy.id, cy.flow, cy.title) for cy in cycles]
+    from rich.progress import Progress
+
     from nmrf.services.runs import run_cycle_flows
 
-    for cycle_id, title, lines in run_cycle_flows(c.settings, targets, day):
-        console.print(f"[bold]#{cycle_id} {title}[/bold]")
-        for line in lines or ["nothing due"]:
-            console.print(f"  {line}")
+    with Progress(console=err_console, transient=True, disable=len(targets) < 4) as progress:
+        bar = progress.add_task("running the cycle flows", total=len(targets))
+        for cycle_id, title, lines in run_cycle_flows(c.settings, targets, day):
+            progress.advance(bar)
+            console.print(f"[bold]#{cycle_id} {title}[/bold]")
+            for line in lines or ["nothing due"]:
+                console.print(f"  {line}")

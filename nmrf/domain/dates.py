@@ -82,11 +82,16 @@ def _year_set(holidays_for: Callable[[int], Iterable[date]], year: int) -> froze
 
 def national_calendar(country: str, subdiv: str | None = None, extra: Iterable[date] = ()) -> WorkCalendar:
     """A WorkCalendar from the `holidays` package (the State's public holidays and weekend)."""
+    return _national_calendar(country, subdiv, frozenset(extra))
+
+
+@lru_cache(maxsize=512)
+def _national_calendar(country: str, subdiv: str | None, extra: frozenset[date]) -> WorkCalendar:
     import holidays
 
-    probe = holidays.country_holidays(country, subdiv=subdiv, years=2000)
+    probe = holidays.country_holidays(country, subdiv=subdiv, years=2020)
     weekend = frozenset(getattr(probe, "weekend", {5, 6}))
-    return WorkCalendar(weekend=weekend, holidays_for=_holidays_source(country, subdiv), extra=frozenset(extra))
+    return WorkCalendar(weekend=weekend, holidays_for=_holidays_source(country, subdiv), extra=extra)
 
 
 @lru_cache(maxsize=512)

@@ -13,6 +13,7 @@ FLOWS = {
     "follow_up_report": "nmrf.flows.follow_up_report:follow_up_report",
     "communication_reply": "nmrf.flows.communication_reply:communication_reply",
     "country_visit": "nmrf.flows.country_visit:country_visit",
+    "follow_up_plan": "nmrf.flows.follow_up_plan:follow_up_plan",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from prefect import task
+from prefect import Task, task
 
 from nmrf.flows.runtime import moment, session
 from nmrf.models import Cycle, State
@@ -28,88 +28,58 @@ def _advance(cycle_id: int, as_of: date | None, stages: Sequence[str] | None) ->
         return [{"cycle_id": e.cycle_id, "kind": e.kind, "on": e.on_date.isoformat(), **e.detail} for e in events]
 
 
-@task(task_run_name="inventory {cycle_id}")
-def take_inventory(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """List what the report must cover: previous recommendations and concluding observations."""
-    return _advance(cycle_id, as_of, ["inventory"])
+def _stage_task(name: str, stages: tuple[str, ...], doc: str) -> Task:
+    def advance_stages(cycle_id: int, as_of: date | None = None) -> list[dict]:
+        return _advance(cycle_id, as_of, stages)
+
+    advance_stages.__doc__ = doc
+    t = task(advance_stages, name=name, task_run_name=f"{name} {{cycle_id}}")
+    t.stages = stages  # type: ignore[attr-defined]  (read by the tests: every stage has its task)
+    return t
 
 
-@task(task_run_name="parliament {cycle_id}")
-def involve_parliament(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Alert parliament ahead of the review and ask it to comment on the draft."""
-    return _advance(cycle_id, as_of, ["parliament"])
-
-
-@task(task_run_name="information-request {cycle_id}")
-def request_information(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Send the request for information to the focal points, months before the deadline."""
-    return _advance(cycle_id, as_of, ["information_request", "coordination"])
-
-
-@task(task_run_name="receipt {cycle_id}")
-def receive(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Note what the mechanism sent: a communication, a list of issues, a visit request."""
-    return _advance(cycle_id, as_of, ["receipt"])
-
-
-@task(task_run_name="inputs {cycle_id}")
-def collect_inputs(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Open each institution's input and notice the late ones."""
-    return _advance(cycle_id, as_of, ["inputs"])
-
-
-@task(task_run_name="drafting {cycle_id}")
-def compile_draft(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Open drafting once the inputs are in or their deadline has passed."""
-    return _advance(cycle_id, as_of, ["drafting"])
-
-
-@task(task_run_name="consultation {cycle_id}")
-def consult_civil_society(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Consult civil society at the right moment of the cycle."""
-    return _advance(cycle_id, as_of, ["consultation"])
-
-
-@task(task_run_name="nhri-comment {cycle_id}")
-def ask_nhri_comment(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Send the draft to the NHRI, which comments but never drafts and has no vote."""
-    return _advance(cycle_id, as_of, ["nhri_comment"])
-
-
-@task(task_run_name="validation {cycle_id}")
-def seek_validation(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Ask the ministers to sign off the draft."""
-    return _advance(cycle_id, as_of, ["validation"])
-
-
-@task(task_run_name="submission {cycle_id}")
-def submit_report(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Watch the submission deadline."""
-    return _advance(cycle_id, as_of, ["submission"])
-
-
-@task(task_run_name="visit {cycle_id}")
-def prepare_visit(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Prepare and hold a country visit."""
-    return _advance(cycle_id, as_of, ["visit"])
-
-
-@task(task_run_name="dialogue {cycle_id}")
-def hold_dialogue(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """The review or dialogue with the mechanism, and what it sends back."""
-    return _advance(cycle_id, as_of, ["dialogue"])
-
-
-@task(task_run_name="position {cycle_id}")
-def state_position(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Gather each ministry's view and state the position on every recommendation."""
-    return _advance(cycle_id, as_of, ["position"])
-
-
-@task(task_run_name="follow-up {cycle_id}")
-def open_follow_up(cycle_id: int, as_of: date | None = None) -> list[dict]:
-    """Plan the follow-up, launch the follow-up cycle and close the cycle when all is done."""
-    return _advance(cycle_id, as_of, ["follow_up"])
+take_inventory = _stage_task(
+    "take_inventory", ("inventory",),
+    "List what the report must cover: previous recommendations and concluding observations.")
+involve_parliament = _stage_task(
+    "involve_parliament", ("parliament",),
+    "Alert parliament ahead of the review and ask it to comment on the draft.")
+request_information = _stage_task(
+    "request_information", ("information_request", "coordination"),
+    "Send the request for information to the focal points, months before the deadline.")
+receive = _stage_task(
+    "receive", ("receipt",),
+    "Note what the mechanism sent: a communication, a list of issues, a visit request.")
+collect_inputs = _stage_task(
+    "collect_inputs", ("inputs",),
+    "Open each institution's input and notice the late ones.")
+compile_draft = _stage_task(
+    "compile_draft", ("drafting",),
+    "Open drafting once the inputs are in or their deadline has passed.")
+consult_civil_society = _stage_task(
+    "consult_civil_society", ("consultation",),
+    "Consult civil society at the right moment of the cycle.")
+ask_nhri_comment = _stage_task(
+    "ask_nhri_comment", ("nhri_comment",),
+    "Send the draft to the NHRI, which comments but never drafts and has no vote.")
+seek_validation = _stage_task(
+    "seek_validation", ("validation",),
+    "Ask the ministers to sign off the draft.")
+submit_report = _stage_task(
+    "submit_report", ("submission",),
+    "Watch the submission deadline.")
+prepare_visit = _stage_task(
+    "prepare_visit", ("visit",),
+    "Prepare and hold a country visit.")
+hold_dialogue = _stage_task(
+    "hold_dialogue", ("dialogue",),
+    "The review or dialogue with the mechanism, and what it sends back.")
+state_position = _stage_task(
+    "state_position", ("position",),
+    "Gather each ministry's view and state the position on every recommendation.")
+open_follow_up = _stage_task(
+    "open_follow_up", ("follow_up",),
+    "Plan the follow-up, launch the follow-up cycle and close the cycle when all is done.")
 
 
 @task(task_run_name="settle {cycle_id}")

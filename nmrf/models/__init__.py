@@ -23,6 +23,16 @@ from nmrf.models.notifications import (
     NotificationPolicy,
 )
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
+from nmrf.models.recommendations import (
+    ActionUpdate,
+    Cluster,
+    FollowUpAction,
+    InputAnswer,
+    InputRequest,
+    Recommendation,
+    RecommendationImport,
+    Responsibility,
+)
 from nmrf.models.state import State
 
 __all__ = [
@@ -30,4 +40,6 @@ __all__ = [
     "CycleInstitution", "CycleMember", "CycleSweep", "Delivery", "DeliveryAttempt", "EscalationChain",
     "Institution", "Milestone", "Notification", "NotificationPolicy", "Person", "Record",
     "RoleAssignment", "State",
+    "ActionUpdate", "Cluster", "FollowUpAction", "InputAnswer", "InputRequest", "Recommendation",
+    "RecommendationImport", "Responsibility",
 ]

@@ -100,6 +100,19 @@ def _entries(session: OrmSession) -> list[dict[str, Any]]:
     return rows
 
 
+def audit_inserts(session: OrmSession, model: type[SQLModel], rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """Audit rows written by a bulk INSERT, which bypasses the flush hook."""
+    actor = str(session.info.get("actor") or "system")
+    now = utcnow()
+    secret = getattr(model, "__audit_secret__", ())
+    entries = [dict(at=now, actor=actor, table_name=model.__tablename__, row_id=row_id, op="insert",
+                    changes={k: [None, _secret(v) if k in secret else _plain(v)]
+                             for k, v in values.items() if v is not None})
+               for row_id, values in rows]
+    if entries:
+        session.connection().execute(insert(AuditEntry.__table__), entries)
+
+
 @event.listens_for(OrmSession, "after_flush")
 def _write_audit(session: OrmSession, flush_context: Any) -> None:
     # after_flush: primary keys are assigned and attribute history still holds

@@ -80,9 +80,9 @@ def session_scope(engine: Engine, *, actor: str = "system", readonly: bool = Fal
     session.info["actor"] = actor
     try:
         yield session
-        if readonly:
-            session.rollback()
-        else:
+        # A read-only unit just closes: close() ends the transaction and keeps
+        # what was loaded readable, where rollback() would expire it.
+        if not readonly:
             session.commit()
     except BaseException:
         session.rollback()

@@ -89,7 +89,7 @@ def summary(demo: Any, console: Console) -> None:
 
     from nmrf.notifications.views import outbox_summary
 
-    console.rule("[bold]6. The outbox")
+    console.rule("[bold]7. The outbox")
     with demo.session() as s:
         counts = outbox_summary(session=s, now=datetime.now(UTC))
     console.print(f"{counts['sent']} deliveries sent, {counts['failed']} failed, {counts['pending'] + counts['held']} "

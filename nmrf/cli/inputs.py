@@ -1,0 +1,114 @@
+"""Inputs on the command line: the information request (workbooks), answers back, the draft."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for
+from nmrf.errors import NmrfError
+
+app = typer.Typer(help="The information request: workbooks out, answers in, the draft compiled.",
+                  no_args_is_help=True)
+STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
+
+
+@app.command("request")
+@friendly
+def request(
+    ctx: typer.Context,
+    cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
+    out: Path = typer.Option(..., "--out", help="Folder for the workbooks."),
+    institutions: list[str] = typer.Option(None, "--institution", help="Only these institutions (repeatable)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Write the information-request workbook (XLSX) of each institution asked for input."""
+    from nmrf.services.cycles import get_cycle
+    from nmrf.services.inputs import request_workbooks
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        cycle = get_cycle(session=s, state=state, ref=cycle_ref)
+        result = request_workbooks(session=s, state=state, cycle=cycle, out_dir=out, now=now,
+                                   actor=c.settings.effective_actor, institutions=institutions or None)
+    for sent in result.sent:
+        console.print(f"{sent.institution}: {sent.rows} recommendation(s) -> {sent.file}"
+                      + (" (same request as before)" if sent.reused else ""))
+    for line in result.skipped:
+        console.print(f"[dim]no workbook for {line}[/dim]")
+    if not result.sent:
+        raise NmrfError("no workbook written: no institution of this cycle leads or supports a recommendation")
+
+
+@app.command("import")
+@friendly
+def import_(
+    ctx: typer.Context,
+    workbook: Path = typer.Argument(..., help="A returned workbook."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Read a returned workbook strictly and record each answer against its recommendation."""
+    from nmrf.services.inputs import import_workbook
+    from nmrf.services.people import get_state
+
+    if not workbook.is_file():
+        raise NmrfError(f"{workbook}: no such file")
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        r = import_workbook(session=s, state=state, data=workbook.read_bytes(), file_name=str(workbook), now=now,
+                            actor=c.settings.effective_actor)
+    console.print(f"{r.institution.key}, cycle #{r.cycle.id}: {r.answered} of {r.rows} recommendation(s) answered; "
+                  f"{r.recorded} answer(s) recorded" + (" (nothing new)" if not r.recorded else "") + ".")
+    if r.milestone_done:
+        console.print(f"Input recorded: {r.milestone_done} done.")
+    if r.note:
+        console.print(r.note)
+
+
+@app.command("draft")
+@friendly
+def draft(
+    ctx: typer.Context,
+    cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
+    out: Path = typer.Option(..., "--out", help="draft.docx or draft.md"),
+    by: str = typer.Option("cluster", "--by", help="Organise by cluster or by (treaty) article."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Compile the draft report from the inputs received, marking what is missing and from whom."""
+    from nmrf.services.cycles import get_cycle
+    from nmrf.services.drafts import compile_draft
+    from nmrf.services.people import get_state
+
+    if out.suffix.lower() not in (".docx", ".md"):
+        raise NmrfError(f"{out}: write a .docx or a .md file")
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        today, now = now_for(as_of, state.timezone)
+        cycle = get_cycle(session=s, state=state, ref=cycle_ref)
+        d = compile_draft(session=s, state=state, cycle=cycle, today=today, by=by)
+        s.expunge_all()  # what was read stays usable after the read-only rollback
+    write_draft(d, out, now)
+    console.print(f"Draft written to {out}: {d.limit_text()}.")
+    for inst, n in d.missing_from.items():
+        console.print(f"  missing from {inst}: {n} recommendation(s)")
+
+
+def write_draft(d, out: Path, now) -> None:  # type: ignore[no-untyped-def]
+    from nmrf.domain.draft import to_markdown
+
+    if out.suffix.lower() == ".md":
+        out.write_text(to_markdown(d), encoding="utf-8")
+    else:
+        from nmrf.documents.draft_docx import write_docx
+
+        out.write_bytes(write_docx(d, created=now))

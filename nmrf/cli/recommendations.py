@@ -1,0 +1,507 @@
+"""Recommendations on the command line: import, cluster, prioritise, assign, plan, publish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, now_for, parse_date
+from nmrf.errors import NmrfError
+
+app = typer.Typer(help="Recommendations: import, cluster, prioritise, assign, plan the follow-up, publish.",
+                  no_args_is_help=True)
+action_app = typer.Typer(help="Actions of the follow-up plan (each one a deadline in the feeds).",
+                         no_args_is_help=True)
+app.add_typer(action_app, name="action")
+
+STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
+SORTS = ("priority", "id", "cluster", "theme", "mechanism")
+
+
+def _truncate(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@app.command("import")
+@friendly
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="The file to import (CSV)."),
+    fmt: str = typer.Option(..., "--format", "-f", help="upr-info, uhri or template."),
+    state_code: str | None = typer.Option(None, "--state", help="Keep the rows of this State (default: the "
+                                          "database's State)."),
+    all_states: bool = typer.Option(False, "--all-states", help="Keep every row, whatever the State under review."),
+    encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding (default: detected)."),
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Import recommendations: all or nothing; importing the same file again changes nothing."""
+    from nmrf.services.people import get_state
+    from nmrf.services.recommendations import import_recommendations
+
+    if not file.is_file():
+        raise NmrfError(f"{file}: no such file")
+    c = ctx_of(ctx)
+    data = file.read_bytes()
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err_console, transient=True) as bar:
+            task = bar.add_task(file.name, total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = import_recommendations(session=s, data=data, file_name=str(file), fmt=fmt, now=now,
+                                            actor=c.settings.effective_actor,
+                                            states=None if all_states else [state], encoding=encoding,
+                                            progress=progress)
+    p = result.parsed
+    console.print(f"{file.name}: {len(p.rows)} recommendation(s) read, encoding {p.encoding_note}.")
+    scope = "every State" if all_states else f"{state.name} ({state.code})"
+    console.print(f"Kept for {scope}: {result.kept}; new {result.created}, updated {len(result.updated)}, "
+                  f"unchanged {result.unchanged}" + (f", linked to their State {result.linked}" if result.linked else "")
+                  + ".")
+    for line in result.updated[:10]:
+        console.print(f"  updated {line}")
+    if result.other_states:
+        console.print(f"Left out: {sum(result.other_states.values())} row(s) for {len(result.other_states)} other "
+                      "State(s) (--all-states keeps them).")
+    for w in p.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+    if not result.changed:
+        console.print("Nothing changed: every recommendation was already imported.")
+
+
+@app.command("template")
+@friendly
+def template(out: Path = typer.Option(..., "--out", help="Where to write the CSV template.")) -> None:
+    """Write our CSV template for treaty-body and special-procedure recommendations."""
+    from nmrf.domain.sources import TEMPLATE_HEADER
+
+    if out.exists():
+        raise NmrfError(f"{out} exists; choose another name")
+    example = TEMPLATE_EXAMPLE
+    import csv
+
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(TEMPLATE_HEADER)
+        w.writerow(example)
+    console.print(f"Template written to {out} (one example row: replace it). Import it with "
+                  f"`nmrf recommendations import {out} --format template`.")
+
+
+TEMPLATE_EXAMPLE = [
+    "CL", "CEDAW", "Committee on the Elimination of Discrimination against Women", "CEDAW/C/CHL/CO/7", "21(a)",
+    "2018-03-14", "Expedite the adoption of the bill on the right of women to a life free from violence.",
+    "violence-against-women", "5; 16", "women", "2", "yes", "no", "concluding_observations",
+]
+
+
+@app.command("cluster")
+@friendly
+def cluster(
+    ctx: typer.Context,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Recompute the clusters nobody has planned for yet."),
+    all_states: bool = typer.Option(False, "--all-states", help="Cluster the recommendations of every State."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Cluster recommendations that say the same thing, across mechanisms (explain with `why`)."""
+    from nmrf.services.clustering import cluster_recommendations
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        r = cluster_recommendations(session=s, now=now, state=None if all_states else state, rebuild=rebuild)
+    where = f"{r.states} State(s)" if all_states else state.name
+    console.print(f"{where}: {r.recommendations} recommendation(s) in {r.clusters} cluster(s) "
+                  f"({r.created} new, {r.joined} recommendation(s) joined a recorded cluster"
+                  + (f", {r.dissolved} unplanned cluster(s) recomputed" if r.dissolved else "")
+                  + f"); {r.cross_mechanism} cluster(s) span several mechanisms.")
+
+
+def _rows(s, state, **filters):  # type: ignore[no-untyped-def]
+    from nmrf.services.listing import recommendation_rows
+
+    return recommendation_rows(session=s, state=state, **filters)
+
+
+@app.command("list")
+@friendly
+def list_(
+    ctx: typer.Context,
+    sort: str = typer.Option("priority", "--sort", help=f"One of {', '.join(SORTS)}."),
+    mechanism: str | None = typer.Option(None, "--mechanism", "-m", help="Only this mechanism (UPR, CEDAW...)."),
+    theme: str | None = typer.Option(None, "--theme", help="Only this theme (key or UHRI name)."),
+    cluster_id: int | None = typer.Option(None, "--cluster", help="Only this cluster."),
+    institution: str | None = typer.Option(None, "--institution", help="Only those this institution leads or supports."),
+    urgent: bool = typer.Option(False, "--urgent", help="(a) flagged urgent by a treaty body."),
+    several: bool = typer.Option(False, "--several-mechanisms", help="(b) raised by several mechanisms."),
+    no_budget: bool = typer.Option(False, "--no-budget", help="(c) possible without budget."),
+    national: bool = typer.Option(False, "--national-priority", help="(d) a national priority."),
+    disadvantaged: bool = typer.Option(False, "--disadvantaged", help="(e) about disadvantaged groups."),
+    unassessed: bool = typer.Option(False, "--unassessed", help="Factors (c)-(e) not yet recorded."),
+    unassigned: bool = typer.Option(False, "--unassigned", help="No lead institution yet."),
+    min_score: int = typer.Option(0, "--min-score", help="At least this many of the five factors."),
+    limit: int = typer.Option(50, "--limit", help="Show at most this many (0: all)."),
+    state_code: str | None = STATE_OPTION,
+) -> None:
+    """Recommendations with the guide's five factors (a-e: Y yes, n no, ? not assessed), sorted and filtered."""
+    from nmrf.services.people import get_state
+
+    if sort not in SORTS:
+        raise NmrfError(f"--sort {sort!r}; expected one of {', '.join(SORTS)}")
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        rows = _rows(s, state, sort=sort, mechanism=mechanism, theme=theme, cluster_id=cluster_id,
+                     institution=institution, urgent=urgent, several=several, no_budget=no_budget,
+                     national=national, disadvantaged=disadvantaged, unassessed=unassessed,
+                     unassigned=unassigned, min_score=min_score)
+        s.expunge_all()  # what was read stays usable after the read-only rollback
+    shown = rows if limit == 0 else rows[:limit]
+    table = Table(title=f"Recommendations to {state.name}: {len(rows)} match"
+                  + (f", first {len(shown)} shown" if len(shown) < len(rows) else ""))
+    for col in ("#", "abcde", "score", "cluster", "mechanism", "from", "theme", "lead", "recommendation"):
+        table.add_column(col, overflow="fold")
+    for r in shown:
+        table.add_row(str(r.id), r.priority.flags(), str(r.priority.score), str(r.cluster_id or "-"), r.mechanism,
+                      _truncate(r.body, 24), r.theme, r.lead or "-", _truncate(r.text, 90))
+    console.print(table)
+    console.print("a urgent (treaty body) · b several mechanisms · c without budget · d national priority · "
+                  "e disadvantaged groups. Record c-e with `nmrf recommendations prioritise`.")
+
+
+@app.command("show")
+@friendly
+def show(ctx: typer.Context, ref: str = typer.Argument(..., help="Recommendation number or uid."),
+         state_code: str | None = STATE_OPTION) -> None:
+    """One recommendation: exact text, source, themes, SDGs, priority, responsibility, actions, answers."""
+    from nmrf.services.listing import recommendation_detail
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        lines = recommendation_detail(session=s, state=state, ref=ref)
+        s.expunge_all()  # what was read stays usable after the read-only rollback
+    for line in lines:
+        console.print(line, soft_wrap=True)
+
+
+@app.command("themes")
+@friendly
+def themes() -> None:
+    """The shared taxonomy: UHRI themes (with their SDGs) and the 17 SDGs."""
+    from nmrf.domain.taxonomy import load_taxonomy
+
+    t = load_taxonomy()
+    table = Table(title=f"Shared taxonomy ({len(t.themes)} themes)")
+    for col in ("key", "UHRI theme", "SDGs"):
+        table.add_column(col)
+    for th in t.themes.values():
+        table.add_row(th.key, th.name, ", ".join(str(g) for g in th.sdgs))
+    console.print(table)
+    console.print("SDGs: " + "; ".join(f"{k} {v}" for k, v in t.sdgs.items()))
+
+
+@app.command("clusters")
+@friendly
+def clusters(
+    ctx: typer.Context,
+    theme: str | None = typer.Option(None, "--theme", help="Only this theme."),
+    several: bool = typer.Option(False, "--several-mechanisms", help="Only clusters spanning several mechanisms."),
+    limit: int = typer.Option(40, "--limit", help="Show at most this many (0: all)."),
+    state_code: str | None = STATE_OPTION,
+) -> None:
+    """The clusters, largest first, grouped by theme."""
+    from nmrf.services.listing import cluster_rows
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        rows = cluster_rows(session=s, state=state, theme=theme, several=several)
+        s.expunge_all()  # what was read stays usable after the read-only rollback
+    shown = rows if limit == 0 else rows[:limit]
+    table = Table(title=f"Clusters of {state.name}: {len(rows)}" + (f", {len(shown)} shown" if len(shown) < len(rows) else ""))
+    for col in ("#", "size", "mechanisms", "theme", "label", "lead", "actions"):
+        table.add_column(col, overflow="fold")
+    for r in shown:
+        table.add_row(str(r.id), str(r.size), ", ".join(r.mechanisms), r.theme, r.label, r.lead or "-",
+                      str(r.actions))
+    console.print(table)
+
+
+@app.command("explain")
+@friendly
+def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., help="Cluster number."),
+                    state_code: str | None = STATE_OPTION) -> None:
+    """Why each member is in its cluster: its strongest link, the words and themes it shares."""
+    from nmrf.services.clustering import cluster_explanation
+    from nmrf.services.people import get_state
+    from nmrf.services.recommendations import get_cluster
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        cl = get_cluster(session=s, state=state, ref=cluster_ref)
+        members = cluster_explanation(session=s, cluster=cl)
+        s.expunge_all()  # what was read stays usable after the read-only rollback
+    console.print(f"[bold]Cluster {cl.id}[/bold]: {cl.label} ({len(members)} recommendation(s)). Every two members "
+                  "share a theme and have a similarity of at least the threshold (complete linkage).")
+    for rec, link in members:
+        console.print(f"#{rec.id} [{rec.mechanism} {rec.body}] {_truncate(rec.text, 110)}", soft_wrap=True)
+        if link is not None:
+            other = link.b if link.a == rec.id else link.a
+            terms = ", ".join(f"{t} ({w:.2f})" for t, w in link.shared_terms[:5])
+            console.print(f"    closest: #{other}, similarity {link.score:.2f}; shared words: {terms}; "
+                          f"shared themes: {', '.join(link.shared_themes) or '-'}"
+                          + ("" if rec.cluster_basis == "computed" else f" ({rec.cluster_basis})"), soft_wrap=True)
+
+
+@app.command("why")
+@friendly
+def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation."),
+        b: str = typer.Argument(..., help="Another recommendation."), state_code: str | None = STATE_OPTION) -> None:
+    """Why two recommendations share a cluster (or do not)."""
+    from nmrf.domain.similarity import THRESHOLD
+    from nmrf.services.clustering import why as why_link
+    from nmrf.services.people import get_state
+    from nmrf.services.recommendations import get_recommendation
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        ra = get_recommendation(session=s, state=state, ref=a)
+        rb = get_recommendation(session=s, state=state, ref=b)
+        link = why_link(session=s, a=ra, b=rb)
+        s.expunge_all()  # what was read stays usable after the read-only rollback
+    same = ra.cluster_id is not None and ra.cluster_id == rb.cluster_id
+    for r in (ra, rb):
+        console.print(f"#{r.id} [{r.mechanism} {r.body}, {r.document}] {_truncate(r.text, 120)}", soft_wrap=True)
+    console.print(f"Similarity {link.score:.2f} (threshold {THRESHOLD:.2f}); shared themes: "
+                  f"{', '.join(link.shared_themes) or 'none'}.")
+    if link.shared_terms:
+        console.print("Shared words, with their weight in the similarity: "
+                      + ", ".join(f"{t} ({w:.2f})" for t, w in link.shared_terms), soft_wrap=True)
+    if same:
+        console.print(f"Both are in cluster {ra.cluster_id}: "
+                      + ("they are linked (similar enough, a theme in common)." if link.linked else
+                         f"placed there ({ra.cluster_basis} / {rb.cluster_basis})."))
+    else:
+        console.print("They are in different clusters"
+                      + (f": {link.why_not}." if link.why_not else
+                         ": linked, but a cluster needs every two members linked, and one of them is not linked "
+                         "to a member of the other's cluster."))
+
+
+@app.command("prioritise")
+@friendly
+def prioritise(
+    ctx: typer.Context,
+    refs: list[str] = typer.Argument(None, help="Recommendation numbers (or use --cluster / --theme)."),
+    cluster_id: int | None = typer.Option(None, "--cluster", help="Every recommendation of this cluster."),
+    theme: str | None = typer.Option(None, "--theme", help="Every recommendation with this theme."),
+    no_budget: bool | None = typer.Option(None, "--no-budget/--needs-budget", help="(c) possible without budget?"),
+    national: bool | None = typer.Option(None, "--national-priority/--not-national-priority",
+                                         help="(d) a national priority for other stakeholders?"),
+    disadvantaged: bool | None = typer.Option(None, "--disadvantaged/--not-disadvantaged",
+                                              help="(e) about disadvantaged or marginalised groups?"),
+    note: str = typer.Option("", "--note", help="Why (kept with the factors)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Record the secretariat's factors (c), (d), (e); (a) and (b) are computed."""
+    from sqlmodel import select
+
+    from nmrf.domain.taxonomy import load_taxonomy
+    from nmrf.models import Recommendation
+    from nmrf.services.people import get_state
+    from nmrf.services.recommendations import get_recommendation, record_factors
+
+    c = ctx_of(ctx)
+    values = {k: v for k, v in (("no_budget", no_budget), ("national_priority", national),
+                                ("disadvantaged_groups", disadvantaged)) if v is not None}
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        recs = [get_recommendation(session=s, state=state, ref=r) for r in refs or []]
+        if cluster_id is not None:
+            recs += list(s.exec(select(Recommendation).where(Recommendation.state_id == state.id,
+                                                             Recommendation.cluster_id == cluster_id)))
+        if theme:
+            key = load_taxonomy().lookup(theme)
+            if key is None:
+                raise NmrfError(f"unknown theme {theme!r}")
+            recs += [r for r in s.exec(select(Recommendation).where(Recommendation.state_id == state.id))
+                     if key in r.themes]
+        if not recs:
+            raise NmrfError("no recommendation selected: give numbers, --cluster or --theme")
+        n = record_factors(session=s, recs={r.id: r for r in recs}.values(), values=values, note=note, now=now,
+                           actor=c.settings.effective_actor)
+    console.print(f"Recorded for {n} recommendation(s) ({len(recs) - n} already so).")
+
+
+@app.command("assign")
+@friendly
+def assign(
+    ctx: typer.Context,
+    cluster_id: int | None = typer.Option(None, "--cluster", help="The cluster."),
+    rec_ref: str | None = typer.Option(None, "--rec", help="One recommendation (overrides its cluster's)."),
+    theme: str | None = typer.Option(None, "--theme", help="Every cluster of this theme that has no lead yet."),
+    lead: str | None = typer.Option(None, "--lead", help="Lead institution (key from the profile)."),
+    support: list[str] = typer.Option(None, "--support", help="Supporting institution (repeatable)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Name the lead and supporting institutions of a cluster, a recommendation, or a theme's clusters."""
+    from nmrf.services.followup import assign as assign_, assign_theme
+    from nmrf.services.people import get_state
+    from nmrf.services.recommendations import get_cluster, get_recommendation
+
+    c = ctx_of(ctx)
+    if sum(x is not None for x in (cluster_id, rec_ref, theme)) != 1:
+        raise NmrfError("give exactly one of --cluster, --rec, --theme")
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        actor = c.settings.effective_actor
+        if theme:
+            if not lead:
+                raise NmrfError("--theme needs --lead")
+            done, skipped = assign_theme(session=s, state=state, theme=theme, lead=lead, supporting=support or [],
+                                         now=now, actor=actor)
+            console.print(f"{done} cluster(s) assigned to {lead}" + (f" (supported by {', '.join(support)})" if support else "")
+                          + (f"; {skipped} already had a lead and kept it" if skipped else "") + ".")
+            return
+        cl = get_cluster(session=s, state=state, ref=cluster_id) if cluster_id is not None else None
+        rec = get_recommendation(session=s, state=state, ref=rec_ref) if rec_ref else None
+        changes = assign_(session=s, state=state, lead=lead, supporting=support or [], now=now, actor=actor,
+                          cluster=cl, rec=rec)
+    what = f"cluster {cluster_id}" if cluster_id is not None else f"recommendation {rec_ref}"
+    console.print(f"{what}: " + ("; ".join(changes) if changes else "nothing changed") + ".")
+
+
+@action_app.command("add")
+@friendly
+def action_add(
+    ctx: typer.Context,
+    cluster_id: int = typer.Option(..., "--cluster", help="The cluster the action answers."),
+    title: str = typer.Option(..., "--title", help="What will be done."),
+    due: str = typer.Option(..., "--due", help="Due date, YYYY-MM-DD."),
+    indicator: str = typer.Option("", "--indicator", help="How progress is measured."),
+    kind: str = typer.Option(..., "--kind", help="Indicator kind: structural, process or outcome."),
+    institution: str | None = typer.Option(None, "--institution", help="Who acts (default: the cluster's lead)."),
+    rec_ref: str | None = typer.Option(None, "--rec", help="Only this recommendation of the cluster."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Plan an action: its deadline becomes a milestone (feeds, reminders, escalations)."""
+    from nmrf.services.followup import add_action, owner_names
+    from nmrf.services.people import get_state
+    from nmrf.services.recommendations import get_cluster, get_recommendation
+
+    c = ctx_of(ctx)
+    day = parse_date(due, what="--due")
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        today, now = now_for(as_of, state.timezone)
+        cl = get_cluster(session=s, state=state, ref=cluster_id)
+        rec = get_recommendation(session=s, state=state, ref=rec_ref) if rec_ref else None
+        action, m = add_action(session=s, state=state, cluster=cl, title=title, due=day, indicator=indicator,
+                               indicator_kind=kind, today=today, now=now, actor=c.settings.effective_actor,
+                               institution=institution, rec=rec)
+        owners = owner_names(session=s, state=state, action=action)
+    console.print(f"Action {action.id} planned: {title} (due {day}); milestone {m.key} of cycle #{action.cycle_id}, "
+                  f"owed by {', '.join(owners) or 'nobody (no focal point there!)'}.")
+
+
+@action_app.command("update")
+@friendly
+def action_update(
+    ctx: typer.Context,
+    action_id: int = typer.Argument(..., help="The action."),
+    status: str | None = typer.Option(None, "--status", help="planned, in_progress, done or cancelled."),
+    due: str | None = typer.Option(None, "--due", help="A new due date (moves its milestone)."),
+    note: str = typer.Option("", "--note", help="What happened."),
+    by: str | None = typer.Option(None, "--by", help="Who reports it (person key)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Record a status update on an action (who and when are kept)."""
+    from nmrf.services.followup import get_action, update_action
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    day = parse_date(due, what="--due") if due else None
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        action = get_action(session=s, state=state, ref=action_id)
+        upd = update_action(session=s, state=state, action=action, now=now, actor=c.settings.effective_actor,
+                            status=status, due=day, note=note, by=by)
+    console.print(f"Action {action_id}: {upd.status}" + (f", due {day}" if day else "")
+                  + f" (recorded by {upd.actor}, {upd.at:%Y-%m-%d %H:%M} UTC).")
+
+
+@app.command("actions")
+@friendly
+def actions(ctx: typer.Context, cluster_id: int | None = typer.Option(None, "--cluster"),
+            state_code: str | None = STATE_OPTION, as_of: str | None = as_of_option()) -> None:
+    """The follow-up plan: every action, its institution, due date, indicator and status."""
+    from sqlmodel import select
+
+    from nmrf.models import Institution
+    from nmrf.services.followup import actions_of
+    from nmrf.services.people import get_state
+    from nmrf.services.recommendations import get_cluster
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        today, _ = now_for(as_of, state.timezone)
+        cl = get_cluster(session=s, state=state, ref=cluster_id) if cluster_id is not None else None
+        rows = actions_of(session=s, state=state, cluster=cl)
+        names = {i.id: i.key for i in s.exec(select(Institution).where(Institution.state_id == state.id))}
+        s.expunge_all()  # what was read stays usable after the read-only rollback
+    table = Table(title=f"Follow-up plan of {state.name} as of {today}")
+    for col in ("#", "cluster", "action", "institution", "due", "indicator", "status"):
+        table.add_column(col, overflow="fold")
+    for a in rows:
+        late = a.status in ("planned", "in_progress") and a.due_date < today
+        table.add_row(str(a.id), str(a.cluster_id), a.title, names.get(a.institution_id, "?"),
+                      a.due_date.isoformat(), f"{a.indicator_kind}: {a.indicator}",
+                      f"[red]{a.status} (late)[/red]" if late else a.status)
+    console.print(table)
+
+
+@app.command("publish")
+@friendly
+def publish(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="The public file: .csv, .json or .md."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """The public view: recommendations with their status and actions, nothing confidential."""
+    from nmrf.services.people import get_state
+    from nmrf.services.publication import public_view, write_public_view
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        today, _ = now_for(as_of, state.timezone)
+        view = public_view(session=s, state=state, today=today)
+        s.expunge_all()  # what was read stays usable after the read-only rollback
+    write_public_view(view, out)
+    console.print(f"Public view written to {out}: {len(view.rows)} recommendation(s); {view.left_out} confidential "
+                  "one(s) left out (individual communications always).")

@@ -1,0 +1,1 @@
+"""Documents nmrf writes and reads: information-request workbooks, draft reports."""

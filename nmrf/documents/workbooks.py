@@ -1,0 +1,239 @@
+"""The information-request workbook (XLSX): written for one institution, read back strictly.
+
+Writing and reading are here; what the rows hold and what an answer means are
+in nmrf.services.inputs. The reader refuses a workbook whose columns were
+changed, whose rows are missing or added, or whose cells hold the wrong type,
+and lists every such problem with its cell.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from nmrf.errors import Problem
+from nmrf.models.recommendations import IMPLEMENTATION
+
+FORMAT_VERSION = "1"
+SHEET = "Recommendations"
+META = "nmrf"
+COLUMNS = ("Ref", "Cluster", "Theme", "Mechanism", "From", "Document", "Recommendation", "Your role",
+           "Also raised by", "Previous answer", "Question", "Answer", "Implementation", "Data / indicator")
+ANSWER_COLUMNS = ("Answer", "Implementation", "Data / indicator")
+WIDTHS = (7, 9, 22, 11, 18, 20, 60, 11, 14, 40, 40, 60, 20, 24)
+_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    ref: int
+    cluster: str
+    theme: str
+    mechanism: str
+    body: str
+    document: str
+    text: str
+    role: str
+    also: str
+    previous: str
+    question: str
+
+
+@dataclass(frozen=True)
+class RequestSheet:
+    token: str
+    cycle_key: str
+    institution_key: str
+    about: Sequence[tuple[str, str]]
+    rows: Sequence[RequestRow]
+    calendar: Sequence[tuple[str, str, str]]  # due, milestone, owed by
+    clusters: Sequence[tuple[str, str, str, str]]  # id, label, size, mechanisms
+    generated_at: datetime
+
+
+def write_request(sheet: RequestSheet) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append(list(COLUMNS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in sheet.rows:
+        ws.append([r.ref, r.cluster, r.theme, r.mechanism, r.body, r.document, r.text, r.role, r.also, r.previous,
+                   r.question, None, None, None])
+    for i, w in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    last = len(sheet.rows) + 1
+    for col in ANSWER_COLUMNS:
+        letter = get_column_letter(COLUMNS.index(col) + 1)
+        for row in ws.iter_rows(min_row=2, max_row=last, min_col=COLUMNS.index(col) + 1,
+                                max_col=COLUMNS.index(col) + 1):
+            for cell in row:
+                cell.fill = _FILL
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if col == "Implementation" and sheet.rows:
+            dv = DataValidation(type="list", formula1='"' + ",".join(IMPLEMENTATION) + '"', allow_blank=True,
+                                showErrorMessage=True, error="Choose one of the listed values")
+            dv.add(f"{letter}2:{letter}{last}")
+            ws.add_data_validation(dv)
+    for row in ws.iter_rows(min_row=2, max_row=last, max_col=len(COLUMNS) - 3):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "B2"
+
+    about = wb.create_sheet("About")
+    for k, v in sheet.about:
+        about.append([k, v])
+    about.column_dimensions["A"].width = 28
+    about.column_dimensions["B"].width = 100
+    for cell in about["A"]:
+        cell.font = Font(bold=True)
+
+    cal = wb.create_sheet("Calendar")
+    cal.append(["Due", "Milestone", "Owed by"])
+    for row in sheet.calendar:
+        cal.append(list(row))
+    for letter, w in zip("ABC", (14, 70, 50), strict=True):
+        cal.column_dimensions[letter].width = w
+
+    cl = wb.create_sheet("Clusters")
+    cl.append(["Cluster", "What it is about", "Recommendations", "Mechanisms"])
+    for row in sheet.clusters:
+        cl.append(list(row))
+    for letter, w in zip("ABCD", (9, 80, 16, 20), strict=True):
+        cl.column_dimensions[letter].width = w
+
+    meta = wb.create_sheet(META)
+    for k, v in (("token", sheet.token), ("cycle", sheet.cycle_key), ("institution", sheet.institution_key),
+                 ("format", FORMAT_VERSION)):
+        meta.append([k, v])
+    meta.sheet_state = "hidden"
+    # The same request gives the same bytes' content (no "now" in the file's properties).
+    stamp = sheet.generated_at.replace(tzinfo=None, microsecond=0)
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.creator = "nmrf"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class ReturnedRow:
+    row: int
+    ref: int
+    text: str
+    answer: str
+    implementation: str
+    data: str
+
+
+@dataclass
+class Returned:
+    token: str
+    cycle_key: str
+    institution_key: str
+    rows: list[ReturnedRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, (datetime, date)):
+        return f"a date ({value:%Y-%m-%d})"
+    return type(value).__name__
+
+
+def read_returned(data: bytes, *, file: str) -> Returned:
+    """Read a returned workbook; every problem is listed (nothing is trusted half-way)."""
+    try:
+        wb = load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        return Returned("", "", "", problems=[Problem(f"not an XLSX workbook ({type(exc).__name__}: {exc})",
+                                                      file=file)])
+    out = Returned("", "", "")
+    if META not in wb.sheetnames or SHEET not in wb.sheetnames:
+        missing = [n for n in (SHEET, META) if n not in wb.sheetnames]
+        out.problems.append(Problem(f"sheet(s) {', '.join(missing)} missing: this is not a workbook nmrf sent "
+                                    "(or a sheet was deleted or renamed)", file=file))
+        return out
+    meta = {str(r[0]): ("" if r[1] is None else str(r[1])) for r in wb[META].iter_rows(values_only=True) if r and r[0]}
+    out.token, out.cycle_key, out.institution_key = meta.get("token", ""), meta.get("cycle", ""), meta.get("institution", "")
+    if meta.get("format") != FORMAT_VERSION or not out.token:
+        out.problems.append(Problem(f"sheet {META}: format {meta.get('format')!r} or token missing; expected "
+                                    f"format {FORMAT_VERSION}", file=file))
+        return out
+    ws = wb[SHEET]
+    rows = list(ws.iter_rows(values_only=True))
+    header = [("" if v is None else str(v).strip()) for v in (rows[0] if rows else ())]
+    while header and header[-1] == "":
+        header.pop()
+    if header != list(COLUMNS):
+        for i in range(max(len(header), len(COLUMNS))):
+            got = header[i] if i < len(header) else None
+            want = COLUMNS[i] if i < len(COLUMNS) else None
+            if got != want:
+                where = f"{SHEET}!{get_column_letter(i + 1)}1"
+                if want is None:
+                    msg = f"column {got!r} was added"
+                elif got is None:
+                    msg = f"column {want!r} is missing"
+                else:
+                    msg = f"column is {got!r}, expected {want!r}"
+                out.problems.append(Problem(msg, file=file, field=where))
+        out.problems.append(Problem("the columns were changed: fill in the answer columns only "
+                                    f"({', '.join(ANSWER_COLUMNS)})", file=file))
+        return out
+    col = {name: i for i, name in enumerate(COLUMNS)}
+    for n, values in enumerate(rows[1:], start=2):
+        values = tuple(values) + (None,) * (len(COLUMNS) - len(values))
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if any(v not in (None, "") for v in values[len(COLUMNS):]):
+            out.problems.append(Problem("cells beyond the last column are filled", file=file, field=f"{SHEET}!row {n}"))
+        ref = values[col["Ref"]]
+        if isinstance(ref, float) and ref.is_integer():
+            ref = int(ref)
+        if not isinstance(ref, int) or isinstance(ref, bool):
+            out.problems.append(Problem(f"Ref: expected the recommendation's number, got {_type_name(ref)}",
+                                        file=file, field=f"{SHEET}!A{n}"))
+            continue
+        cells: dict[str, str] = {}
+        for name in ANSWER_COLUMNS:
+            v = values[col[name]]
+            letter = get_column_letter(col[name] + 1)
+            if v is None:
+                cells[name] = ""
+            elif isinstance(v, str):
+                cells[name] = v.strip()
+            elif name == "Data / indicator" and isinstance(v, (int, float)) and not isinstance(v, bool):
+                cells[name] = str(v)
+            else:
+                out.problems.append(Problem(f"{name}: expected text, got {_type_name(v)}", file=file,
+                                            field=f"{SHEET}!{letter}{n}"))
+                cells[name] = ""
+        impl = cells["Implementation"]
+        if impl and impl not in IMPLEMENTATION:
+            out.problems.append(Problem(f"Implementation: {impl!r}; expected one of {', '.join(IMPLEMENTATION)}",
+                                        file=file, field=f"{SHEET}!{get_column_letter(col['Implementation'] + 1)}{n}"))
+        if cells["Answer"] and not impl:
+            out.problems.append(Problem("Implementation: empty; say where the recommendation stands",
+                                        file=file, field=f"{SHEET}!{get_column_letter(col['Implementation'] + 1)}{n}"))
+        if impl and not cells["Answer"]:
+            out.problems.append(Problem("Answer: empty while Implementation is given", file=file,
+                                        field=f"{SHEET}!{get_column_letter(col['Answer'] + 1)}{n}"))
+        text = values[col["Recommendation"]]
+        out.rows.append(ReturnedRow(row=n, ref=ref, text="" if text is None else str(text), answer=cells["Answer"],
+                                    implementation=impl, data=cells["Data / indicator"]))
+    return out
