@@ -38,6 +38,8 @@ class Demo:
     # Extra days on the timeline, and what runs after each day's flows (the sweep).
     extra_days: list[tuple[date, str, Callable[[], None] | None]] = field(default_factory=list)
     after_day: list[Callable[[date], None]] = field(default_factory=list)
+    # Days on which the sweep alone advances the cycles (it runs advance_cycle itself).
+    sweep_only: set[date] = field(default_factory=set)
     cleanup: list[Callable[[], None]] = field(default_factory=list)
 
     def session(self):  # type: ignore[no-untyped-def]
@@ -172,7 +174,8 @@ def act_time_passes(demo: Demo) -> None:
         console.print(f"[bold]{day}[/bold]: {what}")
         if action is not None:
             action()
-        _advance(demo, day)
+        if day not in demo.sweep_only:
+            _advance(demo, day)
         for hook in demo.after_day:
             hook(day)
 

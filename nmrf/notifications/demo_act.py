@@ -21,6 +21,7 @@ SHOWN_PER_DAY = 4
 def prepare(demo: Any, console: Console) -> None:
     from sqlalchemy import select
 
+    from nmrf.flows.runtime import engine
     from nmrf.models import Address
     from nmrf.notifications.sinks import HttpSink, SmtpSink
 
@@ -38,11 +39,26 @@ def prepare(demo: Any, console: Console) -> None:
     seen = {"mail": 0, "post": 0}
 
     def after(day: date) -> None:
-        from nmrf.flows.runtime import prefect_runtime
-        from nmrf.flows.sweep import sweep
+        from sqlalchemy import func
 
-        with prefect_runtime():
-            sweep(as_of=day)
+        from nmrf.models import CycleEvent
+        from nmrf.notifications.sweeping import run_sweep
+        from nmrf.services.views import describe_events
+        from nmrf.settings import get_settings
+
+        with demo.session() as s:
+            last_event = s.execute(select(func.max(CycleEvent.id))).scalar() or 0
+        # The sweep flow's body, in this process (the cycles' own flows show Prefect at work).
+        run_sweep(engine=engine(), settings=get_settings(), as_of=day)
+        with demo.session() as s:
+            events = s.execute(select(CycleEvent).where(CycleEvent.id > last_event).order_by(CycleEvent.id)).scalars()
+            by_cycle: dict[int, list[dict]] = {}
+            for e in events:
+                by_cycle.setdefault(e.cycle_id, []).append({"cycle_id": e.cycle_id, "kind": e.kind,
+                                                            "on": e.on_date.isoformat(), **e.detail})
+        for cycle_id, evs in by_cycle.items():
+            for line in describe_events(evs):
+                console.print(f"  [cyan]#{cycle_id}[/cyan] {line}")
         mails, posts = smtp.mails[seen["mail"]:], http.posts[seen["post"]:]
         seen["mail"], seen["post"] = len(smtp.mails), len(http.posts)
         lines = [(m.subject, f"{m.recipients[0]}", m) for m in mails]
@@ -73,7 +89,7 @@ def prepare(demo: Any, console: Console) -> None:
                       "(promised by 2027-06-11); the escalation waits")
 
     demo.after_day.append(after)
-    demo.extra_days += [
+    extra = [
         (date(2027, 5, 18), "two weeks before the input deadline: a reminder to every focal point", None),
         (date(2027, 5, 28), "three days before (29 May is a Saturday): a reminder to those still owing", None),
         (date(2027, 6, 1), "the input deadline", None),
@@ -82,6 +98,8 @@ def prepare(demo: Any, console: Console) -> None:
         (date(2027, 6, 14), "the promise has passed: the focal point is told", None),
         (date(2027, 6, 15), "ten working days late: the minister is told", None),
     ]
+    demo.extra_days += extra
+    demo.sweep_only |= {day for day, _, _ in extra}
 
 
 def summary(demo: Any, console: Console) -> None:
