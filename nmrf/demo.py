@@ -5,7 +5,9 @@ SQLite file; a CEDAW periodic report and a UPR review are launched; time then
 advances through the CEDAW cycle: the request for information goes out, eight
 institutions send their input and one ministry is late, the draft is compiled,
 civil society is consulted, the NHRI comments, the ministers sign off and the
-report is submitted. Each step runs the cycles' Prefect flows.
+report is submitted. Each step runs the cycles' Prefect flows. Reminders and
+escalations go out along the way, to a local SMTP server and HTTP endpoint the
+demo starts: the Ministry of Labour's late input climbs to its minister.
 """
 
 from __future__ import annotations
