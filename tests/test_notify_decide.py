@@ -216,3 +216,13 @@ def test_deciding_is_pure_it_reads_only_its_arguments():
     a = run(items, noon(date(2027, 6, 20)), cal=PLAIN)
     b = run(items, noon(date(2027, 6, 20)), cal=PLAIN)
     assert a == b
+
+
+def test_a_level_can_refuse_to_be_held_by_an_acknowledgement():
+    strict = effective_policy(NotificationsSpec.model_validate({"escalation": [{"name": "strict", "levels": [
+        {"name": "overdue", "after": {"working_days": 1}, "to": ["owner"]},
+        {"name": "minister", "after": {"working_days": 10}, "to": ["minister"],
+         "held_by_acknowledgement": False}]}]}))
+    ack = Ack(7, 1, 3, 1, noon(date(2027, 6, 9)), date(2027, 6, 30))
+    d = run([item(due=date(2027, 6, 1))], noon(date(2027, 6, 15)), acks={1: [ack]}, policies={1: strict})
+    assert ("minister-labour", "minister#0") in steps(d)

@@ -283,7 +283,8 @@ def notify_policy(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> 
         console.print(f"escalation {escape('[' + esc.name + ']')} ({where}), counted from the {esc.counts_from}:")
         for i, lv in enumerate(esc.levels):
             flags = [f for f, on in (("urgent: no digest", esc.is_urgent(i)),
-                                     ("through quiet hours", lv.through_quiet_hours)) if on]
+                                     ("through quiet hours", lv.through_quiet_hours),
+                                     ("not held by acknowledgements", not lv.held_by_acknowledgement)) if on]
             rep = f", repeated {lv.repeat.times}x every {lv.repeat.every.label}" if lv.repeat else ""
             console.print(f"  {i + 1}. {lv.name}: {lv.after.label} late -> {', '.join(lv.to)}{rep}"
                           + (f" ({'; '.join(flags)})" if flags else ""))

@@ -237,11 +237,12 @@ def _escalation_schedule(esc: EscalationPolicy, item: Item, cal: WorkCalendar, a
     to the next levels), and never comes earlier than without the acknowledgement."""
     base = level_days(esc, item.due_date, cal)
     base_day = {step: day for step, _, day in base}
+    holdable = {step for step, i, _ in base if esc.levels[i].held_by_acknowledgement}
     out = _Schedule(days=dict(base_day), lapses=[], resumed_by={})
     for ack in sorted(acks, key=lambda a: (a.at, a.id)):
         ack_day = ack_days[ack.id]
         hold = ack.promised_by or holds_for.after(cal, ack_day)
-        pending = [s for s, _, _ in base if out.days[s] > ack_day]
+        pending = [s for s, _, _ in base if s in holdable and out.days[s] > ack_day]
         lapse_day = cal.add_working_days(hold, 1)
         out.lapses.append((ack, lapse_day, bool(pending)))
         if pending:

@@ -136,6 +136,9 @@ class Level(_Strict):
     urgent: bool | None = None
     through_quiet_hours: bool = False
     repeat: Repeat | None = None
+    # The stop rule: every level stops when the item is done, waived, cancelled or
+    # re-dated; an acknowledgement holds it until the promise, unless this is false.
+    held_by_acknowledgement: bool = True
 
     _targets = field_validator("to")(_check_targets)
 

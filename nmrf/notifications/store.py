@@ -457,7 +457,7 @@ def write_outbox(*, session: Session, world: World, plan: Plan, rows: list[dict[
         if r["_digest"] is not None:
             if r["_digest"] in digest_ids:
                 r["digest_id"] = digest_ids[r["_digest"]]
-            else:  # another sweep made this digest first: the entry goes on its own, if due
+            else:  # another sweep made this digest first: the next sweep decides this entry again
                 continue
         plain.append(r)
     for chunk in _chunks(plain):

@@ -5,7 +5,8 @@ changes nothing: it shows what the escalation is about and a form. The form's
 POST carries the token (signed, expiring, for acknowledgements only, usable
 once) with the promised date and a note.
 
-Mount with `app.include_router(make_router(settings))`.
+Mount with `app.include_router(make_router(settings))` (or the module's `router`, which
+reads the settings from the environment on each request).
 """
 
 from __future__ import annotations
@@ -155,3 +156,6 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
                      "</p><p>The escalation waits until then.</p>")
 
     return router
+
+
+router = make_router()
