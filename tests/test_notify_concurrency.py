@@ -142,6 +142,7 @@ def _kill_trials(n: int, template: Path, sink: HttpSink, sweeper: Sweeper, refer
         time.sleep(rng.uniform(first, last) if rng.random() < 0.6 else rng.uniform(0.0, reference["seconds"]))
         os.kill(pid, signal.SIGKILL)
         sweeper.wait(pid)  # reaped: the next sweep sees the process is gone and takes over its leases
+        sink.settle()  # requests sent before the kill may still be on their way in
         before = Counter(sink.keys())
         in_flight = {k for k, status, owner in _deliveries(url) if status == "pending" and owner}
         engine = make_engine(url)

@@ -136,6 +136,7 @@ class _Behaviour:
     hang_seconds: float = 30.0
     posts: list[Post] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    reading: int = 0  # requests being read right now
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -196,8 +197,14 @@ class HttpSink:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
+                with behaviour.lock:
+                    behaviour.reading += 1
+                try:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    raw = self.rfile.read(length)
+                finally:
+                    with behaviour.lock:
+                        behaviour.reading -= 1
                 try:
                     body = json.loads(raw or b"{}")
                 except ValueError:
@@ -258,6 +265,18 @@ class HttpSink:
     def clear(self) -> None:
         with self._b.lock:
             self._b.posts.clear()
+
+    def settle(self, quiet: float = 0.2, timeout: float = 10.0) -> None:
+        """Wait until every request that reached the sink is recorded and none came for `quiet` s."""
+        deadline = time.monotonic() + timeout
+        seen = -1
+        while time.monotonic() < deadline:
+            with self._b.lock:
+                count, reading = len(self._b.posts), self._b.reading
+            if count == seen and not reading:
+                return
+            seen = count
+            time.sleep(quiet)
 
     def __enter__(self) -> HttpSink:
         return self.start()
