@@ -173,7 +173,7 @@ class Decision:
 
 @lru_cache(maxsize=65536)
 def reminder_days(ladder: ReminderLadder, due: date, cal: WorkCalendar) -> tuple[tuple[str, date], ...]:
-    """(step, day) for each reminder, latest first when two fall on one day."""
+    """(step, day) for each reminder, in the order of their days."""
     days = [(f"r{d.label}", d.before(cal, due)) for d in ladder.before]
     return tuple(sorted(days, key=lambda s: s[1]))
 
