@@ -5,8 +5,10 @@ SQLite file; a CEDAW periodic report and a UPR review are launched; time then
 advances through the CEDAW cycle: the request for information goes out, eight
 institutions send their input and one ministry is late, the draft is compiled,
 civil society is consulted, the NHRI comments, the ministers sign off and the
-report is submitted. Each step runs the cycles' Prefect flows. Last, a focal
-point's private calendar link is issued and the feed server answers it.
+report is submitted. Each step runs the cycles' Prefect flows. Reminders and
+escalations go out along the way, to a local SMTP server and HTTP endpoint the
+demo starts: the Ministry of Labour's late input climbs to its minister. Last,
+a focal point's private calendar link is issued and the feed server answers it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ LATE = "labour"
 class Demo:
     home: Path
     cycles: dict[str, int] = field(default_factory=dict)
+    # Extra days on the timeline, and what runs after each day's flows (the sweep).
+    extra_days: list[tuple[date, str, Callable[[], None] | None]] = field(default_factory=list)
+    after_day: list[Callable[[date], None]] = field(default_factory=list)
+    # Days on which the sweep alone advances the cycles (it runs advance_cycle itself).
+    sweep_only: set[date] = field(default_factory=set)
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
 
     def session(self):  # type: ignore[no-untyped-def]
         from nmrf.flows.runtime import session
@@ -165,11 +173,14 @@ def act_time_passes(demo: Demo) -> None:
          lambda: _record(demo, date(2027, 9, 28), "cedaw", "submission", by="ana-rojas",
                          note="sent to the CEDAW secretariat, receipt acknowledged")),
     ]
-    for day, what, action in timeline:
+    for day, what, action in sorted(timeline + demo.extra_days, key=lambda t: t[0]):
         console.print(f"[bold]{day}[/bold]: {what}")
         if action is not None:
             action()
-        _advance(demo, day)
+        if day not in demo.sweep_only:
+            _advance(demo, day)
+        for hook in demo.after_day:
+            hook(day)
 
 
 def act_result(demo: Demo) -> None:
@@ -177,6 +188,21 @@ def act_result(demo: Demo) -> None:
     _show(demo, "cedaw", date(2027, 10, 1))
     console.print("The UPR cycle runs on: its request for information went out in July "
                   f"({UPR_REVIEW} review); `nmrf cycle show {demo.cycles['upr']}` shows who owes what.")
+
+
+def act_messages(demo: Demo) -> None:
+    """Reminders and escalation, woven into the timeline: the example people's addresses are
+    pointed at local sinks (a real SMTP server and an HTTP endpoint on 127.0.0.1) and the
+    sweep runs after each day's flows; what the sinks receive is printed."""
+    from nmrf.notifications.demo_act import prepare
+
+    prepare(demo, console)
+
+
+def act_outbox(demo: Demo) -> None:
+    from nmrf.notifications.demo_act import summary
+
+    summary(demo, console)
 
 
 def fill_workbook(path: Path, out: Path, answer: Callable[[int], str]) -> None:
@@ -285,7 +311,7 @@ def act_feeds(demo: Demo) -> None:
     from nmrf.settings import get_settings
 
     today = date(2027, 10, 1)
-    _step(f"7. Calendar feeds: what Jorge Núñez (Ministry of Health) sees in his calendar on {today}")
+    _step(f"8. Calendar feeds: what Jorge Núñez (Ministry of Health) sees in his calendar on {today}")
     _, now = moment(today, "America/Santiago")
     with demo.session() as s:
         jorge = get_person(session=s, state=get_state(session=s), key="jorge-nunez")
@@ -311,8 +337,8 @@ def act_feeds(demo: Demo) -> None:
     console.print(f"Asked again with its ETag, the server answers {again.status_code} (nothing changed).")
 
 
-ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_time_passes, act_result,
-                                      act_recommendations, act_feeds]
+ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_messages, act_time_passes,
+                                      act_result, act_recommendations, act_outbox, act_feeds]
 
 
 def run_demo(*, keep: bool = False) -> Path:
@@ -327,6 +353,8 @@ def run_demo(*, keep: bool = False) -> Path:
         for act in ACTS:
             act(demo)
     finally:
+        for stop in demo.cleanup:
+            stop()
         if not keep:
             shutil.rmtree(home, ignore_errors=True)
     console.print(f"Demo finished in {time.monotonic() - started:.1f} s"

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from nmrf.domain.dates import Offset
 from nmrf.domain.rules import ROLE_NAMES, load_catalogue
 from nmrf.models.people import INSTITUTION_KINDS
+from nmrf.notifications.policy import NotificationsSpec
 
 EXAMPLE_PROFILE = Path(__file__).resolve().parent / "data" / "example-profile.yaml"
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -143,6 +144,9 @@ class Profile(_Strict):
     reporting: dict[str, ReportingSpec] = {}
     institutions: list[InstitutionSpec] = Field(min_length=1)
     people: list[PersonSpec] = Field(min_length=1)
+    # Reminders and escalation: each section given replaces the shipped default's
+    # (nmrf/notifications/default-policy.yaml).
+    notifications: NotificationsSpec | None = None
 
     @field_validator("lead_times")
     @classmethod
@@ -232,8 +236,11 @@ def load_profile(path: Path | str) -> Profile:
     if not isinstance(data, dict):
         raise NmrfError([Problem("expected a mapping with state, institutions and people", file=str(path), line=1)])
     profile = parse_model(Profile, data, filename=str(path), lines=lines)
-    problems = reference_problems(profile)
+    problems = [Problem(msg, file=str(path), line=line_of(loc, lines), field=_dotted(loc))
+                for loc, msg in reference_problems(profile)]
+    from nmrf.notifications.policy import profile_problems
+
+    problems += profile_problems(profile, path=str(path), lines=lines)
     if problems:
-        raise NmrfError([Problem(msg, file=str(path), line=line_of(loc, lines), field=_dotted(loc))
-                         for loc, msg in problems])
+        raise NmrfError(problems)
     return profile

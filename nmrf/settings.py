@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8765"
     # Who the command line records as the actor when no --by is given.
     actor: str = ""
+    # Signs acknowledgement links; without it a random key is kept in home/secret.key.
+    secret_key: SecretStr | None = None
+    # Delivery of notifications: seconds to wait for a channel, parallel sends,
+    # how long a sweep holds a message it is sending, tries before "failed".
+    notify_timeout: float = 10.0
+    notify_workers: int = 8
+    notify_lease_seconds: int = 300
+    notify_max_attempts: int = 8
 
     @field_validator("home")
     @classmethod

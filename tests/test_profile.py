@@ -119,8 +119,10 @@ def test_an_edited_profile_updates_deactivates_and_keeps_the_history(engine, tmp
     start = edited.index("  - {key: isabel-mena")
     end = edited.index("  - {key: minister-foreign-affairs")
     edited = edited[:start] + edited[end:]
+    # A new focal point (with an address: reminders reach focal points).
     edited = edited.replace("  - {key: minister-interior", "  - {key: marco-paz, name: Marco Paz, institution: interior, "
-                            "roles: [focal_point], language: es}\n  - {key: minister-interior")
+                            "roles: [focal_point], language: es, addresses: [{label: email, "
+                            "url: \"mailto://marco.paz@example.gob.cl\"}]}\n  - {key: minister-interior")
     with session_scope(engine, actor="secretariat-clerk") as s:
         result = apply_profile(session=s, profile=load_profile(write(tmp_path, edited)), now=NOW)
     assert "person isabel-mena" in result.deactivated

@@ -15,6 +15,15 @@ from nmrf.models.cycles import (
 )
 from nmrf.models.feeds import FEED_SCOPES, FeedLink, FeedState
 from nmrf.models.meetings import MEETING_KINDS, Meeting
+from nmrf.models.notifications import (
+    Acknowledgement,
+    CycleSweep,
+    Delivery,
+    DeliveryAttempt,
+    EscalationChain,
+    Notification,
+    NotificationPolicy,
+)
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
 from nmrf.models.recommendations import (
     ActionUpdate,
@@ -29,9 +38,10 @@ from nmrf.models.recommendations import (
 from nmrf.models.state import State
 
 __all__ = [
-    "CLOSED_STATUSES", "ROLES", "Address", "AuditEntry", "Cycle", "CycleEvent",
-    "CycleInstitution", "CycleMember", "FEED_SCOPES", "FeedLink", "FeedState", "Institution",
-    "MEETING_KINDS", "Meeting", "Milestone", "Person", "Record", "RoleAssignment", "State",
+    "CLOSED_STATUSES", "ROLES", "Acknowledgement", "Address", "AuditEntry", "Cycle", "CycleEvent",
+    "CycleInstitution", "CycleMember", "CycleSweep", "Delivery", "DeliveryAttempt", "EscalationChain",
+    "FEED_SCOPES", "FeedLink", "FeedState", "Institution", "MEETING_KINDS", "Meeting", "Milestone",
+    "Notification", "NotificationPolicy", "Person", "Record", "RoleAssignment", "State",
     "ActionUpdate", "Cluster", "FollowUpAction", "InputAnswer", "InputRequest", "Recommendation",
     "RecommendationImport", "Responsibility",
 ]

@@ -1,14 +1,22 @@
 """Notification addresses (apprise URLs): checked when the profile loads, never shown in full.
 
-A URL may carry a password or a token; everything printed goes through
-`redact`, and error messages name the scheme, never the URL.
+A URL may carry a password or a token: everything printed goes through
+`redact`, error messages name the scheme, never the URL, and any text that
+comes back from a send (apprise's log lines) goes through `scrub`.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
+# Retired channels, with what replaces them (apprise drops such URLs with a log line only).
+RETIRED = {
+    "msteams": "Microsoft retired Teams incoming-webhook connectors; use a Power Automate "
+               "workflow: workflows://...",
+}
 
 
 def scheme_of(url: str) -> str:
@@ -23,11 +31,14 @@ def check_url(url: str) -> None:
     scheme = scheme_of(url)
     if not scheme:
         raise ValueError("not a notification URL: expected scheme://... (for example mailto://, json://, tgram://)")
+    if scheme in RETIRED:
+        raise ValueError(f"{scheme}:// is retired: {RETIRED[scheme]}")
     if apprise.Apprise.instantiate(url) is None:
         raise ValueError(f"apprise cannot use this {scheme}:// URL (unknown service or malformed; "
                          "see the apprise documentation for its form)")
 
 
+@lru_cache(maxsize=4096)
 def redact(url: str) -> str:
     """The URL as apprise prints it with privacy on: passwords and tokens masked."""
     import apprise
@@ -36,3 +47,42 @@ def redact(url: str) -> str:
     if obj is None:
         return f"{scheme_of(url) or 'invalid'}://(hidden)"
     return obj.url(privacy=True)
+
+
+@lru_cache(maxsize=4096)
+def shown(url: str) -> str:
+    """Short and safe for a table: the redacted URL without apprise's default options."""
+    return unquote(redact(url).split("?", 1)[0]).rstrip("/")
+
+
+@lru_cache(maxsize=4096)
+def secrets_of(url: str) -> tuple[str, ...]:
+    """The parts of a URL that its redacted form hides (passwords, tokens, keys)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return (url,)
+    shown = unquote(redact(url))
+    candidates = {parts.password or "", parts.username or ""}
+    candidates.update(seg for seg in parts.path.split("/"))
+    candidates.update(v for _, v in parse_qsl(parts.query))
+    if "@" not in parts.netloc:
+        # tgram://BOT:TOKEN/chat, slack://A/B/C: tokens sit where a host would.
+        candidates.add(parts.netloc)
+        candidates.update(parts.netloc.split(":"))
+    out = set()
+    for c in candidates:
+        c = unquote(c)
+        if len(c) >= 4 and c not in shown:
+            out.add(c)
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+def scrub(text: str, *urls: str) -> str:
+    """Text with every secret of the given URLs masked."""
+    for url in urls:
+        if url and url in text:
+            text = text.replace(url, redact(url))
+        for secret in secrets_of(url):
+            text = text.replace(secret, "****")
+    return text

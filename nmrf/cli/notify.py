@@ -1,0 +1,295 @@
+"""Reminders and escalation on the command line: sweep, outbox, notify test/ack/acks/policy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for, parse_date
+from nmrf.errors import NmrfError
+
+outbox_app = typer.Typer(help="The outbox: every message, sent, waiting or failed, and to whom.",
+                         invoke_without_command=True)
+notify_app = typer.Typer(help="Notifications: test a person's addresses, acknowledgements, the policy.",
+                         no_args_is_help=True)
+
+STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
+
+
+def _when(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else "-"
+
+
+@friendly
+def sweep(
+    ctx: typer.Context,
+    as_of: str | None = as_of_option(),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would go out; write and send nothing."),
+    show: int = typer.Option(30, "--show", min=0, help="How many messages a dry run lists."),
+) -> None:
+    """Advance the cycles, decide reminders and escalations, write the outbox, send."""
+    from nmrf.flows.runtime import prefect_runtime, prepare_prefect_environment
+
+    c = ctx_of(ctx)
+    c.require_schema()
+    day = parse_date(as_of, what="--as-of") if as_of else None
+    prepare_prefect_environment(c.settings)
+    from nmrf.flows.sweep import sweep as sweep_flow
+
+    with prefect_runtime():
+        result = sweep_flow(as_of=day, dry_run=dry_run)
+    when = f"as of {day}" if day else "now"
+    console.print(f"Sweep {when}{' (dry run)' if dry_run else ''}: {result.get('cycles_checked', 0)} cycle(s) checked, "
+                  f"{result.get('cycles_advanced', 0)} advanced; {result.get('deadlines_watched', 0)} open deadline(s) "
+                  f"watched.")
+    if dry_run:
+        messages = result.get("messages", [])
+        console.print(f"Would write {result['created']} message(s) to send, {result['digests']} digest(s) "
+                      f"replacing {result['digested']}; {result['held']} held by quiet hours.")
+        if messages:
+            table = Table()
+            for col in ("to", "what", "goes out (UTC)"):
+                table.add_column(col, no_wrap=True)
+            table.add_column("subject", overflow="fold")
+            for m in messages[:show]:
+                what = m["kind"] + ("" if m["kind"] == "digest" else f" {m['step']}")
+                status = "in the digest" if m["status"] == "digested" else m["not_before"][:16].replace("T", " ")
+                table.add_row(m["to"], what, status, escape(m["subject"]))
+            console.print(table)
+            if len(messages) > show:
+                console.print(f"... and {len(messages) - show} more (--show N).")
+        console.print("Nothing was written or sent (dry run).")
+    else:
+        console.print(f"Created {result['created']} message(s) ({result['digests']} digest(s) replacing "
+                      f"{result['digested']}); sent {result['sent']}, retrying {result['retrying']}, "
+                      f"failed {result['failed']}; {result['pending']} waiting in the outbox.")
+    unresolved = result.get("unresolved", [])
+    if unresolved:
+        console.print(f"[yellow]{len(unresolved)} step(s) reach nobody[/yellow] (fix the profile):")
+        for u in unresolved[:10]:
+            console.print(f"  milestone #{u['milestone_id']} {u['step']}: {u['target']}: {u['why']}")
+
+
+@outbox_app.callback()
+@friendly
+def outbox(
+    ctx: typer.Context,
+    status: str = typer.Option("all", "--status", help="all, pending, held, sent, failed or cancelled."),
+    person: str | None = typer.Option(None, "--person", help="Only this person's messages (key)."),
+    limit: int = typer.Option(40, "--limit", min=1),
+) -> None:
+    """Every delivery, newest first: to whom, on which channel, sent, waiting or failed (and why)."""
+    if ctx.invoked_subcommand:
+        return
+    from nmrf.notifications.views import FILTERS, outbox_rows, outbox_summary
+
+    if status not in FILTERS:
+        raise NmrfError(f"--status {status!r}: expected one of {', '.join(FILTERS)}")
+    c = ctx_of(ctx)
+    now = datetime.now(UTC)
+    with c.session(readonly=True) as s:
+        rows = outbox_rows(session=s, status=status, person_key=person, limit=limit, now=now)
+        summary = outbox_summary(session=s, now=now)
+    table = Table(title="Outbox (newest first; times UTC)")
+    for col in ("#", "to", "channel", "what", "status", "when"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("subject, or what went wrong", overflow="fold")
+    for r in rows:
+        detail = r.subject
+        if r.status == "sent":
+            state, when = "[green]sent[/green]", _when(r.sent_at)
+        elif r.status == "pending":
+            held = r.attempts == 0 and r.next_attempt_at > now
+            state = "sending" if r.leased else ("held" if held else ("retrying" if r.attempts else "pending"))
+            when = ("until " if held else "next ") + _when(r.next_attempt_at)
+            if r.last_error:
+                detail = f"{r.address}: {r.last_result}: {r.last_error}"
+        elif r.status == "failed":
+            state, when = "[red]failed[/red]", _when(r.next_attempt_at)
+            detail = f"{r.address}: {r.last_result}: {r.last_error}"
+        else:
+            state, when = r.status, "-"
+            detail = r.last_error or r.subject
+        table.add_row(str(r.notification_id), r.person_key, r.label, f"{r.kind} {r.step}", state, when,
+                      escape(detail))
+    console.print(table)
+    console.print(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary.items())
+                  + ". `nmrf outbox show N` prints a message; `nmrf outbox retry --failed` tries failed ones again.")
+
+
+@outbox_app.command("show")
+@friendly
+def outbox_show(ctx: typer.Context, notification_id: int = typer.Argument(..., help="The message number (#).")) -> None:
+    """One message as it was (or will be) sent, with every try."""
+    from nmrf.notifications.views import notification_detail
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        detail = notification_detail(session=s, notification_id=notification_id)
+        if detail is None:
+            raise NmrfError(f"no message #{notification_id} in the outbox")
+        _print_detail(detail)
+
+
+def _print_detail(detail: dict) -> None:
+    n, person = detail["notification"], detail["person"]
+    console.print(f"[bold]#{n.id}[/bold] {n.kind} {n.step} to {person.name} ({person.key}), {n.language}; "
+                  f"{n.status}{(' (' + n.status_note + ')') if n.status_note else ''}; decided {_when(n.created_at)}")
+    if detail["digest"] is not None:
+        console.print(f"Listed in digest #{detail['digest'].id} instead of being sent on its own.")
+    console.print(f"Subject: {escape(n.subject)}")
+    console.print(escape(n.body))
+    for d in detail["deliveries"]:
+        dv = d["delivery"]
+        console.print(f"- {dv.label} {d['address']}: {dv.status}, key {dv.idempotency_key}")
+        for a in d["attempts"]:
+            console.print(f"    try {_when(a.started_at)}: {a.result}{(' ' + escape(a.error)) if a.error else ''}")
+    for item in detail["listed"]:
+        console.print(f"  lists #{item.id} {item.kind} {item.step}: {escape(item.subject)}")
+
+
+@outbox_app.command("retry")
+@friendly
+def outbox_retry(
+    ctx: typer.Context,
+    notification_id: int | None = typer.Argument(None, help="One message (#)."),
+    failed: bool = typer.Option(False, "--failed", help="Every failed delivery."),
+) -> None:
+    """Try failed deliveries again at the next sweep."""
+    from sqlalchemy import select, update
+
+    from nmrf.models import Delivery, Notification
+
+    if notification_id is None and not failed:
+        raise NmrfError("say which: a message number, or --failed for every failed delivery")
+    c = ctx_of(ctx)
+    now = datetime.now(UTC)
+    with c.session() as s:
+        q = update(Delivery).where(Delivery.status == "failed")
+        if notification_id is not None:
+            q = q.where(Delivery.notification_id == notification_id)
+        n = s.execute(q.values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)).rowcount
+        nq = update(Notification).where(Notification.status == "failed")
+        if notification_id is not None:
+            nq = nq.where(Notification.id == notification_id)
+        pending = select(Delivery.notification_id).where(Delivery.status == "pending")
+        s.execute(nq.where(Notification.id.in_(pending)).values(status="pending"))  # type: ignore[attr-defined]
+    console.print(f"{n} deliver{'y' if n == 1 else 'ies'} will be tried again at the next sweep (`nmrf sweep`).")
+
+
+@notify_app.command("test")
+@friendly
+def notify_test(ctx: typer.Context, person: str = typer.Argument(..., help="Person key from the profile."),
+                state_code: str | None = STATE_OPTION) -> None:
+    """Send a test message to each of a person's addresses and say whether each worked."""
+    from nmrf.notifications.probe import send_test
+
+    c = ctx_of(ctx)
+    c.require_schema()
+    name, results = send_test(engine=c.engine, settings=c.settings, person_key=person, state_code=state_code)
+    for r in results:
+        mark = "[green]OK[/green]" if r.ok else f"[red]FAILED[/red] ({r.status}: {escape(r.error or '')})"
+        console.print(f"{escape(name)} {escape('[' + r.label + ']')} {escape(r.address)}: {mark} in {r.seconds:.2f} s")
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@notify_app.command("ack")
+@friendly
+def notify_ack(
+    ctx: typer.Context,
+    cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
+    key: str = typer.Argument(..., help="Milestone key (e.g. input:labour)."),
+    by: str = typer.Option(..., "--by", help="Who acknowledges (person key)."),
+    until: str | None = typer.Option(None, "--until", help="The promised date, YYYY-MM-DD."),
+    note: str = typer.Option("", "--note", help="E.g. \"seen, input by Friday\"."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Record that someone saw an escalation and when the item will come; it holds the chain till then."""
+    from nmrf.notifications.acks import record_ack
+    from nmrf.services.cycles import get_cycle, get_milestone
+    from nmrf.services.people import get_person, get_state
+
+    c = ctx_of(ctx)
+    promised = parse_date(until, what="--until") if until else None
+    with c.session() as s:
+        state = get_state(session=s, code=state_code)
+        _, now = now_for(as_of, state.timezone)
+        cycle = get_cycle(session=s, state=state, ref=cycle_ref)
+        m = get_milestone(session=s, cycle=cycle, key=key)
+        person = get_person(session=s, state=state, key=by)
+        ack = record_ack(session=s, milestone=m, person=person, now=now, actor=c.settings.effective_actor,
+                         promised_by=promised, note=note)
+    console.print(f"Acknowledged {key} (cycle #{cycle.id}) by {person.name}"
+                  + (f", promised by {ack.promised_by}" if ack.promised_by else ", holding for the policy's default")
+                  + ". If it is not recorded by then, the escalation resumes.")
+
+
+@notify_app.command("acks")
+@friendly
+def notify_acks(ctx: typer.Context, cycle_ref: str | None = typer.Argument(None, help="Only this cycle."),
+                state_code: str | None = STATE_OPTION, as_of: str | None = as_of_option()) -> None:
+    """Acknowledgements: who said what, when, and whether the promise held."""
+    from nmrf.notifications.acks import list_acks
+    from nmrf.services.cycles import get_cycle
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        today, _ = now_for(as_of, state.timezone)
+        cycle_id = get_cycle(session=s, state=state, ref=cycle_ref).id if cycle_ref else None
+        rows = list_acks(session=s, today=today, cycle_id=cycle_id)
+    table = Table(title=f"Acknowledgements as of {today}")
+    for col in ("cycle", "item", "by", "when (UTC)", "promised by", "note", "via", "now"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(f"#{r.cycle_id}", r.milestone_key, r.by, _when(r.at), str(r.promised_by or "-"),
+                      escape(r.note), r.via, r.status)
+    console.print(table)
+
+
+@notify_app.command("policy")
+@friendly
+def notify_policy(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> None:
+    """The reminder and escalation policy in force (its version), level by level."""
+    from sqlalchemy import select
+
+    from nmrf.models import NotificationPolicy
+    from nmrf.notifications.policy import policy_from_json
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        row = s.execute(select(NotificationPolicy).where(NotificationPolicy.state_id == state.id)
+                        .order_by(NotificationPolicy.version.desc()).limit(1)).scalars().first()
+        if row is None:
+            raise NmrfError("no policy stored yet: load the profile again (`nmrf init --profile ...`)")
+        p = policy_from_json(row.body)
+        version, stored, name = row.version, row.created_at, state.name
+    console.print(f"[bold]Notification policy of {name}, version {version}[/bold] "
+                  f"(stored {_when(stored)} UTC; running chains keep the version they started with)")
+    for ladder in p.reminders:
+        where = ", ".join(filter(None, [", ".join(ladder.stages), ", ".join(ladder.roles)])) or "everything else"
+        console.print(f"reminders {escape('[' + ladder.name + ']')} ({where}): "
+                      + ", ".join(f"{d.label} before" for d in ladder.before) + f" to {', '.join(ladder.to)}")
+    for esc in p.escalation:
+        where = ", ".join(filter(None, [", ".join(esc.stages), ", ".join(esc.roles)])) or "everything else"
+        console.print(f"escalation {escape('[' + esc.name + ']')} ({where}), counted from the {esc.counts_from}:")
+        for i, lv in enumerate(esc.levels):
+            flags = [f for f, on in (("urgent: no digest", esc.is_urgent(i)),
+                                     ("through quiet hours", lv.through_quiet_hours),
+                                     ("not held by acknowledgements", not lv.held_by_acknowledgement)) if on]
+            rep = f", repeated {lv.repeat.times}x every {lv.repeat.every.label}" if lv.repeat else ""
+            console.print(f"  {i + 1}. {lv.name}: {lv.after.label} late -> {', '.join(lv.to)}{rep}"
+                          + (f" ({'; '.join(flags)})" if flags else ""))
+    console.print(f"acknowledgement holds {p.acknowledgement.holds_for.label} without a date; links valid "
+                  f"{p.acknowledgement.link_valid_for.label}; digest: {p.digest.window}, "
+                  f"from {p.digest.min_items} items; "
+                  + ("nothing goes out on non-working days" if p.delivery.working_days_only
+                     else "delivery on any day, outside quiet hours"))
