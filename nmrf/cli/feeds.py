@@ -241,11 +241,19 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (127.0.0.1: this machine only)."),
     port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0: any free port)."),
     cache_mb: int = typer.Option(64, "--cache-mb", min=0, help="Memory for rendered feeds (0: build every time)."),
+    sweep_every: float = typer.Option(
+        5, "--sweep-every", min=0,
+        help="Minutes between sweeps run in this process (0: none). Off when PREFECT_API_URL names a server, "
+             "whose deployment schedule sweeps instead."),
 ) -> None:
-    """Serve the calendar feeds over HTTP (put a TLS proxy in front to publish them)."""
+    """Serve the calendar feeds and acknowledgement pages; sweep every few minutes."""
+    import os
+
     from nmrf.server.run import run_server
 
     c = ctx_of(ctx)
     c.require_schema()
-    run_server(c.settings, host=host, port=port, engine=c.engine, cache_bytes=cache_mb * 1024 * 1024)
+    every = 0 if os.environ.get("PREFECT_API_URL") else sweep_every * 60
+    run_server(c.settings, host=host, port=port, engine=c.engine, cache_bytes=cache_mb * 1024 * 1024,
+               sweep_every=every)
 

@@ -34,6 +34,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.feeds = FeedPublisher(engine, clock=clock or utcnow, window=window, cache_bytes=cache_bytes,
                                     max_age=max_age)
     app.include_router(feeds.router)
+    # Acknowledgement pages of escalations (GET shows, POST records).
+    from nmrf.notifications.web import make_router
+
+    app.include_router(make_router(settings, clock=clock))
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> PlainTextResponse:

@@ -38,11 +38,29 @@ def server_config(app: Any, *, host: str, port: int, quiet: bool = False) -> uvi
 
 
 def run_server(settings: Settings, *, host: str, port: int, engine: Engine | None = None,
-               cache_bytes: int = 64 * 1024 * 1024) -> None:
+               cache_bytes: int = 64 * 1024 * 1024, sweep_every: float = 0) -> None:
+    """Serve in the foreground; with `sweep_every` (seconds), also sweep in a background thread.
+
+    The sweep runs here for the embedded default, where Prefect's schedules cannot
+    fire; with a Prefect server, its deployment schedule does it instead.
+    """
     from nmrf.server.app import create_app
 
     app = create_app(settings, engine=engine, cache_bytes=cache_bytes)
-    uvicorn.Server(server_config(app, host=host, port=port)).run()
+    stop = threading.Event()
+    sweeper = None
+    if sweep_every > 0:
+        from nmrf.notifications.sweeping import run_sweep_forever
+
+        sweeper = threading.Thread(target=run_sweep_forever, args=(settings, sweep_every, stop),
+                                   name="nmrf-sweep", daemon=True)
+        sweeper.start()
+    try:
+        uvicorn.Server(server_config(app, host=host, port=port)).run()
+    finally:
+        stop.set()
+        if sweeper is not None:
+            sweeper.join(timeout=60)
 
 
 class BackgroundServer:
