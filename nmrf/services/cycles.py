@@ -151,7 +151,7 @@ def launch_cycle(
     inst_ids = {i.key: i.id for i, _ in parts}
     links = [dict(cycle_id=cycle.id, institution_id=inst.id) for inst, _ in parts]
     if links:
-        ids = session.execute(insert(CycleInstitution).returning(CycleInstitution.id), links).scalars().all()
+        ids = session.execute(insert(CycleInstitution).returning(CycleInstitution.id, sort_by_parameter_order=True), links).scalars().all()
         audit_inserts(session, CycleInstitution, list(zip(ids, links, strict=True)))
     for person_key in members or ():
         person = get_person(session=session, state=state, key=person_key)
@@ -159,7 +159,7 @@ def launch_cycle(
     # One bulk INSERT for the milestones (a cycle has 10 to 50): the ORM unit of
     # work costs 0.3 ms a row here, which launching 193 States' cycles feels.
     rows = [_milestone_row(cycle, p, inst_ids, now, (sources or {}).get(p.key)) for p in plan]
-    ids = session.execute(insert(Milestone).returning(Milestone.id), rows).scalars().all()
+    ids = session.execute(insert(Milestone).returning(Milestone.id, sort_by_parameter_order=True), rows).scalars().all()
     audit_inserts(session, Milestone, list(zip(ids, rows, strict=True)))
     return Launched(cycle, True)
 
@@ -401,8 +401,10 @@ def _insert_event(session: Session, **values: Any) -> bool:
     table = CycleEvent.__table__
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
-    return session.execute(stmt).rowcount == 1
+    stmt = (insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(table.c.id))
+    # RETURNING, not rowcount: drivers disagree on rowcount after ON CONFLICT DO NOTHING.
+    return session.execute(stmt).first() is not None
 
 
 def _states(ms: Sequence[Milestone], missed: set[tuple[int, int]]) -> list[MilestoneState]:
