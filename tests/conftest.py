@@ -127,8 +127,8 @@ def _emptied(url: str) -> str:
 
 @pytest.fixture
 def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A new database (a SQLite file, or an emptied PostgreSQL one), also handed to flows and the CLI
-    through the environment."""
+    """A new database, also handed to flows and the CLI through the environment: a SQLite file not yet
+    created, or on PostgreSQL the session's database, migrated and emptied of rows."""
     if db_backend == "postgresql":
         url = _emptied(request.getfixturevalue("pg_session_url"))
     else:

@@ -6,6 +6,7 @@ Needs NMRF_TEST_POSTGRES_URL (each test copies into a new database of its own).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from notify_support import http, make_world, record, smtp, sweep  # noqa: F401  (fixtures)
@@ -27,7 +28,7 @@ from nmrf.services.transfer import copy_database, count_rows, tables
 from tests.conftest import NOW, at
 
 pytestmark = pytest.mark.postgres
-UHRI = EXAMPLE_PROFILE.parents[2] / "tests" / "data" / "uhri-chile.csv"
+UHRI = Path(__file__).resolve().parent / "data" / "uhri-chile.csv"
 SANTIAGO = "America/Santiago"
 
 
