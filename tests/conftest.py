@@ -1,9 +1,16 @@
-"""Shared fixtures: a real SQLite file per test, the example profile, Prefect without a server."""
+"""Shared fixtures: a real database per test, the example profile, Prefect without a server.
+
+The database is a SQLite file; test modules marked ``both_databases`` run their
+database tests a second time on PostgreSQL when NMRF_TEST_POSTGRES_URL names a
+server where we may create databases (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
+A test that is about SQLite itself is marked ``sqlite_only``.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +27,9 @@ from nmrf.settings import get_settings  # noqa: E402
 
 prepare_prefect_environment(get_settings())
 
-from sqlalchemy import Engine  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
 
 from nmrf.models.db import make_engine, session_scope, upgrade_schema  # noqa: E402
 from nmrf.profile import EXAMPLE_PROFILE, load_profile  # noqa: E402
@@ -28,10 +37,102 @@ from nmrf.profile import EXAMPLE_PROFILE, load_profile  # noqa: E402
 NOW = datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
 
 
+PG_ENV = "NMRF_TEST_POSTGRES_URL"
+PG_SKIP = f"set {PG_ENV}=postgresql+psycopg://... to run on PostgreSQL"
+
+
+def pg_admin_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # A test of a `both_databases` module that uses the database runs on SQLite and on PostgreSQL.
+    node = metafunc.definition
+    if ("db_backend" in metafunc.fixturenames and node.get_closest_marker("both_databases")
+            and not node.get_closest_marker("sqlite_only")):
+        # A plain skip mark (not skipif): pytest then folds the skips into one line per file.
+        marks = [pytest.mark.postgres] + ([] if pg_admin_url() else [pytest.mark.skip(reason=PG_SKIP)])
+        metafunc.parametrize("db_backend", ["sqlite", pytest.param("postgresql", marks=marks)], indirect=True)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A new SQLite file, also handed to flows and the CLI through the environment."""
-    url = f"sqlite:///{tmp_path / 'nmrf.db'}"
+def db_backend(request: pytest.FixtureRequest) -> str:
+    backend = getattr(request, "param", "sqlite")
+    if backend == "postgresql" and not pg_admin_url():
+        pytest.skip(PG_SKIP)
+    return backend
+
+
+def create_pg_database(prefix: str, *, template: str | None = None) -> str:
+    """A new, empty PostgreSQL database (or a copy of `template`); returns its URL."""
+    admin_url = pg_admin_url()
+    assert admin_url, PG_SKIP
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    finally:
+        admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    admin = create_engine(pg_admin_url() or url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def fresh_pg_url() -> Iterator[str]:
+    """An empty PostgreSQL database of this test alone, dropped after."""
+    if not pg_admin_url():
+        pytest.skip(PG_SKIP)
+    url = create_pg_database("nmrf_test")
+    yield url
+    drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def pg_session_url() -> Iterator[str]:
+    """One migrated PostgreSQL database for the session's PostgreSQL tests, dropped at the end."""
+    url = create_pg_database("nmrf_tests")
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    engine.dispose()
+    yield url
+    drop_pg_database(url)
+
+
+def _emptied(url: str) -> str:
+    # As good as a new migrated database and ten times faster than CREATE DATABASE ... TEMPLATE
+    # (0.03 s against 0.35 s): end what earlier tests left connected, delete every row (children
+    # first), restart every sequence so ids start at 1 as on a new database.
+    engine = create_engine(url)
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    try:
+        with engine.begin() as c:
+            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            c.exec_driver_sql("".join(f'DELETE FROM "{t}";' for t in tables))
+            seqs = c.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).scalars()
+            c.exec_driver_sql("".join(f'ALTER SEQUENCE "{q}" RESTART;' for q in seqs) or "SELECT 1")
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new database, also handed to flows and the CLI through the environment: a SQLite file not yet
+    created, or on PostgreSQL the session's database, migrated and emptied of rows."""
+    if db_backend == "postgresql":
+        url = _emptied(request.getfixturevalue("pg_session_url"))
+    else:
+        url = f"sqlite:///{tmp_path / 'nmrf.db'}"
     monkeypatch.setenv("NMRF_DATABASE_URL", url)
     monkeypatch.setenv("NMRF_HOME", str(tmp_path))
     return url

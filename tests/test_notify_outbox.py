@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
+import pytest
 from notify_support import (
     INPUT_DUE,
     at,
@@ -33,6 +34,7 @@ def _inputs_in(world, day=date(2027, 5, 20)) -> None:
         record(world.engine, world.cycle_id, f"input:{inst}", day)
 
 
+@pytest.mark.both_databases
 def test_reminders_come_14_and_3_days_before_and_on_the_day_then_the_escalation_climbs_to_the_minister(
         db_url, smtp, http):
     w = make_world(db_url, smtp, http)
@@ -80,6 +82,7 @@ def test_every_message_carries_its_idempotency_key_as_message_id_and_in_json(db_
         assert p.body["nmrf"]["kind"] == "reminder"
 
 
+@pytest.mark.both_databases
 def test_sweeping_again_and_again_sends_nothing_twice(db_url, smtp, http):
     w = make_world(db_url, smtp, http)
     for _ in range(3):
@@ -230,6 +233,7 @@ def test_a_person_with_ten_items_this_week_gets_one_digest_instead_of_ten(db_url
     assert len([m for m in smtp.mails if m.recipients == ["rodrigo.vera@example.gob.cl"]]) >= 2
 
 
+@pytest.mark.both_databases
 def test_secrets_in_notification_urls_never_show_in_logs_errors_or_the_outbox(db_url, smtp, http, tmp_path,
                                                                               caplog, capsys):
     from nmrf.notifications.sinks import SmtpSink

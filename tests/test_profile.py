@@ -14,6 +14,8 @@ from nmrf.profile import EXAMPLE_PROFILE, load_profile
 from nmrf.services.profiles import apply_profile
 from tests.conftest import NOW
 
+pytestmark = pytest.mark.both_databases
+
 EXAMPLE = EXAMPLE_PROFILE.read_text(encoding="utf-8")
 
 

@@ -110,6 +110,7 @@ def test_priority_computes_a_and_b_and_lists_by_the_recorded_factors(chile):
         assert all(r.priority.urgent for r in recommendation_rows(session=s, state=state, urgent=True))
 
 
+@pytest.mark.both_databases
 def test_an_action_is_a_milestone_that_moves_is_missed_and_is_done_like_any_deadline(chile):
     with session_scope(chile, actor="test") as s:
         state = get_state(session=s)
@@ -151,6 +152,7 @@ def _upr_cycle(s, state):
                         dates={"review": date(2028, 5, 1)}, now=NOW, actor="test").cycle
 
 
+@pytest.mark.both_databases
 def test_workbooks_go_out_come_back_strictly_and_complete_the_input(chile, tmp_path):
     with session_scope(chile, actor="test") as s:
         state = get_state(session=s)

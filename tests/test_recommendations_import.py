@@ -45,6 +45,7 @@ def test_the_upr_info_file_is_read_as_mac_roman_so_accents_come_out_right():
     assert "Equité" in note
 
 
+@pytest.mark.both_databases
 def test_importing_the_whole_upr_info_file_keeps_every_row_text_and_theme(loaded):
     result = _import(loaded, UPR_INFO_CSV.read_bytes(), "upr-info", all_states=True)
     rows = _source_rows()
@@ -65,6 +66,7 @@ def test_importing_the_whole_upr_info_file_keeps_every_row_text_and_theme(loaded
         assert len(habre) == 2
 
 
+@pytest.mark.both_databases
 def test_reimporting_the_same_file_changes_nothing_and_leaves_no_trace(loaded):
     data = UPR_INFO_CSV.read_bytes()
     _import(loaded, data, "upr-info")
@@ -94,6 +96,7 @@ def test_by_default_only_the_databases_state_is_kept_and_the_rest_is_counted(loa
     assert len(result.other_states) == 79
 
 
+@pytest.mark.both_databases
 def test_a_bad_row_is_reported_with_its_line_and_nothing_is_imported(loaded):
     lines = UPR_INFO_CSV.read_bytes().split(b"\r")
     lines[300] = lines[300].replace(b",Accepted,5,", b",Accepted,9,").replace(b",Noted,5,", b",Noted,9,")
@@ -114,6 +117,7 @@ def test_changed_columns_are_refused_with_what_was_expected(loaded):
     assert "missing column(s) To" in str(err.value) and "unexpected column(s) 'Country'" in str(err.value)
 
 
+@pytest.mark.both_databases
 def test_the_uhri_file_keeps_texts_themes_goals_and_affected_persons(loaded):
     data = UHRI.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data

@@ -337,13 +337,14 @@ def prioritise(
         recs = [get_recommendation(session=s, state=state, ref=r) for r in refs or []]
         if cluster_id is not None:
             recs += list(s.exec(select(Recommendation).where(Recommendation.state_id == state.id,
-                                                             Recommendation.cluster_id == cluster_id)))
+                                                             Recommendation.cluster_id == cluster_id)
+                                  .order_by(Recommendation.id)))
         if theme:
             key = load_taxonomy().lookup(theme)
             if key is None:
                 raise NmrfError(f"unknown theme {theme!r}")
-            recs += [r for r in s.exec(select(Recommendation).where(Recommendation.state_id == state.id))
-                     if key in r.themes]
+            recs += [r for r in s.exec(select(Recommendation).where(Recommendation.state_id == state.id)
+                                       .order_by(Recommendation.id)) if key in r.themes]
         if not recs:
             raise NmrfError("no recommendation selected: give numbers, --cluster or --theme")
         n = record_factors(session=s, recs={r.id: r for r in recs}.values(), values=values, note=note, now=now,

@@ -195,9 +195,13 @@ def get_cycle(*, session: Session, state: State, ref: str | int) -> Cycle:
     return cycle
 
 
-def milestones_of(*, session: Session, cycle: Cycle) -> list[Milestone]:
-    return list(session.exec(select(Milestone).where(Milestone.cycle_id == cycle.id)
-                             .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.id)))  # type: ignore[union-attr]
+def milestones_of(*, session: Session, cycle: Cycle, fresh: bool = False) -> list[Milestone]:
+    """The cycle's milestones by due date; `fresh` overwrites objects the session already holds."""
+    q = (select(Milestone).where(Milestone.cycle_id == cycle.id)
+         .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.id))  # type: ignore[union-attr]
+    if fresh:
+        q = q.execution_options(populate_existing=True)
+    return list(session.exec(q))
 
 
 def get_milestone(*, session: Session, cycle: Cycle, key: str) -> Milestone:
@@ -417,14 +421,17 @@ def _states(ms: Sequence[Milestone], missed: set[tuple[int, int]]) -> list[Miles
 def advance_cycle(*, session: Session, cycle: Cycle, today: date, now: datetime,
                   stages: Iterable[str] | None = None) -> list[CycleEvent]:
     """Apply every step due on `today` (for the given stages); return the new events."""
+    # One advance of a cycle at a time: lock its row (SQLite's BEGIN IMMEDIATE does the same),
+    # then read it and its milestones afresh. On PostgreSQL a second advance waits here and must
+    # act on what the first committed, not on objects this session loaded before the lock.
+    cycle = session.exec(select(Cycle).where(Cycle.id == cycle.id).with_for_update()
+                         .execution_options(populate_existing=True)).one()
     if cycle.status != "active":
         return []
-    # One advance of a cycle at a time (PostgreSQL); SQLite's BEGIN IMMEDIATE does the same.
-    session.exec(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
     stages = list(stages) if stages is not None else None
     new_events: list[str] = []
     for _ in range(20):  # a fixpoint; the bound only guards against a bad template
-        ms = milestones_of(session=session, cycle=cycle)
+        ms = milestones_of(session=session, cycle=cycle, fresh=True)
         missed = set(session.exec(select(CycleEvent.milestone_id, CycleEvent.sequence).where(
             CycleEvent.cycle_id == cycle.id, CycleEvent.kind == "missed")).all())
         steps = next_steps(_states(ms, missed), today, stages)

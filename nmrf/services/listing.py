@@ -124,7 +124,7 @@ def recommendation_detail(*, session: Session, state: State, ref: str) -> list[s
     lines.append(f"Lead: {who.lead.name if who.lead else '-'}; supporting: "
                  f"{', '.join(i.name for i in who.supporting) or '-'} ({who.level})")
     for a in session.exec(select(FollowUpAction).where(FollowUpAction.cluster_id == r.cluster_id)
-                          .order_by(FollowUpAction.due_date)) if r.cluster_id else []:
+                          .order_by(FollowUpAction.due_date, FollowUpAction.id)) if r.cluster_id else []:
         if a.recommendation_id in (None, r.id):
             lines.append(f"Action {a.id}: {a.title}, due {a.due_date}, {a.status} "
                          f"({a.indicator_kind}: {a.indicator or '-'})")

@@ -1,4 +1,4 @@
-"""Private links on the command line: issued once, stored as a hash, rotated, revoked; the export; the schema."""
+"""Private links on the command line: issued once, stored as a hash, rotated, revoked; the export."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from icalendar import Calendar
-from sqlalchemy import Engine, select
-from sqlmodel import SQLModel
+from sqlalchemy import select
 from typer.testing import CliRunner
 from worlds import World, issue
 
@@ -146,15 +143,6 @@ def test_meetings_on_the_command_line(world: World) -> None:
     code, out = nmrf("feeds", "show", "jorge-nunez", "--as-of", "2027-03-13")
     [plenary] = [e for e in Calendar.from_ical(out.encode()).walk("VEVENT") if "Plenary" in str(e["SUMMARY"])]
     assert str(plenary["SUMMARY"]) == "CANCELLED: NMRF: Plenary of the NMRF" and int(plenary["SEQUENCE"]) == 2
-
-
-def test_migrating_an_empty_database_gives_exactly_the_models_schema(engine: Engine) -> None:
-    with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
-    assert diff == []
-    with engine.connect() as conn:
-        heads = set(MigrationContext.configure(conn).get_current_heads())
-    assert "0002_feeds" in heads
 
 
 def test_revision_ids_of_this_part_are_as_agreed() -> None:
