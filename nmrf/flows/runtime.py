@@ -28,6 +28,9 @@ TEMPORARY_SERVER_SETTINGS = {
     "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
     # It logs a cancelled flush as an error when the process exits.
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+    # Cold start takes about 14 s here when idle; Prefect gives up after 20 s, which a
+    # busy machine (a CI run, a sweep beside the feed server) exceeds.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 
 
