@@ -185,8 +185,12 @@ def start_server(*, database_url: str, home: Path, port: int | None = None) -> P
 def run_cli(server: PrefectServer, args: list[str], *, extra_env: Mapping[str, str] | None = None,
             timeout: float = 120.0) -> str:
     """Run `prefect ...` against the server from the project folder; raise with its output on failure."""
-    done = subprocess.run([_bin("prefect"), "--no-prompt", *args], env=server.client_env(extra_env),
-                          cwd=PROJECT_DIR, capture_output=True, text=True, timeout=timeout)
+    return run_prefect(args, env=server.client_env(extra_env), timeout=timeout)
+
+
+def run_prefect(args: list[str], *, env: Mapping[str, str], timeout: float = 120.0) -> str:
+    done = subprocess.run([_bin("prefect"), "--no-prompt", *args], env=dict(env), cwd=PROJECT_DIR,
+                          capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"prefect {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -270,15 +274,20 @@ def deploy(server: PrefectServer) -> str:
     return run_cli(server, ["deploy", "--all"])
 
 
-def setup_server(server: PrefectServer, *, secrets: Mapping[str, str], watch_seconds: float | None = None) -> Any:
-    """Secrets, the pool, the deployments, and (unless None) the automation that watches the sweep."""
+def setup(*, secrets: Mapping[str, str], deploy_env: Mapping[str, str],
+          watch_seconds: float | None = None) -> dict[str, Any]:
+    """What `nmrf prefect setup` does, against this process's PREFECT_API_URL: the Secret
+    blocks, the work pool, `prefect deploy --all`, and (unless None) the sweep watch."""
     from nmrf.sweep_watch import ensure_sweep_watch
 
+    blocks = save_secrets(secrets)
+    ensure_pool()
+    run_prefect(["deploy", "--all"], env=deploy_env)
+    automation = ensure_sweep_watch(within_seconds=watch_seconds) if watch_seconds is not None else None
+    return {"blocks": blocks, "automation": automation.name if automation else None}
+
+
+def setup_server(server: PrefectServer, *, secrets: Mapping[str, str],
+                 watch_seconds: float | None = None) -> dict[str, Any]:
     with server.settings():
-        save_secrets(secrets)
-        ensure_pool()
-    deploy(server)
-    if watch_seconds is None:
-        return None
-    with server.settings():
-        return ensure_sweep_watch(within_seconds=watch_seconds)
+        return setup(secrets=secrets, deploy_env=server.client_env(), watch_seconds=watch_seconds)
