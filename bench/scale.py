@@ -258,8 +258,11 @@ def main() -> None:
     print(f"deployed, PostgreSQL, {args.workers} workers x {args.limit}: {d['advance']:8.2f} s "
           f"{n / d['advance']:8.2f} cycles/s   sweep run: {d['sweep']:6.2f} s end to end "
           f"({d['sweep_in_run']:.2f} s in the run, {d['sweep_state']})")
-    print(f"  runs {d['states']}; per run: {d['queue_and_start']:.2f} s from scheduled to running "
-          f"(queue, worker poll, process start), {d['in_run']:.2f} s running (imports, Prefect's API, our SQL)")
+    slot = d["advance"] * args.workers * args.limit / n
+    print(f"  runs {d['states']}; each run holds a slot {slot:.2f} s: {d['in_run']:.2f} s Running (Prefect's "
+          f"task and state recording, our SQL: {floor / n:.3f} s of it on SQLite), {slot - d['in_run']:.2f} s "
+          f"around it (worker poll, a new Python process importing prefect and nmrf, loading the flow, exit); "
+          f"mean wait from scheduled to Running {d['queue_and_start']:.1f} s")
     print(f"  launch into PostgreSQL {d['launch']:.2f} s; server start {d['server_start']:.1f} s; "
           f"setup (secrets, pool, deploy) {d['setup']:.1f} s; creating {n} runs {d['create_runs']:.1f} s")
     print(f"  the sweep advances all {n} cycles in one run: {n / d['sweep']:.1f} cycles/s end to end, "

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from notify_support import TZ, World, launch_cedaw, make_world  # noqa: F401
+from notify_support import TZ, World, make_world
 from sqlalchemy import func, select
 
 from nmrf import prefect_stack as ps
