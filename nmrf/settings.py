@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     notify_workers: int = 8
     notify_lease_seconds: int = 300
     notify_max_attempts: int = 8
+    # Under a Prefect worker: the names of the Secret blocks that hold the database URL
+    # and the signing key (prefect.yaml names them; the values never leave the server).
+    database_url_block: str = ""
+    secret_key_block: str = ""
 
     @field_validator("home")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from nmrf.cli import cycles, feeds, inputs, meetings, notify, recommendations, setup
+from nmrf.cli.prefect import prefect_app
 from nmrf.cli.common import friendly, make_context
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ app.add_typer(inputs.app, name="inputs")
 app.command("sweep")(notify.sweep)
 app.add_typer(notify.outbox_app, name="outbox")
 app.add_typer(notify.notify_app, name="notify")
+app.add_typer(prefect_app, name="prefect")
 
 
 @app.command("demo")

@@ -57,14 +57,34 @@ def prefect_runtime() -> Iterator[None]:
         yield
 
 
+def flow_settings() -> Settings:
+    """The settings of a flow run: the environment's, with the secrets a deployment names
+    by reference (NMRF_DATABASE_URL_BLOCK, NMRF_SECRET_KEY_BLOCK) read from Prefect's
+    Secret blocks. A value set directly in the environment wins."""
+    settings = get_settings()
+    overrides: dict[str, object] = {}
+    if not settings.database_url and settings.database_url_block:
+        overrides["database_url"] = _secret(settings.database_url_block)
+    if settings.secret_key is None and settings.secret_key_block:
+        overrides["secret_key"] = _secret(settings.secret_key_block)
+    return get_settings(**overrides) if overrides else settings
+
+
+@lru_cache(maxsize=8)
+def _secret(block: str) -> str:
+    from prefect.blocks.system import Secret
+
+    return str(Secret.load(block).get())
+
+
 @lru_cache(maxsize=8)
 def _engine(url: str) -> Engine:
     return make_engine(url)
 
 
 def engine() -> Engine:
-    """The engine for NMRF_DATABASE_URL, built on first use in this process."""
-    return _engine(get_settings().effective_database_url)
+    """The engine for NMRF_DATABASE_URL (or its Secret block), built on first use in this process."""
+    return _engine(flow_settings().effective_database_url)
 
 
 def state_today(timezone: str, now: datetime | None = None) -> date:

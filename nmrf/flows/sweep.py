@@ -16,8 +16,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from nmrf.flows.runtime import engine
-from nmrf.settings import get_settings
+from nmrf.flows.runtime import engine, flow_settings
 
 
 @task(task_run_name="advance cycles", cache_policy=NO_CACHE)
@@ -35,7 +34,7 @@ def decide_messages(now: datetime, as_of: date | None) -> dict[str, Any]:
     from nmrf.notifications.sweeping import write_messages
 
     with session_scope(engine(), actor="nmrf") as s:
-        return write_messages(session=s, now=now, today=as_of, settings=get_settings())
+        return write_messages(session=s, now=now, today=as_of, settings=flow_settings())
 
 
 @task(task_run_name="send messages", cache_policy=NO_CACHE)
@@ -44,7 +43,7 @@ def send_messages(now: datetime) -> dict[str, Any]:
     from nmrf.notifications.delivery import deliver_due
     from nmrf.notifications.sweeping import pending_count
 
-    counts = deliver_due(engine=engine(), now=now, settings=get_settings()).as_dict()
+    counts = deliver_due(engine=engine(), now=now, settings=flow_settings()).as_dict()
     return counts | pending_count(engine=engine())
 
 
@@ -53,7 +52,7 @@ def preview(as_of: date | None) -> dict[str, Any]:
     """What a sweep would do now, in a transaction that is rolled back."""
     from nmrf.notifications.sweeping import run_sweep
 
-    return run_sweep(engine=engine(), settings=get_settings(), as_of=as_of, dry_run=True)
+    return run_sweep(engine=engine(), settings=flow_settings(), as_of=as_of, dry_run=True)
 
 
 @flow(name="sweep", flow_run_name="sweep {as_of}")

@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from nmrf.models.types import UTCDateTime, utcnow
 
-NOTIFICATION_KINDS = ("reminder", "escalation", "lapse", "digest", "test")
+NOTIFICATION_KINDS = ("reminder", "escalation", "lapse", "digest", "test", "alert")
 # pending: waiting to go (or going); digested: listed in a digest instead;
 # sent: every channel took it; failed: a channel gave up after its retries;
 # cancelled: stopped before sending (the item was done, waived or re-dated).

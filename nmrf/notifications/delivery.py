@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -138,7 +138,7 @@ def cancel_stopped(*, session: Session, real_now: datetime, dead: list[str]) -> 
 
 
 def claim(*, session: Session, owner: str, now: datetime, real_now: datetime, lease_seconds: int,
-          limit: int) -> tuple[list[Claimed], int]:
+          limit: int, only: Sequence[int] | None = None) -> tuple[list[Claimed], int]:
     """Claim up to `limit` due deliveries in this transaction; also stop the stale ones.
 
     Returns (claimed, cancelled). On PostgreSQL, rows another sweep is claiming are
@@ -151,6 +151,8 @@ def claim(*, session: Session, owner: str, now: datetime, real_now: datetime, le
          .where(D.c.status == "pending", N.c.status == "pending", D.c.next_attempt_at <= now,
                 _free(real_now, dead))
          .order_by(N.c.urgent.desc(), D.c.next_attempt_at, D.c.id).limit(limit))
+    if only is not None:  # these messages only (the sweep alert sends its own and nothing else)
+        q = q.where(N.c.id.in_(list(only)))
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(of=D, skip_locked=True)
     ids = list(session.execute(q).scalars())
@@ -234,8 +236,9 @@ def outgoing(claimed: Claimed, settings: Settings) -> Outgoing:
 
 
 def deliver_due(*, engine: Engine, now: datetime, settings: Settings,
-                send: Callable[[Outgoing], SendResult] = apprise_send, max_claims: int | None = None) -> DeliveryCounts:
-    """Send every delivery due at `now`, `settings.notify_workers` at a time."""
+                send: Callable[[Outgoing], SendResult] = apprise_send, max_claims: int | None = None,
+                only: Sequence[int] | None = None) -> DeliveryCounts:
+    """Send every delivery due at `now` (of the messages `only`, if given), `settings.notify_workers` at a time."""
     counts = DeliveryCounts()
     owner = new_owner()
     workers = max(1, settings.notify_workers)
@@ -252,7 +255,8 @@ def deliver_due(*, engine: Engine, now: datetime, settings: Settings,
                     real_now = datetime.now(UTC)
                     with session_scope(engine, actor="nmrf") as s:
                         batch, cancelled = claim(session=s, owner=owner, now=now, real_now=real_now,
-                                                 lease_seconds=settings.notify_lease_seconds, limit=room)
+                                                 lease_seconds=settings.notify_lease_seconds, limit=room,
+                                                 only=only)
                     counts.cancelled += cancelled
                     counts.claimed += len(batch)
                     exhausted = not batch or (max_claims is not None and counts.claimed >= max_claims)

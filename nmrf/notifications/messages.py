@@ -15,7 +15,7 @@ import yaml
 
 MESSAGES_PATH = Path(__file__).resolve().parent / "messages.yaml"
 FALLBACK = "en"
-KINDS = ("reminder", "escalation", "lapse", "digest", "test")
+KINDS = ("reminder", "escalation", "lapse", "digest", "test", "alert")
 
 
 @lru_cache(maxsize=1)

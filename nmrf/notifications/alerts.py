@@ -1,0 +1,114 @@
+"""The alert that the sweep has gone silent, to each State's secretariat, through the outbox.
+
+Prefect's server notices the silence (nmrf/sweep_watch.py) and runs the sweep-alert
+flow; this module decides the words and the key and writes the messages like any
+other: a Notification per member of the secretariat, a Delivery per address, sent
+with a lease and recorded. The key counts silence windows from the last successful
+sweep, so a trigger that fires twice in one window sends once, and a silence that
+lasts gets one alert per window.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select, true
+from sqlmodel import Session
+
+from nmrf.models import Address, Delivery, Notification, Person, RoleAssignment, State
+from nmrf.models.db import session_scope
+from nmrf.notifications.compose import reference
+from nmrf.notifications.delivery import deliver_due
+from nmrf.notifications.messages import render
+from nmrf.notifications.store import _insert, idempotency_key
+from nmrf.settings import Settings
+
+ROLES = ("secretariat", "head_of_secretariat")
+N, D = Notification.__table__, Delivery.__table__
+
+
+def silence_window(*, last_success: datetime | None, now: datetime, window_seconds: float) -> str:
+    """Which silence window `now` falls in: the same string for every trigger within one window.
+
+    Counted from the last successful sweep (window 1 is the first hour without one); with
+    no sweep ever, from the epoch.
+    """
+    start = last_success or datetime(1970, 1, 1, tzinfo=UTC)
+    n = max(1, math.floor((now - start).total_seconds() / window_seconds))
+    since = last_success.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") if last_success else "never"
+    return f"{since}#{n}"
+
+
+def duration_text(seconds: float) -> str:
+    """1 h 05 min, 12 min, 40 s: readable in English, Spanish and French alike."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+def compose_alert(*, language: str, timezone: str, secretariat: str, last_success: datetime | None,
+                  now: datetime, window_seconds: float, dedup_key: str) -> tuple[str, str]:
+    """(subject, body) in the recipient's language, times in their zone. Pure."""
+    silent = (now - last_success).total_seconds() if last_success else window_seconds
+    shown = (last_success.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z") if last_success else None)
+    return render("alert", language, {"silent_for": duration_text(silent), "last_success": shown,
+                                      "secretariat": secretariat}, ref=reference(dedup_key))
+
+
+def write_alerts(*, session: Session, now: datetime, last_success: datetime | None,
+                 window_seconds: float) -> list[int]:
+    """The alert to every active member of each State's secretariat; returns the ids of the
+    alert messages of this window still to send (created now or by an earlier trigger)."""
+    P, R, S, AD = Person.__table__, RoleAssignment.__table__, State.__table__, Address.__table__
+    window = silence_window(last_success=last_success, now=now, window_seconds=window_seconds)
+    people = session.execute(
+        select(P.c.id, P.c.state_id, P.c.language, P.c.timezone, S.c.code, S.c.secretariat)
+        .select_from(P.join(S, S.c.id == P.c.state_id))
+        .where(P.c.active == true(), P.c.id.in_(select(R.c.person_id).where(R.c.role.in_(ROLES))))
+        .order_by(P.c.id)).all()
+    keys = []
+    for p in people:
+        key = f"alert:sweep-silent:{window}:p{p.id}"
+        keys.append(key)
+        subject, body = compose_alert(language=p.language, timezone=p.timezone, secretariat=p.secretariat,
+                                      last_success=last_success, now=now, window_seconds=window_seconds,
+                                      dedup_key=key)
+        # Urgent and through quiet hours: while the sweep is silent, nobody is reminded of anything.
+        got = session.execute(_insert(session, N).values(
+            state_id=p.state_id, dedup_key=key, kind="alert", step="sweep-silent", person_id=p.id,
+            language=p.language, subject=subject, body=body,
+            data={"kind": "alert", "alert": "sweep-silent", "window": window}, urgent=True,
+            through_quiet_hours=True, status="pending", status_note="", created_at=now, not_before=now,
+        ).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(N.c.id)).first()
+        if got is None:
+            continue  # an earlier trigger of this window wrote it
+        addresses = session.execute(select(AD.c.id, AD.c.label).where(
+            AD.c.person_id == p.id, AD.c.active == true()).order_by(AD.c.id)).all()
+        if not addresses:
+            session.execute(N.update().where(N.c.id == got.id).values(
+                status="failed", status_note="the recipient has no active address"))
+        for a in addresses:
+            session.execute(_insert(session, D).values(
+                notification_id=got.id, address_id=a.id, label=a.label,
+                idempotency_key=idempotency_key(p.code, key, a.label), status="pending", attempts=0,
+                next_attempt_at=now, created_at=now, updated_at=now,
+            ).on_conflict_do_nothing(index_elements=["notification_id", "address_id"]))
+    if not keys:
+        return []
+    return list(session.execute(select(N.c.id).where(N.c.dedup_key.in_(keys), N.c.status == "pending")).scalars())
+
+
+def alert_sweep_silent(*, engine: Engine, settings: Settings, last_success: datetime | None,
+                       window_seconds: float, now: datetime | None = None) -> dict[str, Any]:
+    """Write this window's alerts and send them (and nothing else); counts."""
+    now = now or datetime.now(UTC)
+    with session_scope(engine, actor="nmrf") as s:
+        ids = write_alerts(session=s, now=now, last_success=last_success, window_seconds=window_seconds)
+    counts = deliver_due(engine=engine, now=now, settings=settings, only=ids) if ids else None
+    return {"window": silence_window(last_success=last_success, now=now, window_seconds=window_seconds),
+            "messages": len(ids), **(counts.as_dict() if counts else {"sent": 0, "failed": 0})}
