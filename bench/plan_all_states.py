@@ -68,11 +68,32 @@ def date_floor(n: int) -> float:
     return time.perf_counter() - start
 
 
+def seed_states(*, session, codes) -> None:  # type: ignore[no-untyped-def]
+    """Each State with the same synthetic institutions and role holders (PARTICIPANTS)."""
+    from nmrf.models import Institution, Person, RoleAssignment, State
+
+    names = member_names()
+    for code in sorted(codes):
+        st = State(code=code, name=names[code], secretariat="NMRF", timezone="UTC", holidays_country="US")
+        session.add(st)
+        session.flush()
+        for p in PARTICIPANTS:
+            inst = Institution(state_id=st.id, key=p.key, name=p.name, kind=p.kind)
+            session.add(inst)
+            session.flush()
+            for role in p.roles:
+                person = Person(state_id=st.id, key=f"{p.key}-{role}", name=f"{role} {p.key}", timezone="UTC",
+                                institution_id=inst.id)
+                session.add(person)
+                session.flush()
+                session.add(RoleAssignment(person_id=person.id, role=role, institution_id=inst.id))
+
+
 def database_part(planned_all: list) -> tuple[float, float, int]:
     """Launch every planned cycle into a real SQLite file through the services, and the bare-insert floor."""
     from sqlmodel import select
 
-    from nmrf.models import Institution, Person, RoleAssignment, State
+    from nmrf.models import State
     from nmrf.models.db import make_engine, session_scope, upgrade_schema
     from nmrf.services.cycles import launch_cycle
 
@@ -80,22 +101,8 @@ def database_part(planned_all: list) -> tuple[float, float, int]:
     engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
     upgrade_schema(engine)
     now = datetime(2026, 11, 27, tzinfo=UTC)
-    names = member_names()
     with session_scope(engine, actor="bench") as s:
-        for code in sorted({c for c, _, _ in planned_all}):
-            st = State(code=code, name=names[code], secretariat="NMRF", timezone="UTC", holidays_country="US")
-            s.add(st)
-            s.flush()
-            for p in PARTICIPANTS:
-                inst = Institution(state_id=st.id, key=p.key, name=p.name, kind=p.kind)
-                s.add(inst)
-                s.flush()
-                for role in p.roles:
-                    person = Person(state_id=st.id, key=f"{p.key}-{role}", name=f"{role} {p.key}", timezone="UTC",
-                                    institution_id=inst.id)
-                    s.add(person)
-                    s.flush()
-                    s.add(RoleAssignment(person_id=person.id, role=role, institution_id=inst.id))
+        seed_states(session=s, codes={c for c, _, _ in planned_all})
     start = time.perf_counter()
     with session_scope(engine, actor="bench") as s:
         states = {st.code: st for st in s.exec(select(State))}

@@ -45,32 +45,17 @@ def plan(states: int, years: int) -> list:
 
 def build(url: str, planned: list) -> tuple[object, list[tuple[int, str]], float]:
     """A new database: the States, their institutions and people, every cycle launched."""
-    from plan_all_states import PARTICIPANTS
+    from plan_all_states import seed_states
     from sqlmodel import select
 
-    from nmrf.models import Institution, Person, RoleAssignment, State
+    from nmrf.models import State
     from nmrf.models.db import make_engine, session_scope, upgrade_schema
-    from nmrf.reference import member_names
     from nmrf.services.cycles import launch_cycle
 
     engine = make_engine(url)
     upgrade_schema(engine)
-    names = member_names()
     with session_scope(engine, actor="bench") as s:
-        for code in sorted({c for c, _, _ in planned}):
-            st = State(code=code, name=names[code], secretariat="NMRF", timezone="UTC", holidays_country="US")
-            s.add(st)
-            s.flush()
-            for p in PARTICIPANTS:
-                inst = Institution(state_id=st.id, key=p.key, name=p.name, kind=p.kind)
-                s.add(inst)
-                s.flush()
-                for role in p.roles:
-                    person = Person(state_id=st.id, key=f"{p.key}-{role}", name=f"{role} {p.key}", timezone="UTC",
-                                    institution_id=inst.id)
-                    s.add(person)
-                    s.flush()
-                    s.add(RoleAssignment(person_id=person.id, role=role, institution_id=inst.id))
+        seed_states(session=s, codes={c for c, _, _ in planned})
     start = time.perf_counter()
     cycles = []
     with session_scope(engine, actor="bench") as s:
