@@ -151,7 +151,8 @@ def launch_cycle(
     inst_ids = {i.key: i.id for i, _ in parts}
     links = [dict(cycle_id=cycle.id, institution_id=inst.id) for inst, _ in parts]
     if links:
-        ids = session.execute(insert(CycleInstitution).returning(CycleInstitution.id, sort_by_parameter_order=True), links).scalars().all()
+        stmt = insert(CycleInstitution).returning(CycleInstitution.id, sort_by_parameter_order=True)
+        ids = session.execute(stmt, links).scalars().all()
         audit_inserts(session, CycleInstitution, list(zip(ids, links, strict=True)))
     for person_key in members or ():
         person = get_person(session=session, state=state, key=person_key)
@@ -159,7 +160,9 @@ def launch_cycle(
     # One bulk INSERT for the milestones (a cycle has 10 to 50): the ORM unit of
     # work costs 0.3 ms a row here, which launching 193 States' cycles feels.
     rows = [_milestone_row(cycle, p, inst_ids, now, (sources or {}).get(p.key)) for p in plan]
-    ids = session.execute(insert(Milestone).returning(Milestone.id, sort_by_parameter_order=True), rows).scalars().all()
+    # Ids in the order of `rows` (PostgreSQL's batched RETURNING does not promise it otherwise).
+    stmt = insert(Milestone).returning(Milestone.id, sort_by_parameter_order=True)
+    ids = session.execute(stmt, rows).scalars().all()
     audit_inserts(session, Milestone, list(zip(ids, rows, strict=True)))
     return Launched(cycle, True)
 
