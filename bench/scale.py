@@ -39,8 +39,9 @@ LAUNCHED_AT = datetime(2026, 11, 27, 12, tzinfo=UTC)
 def plan(states: int, years: int) -> list:
     from plan_all_states import plan_everything
 
-    codes = sorted({code for code, _, _ in plan_everything(years)[3]})[:states]
-    return [p for p in plan_everything(years)[3] if p[0] in set(codes)]
+    planned = plan_everything(years)[3]
+    codes = set(sorted({code for code, _, _ in planned})[:states])
+    return [p for p in planned if p[0] in codes]
 
 
 def build(url: str, planned: list) -> tuple[object, list[tuple[int, str]], float]:

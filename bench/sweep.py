@@ -178,7 +178,6 @@ def floor_sql(engine, now: datetime) -> list[str]:
         State,
     )
     from nmrf.notifications.store import C, M, N, candidate_filter, candidate_ids
-    from nmrf.notifications.sweeping import _fingerprints_query
 
     from nmrf.models.db import session_scope
     from nmrf.notifications.store import load_world

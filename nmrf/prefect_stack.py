@@ -58,28 +58,27 @@ def asyncpg_url(url: str) -> str:
 
 def create_database(admin_url: str, prefix: str) -> str:
     """A new, empty database on the server of `admin_url`; returns its psycopg URL."""
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
+    _admin(admin_url, f'CREATE DATABASE "{name}"')
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(admin_url: str, url: str) -> None:
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    name = make_url(url).database
+    _admin(admin_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def _admin(admin_url: str, sql: str) -> None:
+    """One statement outside a transaction (CREATE/DROP DATABASE cannot run inside one)."""
+    from sqlalchemy import create_engine, text
+
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            c.execute(text(sql))
     finally:
         admin.dispose()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,7 +27,6 @@ from nmrf.settings import get_settings  # noqa: E402
 prepare_prefect_environment(get_settings())
 
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 from nmrf.models.db import make_engine, session_scope, upgrade_schema  # noqa: E402
@@ -63,27 +61,19 @@ def db_backend(request: pytest.FixtureRequest) -> str:
     return backend
 
 
-def create_pg_database(prefix: str, *, template: str | None = None) -> str:
-    """A new, empty PostgreSQL database (or a copy of `template`); returns its URL."""
+def create_pg_database(prefix: str) -> str:
+    """A new, empty PostgreSQL database; returns its URL."""
+    from nmrf.prefect_stack import create_database
+
     admin_url = pg_admin_url()
     assert admin_url, PG_SKIP
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
-    finally:
-        admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    return create_database(admin_url, prefix)
 
 
 def drop_pg_database(url: str) -> None:
-    admin = create_engine(pg_admin_url() or url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    from nmrf.prefect_stack import drop_database
+
+    drop_database(pg_admin_url() or url, url)
 
 
 @pytest.fixture

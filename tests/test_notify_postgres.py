@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from notify_support import http, make_world, smtp, sweep  # noqa: F401  (fixtures)
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from nmrf.models import Delivery, Notification
 from nmrf.models.db import make_engine, session_scope
@@ -27,15 +24,8 @@ pytestmark = [pytest.mark.postgres,
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    name = f"notify_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def pg_url(fresh_pg_url: str) -> str:
+    return fresh_pg_url
 
 
 def test_four_sweeps_at_once_on_postgresql_create_and_send_each_message_once(pg_url, smtp, http):

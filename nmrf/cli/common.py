@@ -119,3 +119,12 @@ def now_for(as_of: str | None, timezone: str) -> tuple[date, datetime]:
 
     day = parse_date(as_of, what="--as-of") if as_of else None
     return moment(day, timezone)
+
+
+def state_moment(session: Any, state_code: str | None, as_of: str | None) -> tuple[Any, date, datetime]:
+    """The State a command works on (--state) and its `today` and `now` (--as-of, in its zone)."""
+    from nmrf.services.people import get_state
+
+    state = get_state(session=session, code=state_code)
+    today, now = now_for(as_of, state.timezone)
+    return state, today, now

@@ -7,7 +7,7 @@ from datetime import date
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, now_for, parse_date, parse_pairs
+from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, parse_date, parse_pairs, state_moment
 from nmrf.errors import NmrfError
 
 cycle_app = typer.Typer(help="Reporting cycles: launch, list, show, set official dates.", no_args_is_help=True)
@@ -33,13 +33,11 @@ def launch(
 ) -> None:
     """Launch a reporting cycle: every milestone planned from the mechanism's rules and the official dates."""
     from nmrf.services.cycles import launch_cycle, milestones_of
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     parsed = {k: parse_date(v, what=f"--date {k}") for k, v in parse_pairs(dates, option="--date").items()}
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         result = launch_cycle(session=s, state=state, template=template, mechanism=mechanism.upper(), dates=parsed,
                               sources=parse_pairs(sources, option="--source"), reference=reference,
                               institutions=institutions or None, members=members or None, now=now,
@@ -91,13 +89,11 @@ def show(
 ) -> None:
     """The plan: who owes what by when, what is done and what is late."""
     from nmrf.services.cycles import get_cycle
-    from nmrf.services.people import get_state
     from nmrf.services.views import cycle_rows
 
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
-        state = get_state(session=s, code=state_code)
-        today, _ = now_for(as_of, state.timezone)
+        state, today, _ = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         rows = cycle_rows(session=s, cycle=cycle, today=today)
     print_plan(cycle.title, cycle.status, rows, today)
@@ -130,13 +126,11 @@ def set_date(
 ) -> None:
     """Record an official date; it wins over the computed one everywhere."""
     from nmrf.services.cycles import get_cycle, set_official_date
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     new = parse_date(day, what="date")
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         moved = set_official_date(session=s, cycle=cycle, key=key, day=new, source=source, now=now,
                                   actor=c.settings.effective_actor)
@@ -148,13 +142,11 @@ def set_date(
 def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | None, note: str,
             state_code: str | None, as_of: str | None) -> None:
     from nmrf.services.cycles import advance_cycle, get_cycle, record_action
-    from nmrf.services.people import get_state
     from nmrf.services.views import describe_events
 
     c = ctx_of(ctx)
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        today, now = now_for(as_of, state.timezone)
+        state, today, now = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         record_action(session=s, cycle=cycle, key=key, kind=kind, by=by, note=note, now=now,
                       actor=c.settings.effective_actor)

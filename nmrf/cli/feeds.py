@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for, state_moment
 from nmrf.errors import NmrfError
 
 feeds_app = typer.Typer(help="Calendar feeds people subscribe to: private links, export.", no_args_is_help=True)
@@ -60,12 +60,10 @@ def url(
 ) -> None:
     """Issue PERSON's private link to their feed (or to a shared feed) and print it: webcal:// and http(s)://."""
     from nmrf.calendars.links import issue_link
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         subject = _subject(s, state, person, institution, cycle, secretariat)
         _, token = issue_link(session=s, subject=subject, now=now, actor=c.settings.effective_actor)
         what = subject.describe()
@@ -85,12 +83,10 @@ def rotate_cmd(
 ) -> None:
     """Replace a link with a new one: the old one stops working at once (subscribe again with the new)."""
     from nmrf.calendars.links import active_link, issue_link, rotate
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         subject = _subject(s, state, person, institution, cycle, secretariat)
         link = active_link(session=s, subject=subject)
         if link is None:
@@ -117,14 +113,12 @@ def revoke_cmd(
     """Revoke a link: it answers 404 from now on."""
     from nmrf.calendars.links import active_link, revoke
     from nmrf.models import FeedLink
-    from nmrf.services.people import get_state
 
     if not note.strip():
         raise NmrfError("say why with --note")
     c = ctx_of(ctx)
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         if link_id is not None:
             link = s.get(FeedLink, link_id)
             if link is None or link.state_id != state.id:
@@ -196,12 +190,11 @@ def show(
 
     from nmrf.calendars.build import render_feed
     from nmrf.calendars.sources import person_feed
-    from nmrf.services.people import get_person, get_state
+    from nmrf.services.people import get_person
 
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         feed = person_feed(session=s, person=get_person(session=s, state=state, key=person), now=now)
         body = render_feed(feed.spec, feed.items, now=now).body
     sys.stdout.buffer.write(body)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
 from nmrf.errors import NmrfError
 
 app = typer.Typer(help="The information request: workbooks out, answers in, the draft compiled.",
@@ -27,12 +27,10 @@ def request(
     """Write the information-request workbook (XLSX) of each institution asked for input."""
     from nmrf.services.cycles import get_cycle
     from nmrf.services.inputs import request_workbooks
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         result = request_workbooks(session=s, state=state, cycle=cycle, out_dir=out, now=now,
                                    actor=c.settings.effective_actor, institutions=institutions or None)
@@ -55,14 +53,12 @@ def import_(
 ) -> None:
     """Read a returned workbook strictly and record each answer against its recommendation."""
     from nmrf.services.inputs import import_workbook
-    from nmrf.services.people import get_state
 
     if not workbook.is_file():
         raise NmrfError(f"{workbook}: no such file")
     c = ctx_of(ctx)
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         r = import_workbook(session=s, state=state, data=workbook.read_bytes(), file_name=str(workbook), now=now,
                             actor=c.settings.effective_actor)
     console.print(f"{r.institution.key}, cycle #{r.cycle.id}: {r.answered} of {r.rows} recommendation(s) answered; "
@@ -86,14 +82,12 @@ def draft(
     """Compile the draft report from the inputs received, marking what is missing and from whom."""
     from nmrf.services.cycles import get_cycle
     from nmrf.services.drafts import compile_draft
-    from nmrf.services.people import get_state
 
     if out.suffix.lower() not in (".docx", ".md"):
         raise NmrfError(f"{out}: write a .docx or a .md file")
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
-        state = get_state(session=s, code=state_code)
-        today, now = now_for(as_of, state.timezone)
+        state, today, now = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         d = compile_draft(session=s, state=state, cycle=cycle, today=today, by=by)
         s.expunge_all()  # what was read stays usable after the read-only rollback

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
 
 meeting_app = typer.Typer(help="Meetings the secretariat calls (they appear in the attendees' calendar feeds).",
                           no_args_is_help=True)
@@ -34,12 +34,10 @@ def add(
     """Schedule a meeting."""
     from nmrf.calendars.meetings import local_time, schedule_meeting
     from nmrf.services.cycles import get_cycle
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         zone = timezone or state.timezone
         starts = local_time(at, zone)
         cy = get_cycle(session=s, state=state, ref=cycle) if cycle else None
@@ -64,12 +62,10 @@ def move(
 ) -> None:
     """Move a meeting (calendars show the new time; SEQUENCE goes up)."""
     from nmrf.calendars.meetings import get_meeting, local_time, move_meeting
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         m = get_meeting(session=s, state=state, key=key)
         zone = timezone or m.timezone
         move_meeting(session=s, meeting=m, starts_at=local_time(at, zone), minutes=minutes, timezone=zone,
@@ -88,12 +84,10 @@ def cancel(
 ) -> None:
     """Cancel a meeting: calendars show it as cancelled for a week, then it disappears."""
     from nmrf.calendars.meetings import cancel_meeting, get_meeting
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         cancel_meeting(session=s, meeting=get_meeting(session=s, state=state, key=key), note=note, now=now)
     console.print(f"Meeting {key} cancelled.")
 

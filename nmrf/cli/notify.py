@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for, parse_date
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, parse_date, state_moment
 from nmrf.errors import NmrfError
 
 outbox_app = typer.Typer(help="The outbox: every message, sent, waiting or failed, and to whom.",
@@ -212,13 +212,12 @@ def notify_ack(
     """Record that someone saw an escalation and when the item will come; it holds the chain till then."""
     from nmrf.notifications.acks import record_ack
     from nmrf.services.cycles import get_cycle, get_milestone
-    from nmrf.services.people import get_person, get_state
+    from nmrf.services.people import get_person
 
     c = ctx_of(ctx)
     promised = parse_date(until, what="--until") if until else None
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         m = get_milestone(session=s, cycle=cycle, key=key)
         person = get_person(session=s, state=state, key=by)
@@ -236,12 +235,10 @@ def notify_acks(ctx: typer.Context, cycle_ref: str | None = typer.Argument(None,
     """Acknowledgements: who said what, when, and whether the promise held."""
     from nmrf.notifications.acks import list_acks
     from nmrf.services.cycles import get_cycle
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
-        state = get_state(session=s, code=state_code)
-        today, _ = now_for(as_of, state.timezone)
+        state, today, _ = state_moment(s, state_code, as_of)
         cycle_id = get_cycle(session=s, state=state, ref=cycle_ref).id if cycle_ref else None
         rows = list_acks(session=s, today=today, cycle_id=cycle_id)
     table = Table(title=f"Acknowledgements as of {today}")

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, now_for, parse_date
+from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, parse_date, state_moment
 from nmrf.errors import NmrfError
 
 app = typer.Typer(help="Recommendations: import, cluster, prioritise, assign, plan the follow-up, publish.",
@@ -39,7 +39,6 @@ def import_(
     as_of: str | None = as_of_option(),
 ) -> None:
     """Import recommendations: all or nothing; importing the same file again changes nothing."""
-    from nmrf.services.people import get_state
     from nmrf.services.recommendations import import_recommendations
 
     if not file.is_file():
@@ -47,8 +46,7 @@ def import_(
     c = ctx_of(ctx)
     data = file.read_bytes()
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console, transient=True) as bar:
             task = bar.add_task(file.name, total=None)
@@ -114,12 +112,10 @@ def cluster(
 ) -> None:
     """Cluster recommendations that say the same thing, across mechanisms (explain with `why`)."""
     from nmrf.services.clustering import cluster_recommendations
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         r = cluster_recommendations(session=s, now=now, state=None if all_states else state, rebuild=rebuild)
     where = f"{r.states} State(s)" if all_states else state.name
     console.print(f"{where}: {r.recommendations} recommendation(s) in {r.clusters} cluster(s) "
@@ -325,15 +321,13 @@ def prioritise(
 
     from nmrf.domain.taxonomy import load_taxonomy
     from nmrf.models import Recommendation
-    from nmrf.services.people import get_state
     from nmrf.services.recommendations import get_recommendation, record_factors
 
     c = ctx_of(ctx)
     values = {k: v for k, v in (("no_budget", no_budget), ("national_priority", national),
                                 ("disadvantaged_groups", disadvantaged)) if v is not None}
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         recs = [get_recommendation(session=s, state=state, ref=r) for r in refs or []]
         if cluster_id is not None:
             recs += list(s.exec(select(Recommendation).where(Recommendation.state_id == state.id,
@@ -366,15 +360,13 @@ def assign(
 ) -> None:
     """Name the lead and supporting institutions of a cluster, a recommendation, or a theme's clusters."""
     from nmrf.services.followup import assign as assign_, assign_theme
-    from nmrf.services.people import get_state
     from nmrf.services.recommendations import get_cluster, get_recommendation
 
     c = ctx_of(ctx)
     if sum(x is not None for x in (cluster_id, rec_ref, theme)) != 1:
         raise NmrfError("give exactly one of --cluster, --rec, --theme")
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         actor = c.settings.effective_actor
         if theme:
             if not lead:
@@ -408,14 +400,12 @@ def action_add(
 ) -> None:
     """Plan an action: its deadline becomes a milestone (feeds, reminders, escalations)."""
     from nmrf.services.followup import add_action, owner_names
-    from nmrf.services.people import get_state
     from nmrf.services.recommendations import get_cluster, get_recommendation
 
     c = ctx_of(ctx)
     day = parse_date(due, what="--due")
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        today, now = now_for(as_of, state.timezone)
+        state, today, now = state_moment(s, state_code, as_of)
         cl = get_cluster(session=s, state=state, ref=cluster_id)
         rec = get_recommendation(session=s, state=state, ref=rec_ref) if rec_ref else None
         action, m = add_action(session=s, state=state, cluster=cl, title=title, due=day, indicator=indicator,
@@ -440,13 +430,11 @@ def action_update(
 ) -> None:
     """Record a status update on an action (who and when are kept)."""
     from nmrf.services.followup import get_action, update_action
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     day = parse_date(due, what="--due") if due else None
     with c.session() as s:
-        state = get_state(session=s, code=state_code)
-        _, now = now_for(as_of, state.timezone)
+        state, _, now = state_moment(s, state_code, as_of)
         action = get_action(session=s, state=state, ref=action_id)
         upd = update_action(session=s, state=state, action=action, now=now, actor=c.settings.effective_actor,
                             status=status, due=day, note=note, by=by)
@@ -463,13 +451,11 @@ def actions(ctx: typer.Context, cluster_id: int | None = typer.Option(None, "--c
 
     from nmrf.models import Institution
     from nmrf.services.followup import actions_of
-    from nmrf.services.people import get_state
     from nmrf.services.recommendations import get_cluster
 
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
-        state = get_state(session=s, code=state_code)
-        today, _ = now_for(as_of, state.timezone)
+        state, today, _ = state_moment(s, state_code, as_of)
         cl = get_cluster(session=s, state=state, ref=cluster_id) if cluster_id is not None else None
         rows = actions_of(session=s, state=state, cluster=cl)
         names = {i.id: i.key for i in s.exec(select(Institution).where(Institution.state_id == state.id))}
@@ -494,13 +480,11 @@ def publish(
     as_of: str | None = as_of_option(),
 ) -> None:
     """The public view: recommendations with their status and actions, nothing confidential."""
-    from nmrf.services.people import get_state
     from nmrf.services.publication import public_view, write_public_view
 
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
-        state = get_state(session=s, code=state_code)
-        today, _ = now_for(as_of, state.timezone)
+        state, today, _ = state_moment(s, state_code, as_of)
         view = public_view(session=s, state=state, today=today)
         s.expunge_all()  # what was read stays usable after the read-only rollback
     write_public_view(view, out)

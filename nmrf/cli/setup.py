@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from sqlmodel import select
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
 from nmrf.errors import NmrfError
 
 rules_app = typer.Typer(help="The rules of every mechanism, with their sources.", no_args_is_help=True)
@@ -54,12 +54,10 @@ def inventory(
 ) -> None:
     """Every upcoming reporting obligation of the State, and what is overdue."""
     from nmrf.services.inventory import state_inventory
-    from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
-        state = get_state(session=s, code=state_code)
-        today, _ = now_for(as_of, state.timezone)
+        state, today, _ = state_moment(s, state_code, as_of)
         rows = state_inventory(session=s, state=state, today=today, years=years)
     table = Table(title=f"Reporting obligations of {state.name}, {today} to {today.year + years}")
     for col in ("due", "mechanism", "obligation", "status", "date rests on", "cycle"):

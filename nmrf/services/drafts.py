@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from nmrf.domain.draft import AnnexRow, Answer, Block, Draft, Section
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
-from nmrf.models import Cluster, Cycle, Institution, Recommendation, State
+from nmrf.models import Cluster, Cycle, Recommendation, State
 from nmrf.services.followup import responsibilities_by_recommendation
 from nmrf.services.inputs import cycle_recommendations, input_milestones, latest_answers, word_limit
 
@@ -30,7 +30,6 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
     recs = cycle_recommendations(session=session, cycle=cycle)
     if not recs:
         raise NmrfError(f"no {cycle.mechanism} recommendation to report on: import them first")
-    insts = {i.id: i for i in session.exec(select(Institution).where(Institution.state_id == state.id))}
     answers = latest_answers(session=session, cycle=cycle)
     resp = responsibilities_by_recommendation(session=session, state=state)
     inputs = input_milestones(session=session, cycle=cycle)

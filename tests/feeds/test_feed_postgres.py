@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from worlds import NOW, Clock, issue, launch_world
 
 from nmrf.calendars.serving import FeedPublisher
@@ -22,22 +20,10 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_engine() -> Iterator[Engine]:
-    url = os.environ.get("NMRF_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("NMRF_TEST_POSTGRES_URL is not set")
-    name = f"feeds_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(url.rsplit("/", 1)[0] + "/" + name)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def pg_engine(fresh_pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(fresh_pg_url)
+    yield engine
+    engine.dispose()
 
 
 def test_feeds_are_served_and_revalidated_from_postgresql(pg_engine: Engine) -> None:
