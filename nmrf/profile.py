@@ -145,7 +145,7 @@ class Profile(_Strict):
     institutions: list[InstitutionSpec] = Field(min_length=1)
     people: list[PersonSpec] = Field(min_length=1)
     # Reminders and escalation: each section given replaces the shipped default's
-    # (nmrf/notifications/default-policy.yaml).
+    # (notifications/default-policy.yaml).
     notifications: NotificationsSpec | None = None
 
     @field_validator("lead_times")

@@ -130,7 +130,7 @@ def test_prefect_yaml_schedules_the_sweep_and_every_entrypoint_imports():
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
     deployments = {d["name"]: d for d in spec["deployments"]}
     sweep = deployments["sweep"]
-    assert sweep["entrypoint"] == "nmrf/flows/sweep.py:sweep"
+    assert sweep["entrypoint"] == "flows/sweep.py:sweep"
     (schedule,) = sweep["schedules"]
     assert schedule["cron"] and schedule["timezone"]
     for d in spec["deployments"]:

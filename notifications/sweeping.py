@@ -1,7 +1,7 @@
 """The sweep, as plain functions: advance the cycles whose time has come, decide the
 reminders and escalations, write them to the outbox, send.
 
-The Prefect flow (nmrf/flows/sweep.py) runs these as its tasks; `nmrf serve`
+The Prefect flow (flows/sweep.py) runs these as its tasks; `nmrf serve`
 runs `run_sweep_forever` in-process. Each step is safe to run at any moment, as
 often as anyone likes, in several processes at once: decisions are keyed,
 writes are INSERT ... ON CONFLICT DO NOTHING, sends are claimed with a lease.

@@ -15,9 +15,11 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
+import nmrf
 import nmrf.models  # noqa: F401  (registers every table on the metadata)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# The migrations ship inside the nmrf package (this folder is installed as nmrf.models).
+MIGRATIONS_DIR = Path(nmrf.__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
