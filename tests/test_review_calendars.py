@@ -125,7 +125,7 @@ def test_a_second_cycle_for_a_running_obligation_is_refused_unless_the_secretari
         state = get_state(session=s)
         first = launch_cycle(session=s, state=state, template="upr_review", mechanism="UPR",
                              dates={"review": date(2028, 5, 1)}, now=at(date(2027, 3, 1)), actor="test").cycle
-        with pytest.raises(NmrfError, match=rf"already has a upr_review cycle running for CL: #{first.id}.*--reason"):
+        with pytest.raises(NmrfError, match=rf"already has a cycle running for CL: #{first.id} .*upr_review.*--reason"):
             launch_cycle(session=s, state=state, template="upr_review", mechanism="UPR",
                          dates={"review": date(2028, 11, 6)}, now=at(date(2027, 3, 1)), actor="test")
         second = launch_cycle(session=s, state=state, template="upr_review", mechanism="UPR",
@@ -137,7 +137,7 @@ def test_a_second_cycle_for_a_running_obligation_is_refused_unless_the_secretari
         # Another report to the same committee, under another procedure, is the same obligation.
         launch_cycle(session=s, state=state, template="periodic_report", mechanism="CEDAW",
                      dates={"submission": date(2027, 10, 1)}, now=at(date(2027, 3, 1)), actor="test")
-        with pytest.raises(NmrfError, match="already has a simplified_report cycle|already has a periodic_report"):
+        with pytest.raises(NmrfError, match=r"to CEDAW already has a cycle running for CL: .*periodic_report"):
             launch_cycle(session=s, state=state, template="simplified_report", mechanism="CEDAW",
                          dates={"loipr_received": date(2027, 1, 10)}, now=at(date(2027, 3, 1)), actor="test")
 

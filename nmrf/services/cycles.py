@@ -166,8 +166,8 @@ def launch_cycle(
     running = [] if (parent is not None or reference) else same_obligation(
         session=session, state=state, mechanism=mechanism, template=template)
     if running and not (reason or "").strip():
-        listed = "; ".join(f"#{c.id} {c.title} ({c.key})" for c in running)
-        raise NmrfError(f"{mechanism} already has a {template} cycle running for {state.code}: {listed}. "
+        listed = "; ".join(f"#{c.id} {c.title} ({c.template}, {c.key})" for c in running)
+        raise NmrfError(f"this obligation to {mechanism} already has a cycle running for {state.code}: {listed}. "
                         "Close or cancel it first, or say why a second one is needed (--reason)")
 
     parts = participants(session=session, state=state, mechanism=mechanism, only=institutions)
