@@ -273,3 +273,41 @@ def test_the_example_profile_inventory_shows_no_false_overdue_item_and_no_ced_pe
         assert not [ob for ob, _ in rows if ob.mechanism == "CED" and ob.due is not None]
         ccpr = {ob.template: ob.due for ob, _ in rows if ob.mechanism == "CCPR" and ob.due}
         assert ccpr == {"follow_up_report": date(2027, 10, 14), "simplified_report": date(2030, 10, 14)}
+
+
+def test_a_visit_recorded_without_any_date_is_refused_with_its_line(tmp_path: Path):
+    from nmrf.profile import EXAMPLE_PROFILE, load_profile
+
+    text = EXAMPLE_PROFILE.read_text(encoding="utf-8")
+    line = '  SP: {visits: [{mandate: "Special Rapporteur on the right to food"}]}\n'
+    bad = text.replace("  CRC: {last_dialogue: 2022-09-01}\n", "  CRC: {last_dialogue: 2022-09-01}\n" + line, 1)
+    assert bad != text
+    path = tmp_path / "state.yaml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(NmrfError) as err:
+        load_profile(path)
+    [problem] = err.value.problems
+    assert "requested, announced" in problem.message and bad.splitlines()[problem.line - 1] == line.rstrip("\n")
+
+
+def test_a_visit_request_in_the_profile_reaches_the_inventory(engine, tmp_path: Path):
+    from nmrf.profile import EXAMPLE_PROFILE, load_profile
+    from nmrf.services.inventory import state_inventory
+    from nmrf.services.profiles import apply_profile
+
+    text = EXAMPLE_PROFILE.read_text(encoding="utf-8").replace(
+        "  CRC: {last_dialogue: 2022-09-01}\n",
+        "  CRC: {last_dialogue: 2022-09-01}\n"
+        '  SP: {visits: [{mandate: "Special Rapporteur on the right to food", requested: 2026-11-02}]}\n', 1)
+    path = tmp_path / "state.yaml"
+    path.write_text(text, encoding="utf-8")
+    from nmrf.models.db import upgrade_schema
+
+    upgrade_schema(engine)
+    with session_scope(engine, actor="test") as s:
+        apply_profile(session=s, profile=load_profile(path), now=at(date(2026, 12, 1)))
+    with session_scope(engine, readonly=True) as s:
+        rows = state_inventory(session=s, state=get_state(session=s), today=date(2026, 12, 1), years=1)
+    [(visit, _)] = [(ob, c) for ob, c in rows if ob.mechanism == "SP" and ob.due]
+    assert (visit.due, visit.template, visit.anchors) == (date(2027, 1, 1), "sp_country_visit",
+                                                          {"request_received": date(2026, 11, 2)})
