@@ -81,6 +81,7 @@ def test_a_calendar_file_with_a_wrong_session_is_refused_with_its_line(tmp_path:
     assert line_text in broken.splitlines()[problem.line - 1]
 
 
+@pytest.mark.both_databases
 def test_a_upr_review_launched_before_its_session_takes_ohchrs_published_dates_with_their_source(loaded):
     """Chile is in session 46 (29 April 2024); launched in June 2023, the cycle takes the session's
     date and OHCHR's stakeholder deadline (11 October 2023) as official dates, source named; the
@@ -120,6 +121,7 @@ def test_beyond_the_published_calendar_the_defaults_apply(loaded):
 
 # ---------------------------------------------------------------- one obligation, one cycle
 
+@pytest.mark.both_databases
 def test_a_second_cycle_for_a_running_obligation_is_refused_unless_the_secretariat_says_why(loaded):
     with session_scope(loaded, actor="test") as s:
         state = get_state(session=s)
@@ -311,3 +313,25 @@ def test_a_visit_request_in_the_profile_reaches_the_inventory(engine, tmp_path: 
     [(visit, _)] = [(ob, c) for ob, c in rows if ob.mechanism == "SP" and ob.due]
     assert (visit.due, visit.template, visit.anchors) == (date(2027, 1, 1), "sp_country_visit",
                                                           {"request_received": date(2026, 11, 2)})
+
+
+def test_a_state_reviewed_in_a_published_session_counts_its_next_review_from_it():
+    """HRC res. 16/21: every 4.5 years; Chile was reviewed in session 46 (29 April 2024)."""
+    obs = inventory(catalogue=load_catalogue(), state="CL", ratifications={}, reporting={},
+                    today=date(2026, 12, 1), years=3, upr_calendar=upr_calendar())
+    upr = {o.template: o for o in obs if o.mechanism == "UPR"}
+    assert upr["upr_review"].anchors == {"review": date(2028, 10, 29)}
+    assert upr["upr_review"].basis == "computed from an official date"
+    assert "session 46" in upr["upr_review"].source
+
+
+def test_a_default_earlier_than_its_range_or_a_season_outside_it_is_refused():
+    from nmrf.domain.dates import Offset
+    from nmrf.domain.rules import Rule, Season
+
+    weeks = (Offset(weeks=-15), Offset(weeks=-12))
+    with pytest.raises(ValueError, match="never by more than the rule's range"):
+        Rule(offset=Offset(weeks=-16), range=weeks, source="test", verified=False)
+    with pytest.raises(ValueError, match="outside the range"):
+        Rule(offset=Offset(weeks=-15), range=weeks, source="test", verified=False,
+             seasons=(Season(months=(1,), offset=Offset(weeks=-11)),))

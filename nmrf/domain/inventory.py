@@ -187,8 +187,11 @@ def _upr(code: str, mech: Mechanism, facts: Mapping[str, Any], state: str, today
     if review is None and session is not None and session.opens >= today:
         review, basis = session.opens, PUBLISHED
         source = f"OHCHR calendar, UPR session {session.session}: {session.source}"
-    elif session is not None and session.opens < today and last is None:
-        last = session.opens  # reviewed in a published session of this cycle
+    elif review is None and session is not None and session.opens < today and last is None:
+        # Reviewed in a published session of this cycle: the next review counts from it.
+        last = session.opens
+        review, basis = UPR_CYCLE.apply(last), COMPUTED
+        source = f"UPR session {session.session} ({session.opens}, published) + 4.5 years (HRC res. 16/21)"
     if review is None and last is not None:
         review, basis, source = UPR_CYCLE.apply(last), RECORDED, "last review + 4.5 years (HRC res. 16/21)"
     if review is None and upr is not None:
@@ -204,10 +207,11 @@ def _upr(code: str, mech: Mechanism, facts: Mapping[str, Any], state: str, today
         midterm = rules["midterm_report"].offset.apply(last)
         if today <= midterm <= horizon:
             out.append(Obligation(code, "upr_midterm_report", "UPR mid-term report (voluntary)", midterm,
-                                  RECORDED if basis in (OFFICIAL, PUBLISHED, RECORDED) else DEFAULT, "upcoming",
+                                  DEFAULT if basis == DEFAULT else (COMPUTED if basis == COMPUTED else RECORDED),
+                                  "upcoming",
                                   rules["midterm_report"].source, anchors={"review": last}))
-    # Roll a default forward to the first review whose report is still ahead.
-    while basis in (RECORDED, DEFAULT) and rules["national_report"].offset.apply(review) < today:
+    # Roll a computed date forward to the first review whose report is still ahead.
+    while basis in (COMPUTED, RECORDED, DEFAULT) and rules["national_report"].offset.apply(review) < today:
         review = UPR_CYCLE.apply(review)
     while True:
         report_due, report_basis = rules["national_report"].offset.apply(review), basis
