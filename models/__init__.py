@@ -24,6 +24,7 @@ from nmrf.models.notifications import (
     Notification,
     NotificationPolicy,
 )
+from nmrf.models.pages import PageLink
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
 from nmrf.models.recommendations import (
     ActionUpdate,
@@ -41,7 +42,7 @@ __all__ = [
     "CLOSED_STATUSES", "ROLES", "Acknowledgement", "Address", "AuditEntry", "Cycle", "CycleEvent",
     "CycleInstitution", "CycleMember", "CycleSweep", "Delivery", "DeliveryAttempt", "EscalationChain",
     "FEED_SCOPES", "FeedLink", "FeedState", "Institution", "MEETING_KINDS", "Meeting", "Milestone",
-    "Notification", "NotificationPolicy", "Person", "Record", "RoleAssignment", "State",
+    "Notification", "NotificationPolicy", "PageLink", "Person", "Record", "RoleAssignment", "State",
     "ActionUpdate", "Cluster", "FollowUpAction", "InputAnswer", "InputRequest", "Recommendation",
     "RecommendationImport", "Responsibility",
 ]

@@ -1,0 +1,289 @@
+"""Personal pages: GET /p/{token} shows what the person owes; each act is a form's POST.
+
+A wrong, revoked or rotated link gets the same 404 page, which tells nothing.
+GETs change nothing a person recorded (mail scanners open every link; the one
+write a GET may cause is the first information request of a workbook, which
+the same request again reuses). Every POST carries a signed form token (CSRF).
+Every page works without JavaScript.
+
+Mount with `app.include_router(make_router(settings, clock=clock))`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from nmrf.errors import NmrfError, Problem
+from nmrf.settings import Settings, get_settings
+from nmrf.web.csrf import check_form_token, form_token
+from nmrf.web.templating import STATIC, render
+from nmrf.web.uploads import UploadRefused, check_workbook, read_form
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEADERS = {
+    "Cache-Control": "no-store",
+    # The secret is in the URL: never sent on to another site.
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+}
+
+
+def _html(text: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(text, status_code=status, headers=HEADERS)
+
+
+def not_found() -> HTMLResponse:
+    return _html(render("gone.html"), 404)
+
+
+def make_router(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
+                engine=None) -> APIRouter:  # type: ignore[no-untyped-def]
+    router = APIRouter()
+    now_of = clock or (lambda: datetime.now(UTC))
+    cache: dict[str, object] = {}
+
+    def conf() -> Settings:
+        return settings or get_settings()
+
+    def eng():  # type: ignore[no-untyped-def]
+        if engine is not None:
+            return engine
+        if "engine" not in cache:
+            from nmrf.models.db import make_engine
+
+            cache["engine"] = make_engine(conf().effective_database_url)
+        return cache["engine"]
+
+    def key() -> bytes:
+        if "key" not in cache:
+            from nmrf.notifications.tokens import signing_key
+
+            cache["key"] = signing_key(conf())
+        return cache["key"]  # type: ignore[return-value]
+
+    def today_of(state, now: datetime):  # type: ignore[no-untyped-def]
+        return now.astimezone(ZoneInfo(state.timezone)).date()
+
+    def show(token: str, *, status: int = 200, problems: list[Problem] | None = None, problems_title: str = "",
+             notice: str = "", notice_title: str = "", calendar: dict | None = None,
+             upload_problems: bool = False) -> HTMLResponse:
+        from nmrf.models.db import session_scope
+        from nmrf.services.pages import find_page_link, page_view
+
+        now = now_of()
+        with session_scope(eng(), readonly=True) as s:
+            found = find_page_link(session=s, token=token)
+            if found is None:
+                return not_found()
+            link, person = found
+            view = page_view(session=s, person=person, today=_today(s, person, now))
+        csrf = {"calendar": form_token(key(), link_id=link.id, form="calendar")}  # type: ignore[arg-type]
+        for o in view.open_items:
+            for form in ("input", "signoff"):
+                csrf[f"{form}:{o.milestone_id}"] = form_token(key(), link_id=link.id,  # type: ignore[arg-type]
+                                                               form=f"{form}:{o.milestone_id}")
+        return _html(render("page.html", language=person.language, view=view, token=token, csrf=csrf,
+                            problems=problems or [], problems_title=problems_title, notice=notice,
+                            notice_title=notice_title, calendar=calendar, upload_problems=upload_problems), status)
+
+    def _today(s, person, now):  # type: ignore[no-untyped-def]
+        from nmrf.models import State
+
+        return today_of(s.get(State, person.state_id), now)
+
+    def open_link(s, token: str):  # type: ignore[no-untyped-def]
+        from nmrf.services.pages import find_page_link
+
+        return find_page_link(session=s, token=token)
+
+    @router.get("/static/nmrf/page.css", include_in_schema=False)
+    def stylesheet() -> Response:
+        return FileResponse(STATIC / "page.css", media_type="text/css",
+                            headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+    @router.get("/p/{token}", include_in_schema=False)
+    def page(token: str) -> Response:
+        return show(token)
+
+    @router.post("/p/{token}/calendar", include_in_schema=False)
+    async def calendar(token: str, request: Request) -> Response:
+        try:
+            posted = await read_form(request, cap=64 * 1024)
+        except UploadRefused:
+            return not_found()
+
+        def act():  # type: ignore[no-untyped-def]
+            from nmrf.calendars.links import feed_urls
+            from nmrf.models.db import session_scope
+            from nmrf.services.pages import calendar_link
+
+            with session_scope(eng(), actor="page") as s:
+                found = open_link(s, token)
+                if found is None:
+                    return None
+                link, person = found
+                if not check_form_token(key(), posted.fields.get("csrf"), link_id=link.id, form="calendar"):  # type: ignore[arg-type]
+                    return False
+                feed = calendar_link(session=s, person=person, now=now_of())
+                webcal, web = feed_urls(conf().public_url, feed)
+                return {"webcal": webcal, "web": web,
+                        "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
+                        "outlook": "https://outlook.office.com/calendar/0/addfromweb?url=" + quote(web, safe="")
+                                   + "&name=" + quote(f"NMRF: {person.name}", safe="")}
+
+        got = await run_in_threadpool(act)
+        if got is None:
+            return not_found()
+        if got is False:
+            return show(token, status=400, problems=[Problem(_expired())], problems_title=_not_done())
+        return show(token, calendar=got, notice=_calendar_notice(), notice_title=_calendar_title())
+
+    @router.get("/p/{token}/workbook/{milestone_id}", include_in_schema=False)
+    def workbook(token: str, milestone_id: int) -> Response:
+        from nmrf.models.db import session_scope
+        from nmrf.services.pages import owed_milestone, request_workbook
+
+        now = now_of()
+        try:
+            with session_scope(eng(), actor="page") as s:
+                found = open_link(s, token)
+                if found is None:
+                    return not_found()
+                _, person = found
+                m = owed_milestone(session=s, person=person, milestone_id=milestone_id, today=_today(s, person, now))
+                name, data = request_workbook(session=s, person=person, milestone=m, now=now)
+        except NmrfError as exc:
+            return show(token, status=409, problems=exc.problems, problems_title=_not_done())
+        return Response(data, media_type=XLSX, headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+
+    @router.post("/p/{token}/input/{milestone_id}", include_in_schema=False)
+    async def hand_in(token: str, milestone_id: int, request: Request) -> Response:
+        try:
+            posted = await read_form(request)
+            if posted.data is None:
+                raise UploadRefused(_no_file())
+            check_workbook(posted.data)
+        except UploadRefused as exc:
+            return await run_in_threadpool(lambda: show(token, status=413 if "too big" in str(exc) else 400,
+                                                        problems=[Problem(str(exc))], problems_title=_refused(),
+                                                        upload_problems=True))
+
+        def act():  # type: ignore[no-untyped-def]
+            from nmrf.models.db import session_scope
+            from nmrf.services.pages import hand_in_workbook, owed_milestone
+
+            now = now_of()
+            with session_scope(eng(), actor="page") as s:
+                found = open_link(s, token)
+                if found is None:
+                    return None
+                link, person = found
+                if not check_form_token(key(), posted.fields.get("csrf"), link_id=link.id,  # type: ignore[arg-type]
+                                        form=f"input:{milestone_id}"):
+                    return False
+                m = owed_milestone(session=s, person=person, milestone_id=milestone_id,
+                                   today=_today(s, person, now), lock=True)
+                return hand_in_workbook(session=s, person=person, milestone=m, data=posted.data,
+                                        file_name=posted.file_name or "workbook.xlsx", now=now)
+
+        try:
+            got = await run_in_threadpool(act)
+        except NmrfError as exc:
+            already = any("already handed in" in p.message for p in exc.problems)
+            return show(token, status=409 if already else 400, problems=exc.problems,
+                        problems_title=_refused(), upload_problems=not already)
+        if got is None:
+            return not_found()
+        if got is False:
+            return show(token, status=400, problems=[Problem(_expired())], problems_title=_not_done())
+        text = _("%(answered)s answer(s) of %(rows)s recorded for %(institution)s.") % {
+            "answered": got.answered, "rows": got.rows, "institution": got.institution.name}
+        if got.milestone_done:
+            text += " " + _("Your input is recorded as handed in.")
+        elif got.answered < got.rows:
+            text += " " + _("%(n)s row(s) have no answer yet: the input stays open until every row is answered.") % {
+                "n": got.rows - got.answered}
+        return show(token, notice=text, notice_title=_("Workbook accepted"))
+
+    @router.post("/p/{token}/signoff/{milestone_id}", include_in_schema=False)
+    async def signoff(token: str, milestone_id: int, request: Request) -> Response:
+        try:
+            posted = await read_form(request, cap=64 * 1024)
+        except UploadRefused:
+            return not_found()
+
+        def act():  # type: ignore[no-untyped-def]
+            from nmrf.models.db import session_scope
+            from nmrf.services.pages import done_of, owed_milestone, sign_off
+
+            now = now_of()
+            with session_scope(eng(), actor="page") as s:
+                found = open_link(s, token)
+                if found is None:
+                    return None
+                link, person = found
+                if not check_form_token(key(), posted.fields.get("csrf"), link_id=link.id,  # type: ignore[arg-type]
+                                        form=f"signoff:{milestone_id}"):
+                    return False
+                m = owed_milestone(session=s, person=person, milestone_id=milestone_id,
+                                   today=_today(s, person, now), lock=True)
+                if m.is_closed:
+                    d = done_of(session=s, milestone=m)
+                    raise NmrfError(_("already signed off: recorded %(at)s UTC by %(who)s") % {
+                        "at": f"{d.at:%Y-%m-%d %H:%M}" if d else "-", "who": d.recorded_by if d else "-"})
+                if posted.fields.get("confirm") != "yes":
+                    raise NmrfError(_("tick the box to confirm that you sign off"))
+                sign_off(session=s, person=person, milestone=m, now=now, note=posted.fields.get("note", "")[:1000])
+                return m.title
+
+        try:
+            got = await run_in_threadpool(act)
+        except NmrfError as exc:
+            return show(token, status=409, problems=exc.problems, problems_title=_not_done())
+        if got is None:
+            return not_found()
+        if got is False:
+            return show(token, status=400, problems=[Problem(_expired())], problems_title=_not_done())
+        return show(token, notice=_("Recorded: %(what)s, signed off by you.") % {"what": got},
+                    notice_title=_("Signed off"))
+
+    return router
+
+
+# Strings shown by the routes, marked for translation like the templates'.
+def _(text: str) -> str:
+    return text
+
+
+def _expired() -> str:
+    return _("This form is out of date (it was opened long ago or elsewhere). Reload the page and try again.")
+
+
+def _not_done() -> str:
+    return _("Not recorded")
+
+
+def _refused() -> str:
+    return _("The file was refused")
+
+
+def _no_file() -> str:
+    return _("choose a file to upload")
+
+
+def _calendar_notice() -> str:
+    return _("Your calendar link is below. Any link you had before no longer works.")
+
+
+def _calendar_title() -> str:
+    return _("Calendar link ready")
