@@ -89,7 +89,7 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             view = page_view(session=s, person=person, today=_today(s, person, now))
         csrf = {"calendar": form_token(key(), link_id=link.id, form="calendar")}  # type: ignore[arg-type]
         for o in view.open_items:
-            for form in ("input", "signoff"):
+            for form in ("input", "document", "signoff"):
                 csrf[f"{form}:{o.milestone_id}"] = form_token(key(), link_id=link.id,  # type: ignore[arg-type]
                                                                form=f"{form}:{o.milestone_id}")
         return _html(render("page.html", language=person.language, view=view, token=token, csrf=csrf,
@@ -214,6 +214,52 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             text += " " + _("%(n)s row(s) have no answer yet: the input stays open until every row is answered.") % {
                 "n": got.rows - got.answered}
         return show(token, notice=text, notice_title=_("Workbook accepted"))
+
+    @router.post("/p/{token}/document/{milestone_id}", include_in_schema=False)
+    async def document(token: str, milestone_id: int, request: Request) -> Response:
+        try:
+            posted = await read_form(request)
+            if posted.data is None:
+                raise UploadRefused(_no_file())
+        except UploadRefused as exc:
+            return await run_in_threadpool(lambda: show(token, status=413 if "too big" in str(exc) else 400,
+                                                        problems=[Problem(str(exc))], problems_title=_refused(),
+                                                        upload_problems=True))
+
+        def act():  # type: ignore[no-untyped-def]
+            from nmrf.models import Cycle
+            from nmrf.models.db import session_scope
+            from nmrf.services.documents import hand_in_document
+            from nmrf.services.pages import owed_milestone
+
+            now = now_of()
+            with session_scope(eng(), actor="page") as s:
+                found = open_link(s, token)
+                if found is None:
+                    return None
+                link, person = found
+                if not check_form_token(key(), posted.fields.get("csrf"), link_id=link.id,  # type: ignore[arg-type]
+                                        form=f"document:{milestone_id}"):
+                    return False
+                m = owed_milestone(session=s, person=person, milestone_id=milestone_id,
+                                   today=_today(s, person, now), lock=True)
+                got = hand_in_document(session=s, cycle=s.get(Cycle, m.cycle_id), milestone=m, data=posted.data,
+                                       file_name=posted.file_name or "document", recorded_by=person.key,
+                                       on_behalf_of=None, via="page", now=now, by=person.key)
+                return got.document.file_name, got.document.kind
+
+        try:
+            got = await run_in_threadpool(act)
+        except NmrfError as exc:
+            already = any("already handed in" in p.message for p in exc.problems)
+            return show(token, status=409 if already else 400, problems=exc.problems, problems_title=_refused(),
+                        upload_problems=not already)
+        if got is None:
+            return not_found()
+        if got is False:
+            return show(token, status=400, problems=[Problem(_expired())], problems_title=_not_done())
+        return show(token, notice=_("%(file)s (%(kind)s) is recorded as your institution's input.") % {
+            "file": got[0], "kind": got[1].upper()}, notice_title=_("Document accepted"))
 
     @router.post("/p/{token}/signoff/{milestone_id}", include_in_schema=False)
     async def signoff(token: str, milestone_id: int, request: Request) -> Response:
