@@ -102,6 +102,21 @@ def chain(lang: str | None, fallback: str | None = None) -> tuple[str, ...]:
     return tuple(out)
 
 
+def pick_name(names: dict[str, str] | None, default: str, lang: str | None, *, fallback: str | None = None) -> str:
+    """A name given per language, for one reader: their tag (fr-SN), its base language (fr), the State's
+    language, English, then the name kept as the default (the State's language's, or the only one)."""
+    if not names:
+        return default
+    for tag in (lang, base_language(lang), fallback, base_language(fallback), SOURCE):
+        if tag and tag in names:
+            return names[tag]
+    by_base = {base_language(k): v for k, v in names.items()}
+    for tag in (base_language(lang), base_language(fallback)):
+        if tag in by_base:
+            return by_base[tag]
+    return default or next(iter(names.values()))
+
+
 def catalog_path(lang: str) -> Path:
     return LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
