@@ -13,41 +13,35 @@ from datetime import datetime
 from sqlalchemy import select, true
 from sqlmodel import Session
 
+from nmrf.domain.i18n import N_, translator
 from nmrf.models import Address, Delivery, Notification, Person, State
 from nmrf.notifications.store import _insert, idempotency_key
 
 N, D = Notification.__table__, Delivery.__table__
 
-TEXTS = {
-    "en": ("Your page for the human-rights reports of {state}",
-           "Hello {name},\n\n{secretariat} prepares the human-rights reports of {state}. Your personal page shows "
-           "what you owe and by when; there you hand in your input, sign off and get your calendar link:\n\n{url}\n\n"
-           "This link is yours alone: do not forward it. If it stops working, write to {secretariat}."),
-    "es": ("Su página para los informes de derechos humanos de {state}",
-           "Estimado/a {name}:\n\n{secretariat} prepara los informes de derechos humanos de {state}. Su página "
-           "personal muestra lo que le corresponde entregar y en qué plazo; allí entrega su aporte, firma y obtiene "
-           "el enlace de su calendario:\n\n{url}\n\nEste enlace es solo suyo: no lo reenvíe. Si deja de funcionar, "
-           "escriba a {secretariat}."),
-    "fr": ("Votre page pour les rapports sur les droits de l'homme de {state}",
-           "Bonjour {name},\n\n{secretariat} prépare les rapports sur les droits de l'homme de {state}. Votre page "
-           "personnelle indique ce que vous devez remettre et pour quand ; vous y remettez votre contribution, "
-           "validez et obtenez le lien de votre calendrier :\n\n{url}\n\nCe lien est à vous seul : ne le transférez "
-           "pas. S'il ne fonctionne plus, écrivez à {secretariat}."),
-}
+# Translators: the subject of the message that gives a person the link to their personal page.
+SUBJECT = N_("Your page for the human-rights reports of %(state)s")
+# Translators: the message that gives a person the link to their personal page; %(url)s is the link.
+BODY = N_("Hello %(name)s,\n\n%(secretariat)s prepares the human-rights reports of %(state)s. Your personal page "
+          "shows what you owe and by when; there you hand in your input, sign off and get your calendar "
+          "link:\n\n%(url)s\n\nThis link is yours alone: do not forward it. If it stops working, write to "
+          "%(secretariat)s.")
 
 
-def compose_page_link(*, language: str, name: str, state: str, secretariat: str, url: str) -> tuple[str, str]:
-    """(subject, body) in the reader's language (English otherwise). Pure."""
-    subject, body = TEXTS.get((language or "en").split("-")[0], TEXTS["en"])
+def compose_page_link(*, language: str, fallback: str | None = None, name: str, state: str, secretariat: str,
+                      url: str) -> tuple[str, str]:
+    """(subject, body) in the reader's language (the State's, then English, otherwise). Pure."""
+    t = translator(language, fallback=fallback)
     values = {"name": name, "state": state, "secretariat": secretariat, "url": url}
-    return subject.format(**values), body.format(**values)
+    return t.gettext(SUBJECT) % values, t.gettext(BODY) % values
 
 
 def write_page_link_message(*, session: Session, person: Person, link_id: int, url: str, now: datetime) -> int | None:
     """Write the message and one delivery per active address; the message's id (None if already written)."""
     state = session.get(State, person.state_id)
     assert state is not None
-    subject, body = compose_page_link(language=person.language, name=person.name, state=state.name,
+    subject, body = compose_page_link(language=person.language, fallback=state.language, name=person.name,
+                                      state=state.name,
                                       secretariat=state.secretariat, url=url)
     key = f"page-link:{link_id}:p{person.id}"
     got = session.execute(_insert(session, N).values(

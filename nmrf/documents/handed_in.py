@@ -13,6 +13,7 @@ import io
 import zipfile
 from xml.etree import ElementTree
 
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 
 MAX_DOCUMENT = 10 * 1024 * 1024
@@ -22,29 +23,29 @@ ODT_TYPE = b"application/vnd.oasis.opendocument.text"
 KIND_NAMES = {"docx": "Word document (DOCX)", "odt": "OpenDocument text (ODT)", "pdf": "PDF"}
 
 
-def _zip_entries(data: bytes, what: str) -> list[zipfile.ZipInfo]:
+def _zip_entries(data: bytes) -> list[zipfile.ZipInfo]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
     except zipfile.BadZipFile:
-        raise NmrfError(f"this {what} is damaged (its ZIP structure cannot be read)") from None
+        raise NmrfError(N_("This file is damaged: its ZIP structure cannot be read.")) from None
     inflated = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if inflated > MAX_INFLATED or inflated / packed > MAX_RATIO:
-        raise NmrfError(f"this {what} inflates to far more than a document holds (a decompression bomb?)")
+        raise NmrfError(N_("This file inflates to far more than a document holds (a decompression bomb?)."))
     return infos
 
 
 def sniff(data: bytes) -> str:
     """docx, odt or pdf, from the content; anything else is refused with the reason."""
     if not data:
-        raise NmrfError("the file is empty")
+        raise NmrfError(N_("The file is empty."))
     if len(data) > MAX_DOCUMENT:
-        raise NmrfError(f"the file is too big (the limit is {MAX_DOCUMENT // (1024 * 1024)} MB)")
+        raise NmrfError(N_("The file is too big: the limit is 10 MB."))
     if data.startswith(b"%PDF-"):
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
-        infos = _zip_entries(data, "document")
+        infos = _zip_entries(data)
         names = {i.filename for i in infos}
         if "word/document.xml" in names:
             return "docx"
@@ -53,9 +54,9 @@ def sniff(data: bytes) -> str:
                 if z.read("mimetype").strip() == ODT_TYPE and "content.xml" in names:
                     return "odt"
         if "xl/workbook.xml" in names:
-            raise NmrfError("this is a workbook: hand it in with the workbook form, which checks its answers")
-    raise NmrfError("this file is not a Word document (DOCX), an OpenDocument text (ODT) or a PDF "
-                    "(its content says otherwise, whatever its name)")
+            raise NmrfError(N_("This is a workbook: hand it in with the workbook form, which checks its answers."))
+    raise NmrfError(N_("This file is not a Word document (DOCX), an OpenDocument text (ODT) or a PDF: its "
+                       "content says otherwise, whatever its name."))
 
 
 def _docx_text(data: bytes) -> list[str]:
@@ -90,5 +91,5 @@ def extract_text(kind: str, data: bytes) -> list[str]:
     except NmrfError:
         raise
     except Exception as exc:  # a damaged file: python-docx and ElementTree raise many kinds
-        raise NmrfError(f"this {KIND_NAMES[kind]} cannot be read ({type(exc).__name__})") from None
+        raise NmrfError(N_("This document cannot be read: it is damaged.")) from None
     return []

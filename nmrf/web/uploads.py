@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from nmrf.domain.i18n import N_
+
 MAX_UPLOAD = 10 * 1024 * 1024  # a workbook of a few hundred answers is well under 1 MB
 MAX_INFLATED = 100 * 1024 * 1024
 MAX_RATIO = 100  # XML compresses about 10:1; a bomb, thousands to one
+TOO_BIG = N_("The file is too big: the limit is 10 MB.")
 
 
 class UploadRefused(Exception):
@@ -29,12 +32,12 @@ async def read_capped(request: Request, cap: int = MAX_UPLOAD) -> bytes:
     # The form's own fields and the multipart boundaries take a few kilobytes.
     limit = cap + 64 * 1024
     if declared and declared.isdigit() and int(declared) > limit:
-        raise UploadRefused(f"the file is too big (the limit is {cap // (1024 * 1024)} MB)")
+        raise UploadRefused(TOO_BIG)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise UploadRefused(f"the file is too big (the limit is {cap // (1024 * 1024)} MB)")
+            raise UploadRefused(TOO_BIG)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -59,16 +62,16 @@ async def read_form(request: Request, cap: int = MAX_UPLOAD) -> Posted:
             fields[key] = value
     await form.close()
     if data is not None and len(data) > cap:
-        raise UploadRefused(f"the file is too big (the limit is {cap // (1024 * 1024)} MB)")
+        raise UploadRefused(TOO_BIG)
     return Posted(fields=fields, file_name=name, data=data)
 
 
 def check_workbook(data: bytes) -> None:
     """An XLSX by its content: a ZIP with the parts of a workbook, not a bomb."""
     if not data:
-        raise UploadRefused("the file is empty")
+        raise UploadRefused(N_("The file is empty."))
     if not data.startswith(b"PK\x03\x04"):
-        raise UploadRefused("this is not an Excel workbook (.xlsx): its content is of another kind")
+        raise UploadRefused(N_("This is not an Excel workbook (.xlsx): its content is of another kind."))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
@@ -76,8 +79,8 @@ def check_workbook(data: bytes) -> None:
             inflated = sum(i.file_size for i in infos)
             packed = sum(i.compress_size for i in infos) or 1
     except zipfile.BadZipFile:
-        raise UploadRefused("this workbook is damaged (not a readable .xlsx)") from None
+        raise UploadRefused(N_("This workbook is damaged: it is not a readable .xlsx file.")) from None
     if "xl/workbook.xml" not in names:
-        raise UploadRefused("this is not an Excel workbook (.xlsx): it has no workbook part")
+        raise UploadRefused(N_("This is not an Excel workbook (.xlsx): it has no workbook part."))
     if inflated > MAX_INFLATED or inflated / packed > MAX_RATIO:
-        raise UploadRefused("this file inflates to far more than a workbook holds (a decompression bomb?)")
+        raise UploadRefused(N_("This file inflates to far more than a workbook holds (a decompression bomb?)."))

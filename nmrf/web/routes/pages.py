@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, HTMLResponse, Response
 
+from nmrf.domain.i18n import N_, translator
 from nmrf.errors import NmrfError, Problem
 from nmrf.settings import Settings, get_settings
 from nmrf.web.csrf import check_form_token, form_token
@@ -76,7 +77,8 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
 
     def show(token: str, *, status: int = 200, problems: list[Problem] | None = None, problems_title: str = "",
              notice: str = "", notice_title: str = "", calendar: dict | None = None,
-             upload_problems: bool = False) -> HTMLResponse:
+             upload_problems: bool = False, values: dict | None = None) -> HTMLResponse:
+        """The person's page, with what the last act said (English msgids, translated here for the reader)."""
         from nmrf.models.db import session_scope
         from nmrf.services.pages import find_page_link, page_view
 
@@ -92,9 +94,14 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             for form in ("input", "document", "signoff"):
                 csrf[f"{form}:{o.milestone_id}"] = form_token(key(), link_id=link.id,  # type: ignore[arg-type]
                                                                form=f"{form}:{o.milestone_id}")
-        return _html(render("page.html", language=person.language, view=view, token=token, csrf=csrf,
-                            problems=problems or [], problems_title=problems_title, notice=notice,
-                            notice_title=notice_title, calendar=calendar, upload_problems=upload_problems), status)
+        t = translator(person.language, fallback=view.state.language)
+        said = [Problem(t.gettext(p.message), file=p.file, line=p.line, field=p.field) for p in problems or []]
+        return _html(render("page.html", language=person.language, fallback=view.state.language, view=view,
+                            token=token, csrf=csrf, problems=said,
+                            problems_title=t.gettext(problems_title) if problems_title else "",
+                            notice=t.gettext(notice) % (values or {}) if notice else "",
+                            notice_title=t.gettext(notice_title) if notice_title else "", calendar=calendar,
+                            upload_problems=upload_problems), status)
 
     def _today(s, person, now):  # type: ignore[no-untyped-def]
         from nmrf.models import State
@@ -206,14 +213,17 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             return not_found()
         if got is False:
             return show(token, status=400, problems=[Problem(_expired())], problems_title=_not_done())
-        text = _("%(answered)s answer(s) of %(rows)s recorded for %(institution)s.") % {
-            "answered": got.answered, "rows": got.rows, "institution": got.institution.name}
+        values = {"answered": got.answered, "rows": got.rows, "institution": got.institution.name,
+                  "n": got.rows - got.answered}
         if got.milestone_done:
-            text += " " + _("Your input is recorded as handed in.")
+            text = N_("%(answered)s answer(s) of %(rows)s recorded for %(institution)s. Your input is recorded as "
+                      "handed in.")
         elif got.answered < got.rows:
-            text += " " + _("%(n)s row(s) have no answer yet: the input stays open until every row is answered.") % {
-                "n": got.rows - got.answered}
-        return show(token, notice=text, notice_title=_("Workbook accepted"))
+            text = N_("%(answered)s answer(s) of %(rows)s recorded for %(institution)s. %(n)s row(s) have no answer "
+                      "yet: the input stays open until every row is answered.")
+        else:
+            text = N_("%(answered)s answer(s) of %(rows)s recorded for %(institution)s.")
+        return show(token, notice=text, values=values, notice_title=N_("Workbook accepted"))
 
     @router.post("/p/{token}/document/{milestone_id}", include_in_schema=False)
     async def document(token: str, milestone_id: int, request: Request) -> Response:
@@ -258,8 +268,8 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             return not_found()
         if got is False:
             return show(token, status=400, problems=[Problem(_expired())], problems_title=_not_done())
-        return show(token, notice=_("%(file)s (%(kind)s) is recorded as your institution's input.") % {
-            "file": got[0], "kind": got[1].upper()}, notice_title=_("Document accepted"))
+        return show(token, notice=N_("%(file)s (%(kind)s) is recorded as your institution's input."),
+                    values={"file": got[0], "kind": got[1].upper()}, notice_title=N_("Document accepted"))
 
     @router.post("/p/{token}/signoff/{milestone_id}", include_in_schema=False)
     async def signoff(token: str, milestone_id: int, request: Request) -> Response:
@@ -285,10 +295,10 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
                                    today=_today(s, person, now), lock=True)
                 if m.is_closed:
                     d = done_of(session=s, milestone=m)
-                    raise NmrfError(_("already signed off: recorded %(at)s UTC by %(who)s") % {
-                        "at": f"{d.at:%Y-%m-%d %H:%M}" if d else "-", "who": d.recorded_by if d else "-"})
+                    raise NmrfError(f"already signed off: recorded {d.at:%Y-%m-%d %H:%M} UTC by {d.recorded_by}"
+                                    if d else "already signed off")
                 if posted.fields.get("confirm") != "yes":
-                    raise NmrfError(_("tick the box to confirm that you sign off"))
+                    raise NmrfError(N_("Tick the box to confirm that you sign off."))
                 sign_off(session=s, person=person, milestone=m, now=now, note=posted.fields.get("note", "")[:1000])
                 return m.title
 
@@ -300,36 +310,32 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             return not_found()
         if got is False:
             return show(token, status=400, problems=[Problem(_expired())], problems_title=_not_done())
-        return show(token, notice=_("Recorded: %(what)s, signed off by you.") % {"what": got},
-                    notice_title=_("Signed off"))
+        return show(token, notice=N_("Recorded: %(what)s, signed off by you."), values={"what": got},
+                    notice_title=N_("Signed off"))
 
     return router
 
 
-# Strings shown by the routes, marked for translation like the templates'.
-def _(text: str) -> str:
-    return text
-
-
+# Strings shown by the routes, marked for the catalogs and translated where shown.
 def _expired() -> str:
-    return _("This form is out of date (it was opened long ago or elsewhere). Reload the page and try again.")
+    return N_("This form is out of date (it was opened long ago or elsewhere). Reload the page and try again.")
 
 
 def _not_done() -> str:
-    return _("Not recorded")
+    return N_("Not recorded")
 
 
 def _refused() -> str:
-    return _("The file was refused")
+    return N_("The file was refused")
 
 
 def _no_file() -> str:
-    return _("choose a file to upload")
+    return N_("Choose a file to upload.")
 
 
 def _calendar_notice() -> str:
-    return _("Your calendar link is below. Any link you had before no longer works.")
+    return N_("Your calendar link is below. Any link you had before no longer works.")
 
 
 def _calendar_title() -> str:
-    return _("Calendar link ready")
+    return N_("Calendar link ready")
