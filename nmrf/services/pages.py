@@ -328,7 +328,10 @@ def hand_in_workbook(*, session: Session, person: Person, milestone: Milestone, 
                            .order_by(Record.id.desc())).first()  # type: ignore[union-attr]
         if rec is not None:
             rec.data = {**(rec.data or {}), "via": "page", "recorded_by": person.key}
-            session.flush()
+            rec.person_id = person.id
+        # Her own act, handed in by her: the milestone names her, as a record --by would.
+        milestone.completed_by_id, milestone.completed_actor = person.id, person.name
+        session.flush()
     return got
 
 
