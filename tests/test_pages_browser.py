@@ -30,6 +30,8 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 # Valentina Díaz and the Minister of Women read Spanish: the page speaks it (English where a string has no
 # translation yet), so the test looks for what the catalog says.
 T = translator("es", fallback="es").gettext
+INPUT = T("Information for the national report")  # the catalogue's titles, in her language
+SIGNOFF = T("Ministerial sign-off of the draft national report")
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 
@@ -67,9 +69,9 @@ def test_a_focal_point_hands_in_her_workbook_from_the_link_in_her_mail_and_sees_
     page = browser.new_page()
     page.goto(url)
     assert page.locator("html").get_attribute("lang") == "es"
-    item = page.locator("section.item", has_text="Information for the national report")
+    item = page.locator("section.item", has_text=INPUT)
     assert "late" in item.get_attribute("class") and "4" in item.locator("strong").inner_text()
-    assert "Draft national report compiled from the inputs" in item.inner_text()  # what it holds up
+    assert T("Draft national report compiled from the inputs") in item.inner_text()  # what it holds up
     _no_violations(page)
 
     with page.expect_download() as dl:
@@ -104,9 +106,9 @@ def test_a_focal_point_hands_in_her_workbook_from_the_link_in_her_mail_and_sees_
     # Not a workbook at all.
     fake = tmp_path / "report.xlsx"
     fake.write_bytes(b"%PDF-1.7 not a workbook")
-    page.locator("section.item", has_text="Information for the national report").locator(
+    page.locator("section.item", has_text=INPUT).locator(
         "input[type=file][accept^=\".xlsx\"]").set_input_files(str(fake))
-    page.locator("section.item", has_text="Information for the national report").get_by_role(
+    page.locator("section.item", has_text=INPUT).get_by_role(
         "button", name=T("Hand in the workbook")).click()
     assert T("This is not an Excel workbook (.xlsx): its content is of another kind.") in page.locator(
         "#problems").inner_text()
@@ -117,7 +119,7 @@ def test_a_focal_point_hands_in_her_workbook_from_the_link_in_her_mail_and_sees_
         row[11].value, row[12].value = f"The national plan covers it (ref. {row[0].value}).", "in_progress"
     good = tmp_path / "good.xlsx"
     wb.save(good)
-    item = page.locator("section.item", has_text="Information for the national report")
+    item = page.locator("section.item", has_text=INPUT)
     item.locator("input[type=file][accept^=\".xlsx\"]").set_input_files(str(good))
     item.get_by_role("button", name=T("Hand in the workbook")).click()
     notice = page.locator("#notice").inner_text()
@@ -125,7 +127,7 @@ def test_a_focal_point_hands_in_her_workbook_from_the_link_in_her_mail_and_sees_
     assert T("%(answered)s answer(s) of %(rows)s recorded for %(institution)s. Your input is recorded as handed in.") % {
         "answered": len(rows), "rows": len(rows), "institution": "Ministry of Women and Gender Equity"} in notice
     recorded = page.locator("ul.recorded").inner_text()
-    assert "Information for the national report" in recorded and "valentina-diaz" in recorded
+    assert INPUT in recorded and "valentina-diaz" in recorded
     said = T("Recorded on %(at)s UTC for %(by)s by %(recorder)s, through this page.") % {
         "at": "2027-09-20 15:00", "by": "Valentina Díaz", "recorder": "valentina-diaz"}
     assert said in recorded
@@ -137,8 +139,8 @@ def test_a_focal_point_hands_in_her_workbook_from_the_link_in_her_mail_and_sees_
 
     # The used page shows the record, not a live form, also when opened again later.
     page.goto(url)
-    assert page.locator("section.item", has_text="Information for the national report").count() == 0
-    assert "Information for the national report" in page.locator("ul.recorded").inner_text()
+    assert page.locator("section.item", has_text=INPUT).count() == 0
+    assert INPUT in page.locator("ul.recorded").inner_text()
     page.close()
 
 
@@ -154,7 +156,7 @@ def test_a_minister_signs_off_only_with_the_box_ticked_and_the_used_link_shows_w
     url = _link_from_mail(smtp, "minister-women", to)
     page = browser.new_page()
     page.goto(url)
-    item = page.locator("section.item", has_text="Ministerial sign-off")
+    item = page.locator("section.item", has_text=SIGNOFF)
     _no_violations(page)
     # The browser refuses to submit without the box (required); the server refuses it too.
     item.get_by_role("button", name=T("Sign off")).click()
@@ -174,9 +176,9 @@ def test_a_minister_signs_off_only_with_the_box_ticked_and_the_used_link_shows_w
         assert rec.data["via"] == "page" and rec.data["confirmed"] is True
 
     page.goto(url)
-    assert page.locator("section.item", has_text="Ministerial sign-off").count() == 0
+    assert page.locator("section.item", has_text=SIGNOFF).count() == 0
     shown = page.locator("ul.recorded").inner_text()
-    assert "Ministerial sign-off" in shown and "minister-women" in shown and "2027-09-20" in shown
+    assert SIGNOFF in shown and "minister-women" in shown and "2027-09-20" in shown
     assert "Signed after the cabinet meeting" in shown
     _no_violations(page)
     page.close()

@@ -26,7 +26,9 @@ from nmrf.services.drafts import compile_draft
 from nmrf.services.people import get_state
 
 pytestmark = pytest.mark.both_databases
-T = translator("es", fallback="es").gettext  # Valentina Díaz reads Spanish
+T = translator("es", fallback="es").gettext
+INPUT = T("Information for the national report")  # the catalogue's titles, in her language
+SIGNOFF = T("Ministerial sign-off of the draft national report")  # Valentina Díaz reads Spanish
 
 
 def a_docx(*paragraphs: str) -> bytes:
@@ -92,7 +94,7 @@ def test_a_document_handed_in_on_the_page_is_kept_with_its_checksum_and_the_draf
     r = _post_document(url, m.id, data, "aporte-mujer.docx")
     assert r.status_code == 200, r.text
     assert T("Document accepted") in r.text and "aporte-mujer.docx (DOCX)" in r.text
-    assert "Information for the national report" in re.search(r'<ul class="recorded">.*?</ul>', r.text, re.S).group(0)
+    assert INPUT in re.search(r'<ul class="recorded">.*?</ul>', r.text, re.S).group(0)
     with session_scope(world, readonly=True) as s:
         doc = s.exec(select(InputDocument)).one()
         import hashlib

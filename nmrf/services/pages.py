@@ -135,6 +135,11 @@ class Owed:
     action: str | None  # input | signoff | None (a record by the secretariat)
     request_id: int | None  # the information-request workbook to download, for an input
     done: Done | None = None
+    # What the page needs to say the names in the reader's language.
+    template: str | None = None
+    mechanism: str = ""
+    reference: str | None = None
+    institution_names: dict | None = None
 
 
 @dataclass
@@ -145,6 +150,10 @@ class PageView:
     today: date
     roles: list[str] = field(default_factory=list)
     owed: list[Owed] = field(default_factory=list)
+    # The names as the reader reads them (the page fills them in; the stored names otherwise).
+    state_name: str = ""
+    secretariat: str = ""
+    institution_name: str | None = None
 
     @property
     def open_items(self) -> list[Owed]:
@@ -241,7 +250,8 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
             title=m.title, institution=i.name if i else None, due=m.due_date, official=m.official_date is not None,
             status=m.status, days_late=late, holds_up=waiting, action=_action(m),
             request_id=requests.get((m.cycle_id, m.institution_id)) if m.institution_id else None,  # type: ignore[arg-type]
-            done=done))
+            done=done, template=cycles[m.cycle_id].template, mechanism=cycles[m.cycle_id].mechanism,
+            reference=cycles[m.cycle_id].reference, institution_names=dict(i.names or {}) if i else None))
     view.owed.sort(key=lambda o: (o.done is not None, o.due or date.max, o.key))
     return view
 

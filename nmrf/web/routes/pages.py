@@ -43,6 +43,27 @@ def _html(text: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(text, status_code=status, headers=HEADERS)
 
 
+def localised(view, t):  # type: ignore[no-untyped-def]
+    """The page's names in the reader's language: catalogue titles, cycle titles, names given per language."""
+    from dataclasses import replace
+
+    from nmrf.domain import wording
+
+    state = view.state
+    owed = [replace(o, title=wording.title(t, o.title), holds_up=tuple(wording.title(t, h) for h in o.holds_up),
+                    institution=wording.name(t, o.institution_names, o.institution) if o.institution else None,
+                    cycle_title=wording.cycle_title(t, stored=o.cycle_title, template=o.template,
+                                                    mechanism=o.mechanism, reference=o.reference,
+                                                    state_name=state.name, state_names=state.names))
+            for o in view.owed]
+    out = replace(view, owed=owed)
+    out.state_name = wording.name(t, (state.names or {}).get("name"), state.name)
+    out.secretariat = wording.name(t, (state.names or {}).get("secretariat"), state.secretariat)
+    out.institution_name = (wording.name(t, view.institution.names, view.institution.name)
+                            if view.institution else None)
+    return out
+
+
 def not_found() -> HTMLResponse:
     return _html(render("gone.html"), 404)
 
@@ -95,6 +116,7 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
                 csrf[f"{form}:{o.milestone_id}"] = form_token(key(), link_id=link.id,  # type: ignore[arg-type]
                                                                form=f"{form}:{o.milestone_id}")
         t = translator(person.language, fallback=view.state.language)
+        view = localised(view, t)
         said = [Problem(t.gettext(p.message), file=p.file, line=p.line, field=p.field) for p in problems or []]
         return _html(render("page.html", language=person.language, fallback=view.state.language, view=view,
                             token=token, csrf=csrf, problems=said,
