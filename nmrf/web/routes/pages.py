@@ -121,7 +121,7 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         return _html(render("page.html", language=person.language, fallback=view.state.language, view=view,
                             token=token, csrf=csrf, problems=said,
                             problems_title=t.gettext(problems_title) if problems_title else "",
-                            notice=t.gettext(notice) % (values or {}) if notice else "",
+                            notice=t.gettext(notice) % _names(t, values or {}) if notice else "",
                             notice_title=t.gettext(notice_title) if notice_title else "", calendar=calendar,
                             upload_problems=upload_problems), status)
 
@@ -327,7 +327,8 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         try:
             got = await run_in_threadpool(act)
         except NmrfError as exc:
-            return show(token, status=409, problems=exc.problems, problems_title=_not_done())
+            already = any(p.message.startswith("already") for p in exc.problems)
+            return show(token, status=409 if already else 400, problems=exc.problems, problems_title=_not_done())
         if got is None:
             return not_found()
         if got is False:
@@ -336,6 +337,13 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
                     notice_title=N_("Signed off"))
 
     return router
+
+
+def _names(t, values: dict) -> dict:  # type: ignore[no-untyped-def]
+    """A milestone's title ("what") is the catalogue's English: said in the reader's language."""
+    from nmrf.domain import wording
+
+    return {k: wording.title(t, v) if k == "what" else v for k, v in values.items()}
 
 
 # Strings shown by the routes, marked for the catalogs and translated where shown.
