@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from nmrf.calendars.links import new_token, token_hash, well_formed
@@ -219,30 +220,43 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
               if not c.confidential or c.id in member_of}
     if not cycles:
         return view
-    owner_roles = sorted({r for r, _ in roles})
+    # Owed by one of the person's roles, for their institution (exactly as _owes, narrowed in SQL).
+    owned = []
+    for role, inst_id in sorted(roles, key=str):
+        if role in NMRF_WIDE_ROLES or inst_id is None:
+            owned.append(Milestone.owner_role == role)
+        else:
+            owned.append(and_(Milestone.owner_role == role, or_(Milestone.institution_id.is_(None),  # type: ignore[union-attr]
+                                                                Milestone.institution_id == inst_id)))
     ms = list(session.exec(select(Milestone).where(Milestone.cycle_id.in_(list(cycles)),  # type: ignore[attr-defined]
-                                                   Milestone.owner_role.in_(owner_roles),  # type: ignore[union-attr]
-                                                   Milestone.completion == "person",
+                                                   or_(*owned), Milestone.completion == "person",
                                                    Milestone.kind == "deadline")))
     mine = [m for m in ms if _owes(roles, m) and (not m.confidential or m.cycle_id in member_of)]
     if not mine:
         return view
-    by_cycle: dict[int, list[Milestone]] = {}
-    for m in session.exec(select(Milestone).where(Milestone.cycle_id.in_({m.cycle_id for m in mine}))):  # type: ignore[attr-defined]
-        by_cycle.setdefault(m.cycle_id, []).append(m)
-    insts = {i.id: i for i in session.exec(select(Institution).where(Institution.state_id == state.id))}
+    # What each item holds up: the open milestones of its cycle that wait for it (only the columns needed:
+    # the page is served on every open of a link).
+    by_cycle: dict[int, list[tuple[int, str, list, list]]] = {}
+    for row in session.exec(select(Milestone.id, Milestone.cycle_id, Milestone.title, Milestone.depends_on,
+                                   Milestone.waits_for)
+                            .where(Milestone.cycle_id.in_({m.cycle_id for m in mine}),  # type: ignore[attr-defined]
+                                   Milestone.status.in_(("planned", "open")))):  # type: ignore[attr-defined]
+        by_cycle.setdefault(row[1], []).append((row[0], row[2], row[3] or [], row[4] or []))
+    inst_ids = {m.institution_id for m in mine if m.institution_id}
+    insts = {i.id: i for i in session.exec(select(Institution).where(Institution.id.in_(inst_ids)))}  # type: ignore[union-attr]
     requests: dict[tuple[int, int], int] = {}
-    for req in session.exec(select(InputRequest).where(InputRequest.cycle_id.in_(list(cycles)))  # type: ignore[attr-defined]
-                            .order_by(InputRequest.id)):
-        requests[(req.cycle_id, req.institution_id)] = req.id  # type: ignore[assignment]
+    for rid, cid, iid in session.exec(select(InputRequest.id, InputRequest.cycle_id, InputRequest.institution_id)
+                                      .where(InputRequest.cycle_id.in_(list(cycles)),  # type: ignore[attr-defined]
+                                             InputRequest.institution_id.in_(inst_ids))  # type: ignore[attr-defined]
+                                      .order_by(InputRequest.id)):
+        requests[(cid, iid)] = rid  # type: ignore[assignment]
     cutoff = today - RECENT
     for m in mine:
         done = done_of(session=session, milestone=m)
         if done is not None and done.at.date() < cutoff:
             continue
-        waiting = tuple(o.title for o in by_cycle.get(m.cycle_id, ())
-                        if o.id != m.id and not o.is_closed
-                        and (m.template_key in o.depends_on or m.template_key in o.waits_for))
+        waiting = tuple(title for oid, title, depends, waits in by_cycle.get(m.cycle_id, ())
+                        if oid != m.id and (m.template_key in depends or m.template_key in waits))
         late = days_late(m.due_date, today) if m.status in ("planned", "open") else 0
         i = insts.get(m.institution_id) if m.institution_id else None
         view.owed.append(Owed(
