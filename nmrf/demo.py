@@ -337,8 +337,14 @@ def act_feeds(demo: Demo) -> None:
     console.print(f"Asked again with its ETag, the server answers {again.status_code} (nothing changed).")
 
 
+def act_pages(demo: Demo) -> None:
+    from nmrf.demo_pages import act_pages as run
+
+    run(demo, console, step=_step, cycle_of=_cycle, fill_workbook=fill_workbook)
+
+
 ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_messages, act_time_passes,
-                                      act_result, act_recommendations, act_outbox, act_feeds]
+                                      act_result, act_recommendations, act_pages, act_outbox, act_feeds]
 
 
 def run_demo(*, keep: bool = False) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nmrf.cli import cycles, feeds, inputs, meetings, notify, recommendations, setup
+from nmrf.cli import cycles, feeds, inputs, meetings, notify, people, recommendations, setup
 from nmrf.cli.prefect import prefect_app
 from nmrf.cli.common import friendly, make_context
 
@@ -37,6 +37,7 @@ app.add_typer(cycles.record_app, name="record")
 app.add_typer(setup.rules_app, name="rules")
 app.add_typer(setup.db_app, name="db")
 app.add_typer(feeds.feeds_app, name="feeds")
+app.add_typer(people.people_app, name="people")
 app.add_typer(meetings.meeting_app, name="meeting")
 app.command("serve")(feeds.serve)
 app.add_typer(recommendations.app, name="recommendations")

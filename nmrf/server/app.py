@@ -38,6 +38,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from nmrf.notifications.web import make_router
 
     app.include_router(make_router(settings, clock=clock))
+    from nmrf.web.routes import pages
+
+    app.include_router(pages.make_router(settings, clock=clock, engine=engine))  # personal pages under /p/
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> PlainTextResponse:

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from nmrf.domain.draft import AnnexRow, Answer, Block, Draft, Section
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
-from nmrf.models import Cluster, Cycle, Recommendation, State
+from nmrf.models import Cluster, Cycle, Institution, Recommendation, State
+from nmrf.services.documents import input_documents
 from nmrf.services.followup import responsibilities_by_recommendation
 from nmrf.services.inputs import cycle_recommendations, input_milestones, latest_answers, word_limit
 
@@ -34,6 +35,9 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
     resp = responsibilities_by_recommendation(session=session, state=state)
     inputs = input_milestones(session=session, cycle=cycle)
     clusters = {c.id: c for c in session.exec(select(Cluster).where(Cluster.state_id == state.id))}
+    documents = input_documents(session=session, cycle=cycle)
+    # An institution that answered with a document is not missing: its text is in the section below.
+    by_document = {d.institution_id for d in documents}
 
     # Group: by theme then cluster, or by article.
     groups: dict[tuple, list[Recommendation]] = defaultdict(list)
@@ -77,19 +81,43 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
                         seen_answers.add((inst.id, a.answer))  # type: ignore[arg-type]
                         got.append(Answer(inst.name, a.implementation, a.answer, a.data))
                     continue
+                if inst.id in by_document:
+                    continue
                 m = inputs.get(inst.id)  # type: ignore[arg-type]
                 due = f", input due {m.due_date}" if m is not None and m.due_date else ""
                 late = " (LATE)" if m is not None and m.due_date and m.due_date < today and not m.is_closed else ""
                 asked = "" if m is not None else " (not asked for input in this cycle)"
+                if m is not None and m.status == "done":
+                    # Recorded received without its text (a letter, an e-mail): say so, not "no answer".
+                    asked = (f" (its input was recorded received on {m.completed_at:%Y-%m-%d} by "
+                             f"{m.completed_actor or '-'}, but its text is not in nmrf: attach the document)"
+                             if m.completed_at else " (its input was recorded received, without its text)")
                 missing.append(f"recommendation {r.id}: no answer from {inst.name} ({role}){due}{late}{asked}")
                 missing_from[inst.name] += 1
         refs = "Recommendations " + "; ".join(_ref(r) for r in members)
         sections.setdefault(section, []).append(Block(title, refs, tuple(got), tuple(missing)))
+    annex = [AnnexRow(str(r.id), f"{r.mechanism}, {r.body}, {r.document}", r.text) for r in recs]
+    if documents:
+        names = {i.id: i.name for i in session.exec(select(Institution).where(Institution.state_id == state.id))}
+        blocks = []
+        for doc in documents:
+            who = names.get(doc.institution_id, "?")  # type: ignore[arg-type]
+            ref = (f"Input of {who}, handed in {doc.at:%Y-%m-%d} as {doc.file_name} "
+                   f"({doc.kind.upper()}, SHA-256 {doc.sha256[:16]})")
+            if doc.kind == "pdf":
+                blocks.append(Block(f"{who}: {doc.file_name}", ref + "; annexed, not reproduced here", (), ()))
+                annex.append(AnnexRow(f"Input of {who}", f"{doc.file_name} (PDF, SHA-256 {doc.sha256[:16]})",
+                                      "Handed in as a PDF; attached to the report as an annex."))
+            else:
+                paragraphs = [p for p in doc.text.split("\n\n") if p.strip()]
+                blocks.append(Block(f"{who}: {doc.file_name}", ref,
+                                    tuple(Answer(who, "document", p) for p in paragraphs), ()))
+        sections["Inputs received as documents"] = blocks
     limit = word_limit(session=session, cycle=cycle)
     d = Draft(title=f"Draft: {cycle.title}",
               subtitle=f"Compiled by nmrf on {today} from the inputs received; organised by {by}. "
                        f"{len(recs)} {cycle.mechanism} recommendation(s).",
               word_limit=limit, sections=[Section(k, tuple(v)) for k, v in sections.items()],
-              annex=[AnnexRow(str(r.id), f"{r.mechanism}, {r.body}, {r.document}", r.text) for r in recs],
+              annex=annex,
               missing_from=dict(sorted(missing_from.items(), key=lambda kv: -kv[1])))
     return d
