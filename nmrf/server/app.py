@@ -41,6 +41,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from nmrf.web.routes import pages
 
     app.include_router(pages.make_router(settings, clock=clock, engine=engine))  # personal pages under /p/
+    from nmrf.web.routes import console
+
+    app.include_router(console.make_router(settings, clock=clock, engine=engine))  # the secretariat's console
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> PlainTextResponse:
