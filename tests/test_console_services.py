@@ -199,3 +199,23 @@ def test_an_api_token_is_shown_once_kept_hashed_scoped_and_revocable(world):  # 
         auth.revoke_api_token(session=s, state=get_state(session=s), token_id=t.id, now=NOW, actor="ana-rojas")
     with session_scope(world, readonly=True) as s:
         assert auth.by_api_token(session=s, token=secret) is None
+
+
+def test_the_cycle_list_counts_open_and_late_deadlines_and_the_timeline_draws_each_dated_one(world):  # type: ignore[no-untyped-def]
+    with session_scope(world, readonly=True) as s:
+        state = get_state(session=s)
+        rows = svc.cycles_list(session=s, state=state, today=date(2027, 9, 20))
+        assert [(r["cycle"].id, r["late"] > 0) for r in rows] == [(1, True)]
+        page = svc.cycle_page(session=s, state=state, cycle_id=1, today=date(2027, 9, 20))
+    svg = svc.timeline_svg(page, title="Timeline")
+    dated = [m for m in page.milestones if m.due_date]
+    assert svg.count("<g>") == len(dated) and svg.count('class="late"') == sum(1 for m in dated if page.late(m))
+
+
+def test_the_outbox_shows_each_message_with_every_try_of_each_channel(world):  # type: ignore[no-untyped-def]
+    message = _ask(world)
+    with session_scope(world, readonly=True) as s:
+        rows = svc.outbox_page(session=s, state=get_state(session=s))
+    row = next(r for r in rows if r["id"] == message)
+    assert row["kind"] == "sign_in" and row["status"] == "pending"
+    assert [(t["label"], t["delivery"], t["at"]) for t in row["tries"]] == [("email", "pending", None)]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
 from nmrf.domain.progress import days_late
@@ -204,8 +204,8 @@ def cycles_list(*, session: Session, state: State, today: date) -> list[dict[str
     counts: dict[int, tuple[int, int]] = {}
     for cid, open_n, late_n in session.exec(
             select(Milestone.cycle_id, func.count(),
-                   func.sum(((Milestone.due_date < today) & Milestone.track  # type: ignore[operator]
-                             & (Milestone.completion == "person")).cast(int)))  # type: ignore[attr-defined]
+                   func.sum(case((and_(Milestone.due_date < today, Milestone.track,  # type: ignore[operator]
+                                       Milestone.completion == "person"), 1), else_=0)))
             .join(Cycle, Cycle.id == Milestone.cycle_id)
             .where(Cycle.state_id == state.id, Milestone.status.in_(OPEN))  # type: ignore[attr-defined]
             .group_by(Milestone.cycle_id)):

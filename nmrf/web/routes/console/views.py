@@ -80,7 +80,7 @@ def make_router(c: Console) -> APIRouter:
             if who is None:
                 return to_sign_in()
             rows = outbox_page(session=s, state=who.state, status=status or None, person=person or None)
-        return page("console/outbox.html", who=who, rows=rows, status=status or "", person=person or "",
+        return page("console/outbox.html", who=who, rows=rows, chosen_status=status or "", person=person or "",
                     **common(who))
 
     @router.get("/console/history")
