@@ -219,3 +219,33 @@ def test_the_outbox_shows_each_message_with_every_try_of_each_channel(world):  #
     row = next(r for r in rows if r["id"] == message)
     assert row["kind"] == "sign_in" and row["status"] == "pending"
     assert [(t["label"], t["delivery"], t["at"]) for t in row["tries"]] == [("email", "pending", None)]
+
+
+def test_the_command_line_records_positions_all_or_nothing_and_issues_lists_and_revokes_api_tokens(world):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from nmrf.cli.app import app as cli
+
+    run = CliRunner().invoke
+    bad = run(cli, ["recommendations", "position", "1", "2", "999999", "--position", "noted", "--source", "Add.1"])
+    assert bad.exit_code == 2 and "Nothing was changed" in bad.output
+    bad = run(cli, ["recommendations", "position", "1", "--position", "maybe", "--source", "Add.1"])
+    assert bad.exit_code == 2 and "--position" in bad.output
+    got = run(cli, ["recommendations", "position", "1", "2", "--position", "partially_supported",
+                    "--source", "A/HRC/41/6/Add.1"])
+    assert got.exit_code == 0, got.output
+    with session_scope(world, readonly=True) as s:
+        assert [(r.position, r.position_source) for r in s.exec(select(Recommendation).where(
+            Recommendation.id.in_([1, 2])).order_by(Recommendation.id))] == [
+            ("partially_supported", "A/HRC/41/6/Add.1")] * 2
+    got = run(cli, ["api-token", "issue", "ana-rojas", "--name", "SIMORE", "--scope", "act"])
+    assert got.exit_code == 0, got.output
+    secret = got.output.split()[-1]
+    listed = run(cli, ["api-token", "list"])
+    assert "SIMORE" in listed.output and secret not in listed.output
+    assert run(cli, ["api-token", "revoke", "1"]).exit_code == 0
+    with session_scope(world, readonly=True) as s:
+        assert auth.by_api_token(session=s, token=secret) is None
+    link = run(cli, ["console", "link", "claire-dubois"])
+    assert link.exit_code == 0 and "/console/sign-in/" in link.output
+    assert run(cli, ["console", "link", "jorge-nunez"]).exit_code == 2  # a focal point has no console role

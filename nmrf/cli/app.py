@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nmrf.cli import cycles, feeds, inputs, meetings, notify, people, recommendations, setup
+from nmrf.cli import console_cmd, cycles, feeds, inputs, meetings, notify, people, recommendations, setup
 from nmrf.cli.prefect import prefect_app
 from nmrf.cli.common import friendly, make_context
 
@@ -46,6 +46,8 @@ app.command("sweep")(notify.sweep)
 app.add_typer(notify.outbox_app, name="outbox")
 app.add_typer(notify.notify_app, name="notify")
 app.add_typer(prefect_app, name="prefect")
+app.add_typer(console_cmd.console_app, name="console")
+app.add_typer(console_cmd.token_app, name="api-token")
 
 
 @app.command("demo")

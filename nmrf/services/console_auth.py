@@ -136,13 +136,28 @@ def request_sign_in(*, session: Session, address: str, ip: str, browser: str, no
                                  minutes=int(LINK_VALID.total_seconds() // 60))
 
 
+def issue_terminal_link(*, session: Session, person: Person, now: datetime, base_url: str) -> str:
+    """A sign-in link printed at the terminal (`nmrf console link`, the demo): whoever runs it already holds the
+    database. Not bound to a browser, still once and for 15 minutes."""
+    if not person.active or not console_roles(session=session, person=person):
+        raise NmrfError(f"{person.key} holds no console role (secretariat, head_of_secretariat, observer)")
+    token = new_token()
+    session.add(SignInLink(state_id=person.state_id, person_id=person.id, token_hash=token_hash(token),  # type: ignore[arg-type]
+                           browser_hash="", created_at=now, expires_at=now + LINK_VALID))
+    session.flush()
+    return base_url.rstrip("/") + SIGN_IN_PATH.format(token=token)
+
+
 def use_sign_in_link(*, session: Session, token: str, browser: str | None, now: datetime) -> tuple[SignedIn, str]:
     """Spend a link: a new session and its secret (for the cookie). Refused the same way for every reason."""
     refused = NmrfError("This sign-in link does not work (used, expired, or opened in another browser).")
-    if not well_formed(token) or not browser:
+    if not well_formed(token):
         raise refused
     link = session.exec(select(SignInLink).where(SignInLink.token_hash == token_hash(token))).first()
-    if link is None or link.used_at is not None or link.expires_at <= now or link.browser_hash != token_hash(browser):
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        raise refused
+    # A link asked for from a browser works only there; one printed at the terminal has no browser.
+    if link.browser_hash and (not browser or link.browser_hash != token_hash(browser)):
         raise refused
     person = session.get(Person, link.person_id)
     if person is None or not person.active:

@@ -71,9 +71,12 @@ def make_router(c: Console) -> APIRouter:
 
     @router.get("/console/sign-in/{token}")
     def link(request: Request, token: str) -> Response:
-        browser = request.cookies.get(BROWSER_COOKIE) or ""
-        return page("console/sign_in_link.html", who=None, token=token,
+        browser, new = _browser(request)
+        resp = page("console/sign_in_link.html", who=None, token=token,
                     csrf=c.form_token(token_hash(browser), "use-link"))
+        if new:  # a link printed at the terminal opened in a fresh browser: the POST needs a browser cookie
+            _set_browser(request, resp, browser)
+        return resp
 
     @router.post("/console/sign-in/{token}")
     def use(request: Request, token: str, csrf: str = Form("")) -> Response:
