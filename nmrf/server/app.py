@@ -44,6 +44,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from nmrf.web.routes import console
 
     app.include_router(console.make_router(settings, clock=clock, engine=engine))  # the secretariat's console
+    from nmrf.web.routes import api
+
+    api.mount(app, settings, clock=clock, engine=engine)  # the JSON API under /api/v1, its OpenAPI document
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> PlainTextResponse:
