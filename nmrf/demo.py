@@ -347,7 +347,7 @@ ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, ac
                                       act_result, act_recommendations, act_pages, act_outbox, act_feeds]
 
 
-def run_demo(*, keep: bool = False) -> Path:
+def run_demo(*, keep: bool = False, keep_serving: bool = False) -> Path:
     started = time.monotonic()
     home = Path(tempfile.mkdtemp(prefix="nmrf-demo-"))
     # The demo never touches the user's own database or Prefect home.
@@ -358,6 +358,9 @@ def run_demo(*, keep: bool = False) -> Path:
     try:
         for act in ACTS:
             act(demo)
+        from nmrf.demo_console import act_console
+
+        act_console(demo, console, step=_step, keep_serving=keep_serving)
     finally:
         for stop in demo.cleanup:
             stop()

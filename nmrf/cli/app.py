@@ -55,11 +55,14 @@ app.add_typer(console_cmd.token_app, name="api-token")
 def demo(
     ctx: typer.Context,
     keep: bool = typer.Option(False, "--keep", help="Keep the demo's data folder and print where it is."),
+    keep_serving: bool = typer.Option(False, "--keep-serving",
+                                      help="End by serving the console on 127.0.0.1 with a sign-in link, "
+                                           "until Ctrl-C."),
 ) -> None:
     """A complete cycle from nothing: a UPR review and a CEDAW report, time advancing."""
     from nmrf.demo import run_demo
 
-    run_demo(keep=keep)
+    run_demo(keep=keep, keep_serving=keep_serving)
 
 
 def main() -> None:
