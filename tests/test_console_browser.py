@@ -97,7 +97,7 @@ def test_the_head_of_secretariat_signs_in_sees_the_late_items_sets_a_date_record
 
     page.goto(server + "/console/cycles")
     _no_violations(page)
-    page.get_by_role("link", name=re.compile("Universal Periodic Review|UPR")).first.click()
+    page.locator("a[href=\"/console/cycles/1\"]").first.click()
     assert page.locator("svg.timeline").count() == 1
     _no_violations(page)
     page.get_by_label(T("Deadline"), exact=True).select_option("review")
@@ -168,3 +168,68 @@ def test_an_observer_sees_the_console_but_cannot_change_anything_and_the_attempt
     with session_scope(world, readonly=True) as s:
         refused = s.exec(select(AuditEntry).where(AuditEntry.op == "refused")).all()
     assert [(e.actor, e.changes["act"]) for e in refused] == [("tomas-silva", "cancel or close cycle 1")]
+
+
+def _docx(path, text: str):  # type: ignore[no-untyped-def]
+    from docx import Document
+
+    d = Document()
+    d.add_paragraph(text)
+    d.save(str(path))
+    return path
+
+
+def test_the_secretariat_launches_from_the_inventory_records_an_input_with_a_document_and_adds_a_ministry(
+        server, world, smtp, browser, tmp_path):  # type: ignore[no-untyped-def]
+    from notify_support import write_profile
+
+    from nmrf.flows.runtime import moment
+    from nmrf.profile import load_profile
+    from nmrf.services.profiles import apply_profile
+
+    def culture(data):  # type: ignore[no-untyped-def]
+        # A ministry added to the profile after the UPR cycle was launched.
+        data["institutions"].append({"key": "culture", "name": "Ministry of Cultures", "kind": "ministry"})
+        data["people"].append({"key": "rosa-pinto", "name": "Rosa Pinto", "institution": "culture",
+                               "roles": ["focal_point"], "language": "es", "timezone": "America/Santiago",
+                               "addresses": [{"label": "email", "url": "mailto://x@example.gob.cl?to=rosa.pinto@example.gob.cl"}]})
+
+    with session_scope(world, actor="test") as s:
+        apply_profile(session=s, profile=load_profile(write_profile(tmp_path, edit=culture)),
+                      now=moment(date(2027, 9, 1), "America/Santiago")[1])
+    point_addresses(world, smtp, None)
+    page = _sign_in(browser, server, smtp, "ana.rojas@example.gob.cl")
+
+    page.get_by_role("link", name=T("Launch a cycle from the inventory")).click()
+    _no_violations(page)
+    page.get_by_role("link", name=re.compile("^CEDAW")).first.click()
+    _no_violations(page)
+    for field in page.locator("input[id^=source-]").all():
+        field.fill("CEDAW/C/CHL/CO/7, para. 60")
+    page.get_by_role("button", name=T("Launch the cycle")).click()
+    page.wait_for_url(re.compile(r"/console/cycles/\d+$"))
+    assert "CEDAW" in page.locator("h1").inner_text()
+    cedaw = page.url
+
+    page.goto(server + "/console/cycles/1")
+    page.get_by_label(T("What was done"), exact=True).select_option("input:women")
+    page.get_by_label(T("On behalf of"), exact=True).select_option("valentina-diaz")
+    page.get_by_label(T("Note (how it reached you)"), exact=True).fill("sent by post, scanned")
+    page.get_by_label(T("Document (the input itself, or evidence: DOCX, ODT or PDF)"), exact=True).set_input_files(
+        str(_docx(tmp_path / "women.docx", "The Ministry of Women reports on the femicide law.")))
+    page.get_by_role("button", name=T("Record it")).click()
+    assert page.locator(".notice").first.inner_text() == T("Recorded: %(what)s.") % {
+        "what": ES.gettext("Information for the national report")}
+    _no_violations(page)
+    records = page.locator("h2", has_text=T("Records")).locator("xpath=following-sibling::ul[1]").inner_text()
+    assert "sent by post, scanned" in records
+
+    page.get_by_label(T("Institution"), exact=True).select_option("culture")
+    page.get_by_role("button", name=T("Add the institution")).click()
+    joined = page.locator(".notice").first.inner_text()
+    assert ":culture" in joined
+    taking = page.locator("h2", has_text=T("Institutions in this cycle")).locator("xpath=following-sibling::p[1]")
+    assert "Ministry of Cultures" in taking.inner_text()
+    _no_violations(page)
+    page.goto(cedaw)
+    assert page.locator("svg.timeline").count() == 1

@@ -249,3 +249,49 @@ def test_the_command_line_records_positions_all_or_nothing_and_issues_lists_and_
     link = run(cli, ["console", "link", "claire-dubois"])
     assert link.exit_code == 0 and "/console/sign-in/" in link.output
     assert run(cli, ["console", "link", "jorge-nunez"]).exit_code == 2  # a focal point has no console role
+
+
+def test_an_institution_added_to_a_running_cycle_gets_its_own_deadlines_none_sooner_than_two_weeks(world):  # type: ignore[no-untyped-def]
+    from nmrf.models import CycleInstitution
+    from nmrf.services.cycles import JOIN_NOTICE_DAYS, add_institution
+    from nmrf.services.people import get_institution
+
+    today = date(2027, 9, 20)
+    with session_scope(world, actor="ana-rojas") as s:
+        state = get_state(session=s)
+        cycle = get_cycle(session=s, state=state, ref=1)
+        taking = {ci.institution_id for ci in s.exec(select(CycleInstitution).where(
+            CycleInstitution.cycle_id == cycle.id))}
+        women = get_institution(session=s, state=state, key="women")
+        assert women.id in taking
+        with pytest.raises(NmrfError, match="already takes part"):
+            add_institution(session=s, cycle=cycle, institution=women, today=today, now=NOW, actor="ana-rojas")
+        # The Ministry of Women leaves (by hand here) and joins again after the inputs were due.
+        joined_key = "women"
+        for m in s.exec(select(Milestone).where(Milestone.cycle_id == cycle.id,
+                                                Milestone.institution_id == women.id)):
+            s.delete(m)
+        s.delete(s.exec(select(CycleInstitution).where(CycleInstitution.cycle_id == cycle.id,
+                                                       CycleInstitution.institution_id == women.id)).one())
+        s.flush()
+        added = add_institution(session=s, cycle=cycle, institution=women, today=today, now=NOW, actor="ana-rojas")
+        assert added and all(m.key.endswith(":" + joined_key) for m in added)
+        assert all(m.due_date >= today + timedelta(days=JOIN_NOTICE_DAYS) for m in added
+                   if m.side == "internal" and m.due_date)
+
+
+def test_the_launchable_lines_of_the_inventory_carry_the_dates_a_launch_needs(world):  # type: ignore[no-untyped-def]
+    from nmrf.services.cycles import launch_cycle
+
+    with session_scope(world, actor="ana-rojas") as s:
+        state = get_state(session=s)
+        lines = svc.launchable(session=s, state=state, today=date(2027, 9, 20))
+        assert lines and all(line["anchors"] for line in lines)
+        line = next(x for x in lines if set(x["anchors"]) <= set(x["known"]))
+        got = launch_cycle(session=s, state=state, template=line["template"], mechanism=line["mechanism"],
+                           dates=line["known"], sources={a: "inventory" for a in line["anchors"]}, now=NOW,
+                           actor="ana-rojas")
+        assert got.created
+        again = svc.launchable(session=s, state=state, today=date(2027, 9, 20))
+        assert (line["mechanism"], line["template"]) not in {(x["mechanism"], x["template"]) for x in again} \
+            or len(again) < len(lines)

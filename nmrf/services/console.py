@@ -492,3 +492,30 @@ def _said(changes: dict, keys: tuple[str, ...]) -> str:
         if k in changes and changes[k][1]:
             return f": {_v(changes[k][1])}"
     return ""
+
+
+# ---------------------------------------------------------------- launching from the inventory
+
+def launchable(*, session: Session, state: State, today: date, years: int = 5) -> list[dict[str, Any]]:
+    """The inventory's lines that a cycle can answer and none does yet, with the official dates a launch
+    needs (prefilled from what the inventory knows, and what it rests on)."""
+    from nmrf.domain.planning import missing_anchors
+    from nmrf.domain.rules import load_catalogue
+    from nmrf.services.inventory import state_inventory
+
+    catalogue = load_catalogue()
+    out = []
+    for o, cycle in state_inventory(session=session, state=state, today=today, years=years):
+        if cycle is not None or not o.template or o.due is None:
+            continue
+        try:
+            tpl = catalogue.template(o.template)
+        except KeyError:
+            continue
+        anchors = missing_anchors(tpl, {})
+        known = {k: v for k, v in (o.anchors or {}).items() if k in anchors}
+        if not known and len(anchors) == 1:
+            known = {anchors[0]: o.due}
+        out.append({"mechanism": o.mechanism, "template": o.template, "title": o.title, "due": o.due,
+                    "basis": o.basis, "source": o.source, "anchors": anchors, "known": known})
+    return out

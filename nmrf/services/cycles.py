@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
@@ -559,3 +559,54 @@ def active_cycles(*, session: Session, state: State | None = None) -> list[Cycle
         q = q.where(Cycle.state_id == state.id)
     return list(session.exec(q.order_by(Cycle.id)))
 
+
+
+# ---------------------------------------------------------------- institutions joining a running cycle
+
+# A deadline of the joining institution that the plan puts in the past (or too close to be met) is given
+# this long from the day it joins: asking for an input due yesterday helps nobody.
+JOIN_NOTICE_DAYS = 14
+
+
+def add_institution(*, session: Session, cycle: Cycle, institution: Institution, today: date, now: datetime,
+                    actor: str) -> list[Milestone]:
+    """Add an institution to a running cycle: its own milestones planned with the rules and lead times the
+    cycle was launched with, from today (the late-join rule: nothing due before today + JOIN_NOTICE_DAYS)."""
+    if cycle.status != "active":
+        raise NmrfError(f"cycle {cycle.id} is {cycle.status}; an institution joins only a running cycle")
+    if not institution.active or institution.state_id != cycle.state_id:
+        raise NmrfError(f"{institution.key} is not an active institution of this State")
+    if session.exec(select(CycleInstitution).where(CycleInstitution.cycle_id == cycle.id,
+                                                   CycleInstitution.institution_id == institution.id)).first():
+        raise NmrfError(f"{institution.name} already takes part in cycle {cycle.id}; nothing changed")
+    template, mechanism, lead_times = _from_snapshot(cycle)
+    state = session.get(State, cycle.state_id)
+    ms = milestones_of(session=session, cycle=cycle)
+    officials = {m.key: m.official_date for m in ms if m.official_date is not None}
+    parts = participants(session=session, state=state, mechanism=cycle.mechanism,  # type: ignore[arg-type]
+                         only=[institution.key])
+    existing = {m.key for m in ms}
+    plan = [p for p in plan_cycle(template, mechanism, officials=officials, participants=[p for _, p in parts],
+                                  calendar=work_calendar(state), timezone=state.timezone,  # type: ignore[union-attr]
+                                  lead_times=lead_times)
+            if p.institution_key == institution.key and p.key not in existing]
+    if not plan:
+        raise NmrfError(f"the {cycle.template} template asks nothing of a {institution.kind} "
+                        f"({institution.name}); nothing changed")
+    session.add(CycleInstitution(cycle_id=cycle.id, institution_id=institution.id))  # type: ignore[arg-type]
+    earliest = today + timedelta(days=JOIN_NOTICE_DAYS)
+    added = []
+    for p in plan:
+        row = _milestone_row(cycle, p, {institution.key: institution.id}, now, None)  # type: ignore[dict-item]
+        if row["due_date"] is not None and row["due_date"] < earliest and row["side"] == "internal":
+            row["due_date"] = earliest
+        m = Milestone(**row)
+        session.add(m)
+        added.append(m)
+    cycle.updated_at = now
+    session.flush()
+    session.add(Record(cycle_id=cycle.id, milestone_id=None, kind="comment", actor=actor, at=now,  # type: ignore[arg-type]
+                       note=f"{institution.name} joined the cycle ({len(added)} deadline(s))",
+                       data={"joined": institution.key, "milestones": [m.key for m in added]}))
+    session.flush()
+    return added

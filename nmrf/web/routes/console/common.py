@@ -106,10 +106,27 @@ def secure_cookie(request: Request) -> bool:
 
 def page(name: str, *, who: SignedIn | None, status: int = 200, language: str | None = None,
          fallback: str | None = None, **context: Any) -> HTMLResponse:
+    from nmrf.domain import wording
+    from nmrf.domain.i18n import translator
+
     lang = language or (who.person.language if who else "en")
     fb = fallback or (who.state.language if who else None)
-    return HTMLResponse(render(name, language=lang, fallback=fb, who=who, **context), status_code=status,
-                        headers=HEADERS)
+    t = translator(lang, fallback=fb)
+
+    def tt(text: str | None) -> str:
+        """A catalogue title in the reader's language (a typed one as typed); plain text, escaped."""
+        return str(wording.title(t, text))
+
+    def ct(cycle) -> str:  # type: ignore[no-untyped-def]
+        """A cycle's title in the reader's language while it is still the catalogue's."""
+        if who is None:
+            return cycle.title
+        return wording.cycle_title(t, stored=cycle.title, template=cycle.template, mechanism=cycle.mechanism,
+                                   reference=cycle.reference, state_name=who.state.name,
+                                   state_names=who.state.names)
+
+    return HTMLResponse(render(name, language=lang, fallback=fb, who=who, tt=tt, ct=ct, **context),
+                        status_code=status, headers=HEADERS)
 
 
 def to_sign_in() -> Response:

@@ -112,10 +112,22 @@ def show_cycle(c: Console, request: Request, cycle_id: int, *, status: int = 200
             return page("console/not_found.html", who=who, status=404)
     t = translator(who.person.language, fallback=who.state.language)
     svg = timeline_svg(view, title=t.gettext("Timeline of the cycle's deadlines"))
-    csrf = {f: c.form_token(str(who.session_id), f"{f}:{cycle_id}") for f in ("official-date", "cancel")}
-    return page("console/cycle.html", who=who, view=view, svg=svg, csrf=csrf, status=status,
+    csrf = {f: c.form_token(str(who.session_id), f"{f}:{cycle_id}")
+            for f in ("official-date", "cancel", "record", "join")}
+    people = _people(c, who)
+    return page("console/cycle.html", who=who, view=view, svg=svg, csrf=csrf, status=status, people=people,
                 version=version_of(view.cycle.updated_at),
                 sign_out_csrf=c.form_token(str(who.session_id), "sign-out"), **extra)
+
+
+def _people(c: Console, who):  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from nmrf.models import Person
+
+    with c.session(readonly=True) as s:
+        return list(s.exec(select(Person).where(Person.state_id == who.state.id, Person.active)
+                           .order_by(Person.name)))
 
 
 def show_recommendation(c: Console, request: Request, rec_id: int, *, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
