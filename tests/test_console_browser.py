@@ -56,7 +56,7 @@ def _no_violations(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def _sign_in(browser, server: str, smtp, address: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context()
+    context = browser.new_context(locale="es-CL")  # the sign-in pages speak the browser's language
     page = context.new_page()
     page.goto(server + "/console")
     assert page.url.endswith("/console/sign-in"), "without a session the console asks to sign in"
@@ -70,7 +70,7 @@ def _sign_in(browser, server: str, smtp, address: str):  # type: ignore[no-untyp
     mail = next(m for m in smtp.mails if m.recipients == [address])
     link = re.search(r"(http://127\.0\.0\.1:\d+/console/sign-in/[A-Za-z0-9_-]{43})", mail.text).group(1)
     # The same link in another browser (no cookie of the request) signs nobody in.
-    other = browser.new_context().new_page()
+    other = browser.new_context(locale="es-CL").new_page()
     other.goto(link)
     other.get_by_role("button", name=T("Sign in")).click()
     assert T("This sign-in link does not work: it was used, it expired, or it was opened in another browser.") in other.locator(".problems").inner_text()

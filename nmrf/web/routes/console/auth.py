@@ -19,6 +19,7 @@ from nmrf.web.routes.console.common import (
     HEADERS,
     SESSION_COOKIE,
     Console,
+    browser_language,
     page,
     secure_cookie,
 )
@@ -42,7 +43,8 @@ def make_router(c: Console) -> APIRouter:
     @router.get("/console/sign-in")
     def sign_in_form(request: Request) -> Response:
         browser, new = _browser(request)
-        resp = page("console/sign_in.html", who=None, csrf=c.form_token(token_hash(browser), "sign-in"))
+        resp = page("console/sign_in.html", who=None, language=browser_language(request),
+                    csrf=c.form_token(token_hash(browser), "sign-in"))
         if new:
             _set_browser(request, resp, browser)
         return resp
@@ -53,26 +55,27 @@ def make_router(c: Console) -> APIRouter:
 
         browser = request.cookies.get(BROWSER_COOKIE)
         if not browser or not c.check_form(csrf, token_hash(browser), "sign-in"):
-            return page("console/sign_in.html", who=None, status=400, expired=True,
-                        csrf=c.form_token(token_hash(browser or ""), "sign-in"))
+            return page("console/sign_in.html", who=None, language=browser_language(request), status=400,
+                        expired=True, csrf=c.form_token(token_hash(browser or ""), "sign-in"))
         if "@" not in address or len(address) > 320:
-            return page("console/sign_in.html", who=None, status=400, bad_address=True, address=address,
-                        csrf=csrf)
+            return page("console/sign_in.html", who=None, language=browser_language(request), status=400,
+                        bad_address=True, address=address, csrf=csrf)
         ip = request.client.host if request.client else "?"
         try:
             with c.session(actor="sign-in") as s:
                 message = request_sign_in(session=s, address=address, ip=ip, browser=browser, now=c.now(),
                                           base_url=c.conf().public_url)
         except RateLimited:
-            return page("console/sign_in.html", who=None, status=429, limited=True, csrf=csrf)
+            return page("console/sign_in.html", who=None, language=browser_language(request), status=429,
+                        limited=True, csrf=csrf)
         if message is not None:
             background.add_task(_send, c, message)
-        return page("console/sign_in_sent.html", who=None)
+        return page("console/sign_in_sent.html", who=None, language=browser_language(request))
 
     @router.get("/console/sign-in/{token}")
     def link(request: Request, token: str) -> Response:
         browser, new = _browser(request)
-        resp = page("console/sign_in_link.html", who=None, token=token,
+        resp = page("console/sign_in_link.html", who=None, language=browser_language(request), token=token,
                     csrf=c.form_token(token_hash(browser), "use-link"))
         if new:  # a link printed at the terminal opened in a fresh browser: the POST needs a browser cookie
             _set_browser(request, resp, browser)
@@ -84,12 +87,12 @@ def make_router(c: Console) -> APIRouter:
 
         browser = request.cookies.get(BROWSER_COOKIE)
         if not browser or not c.check_form(csrf, token_hash(browser), "use-link"):
-            return page("console/sign_in_link.html", who=None, status=400, refused=True, token=token, csrf="")
+            return page("console/sign_in_link.html", who=None, language=browser_language(request), status=400, refused=True, token=token, csrf="")
         try:
             with c.session(actor="sign-in") as s:
                 who, secret = use_sign_in_link(session=s, token=token, browser=browser, now=c.now())
         except NmrfError:
-            return page("console/sign_in_link.html", who=None, status=400, refused=True, token=token, csrf="")
+            return page("console/sign_in_link.html", who=None, language=browser_language(request), status=400, refused=True, token=token, csrf="")
         resp = RedirectResponse("/console", status_code=303, headers=HEADERS)
         resp.set_cookie(SESSION_COOKIE, secret, max_age=int(SESSION_VALID.total_seconds()), httponly=True,
                         samesite="lax", secure=secure_cookie(request), path="/")

@@ -104,6 +104,18 @@ def secure_cookie(request: Request) -> bool:
     return request.url.hostname not in ("127.0.0.1", "localhost", "::1")
 
 
+def browser_language(request: Request) -> str:
+    """Before sign-in, the page speaks the browser's language (Accept-Language), if we have it; else English."""
+    from nmrf.domain.i18n import SUPPORTED
+
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        base = tag.split("-")[0]
+        if base in SUPPORTED:
+            return base
+    return "en"
+
+
 def page(name: str, *, who: SignedIn | None, status: int = 200, language: str | None = None,
          fallback: str | None = None, **context: Any) -> HTMLResponse:
     from nmrf.domain import wording
