@@ -353,6 +353,8 @@ def run_demo(*, keep: bool = False) -> Path:
     # The demo never touches the user's own database or Prefect home.
     os.environ["NMRF_HOME"] = str(home)
     os.environ["NMRF_DATABASE_URL"] = f"sqlite:///{home / 'nmrf.db'}"
+    # The demo's messages link to its own server on 127.0.0.1, on purpose: it is the public address here.
+    os.environ.setdefault("NMRF_PUBLIC_URL", "http://127.0.0.1:8765")
     os.environ.setdefault("PREFECT_HOME", str(Path(tempfile.gettempdir()) / "nmrf-demo-prefect"))
     demo = Demo(home=home)
     try:

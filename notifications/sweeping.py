@@ -23,6 +23,7 @@ from sqlmodel import Session
 from nmrf.models import Cycle, CycleSweep, Delivery, Milestone, Notification, Person, State
 from nmrf.models.db import session_scope
 from nmrf.notifications.delivery import DeliveryCounts, deliver_due
+from nmrf.notifications.public_url import hold_messages_with_links, release_held
 from nmrf.notifications.sender import Outgoing, SendResult
 from nmrf.notifications.sender import send as apprise_send
 from nmrf.notifications.store import _insert, compose_plan, load_world, plan, write_outbox
@@ -241,6 +242,9 @@ def run_sweep(*, engine: Engine, settings: Settings, as_of: date | None = None, 
         result.update(advance_cycles(engine=engine, now=now, today=today))
         with session_scope(engine, actor="nmrf") as s:
             result.update(write_messages(session=s, now=now, today=today, settings=settings))
+            # Links need the public address: without it they wait; once it is set, they go.
+            result.update(released=release_held(session=s, settings=settings),
+                          held_for_address=hold_messages_with_links(session=s, settings=settings))
         delivered = deliver_due(engine=engine, now=now, settings=settings, send=send)
         result.update(delivered.as_dict())
         result.update(pending_count(engine=engine))
