@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from nmrf.calendars.audience import NMRF_WIDE_ROLES
-from nmrf.calendars.items import FeedItem, MeetingFacts, MilestoneFacts, StateFacts, Who
+from nmrf.calendars.items import SeriesFacts, FeedItem, MeetingFacts, MilestoneFacts, StateFacts, Who
 
 ROLE_LABELS = {
     "secretariat": "the NMRF secretariat",
@@ -253,3 +253,47 @@ def meeting_item(meeting: MeetingFacts, state: StateFacts) -> FeedItem:
         categories=("NMRF", meeting.kind),
         busy=True,
     )
+
+
+FREQUENCY_TEXT = {"weekly": "every week", "monthly": "every month", "quarterly": "every quarter"}
+
+
+def series_uid(state: StateFacts, series: SeriesFacts, day: date | None = None) -> str:
+    return uid_for("series", state.code, series.key, *([day.isoformat()] if day else []))
+
+
+def _series_text(series: SeriesFacts, state: StateFacts, when: str) -> str:
+    lines = [f"{MEETING_LABELS.get(series.kind, 'Meeting')}: {series.title}", f"When: {when}"]
+    if series.location:
+        lines.append(f"Where: {series.location}")
+    lines.append(f"Attendees: {_attendees(series.attendee_roles, series.attending_institutions)}")
+    lines.append(f"Called by: the {state.secretariat}")
+    if series.status == "cancelled":
+        lines.append("Status: cancelled" + (f" ({series.note})" if series.note else "") + ".")
+    if series.description:
+        lines += ["", series.description]
+    return "\n".join(lines)
+
+
+def series_items(series: SeriesFacts, state: StateFacts) -> list[FeedItem]:
+    """One recurring event (RRULE, EXDATE) for a regular series; one event per occurrence, in
+    UTC, for a series before report deadlines (its days follow the deadlines, no rule does)."""
+    common = dict(summary="NMRF: " + series.title, status="cancelled" if series.status == "cancelled" else "active",
+                  sequence=series.sequence, created_at=series.created_at, updated_at=series.updated_at,
+                  location=series.location, categories=("NMRF", series.kind), busy=True)
+    if series.rrule is not None:
+        step = dict(series.rrule)
+        how = FREQUENCY_TEXT.get(series.frequency, "recurring")
+        if series.frequency == "weekly" and step.get("interval"):
+            how = f"every {step['interval']} weeks"
+        when = (f"{how}, {series.first_start:%H:%M}-{series.first_end:%H:%M} {series.timezone} "
+                f"(local time, also after daylight-saving changes), from {long_date(series.first_start.date())}")
+        if series.last_day:
+            when += f" to {long_date(series.last_day)}"
+        return [FeedItem(uid=series_uid(state, series), description=_series_text(series, state, when),
+                         starts_at=series.first_start, ends_at=series.first_end, rrule=series.rrule,
+                         exdates=series.exdates, last_day=series.last_day, **common)]  # type: ignore[arg-type]
+    return [FeedItem(uid=series_uid(state, series, day),
+                     description=_series_text(series, state, time_span(start, end, series.timezone)),
+                     starts_at=start, ends_at=end, **common)  # type: ignore[arg-type]
+            for day, start, end in series.occurrences]
