@@ -1,7 +1,7 @@
 """plan: costs, meeting series, occurrences and minutes, pledges, the profile's budget
 
-Revision ID: 0006_plan
-Revises: 0005_merge
+Revision ID: 0007_plan
+Revises: 0006_i18n_names
 Create Date: 2026-12-01 04:56:58.836438
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import nmrf.models.types
 
-revision: str = '0006_plan'
-down_revision: str | Sequence[str] | None = '0005_merge'
+revision: str = '0007_plan'
+down_revision: str | Sequence[str] | None = '0006_i18n_names'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
