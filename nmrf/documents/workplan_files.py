@@ -122,10 +122,9 @@ def workplan_text(wp: Workplan, t) -> list[str]:  # type: ignore[no-untyped-def]
             cost = f"  [{c[7]}]" if row.costs else ""
             out.append(f"  {c[0]}  {c[1]}: {c[2]} ({c[3]}) - {c[4]}; {c[5]}; {c[6]}{cost}")
     out.append("")
-    for basis, label in (("estimate", t.gettext("Total estimated costs, per currency:")),):
-        out.append(f"{label} {totals_text(wp.totals)}")
+    out.append(t.gettext("Total estimated costs, per currency:") + " " + totals_text(wp.totals))
     if wp.actual:
-        out.append(f"{t.gettext('Spent so far, per currency:')} {totals_text(wp.actual)}")
+        out.append(t.gettext("Spent so far, per currency:") + " " + totals_text(wp.actual))
     return out
 
 
