@@ -32,7 +32,7 @@ from nmrf.models.notifications import (
     Notification,
     NotificationPolicy,
 )
-from nmrf.models.pledges import Pledge
+from nmrf.models.pledges import Pledge, StatusRequest
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
 from nmrf.models.recommendations import (
     ActionUpdate,
@@ -53,5 +53,5 @@ __all__ = [
     "Notification", "NotificationPolicy", "Person", "Record", "RoleAssignment", "State",
     "ActionUpdate", "Cluster", "FollowUpAction", "InputAnswer", "InputRequest", "Recommendation",
     "RecommendationImport", "Responsibility",
-    "COST_BASES", "CostItem", "SERIES_FREQUENCIES", "MeetingOccurrence", "MeetingSeries", "MinuteItem", "Pledge",
+    "COST_BASES", "CostItem", "SERIES_FREQUENCIES", "MeetingOccurrence", "MeetingSeries", "MinuteItem", "Pledge", "StatusRequest",
 ]
