@@ -210,3 +210,56 @@ def series_show(
         start = local_start(rec, day)
         mark = "  cancelled" if day in rec.exdates else ""
         console.print(f"  {start:%Y-%m-%d %a %H:%M %Z} ({start.astimezone(ZoneInfo('UTC')):%H:%M} UTC){mark}")
+
+
+@meeting_app.command("minutes")
+@friendly
+def minutes(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="A meeting series' key or a meeting's key."),
+    day: str | None = typer.Option(None, "--date", help="The occurrence (YYYY-MM-DD); required for a series."),
+    agenda: str = typer.Option("", "--agenda"),
+    text: str = typer.Option("", "--text", help="The minutes as text."),
+    document: str | None = typer.Option(None, "--document", help="The minutes as a document (its path or link)."),
+    decisions: list[str] = typer.Option(None, "--decision", help="A decision (repeatable)."),
+    actions: list[str] = typer.Option(None, "--action",
+                                      help="An action point: 'TEXT|INSTITUTION|YYYY-MM-DD[|PERSON]' (repeatable)."),
+    circulate: bool = typer.Option(False, "--circulate", help="Send them to the attendees (through the outbox)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Record the agenda and minutes of a meeting occurrence; action points become deadlines."""
+    from nmrf.calendars.series import get_series
+    from nmrf.cli.common import parse_date
+    from nmrf.errors import NmrfError, Problem
+    from nmrf.models import MeetingSeries
+    from nmrf.services.minutes import ActionPoint, record_minutes
+
+    points = []
+    for n, raw in enumerate(actions or []):
+        parts = [p.strip() for p in raw.split("|")]
+        if len(parts) not in (3, 4):
+            raise NmrfError([Problem(f"{raw!r}: expected TEXT|INSTITUTION|YYYY-MM-DD[|PERSON]", field=f"--action {n + 1}")])
+        points.append(ActionPoint(parts[0], parts[1], parse_date(parts[2], what="--action due date"),
+                                  parts[3] if len(parts) == 4 else None))
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        from sqlmodel import select
+
+        is_series = s.exec(select(MeetingSeries.id).where(MeetingSeries.state_id == state.id,
+                                                          MeetingSeries.key == key)).first() is not None
+        if is_series:
+            get_series(session=s, state=state, key=key)
+        occ = record_minutes(session=s, state=state, now=now, actor="cli", series=key if is_series else None,
+                             meeting=None if is_series else key, day=parse_date(day, what="--date") if day else None,
+                             agenda=agenda, minutes=text, minutes_file=document, decisions=decisions or [],
+                             actions=points, circulate=circulate)
+        if circulate:
+            from nmrf.notifications.circulation import write_circulations
+
+            written = len(write_circulations(session=s, now=now))
+        else:
+            written = 0
+    console.print(f"Minutes of {key} on {occ.occurs_on} recorded" + (
+        f"; {written} messages to the attendees in the outbox (`nmrf sweep` sends them)." if circulate else "."))

@@ -90,3 +90,90 @@ def pledge_add(
         p = add_pledge(session=s, state=state, text=text, institution=institution,
                        made_on=parse_date(made_on, what="--date"), mechanism=mechanism, now=now, actor="cli")
     console.print(f"Pledge #{p.id} recorded.")
+
+
+@pledge_app.command("update")
+@friendly
+def pledge_update(
+    ctx: typer.Context,
+    ref: int = typer.Argument(...),
+    status: str = typer.Option(..., "--status", help="planned, in_progress, done or cancelled."),
+    note: str = typer.Option("", "--note"),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Record where a pledge stands."""
+    from nmrf.errors import NmrfError
+    from nmrf.models import Pledge
+    from nmrf.models.recommendations import ACTION_STATUSES
+
+    if status not in ACTION_STATUSES:
+        raise NmrfError(f"--status {status!r}: expected one of {', '.join(ACTION_STATUSES)}")
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        p = s.get(Pledge, ref)
+        if p is None or p.state_id != state.id:
+            raise NmrfError(f"no pledge {ref}: `nmrf pledge list` lists them")
+        p.status, p.updated_at = status, now
+        if note:
+            p.note = note
+    console.print(f"Pledge #{ref}: {status}.")
+
+
+@pledge_app.command("list")
+@friendly
+def pledge_list(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> None:
+    """The pledges, with their institution and status."""
+    from sqlmodel import select
+
+    from nmrf.models import Institution, Pledge
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        for p, inst in s.exec(select(Pledge, Institution).join(Institution, Institution.id == Pledge.institution_id)
+                              .where(Pledge.state_id == state.id).order_by(Pledge.id)):
+            console.print(f"#{p.id} {p.made_on} {p.mechanism} [{p.status}] {inst.key}: {p.text}", markup=False)
+
+
+@pledge_app.command("year-end")
+@friendly
+def year_end(
+    ctx: typer.Context,
+    year: int = typer.Argument(...),
+    out: Path = typer.Option(..., "--out", help="Folder for one workbook per lead institution."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """The year-end round: ask every lead institution the status of its actions and pledges."""
+    from nmrf.services.pledges import year_end_round
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        sent = year_end_round(session=s, state=state, year=year, out_dir=out, now=now, actor="cli")
+    for key, path, rows in sent.files:
+        console.print(f"{key}: {path} ({rows} rows)")
+
+
+@pledge_app.command("year-end-import")
+@friendly
+def year_end_import(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., exists=True, dir_okay=False),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Read a returned year-end workbook (strict: all or nothing; the same file twice changes nothing)."""
+    from nmrf.services.pledges import import_year_end
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        got = import_year_end(session=s, state=state, path=path, now=now, actor="cli")
+    if got.already:
+        console.print(f"{path.name} was already imported; nothing changed.")
+    else:
+        console.print(f"{got.institution}: {got.updated} updated, {got.unchanged} unchanged.")
