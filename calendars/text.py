@@ -173,7 +173,7 @@ STATUS_WORDS = {"done": N_("done"), "waived": N_("waived"), "cancelled": N_("can
 
 def _status_line(m: MilestoneFacts, t: Translator) -> str | None:
     if m.status in ("done", "waived", "cancelled"):
-        status = t.pgettext("status", STATUS_WORDS[m.status])
+        status = t.gettext(STATUS_WORDS[m.status])
         when = f"{m.completed_at:%Y-%m-%d}" if m.completed_at else None
         who = m.completed_actor if m.completed_actor and m.status == "done" else None
         if when and who:
