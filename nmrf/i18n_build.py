@@ -84,7 +84,7 @@ def update(pot: Path) -> None:
             _pybabel("init", "-i", str(pot), "-d", str(LOCALES_DIR), "-D", DOMAIN, "-l", lang, "--no-wrap")
         else:
             _pybabel("update", "-i", str(pot), "-d", str(LOCALES_DIR), "-D", DOMAIN, "-l", lang,
-                     "--no-wrap", "--no-fuzzy-matching", "--ignore-obsolete", "--omit-header")
+                     "--no-wrap", "--no-fuzzy-matching", "--ignore-obsolete")
 
 
 def main(argv: list[str] | None = None) -> int:

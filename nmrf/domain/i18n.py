@@ -92,6 +92,15 @@ def resolve_language(code: str, *, fallback: str | None = None) -> LanguageChoic
                                     f"{to} ({NATIVE_NAMES[to]}); supported languages: {', '.join(SUPPORTED)}")
 
 
+def reader_language(lang: str | None, state_language: str | None = None) -> str:
+    """The language a reader gets, as one tag: theirs when it has a catalog (fr-SN kept for Babel's
+    formats), else the State's, else English. For code that carries one language string per reader."""
+    for tag in (lang, state_language):
+        if tag and base_language(tag) in SUPPORTED:
+            return tag
+    return SOURCE
+
+
 def chain(lang: str | None, fallback: str | None = None) -> tuple[str, ...]:
     """The catalogs a reader falls back through, best first: fr-SN, State es -> (fr, es, en)."""
     out: list[str] = []
