@@ -7,6 +7,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from plan_world import build_plan_world
 from sqlmodel import select
 
@@ -17,6 +18,8 @@ from nmrf.models.db import session_scope
 from nmrf.services.annual import state_annual_report
 from nmrf.services.cycles import record_action
 from nmrf.services.people import get_state
+
+pytestmark = pytest.mark.both_databases
 
 TZ = "America/Santiago"
 

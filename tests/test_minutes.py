@@ -21,6 +21,8 @@ from nmrf.notifications.sweeping import run_sweep
 from nmrf.services.minutes import ActionPoint, record_minutes
 from nmrf.services.people import get_state
 
+pytestmark = pytest.mark.both_databases
+
 TZ = "America/Santiago"
 
 

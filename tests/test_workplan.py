@@ -17,6 +17,8 @@ from nmrf.models.db import session_scope
 from nmrf.services.people import get_state
 from nmrf.services.workplan import state_workplan
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def plan_world(loaded):  # type: ignore[no-untyped-def]
