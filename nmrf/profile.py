@@ -198,6 +198,22 @@ class RatificationSpec(_Strict):
     year: int | None = Field(default=None, ge=1945, le=2100)
 
 
+class VisitSpec(_Strict):
+    """A visit requested by a special procedure, or announced by the SPT (or the CPT)."""
+
+    mandate: str = Field(min_length=3, max_length=200)
+    requested: date | None = None  # the mandate holder's request reached the State
+    announced: date | None = None  # the body announced its visit
+    visit: date | None = None  # the first day of the visit, once agreed
+    answered: bool = False  # the State has answered the request
+
+    @model_validator(mode="after")
+    def _dated(self) -> VisitSpec:
+        if self.requested is None and self.announced is None and self.visit is None:
+            raise ValueError("give the date the visit was requested, announced, or will start")
+        return self
+
+
 class ReportingSpec(_Strict):
     """What the State knows of its own reporting to one mechanism."""
 
@@ -210,11 +226,40 @@ class ReportingSpec(_Strict):
     follow_up_submitted: bool = False
     procedure: Literal["standard", "simplified"] = "standard"
     source: str | None = None
+    visits: list[VisitSpec] = []
+
+
+class BudgetLineSpec(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class BudgetSpec(_Strict):
+    """The budget lines cost items are booked on, and (optionally) the only currencies in use."""
+
+    lines: list[BudgetLineSpec] = Field(min_length=1)
+    currencies: list[str] = []
+
+    @field_validator("currencies")
+    @classmethod
+    def _iso_4217(cls, value: list[str]) -> list[str]:
+        from nmrf.domain.costs import check_currency
+
+        return [check_currency(code) for code in value]
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> BudgetSpec:
+        keys = [line.key for line in self.lines]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"duplicate budget line(s) {', '.join(dupes)}")
+        return self
 
 
 class Profile(_Strict):
     _warnings: list[Any] = PrivateAttr(default_factory=list)
     state: StateSpec
+    budget: BudgetSpec | None = None
     lead_times: dict[str, Offset] = {}
     ratifications: dict[str, RatificationSpec] = {}
     reporting: dict[str, ReportingSpec] = {}

@@ -36,6 +36,12 @@ def role_label(t: Translator, role: str) -> str:
     return role
 
 
+def long_date(t: Translator, day: Any) -> str:
+    """Tuesday 1 June 2027 / mardi 1 juin 2027 / martes 1 de junio de 2027: each language's pattern."""
+    # Translators: a CLDR date pattern (EEEE weekday, d day, MMMM month, y year); text in quotes is literal.
+    return t.format_date(day, t.pgettext("date pattern", "EEEE d MMMM y"))
+
+
 def title(t: Translator, text: str | None) -> str:
     """A catalogue title or description in the reader's language (a typed one as typed)."""
     return t.gettext(text) if text else (text or "")
