@@ -38,7 +38,7 @@ def page_generations(*, session: Session, person_ids: set[int], now: datetime) -
         for person_id in missing:
             digest = hashlib.sha256(secrets.token_urlsafe(32).encode("ascii")).hexdigest()
             link = PageLink(state_id=states[person_id], person_id=person_id, token_hash=digest, created_at=now,
-                            created_by="nmrf (messages)", updated_at=now)
+                            created_by="nmrf (messages)", updated_at=now)  # services.pages.MESSAGES_ACTOR
             session.add(link)
             session.flush()
             out[person_id] = link.id  # type: ignore[assignment]

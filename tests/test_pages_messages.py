@@ -73,6 +73,11 @@ def test_the_escalations_people_receive_link_to_their_page_and_the_link_dies_whe
         assert page.status_code == 200 and "Minister of Labour and Social Security" in page.text
         assert page.headers["referrer-policy"] == "no-referrer"
         assert client.get(f"/p/{url[:-2]}xx").status_code == 404  # altered: the signature fails
+        # The secretariat gives him his own link now: the links already in his mail keep working.
+        own = CliRunner().invoke(cli, ["people", "link", "minister-labour"])
+        assert own.exit_code == 0, own.output
+        secret = re.search(r"/p/([A-Za-z0-9_-]{43})", own.output).group(1)
+        assert client.get(f"/p/{secret}").status_code == 200 and client.get(f"/p/{url}").status_code == 200
         got = CliRunner().invoke(cli, ["people", "revoke", "minister-labour", "--note", "left the government"])
         assert got.exit_code == 0, got.output
-        assert client.get(f"/p/{url}").status_code == 404
+        assert client.get(f"/p/{url}").status_code == 404 and client.get(f"/p/{secret}").status_code == 404
