@@ -47,6 +47,12 @@ def launch(
         n = len(milestones_of(session=s, cycle=result.cycle))
     if result.created:
         console.print(f"Launched cycle #{result.cycle.id}: {result.cycle.title} ({n} milestones).")
+        if result.compressed:
+            console.print(f"Launched late: the secretariat's own lead times had started; the {len(result.compressed)} "
+                          "internal date(s) left are compressed up to the next UN deadline (UN dates unchanged):",
+                          soft_wrap=True)
+            for m in result.compressed:
+                console.print(f"  {m.key}: {m.planned} -> {m.now}", soft_wrap=True)
         console.print(f"See the plan with `nmrf cycle show {result.cycle.id}`; run it with `nmrf advance {result.cycle.id}`.")
     else:
         console.print(f"Cycle #{result.cycle.id} ({result.cycle.title}) was already launched; nothing changed.")
