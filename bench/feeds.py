@@ -99,7 +99,7 @@ def synthetic_profile(code: str, name: str, base: dict) -> dict:
 def build_world(db_url: str, states: int) -> dict:
     from nmrf.models.db import make_engine, session_scope, upgrade_schema
     from nmrf.profile import EXAMPLE_PROFILE, Profile
-    from nmrf.reference import member_names
+    from nmrf.domain.reference import member_names
     from nmrf.services.cycles import launch_cycle
     from nmrf.services.profiles import apply_profile
 

@@ -28,7 +28,7 @@ def main() -> None:
     from nmrf.domain.taxonomy import load_taxonomy
     from nmrf.models.db import make_engine, session_scope, upgrade_schema
     from nmrf.profile import EXAMPLE_PROFILE, load_profile
-    from nmrf.reference import UPR_INFO_CSV
+    from nmrf.domain.reference import UPR_INFO_CSV
     from nmrf.services.clustering import cluster_recommendations
     from nmrf.services.profiles import apply_profile
     from nmrf.services.recommendations import import_recommendations

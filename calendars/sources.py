@@ -19,6 +19,7 @@ from nmrf.calendars.audience import INSTITUTION_ROLES, NMRF_WIDE_ROLES, Audience
 from nmrf.calendars.build import FeedSpec, Window
 from nmrf.calendars.items import CycleFacts, FeedItem, MeetingFacts, MilestoneFacts, StateFacts, Who
 from nmrf.calendars.text import meeting_item, milestone_item
+from nmrf.domain.clock import today_in
 from nmrf.models import (
     Cycle,
     CycleInstitution,
@@ -107,7 +108,7 @@ def _state_view(session: Session, state: State) -> StateView:
 
 
 def _date_range(now: datetime, window: Window, timezone: str):  # type: ignore[no-untyped-def]
-    first, last = window.bounds(now.astimezone(ZoneInfo(timezone)).date())
+    first, last = window.bounds(today_in(timezone, now))
     return first - SLACK, last + SLACK
 
 

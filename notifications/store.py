@@ -16,10 +16,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, func, or_, select, true
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from nmrf.domain.dates import WorkCalendar, national_calendar
+from nmrf.models.db import dialect_insert
 from nmrf.models import (
     Acknowledgement,
     Address,
@@ -49,18 +49,14 @@ from nmrf.notifications.decide import (
     plan_digests,
 )
 from nmrf.notifications.messages import window_label
-from nmrf.notifications.policy import NotificationsSpec, Policy, effective_policy, policy_from_json
-from nmrf.notifications.timing import local_date, release_at, release_on_working_day, window_of
+from nmrf.domain.policy import NotificationsSpec, Policy, effective_policy, policy_from_json
+from nmrf.domain.clock import today_in
+from nmrf.notifications.timing import release_at, release_on_working_day, window_of
 from nmrf.notifications.tokens import make_token, signing_key
 from nmrf.settings import Settings
 
 M, C, N, D = Milestone.__table__, Cycle.__table__, Notification.__table__, Delivery.__table__
 CHUNK = 500
-
-
-def _insert(session: Session, table):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _chunks(values: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -78,7 +74,7 @@ def ensure_policy(*, session: Session, state: State, spec: NotificationsSpec | N
     if latest is not None and latest.digest == policy.digest_hash:
         return latest
     version = (latest.version + 1) if latest else 1
-    session.execute(_insert(session, NotificationPolicy.__table__).values(
+    session.execute(dialect_insert(session, NotificationPolicy.__table__).values(
         state_id=state.id, version=version, digest=policy.digest_hash, body=policy.canonical(), created_at=now,
     ).on_conflict_do_nothing(index_elements=["state_id", "version"]))
     return session.execute(select(NotificationPolicy).where(NotificationPolicy.state_id == state.id)
@@ -163,7 +159,7 @@ def load_world(*, session: Session, now: datetime, today: date | None = None) ->
         states[sid] = StateInfo(sid, code, name, secretariat, tz, quiet)
         cals[sid] = calendar_for(country, subdiv, extra or [])
     ensure_policies(session=session, state_ids=states, now=now)
-    today_of = {sid: today or local_date(now, s.timezone) for sid, s in states.items()}
+    today_of = {sid: today or today_in(s.timezone, now) for sid, s in states.items()}
 
     P = NotificationPolicy.__table__
     policies: dict[int, Policy] = {}
@@ -322,7 +318,7 @@ def _ack_facts(world: World, intent: Intent, today: date) -> AckFacts | None:
     state = world.states[intent.item.state_id]
     cal = world.calendars[intent.item.state_id]
     policy = world.policies[intent.policy_id]
-    on = local_date(ack.at, state.timezone)
+    on = today_in(state.timezone, ack.at)
     promised = ack.promised_by or policy.acknowledgement.holds_for.after(cal, on)
     p = world.directory.people.get(ack.person_id) if ack.person_id else None
     row = world.ack_rows.get(ack.id, {})
@@ -373,7 +369,7 @@ def compose_plan(*, session: Session, world: World, plan: Plan, settings: Settin
 
     for dp in plan.digests:
         person = people[dp.person_id]
-        today = local_date(world.now, person.timezone)
+        today = today_in(person.timezone, world.now)
         window = world.policies[world.current_policy[person.state_id]].digest.window
         _, start, _ = window_of(today, window)
         entries = [(i, facts[i.item.milestone_id]) for i in dp.intents]
@@ -395,7 +391,7 @@ def compose_plan(*, session: Session, world: World, plan: Plan, settings: Settin
                          "_digest": dp.dedup_key})
     for intent in plan.intents:
         person = people[intent.person_id]
-        today = local_date(world.now, person.timezone)
+        today = today_in(person.timezone, world.now)
         url = ack_url(settings, key, world, intent) if intent.kind in ("escalation", "lapse") else None
         subject, body, data = compose_single(intent, facts[intent.item.milestone_id], person, today,
                                              world.calendars[person.state_id], _ack_facts(world, intent, today), url)
@@ -433,7 +429,7 @@ def write_outbox(*, session: Session, world: World, plan: Plan, rows: list[dict[
     """
     out = Written()
     if plan.new_chains:
-        res = session.execute(_insert(session, EscalationChain.__table__).on_conflict_do_nothing(
+        res = session.execute(dialect_insert(session, EscalationChain.__table__).on_conflict_do_nothing(
             index_elements=["milestone_id", "sequence"]),
             [dict(milestone_id=m, sequence=s, due_date=d, policy_id=p, started_at=world.now)
              for m, s, d, p in plan.new_chains.values()])
@@ -441,7 +437,7 @@ def write_outbox(*, session: Session, world: World, plan: Plan, rows: list[dict[
     if not rows:
         return out
     columns = [c.name for c in N.columns if c.name != "id"]
-    ins = _insert(session, N).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(N.c.id, N.c.dedup_key)
+    ins = dialect_insert(session, N).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(N.c.id, N.c.dedup_key)
     digest_rows = [r for r in rows if r["kind"] == "digest"]
     ids: dict[str, int] = {}
     for r in digest_rows:
@@ -490,7 +486,7 @@ def write_outbox(*, session: Session, world: World, plan: Plan, rows: list[dict[
                                    status="pending", attempts=0, next_attempt_at=r["not_before"],
                                    created_at=world.now, updated_at=world.now))
     for chunk in _chunks(deliveries):
-        res = session.execute(_insert(session, D).on_conflict_do_nothing(
+        res = session.execute(dialect_insert(session, D).on_conflict_do_nothing(
             index_elements=["notification_id", "address_id"]), list(chunk))
         out.deliveries += max(res.rowcount, 0)
     if out.no_address:

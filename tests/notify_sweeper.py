@@ -17,7 +17,7 @@ import traceback
 from datetime import date
 
 from nmrf.models.db import make_engine
-from nmrf.notifications.sweeping import run_sweep
+from nmrf.flows.sweep import run_sweep
 from nmrf.settings import get_settings
 
 
@@ -26,7 +26,7 @@ def _warm() -> None:
     import apprise  # noqa: F401
 
     from nmrf.notifications.messages import KINDS, _template, languages
-    from nmrf.notifications.policy import default_policy
+    from nmrf.domain.policy import default_policy
     from nmrf.notifications.store import calendar_for
 
     default_policy()

@@ -26,10 +26,10 @@ from notify_support import TZ, World, make_world
 from sqlalchemy import func, select
 
 from nmrf import prefect_stack as ps
-from nmrf.flows.runtime import moment
+from nmrf.domain.clock import moment
 from nmrf.models import CycleEvent, Delivery, Notification, Person
 from nmrf.models.db import session_scope
-from nmrf.notifications.sinks import HttpSink, SmtpSink
+from nmrf.testing.sinks import HttpSink, SmtpSink
 
 URL = os.environ.get("NMRF_TEST_POSTGRES_URL")
 pytestmark = [

@@ -14,7 +14,7 @@ from nmrf.domain.similarity import Item, cluster_items, explain, vectorise
 from nmrf.errors import NmrfError
 from nmrf.models import Cluster, Cycle, CycleEvent, InputAnswer, Milestone, Recommendation, Record
 from nmrf.models.db import session_scope
-from nmrf.reference import UPR_INFO_CSV
+from nmrf.domain.reference import UPR_INFO_CSV
 from nmrf.services.clustering import cluster_recommendations, why
 from nmrf.services.cycles import advance_cycle, launch_cycle, set_official_date
 from nmrf.services.drafts import compile_draft

@@ -115,7 +115,7 @@ def as_of_option() -> Any:
 
 
 def now_for(as_of: str | None, timezone: str) -> tuple[date, datetime]:
-    from nmrf.flows.runtime import moment
+    from nmrf.domain.clock import moment
 
     day = parse_date(as_of, what="--as-of") if as_of else None
     return moment(day, timezone)

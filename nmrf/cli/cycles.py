@@ -270,7 +270,7 @@ def advance(
         targets = [(cy.id, cy.flow, cy.title) for cy in cycles]
     from rich.progress import Progress
 
-    from nmrf.services.runs import run_cycle_flows
+    from nmrf.flows.runs import run_cycle_flows
 
     with Progress(console=err_console, transient=True, disable=len(targets) < 4) as progress:
         bar = progress.add_task("running the cycle flows", total=len(targets))

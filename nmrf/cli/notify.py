@@ -185,7 +185,7 @@ def outbox_retry(
 def notify_test(ctx: typer.Context, person: str = typer.Argument(..., help="Person key from the profile."),
                 state_code: str | None = STATE_OPTION) -> None:
     """Send a test message to each of a person's addresses and say whether each worked."""
-    from nmrf.notifications.probe import send_test
+    from nmrf.services.probe import send_test
 
     c = ctx_of(ctx)
     c.require_schema()
@@ -257,7 +257,7 @@ def notify_policy(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> 
     from sqlalchemy import select
 
     from nmrf.models import NotificationPolicy
-    from nmrf.notifications.policy import policy_from_json
+    from nmrf.domain.policy import policy_from_json
     from nmrf.services.people import get_state
 
     c = ctx_of(ctx)

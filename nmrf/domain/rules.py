@@ -15,8 +15,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nmrf.domain.dates import Offset
+from nmrf.domain.packaged import RULES_DIR
 
-CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "rules" / "catalogue.yaml"
+CATALOGUE_PATH = RULES_DIR / "catalogue.yaml"
 
 STAGES = (
     "inventory", "information_request", "coordination", "inputs", "drafting", "consultation",

@@ -14,6 +14,7 @@ from typing import Any
 import uvicorn
 from sqlalchemy import Engine
 
+from nmrf.flows.runtime import prepare_prefect_environment
 from nmrf.settings import Settings
 
 LOG_CONFIG: dict[str, Any] = {
@@ -50,7 +51,9 @@ def run_server(settings: Settings, *, host: str, port: int, engine: Engine | Non
     stop = threading.Event()
     sweeper = None
     if sweep_every > 0:
-        from nmrf.notifications.sweeping import run_sweep_forever
+        # Imported here, after its environment is set: the sweeper imports Prefect, which reads it.
+        prepare_prefect_environment(settings)
+        from nmrf.server.sweeper import run_sweep_forever
 
         sweeper = threading.Thread(target=run_sweep_forever, args=(settings, sweep_every, stop),
                                    name="nmrf-sweep", daemon=True)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from nmrf.domain.clock import today_in
 from nmrf.domain.sources import ParsedFile, SourceRecommendation, parse
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError, Problem
@@ -250,6 +251,4 @@ def state_for_import(*, session: Session, code: str | None) -> State | None:
 
 
 def today_of(now: datetime, state: State) -> date:
-    from nmrf.flows.runtime import state_today
-
-    return state_today(state.timezone, now)
+    return today_in(state.timezone, now)
