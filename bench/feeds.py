@@ -201,8 +201,8 @@ class Server:
     def __init__(self, db_url: str, cache_mb: int) -> None:
         self.port = free_port()
         env = dict(os.environ, NMRF_DATABASE_URL=db_url)
-        code = ("import sys; from datetime import datetime; from nmrf.server import create_app; "
-                "from nmrf.server.app import fixed_clock; from nmrf.server.run import server_config; "
+        code = ("import sys; from datetime import datetime; from nmrf.web import create_app; "
+                "from nmrf.web.app import fixed_clock; from nmrf.web.run import server_config; "
                 "from nmrf.settings import get_settings; import uvicorn; "
                 f"app = create_app(get_settings(), clock=fixed_clock(datetime.fromisoformat({NOW.isoformat()!r})), "
                 f"cache_bytes={cache_mb} * 1024 * 1024); "

@@ -41,9 +41,9 @@ from nmrf.models import Cycle, Recommendation
 from nmrf.models.db import upgrade_schema
 from nmrf.models.types import utcnow
 from nmrf.profile import EXAMPLE_PROFILE, load_profile
-from nmrf.server import create_app
-from nmrf.server.app import fixed_clock
-from nmrf.server.run import BackgroundServer
+from nmrf.web import create_app
+from nmrf.web.app import fixed_clock
+from nmrf.web.run import BackgroundServer
 from nmrf.services.clustering import cluster_recommendations
 from nmrf.services.cycles import active_cycles, launch_cycle, record_action
 from nmrf.services.drafts import compile_draft

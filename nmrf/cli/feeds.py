@@ -242,7 +242,7 @@ def serve(
     """Serve the calendar feeds and acknowledgement pages; sweep every few minutes."""
     import os
 
-    from nmrf.server.run import run_server
+    from nmrf.web.run import run_server
 
     c = ctx_of(ctx)
     c.require_schema()

@@ -18,8 +18,13 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import IntegrityError
 
 from nmrf.errors import NmrfError
+from nmrf.models import Cycle, Institution, Milestone, Person
+from nmrf.models.db import make_engine, session_scope
+from nmrf.notifications.acks import chain_sequence, list_acks, record_ack
+from nmrf.notifications.tokens import TokenError, read_token, signing_key, token_digest
 from nmrf.settings import Settings, get_settings
 
 PAGE = """<!doctype html>
@@ -53,30 +58,19 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
 
     def engine():  # type: ignore[no-untyped-def]
         if "engine" not in state:
-            from nmrf.models.db import make_engine
-
             state["engine"] = make_engine(conf().effective_database_url)
         return state["engine"]
 
     def read(token: str) -> dict:
-        from nmrf.notifications.tokens import read_token, signing_key
-
         return read_token(signing_key(conf()), token, purpose="ack", now=now())
 
     def refused(exc: Exception) -> HTMLResponse:
-        from nmrf.notifications.tokens import TokenError
-
         status = 410 if isinstance(exc, TokenError) and exc.reason == "expired" else 400
         return _page("Link not usable", f"<p>{_e(exc)}</p>", status)
 
     @router.get("/ack/{token}", response_class=HTMLResponse)
     def ack_page(token: str) -> HTMLResponse:
         """The confirmation page. Reads only."""
-        from nmrf.models import Cycle, Institution, Milestone, Person
-        from nmrf.models.db import session_scope
-        from nmrf.notifications.acks import chain_sequence, list_acks
-        from nmrf.notifications.tokens import TokenError
-
         try:
             data = read(token)
         except TokenError as exc:
@@ -119,12 +113,6 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
     @router.post("/ack", response_class=HTMLResponse)
     async def ack_submit(request: Request) -> HTMLResponse:
         """Record the acknowledgement the form carries (once per link)."""
-        from sqlalchemy.exc import IntegrityError
-
-        from nmrf.models import Milestone, Person
-        from nmrf.models.db import session_scope
-        from nmrf.notifications.acks import record_ack
-        from nmrf.notifications.tokens import TokenError, token_digest
 
         # The form is urlencoded; parsing it here avoids a multipart dependency.
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
