@@ -54,6 +54,7 @@ def prepare_prefect_environment(settings: Settings) -> None:
 @contextmanager
 def prefect_runtime() -> Iterator[None]:
     """Run flows without the heartbeat thread, which adds about a second to each run."""
+    # Imported here: Prefect reads its environment when imported, set first by prepare_prefect_environment.
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
@@ -75,6 +76,7 @@ def flow_settings() -> Settings:
 
 @lru_cache(maxsize=8)
 def _secret(block: str) -> str:
+    # Imported here: Prefect reads its environment when imported, set first by prepare_prefect_environment.
     from prefect.blocks.system import Secret
 
     return str(Secret.load(block).get())

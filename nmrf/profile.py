@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import available_timezones
 
+import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nmrf.domain.dates import Offset
@@ -61,8 +62,6 @@ class HolidaysSpec(_Strict):
 
     @model_validator(mode="after")
     def _supported(self) -> HolidaysSpec:
-        import holidays
-
         supported = holidays.list_supported_countries()
         if self.country not in supported:
             raise ValueError(f"holidays.country {self.country!r} is not a country the holidays package knows")

@@ -27,6 +27,7 @@ MIN_WITHIN = 10.0
 
 def ensure_sweep_watch(*, within_seconds: float = DEFAULT_WITHIN) -> Any:
     """Create (or replace) the automation; returns it. Needs both deployments on the server."""
+    # Imported here: Prefect takes 3-5 s to import (measured on the 2-core machine); only what talks to a server pays it.
     from prefect.automations import Automation, EventTrigger, Posture
     from prefect.client.orchestration import get_client
     from prefect.events.actions import RunDeployment
@@ -54,6 +55,7 @@ def ensure_sweep_watch(*, within_seconds: float = DEFAULT_WITHIN) -> Any:
 
 def remove_sweep_watch() -> bool:
     """Delete the automation if it exists; whether one was deleted."""
+    # Imported here: Prefect takes 3-5 s to import (measured on the 2-core machine); only what talks to a server pays it.
     from prefect.automations import Automation
 
     try:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from nmrf.domain.dates import Offset
 from nmrf.domain.packaged import RULES_DIR
+from nmrf.domain.yamlfile import load_model
 
 CATALOGUE_PATH = RULES_DIR / "catalogue.yaml"
 
@@ -213,8 +214,6 @@ class Catalogue(_Strict):
 
 
 def parse_catalogue(path: Path | str) -> Catalogue:
-    from nmrf.domain.yamlfile import load_model
-
     return load_model(Catalogue, path)
 
 

@@ -26,6 +26,7 @@ from nmrf.domain.sources import ParsedFile, SourceRecommendation, parse
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError, Problem
 from nmrf.models import Cluster, Recommendation, RecommendationImport, State
+from nmrf.services.people import get_state
 
 Progress = Callable[[int, int], None]
 CHUNK = 500
@@ -245,8 +246,6 @@ def record_factors(*, session: Session, recs: Iterable[Recommendation], values: 
 
 def state_for_import(*, session: Session, code: str | None) -> State | None:
     """The State whose rows an import keeps by default: the database's (only) State."""
-    from nmrf.services.people import get_state
-
     return get_state(session=session, code=code)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from nmrf.flows.runtime import prepare_prefect_environment
 from nmrf.settings import Settings
+from nmrf.web.app import create_app
 
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
@@ -45,8 +46,6 @@ def run_server(settings: Settings, *, host: str, port: int, engine: Engine | Non
     The sweep runs here for the embedded default, where Prefect's schedules cannot
     fire; with a Prefect server, its deployment schedule does it instead.
     """
-    from nmrf.web.app import create_app
-
     app = create_app(settings, engine=engine, cache_bytes=cache_bytes)
     stop = threading.Event()
     sweeper = None
