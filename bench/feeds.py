@@ -158,7 +158,7 @@ def floor(db_url: str, sample: int, repeats: int) -> dict:
     from sqlmodel import select
 
     from nmrf.calendars.build import build_calendar
-    from nmrf.calendars.sources import person_feed
+    from nmrf.calendars.queries import person_feed
     from nmrf.models import Person
     from nmrf.models.db import make_engine, session_scope
 

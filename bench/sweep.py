@@ -180,11 +180,11 @@ def floor_sql(engine, now: datetime) -> list[str]:
     from nmrf.notifications.store import C, M, N, candidate_filter, candidate_ids
 
     from nmrf.models.db import session_scope
-    from nmrf.notifications.store import load_world
+    from nmrf.notifications.store import load_decision_inputs
 
     with session_scope(engine, readonly=True) as s:
         # The window the sweep computes from its policies.
-        world = load_world(session=s, now=now, today=TODAY)
+        world = load_decision_inputs(session=s, now=now, today=TODAY)
         policies = world.policies.values()
         lo = min(world.today.values()) - timedelta(days=max(p.horizon_days() for p in policies))
         hi = max(world.today.values()) + timedelta(days=max(p.lead_days() for p in policies))

@@ -22,7 +22,7 @@ from email.utils import format_datetime
 
 from nmrf.calendars.build import Window, render_feed
 from nmrf.calendars.links import find_link, rotate, token_hash, well_formed
-from nmrf.calendars.sources import feed_for_link
+from nmrf.calendars.queries import feed_for_link
 from nmrf.models import AuditEntry, FeedLink, FeedState
 from nmrf.models.db import session_scope
 from nmrf.models.types import utcnow

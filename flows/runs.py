@@ -7,7 +7,7 @@ from datetime import date
 
 from nmrf.flows import flow_for
 from nmrf.flows.runtime import prefect_runtime, prepare_prefect_environment
-from nmrf.services.views import describe_events
+from nmrf.services.plan_rows import describe_events
 from nmrf.settings import Settings
 
 

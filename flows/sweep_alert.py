@@ -1,6 +1,6 @@
 """The sweep has gone silent: tell the secretariat.
 
-Run by the automation of nmrf/sweep_watch.py when no sweep completed within the
+Run by the automation of nmrf/prefect_automation.py when no sweep completed within the
 window (an hour by default), or by hand. It asks Prefect when the last sweep
 completed, then writes one alert per member of each State's secretariat through our
 outbox and sends those alerts only. Safe to run again: within one silence window

@@ -26,7 +26,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from nmrf.sweep_watch import ensure_sweep_watch
+from nmrf.prefect_automation import ensure_sweep_watch
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 POOL = "nmrf"

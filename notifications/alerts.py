@@ -1,6 +1,6 @@
 """The alert that the sweep has gone silent, to each State's secretariat, through the outbox.
 
-Prefect's server notices the silence (nmrf/sweep_watch.py) and runs the sweep-alert
+Prefect's server notices the silence (nmrf/prefect_automation.py) and runs the sweep-alert
 flow; this module decides the words and the key and writes the messages like any
 other: a Notification per member of the secretariat, a Delivery per address, sent
 with a lease and recorded. The key counts silence windows from the last successful

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from nmrf.models import Delivery, Notification, Person
 from nmrf.models.db import session_scope
-from nmrf.notifications.store import compose_plan, load_world, plan, write_outbox
+from nmrf.notifications.store import compose_plan, load_decision_inputs, plan, write_outbox
 from nmrf.settings import Settings
 
 
@@ -42,7 +42,7 @@ def write_messages(*, session: Session, now: datetime, today: date | None, setti
                    write: bool = True) -> dict[str, Any]:
     """Decide and (unless `write` is off) write the outbox, in the caller's transaction."""
     _lock_planning(session)
-    world = load_world(session=session, now=now, today=today)
+    world = load_decision_inputs(session=session, now=now, today=today)
     p = plan(world)
     rows = compose_plan(session=session, world=world, plan=p, settings=settings) if (p.intents or p.digests) else []
     out: dict[str, Any] = {

@@ -82,7 +82,6 @@ def ensure_policy(*, session: Session, state: State, spec: NotificationsSpec | N
 
 
 _POLICY_CACHE: dict[tuple[int, str], Policy] = {}
-_CALENDARS: dict[tuple, WorkCalendar] = {}
 
 
 def _policy(row_id: int, digest: str, body: dict) -> Policy:
@@ -90,13 +89,6 @@ def _policy(row_id: int, digest: str, body: dict) -> Policy:
     if key not in _POLICY_CACHE:
         _POLICY_CACHE[key] = policy_from_json(body)
     return _POLICY_CACHE[key]
-
-
-def calendar_for(country: str, subdiv: str | None, extra: Iterable[str]) -> WorkCalendar:
-    key = (country, subdiv, tuple(sorted(extra)))
-    if key not in _CALENDARS:
-        _CALENDARS[key] = national_calendar(country, subdiv, extra=[date.fromisoformat(d) for d in key[2]])
-    return _CALENDARS[key]
 
 
 # ---------------------------------------------------------------- what the decision needs
@@ -112,7 +104,7 @@ class StateInfo:
 
 
 @dataclass
-class World:
+class DecisionInputs:
     now: datetime
     states: dict[int, StateInfo]
     today: dict[int, date]
@@ -149,7 +141,7 @@ def ensure_policies(*, session: Session, state_ids: Iterable[int], now: datetime
             ensure_policy(session=session, state=state, spec=None, now=now)
 
 
-def load_world(*, session: Session, now: datetime, today: date | None = None) -> World:
+def load_decision_inputs(*, session: Session, now: datetime, today: date | None = None) -> DecisionInputs:
     ST = State.__table__
     states: dict[int, StateInfo] = {}
     cals: dict[int, WorkCalendar] = {}
@@ -157,7 +149,7 @@ def load_world(*, session: Session, now: datetime, today: date | None = None) ->
             select(ST.c.id, ST.c.code, ST.c.name, ST.c.secretariat, ST.c.timezone, ST.c.quiet_hours,
                    ST.c.holidays_country, ST.c.holidays_subdiv, ST.c.extra_holidays)):
         states[sid] = StateInfo(sid, code, name, secretariat, tz, quiet)
-        cals[sid] = calendar_for(country, subdiv, extra or [])
+        cals[sid] = national_calendar(country, subdiv, [date.fromisoformat(d) for d in extra or ()])
     ensure_policies(session=session, state_ids=states, now=now)
     today_of = {sid: today or today_in(s.timezone, now) for sid, s in states.items()}
 
@@ -207,7 +199,7 @@ def load_world(*, session: Session, now: datetime, today: date | None = None) ->
     existing = set(session.execute(select(N.c.dedup_key).where(N.c.milestone_id.in_(cand))).scalars())
     existing.update(session.execute(select(N.c.dedup_key).where(
         N.c.kind == "digest", N.c.created_at >= now - timedelta(days=9))).scalars())
-    return World(now=now, states=states, today=today_of, calendars=cals, policies=policies,
+    return DecisionInputs(now=now, states=states, today=today_of, calendars=cals, policies=policies,
                  current_policy={sid: pid for sid, (pid, _) in current.items()}, items=items, chains=chains,
                  acks=acks, ack_rows=ack_rows, reopened=reopened, directory=load_directory(session=session),
                  existing=existing)
@@ -246,7 +238,7 @@ class Plan:
     decided: int = 0  # every step due, new or not
 
 
-def plan(world: World) -> Plan:
+def plan(world: DecisionInputs) -> Plan:
     decision = decide(world.items, chains=world.chains, acks=world.acks, reopened=world.reopened,
                       policies=world.policies, current_policy=world.current_policy, directory=world.directory,
                       calendars=world.calendars, state_zones={s: i.timezone for s, i in world.states.items()},
@@ -264,7 +256,7 @@ def plan(world: World) -> Plan:
 
 # ---------------------------------------------------------------- facts for the words
 
-def load_facts(*, session: Session, world: World, milestone_ids: Iterable[int]) -> dict[int, ItemFacts]:
+def load_facts(*, session: Session, world: DecisionInputs, milestone_ids: Iterable[int]) -> dict[int, ItemFacts]:
     ids = sorted(set(milestone_ids))
     if not ids:
         return {}
@@ -308,7 +300,7 @@ def load_facts(*, session: Session, world: World, milestone_ids: Iterable[int]) 
     return out
 
 
-def _ack_facts(world: World, intent: Intent, today: date) -> AckFacts | None:
+def _ack_facts(world: DecisionInputs, intent: Intent, today: date) -> AckFacts | None:
     acks = [a for a in world.acks.get(intent.item.milestone_id, ()) if a.sequence == intent.chain_sequence]
     if intent.ack_id is not None:
         acks = [a for a in acks if a.id == intent.ack_id] or acks
@@ -348,7 +340,7 @@ def message_domain(settings: Settings) -> str:
     return host if "." in host and not host.replace(".", "").isdigit() else "nmrf.local"
 
 
-def ack_url(settings: Settings, key: bytes, world: World, intent: Intent) -> str:
+def ack_url(settings: Settings, key: bytes, world: DecisionInputs, intent: Intent) -> str:
     policy = world.policies[intent.policy_id]
     valid = timedelta(days=policy.acknowledgement.link_valid_for.days or 14)
     expires = max(world.now, datetime.now(UTC)) + valid
@@ -357,7 +349,7 @@ def ack_url(settings: Settings, key: bytes, world: World, intent: Intent) -> str
     return f"{settings.public_url.rstrip('/')}/ack/{token}"
 
 
-def compose_plan(*, session: Session, world: World, plan: Plan, settings: Settings) -> list[dict[str, Any]]:
+def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, settings: Settings) -> list[dict[str, Any]]:
     """Every message of the plan, in words: rows ready for the notification table
     (digests first, each followed by the entries it lists)."""
     facts = load_facts(session=session, world=world,
@@ -399,7 +391,7 @@ def compose_plan(*, session: Session, world: World, plan: Plan, settings: Settin
     return rows
 
 
-def _release(world: World, person: Recipient, intent: Intent | None) -> datetime:
+def _release(world: DecisionInputs, person: Recipient, intent: Intent | None) -> datetime:
     """When delivery may start: now, or the end of the recipient's quiet hours (and, if the
     policy says so, not before the next working day); some levels are let through."""
     if intent is not None and intent.through_quiet_hours:
@@ -411,7 +403,7 @@ def _release(world: World, person: Recipient, intent: Intent | None) -> datetime
     return release_at(world.now, person.timezone, person.quiet_hours)
 
 
-def _intent_row(intent: Intent, person: Recipient, world: World) -> dict[str, Any]:
+def _intent_row(intent: Intent, person: Recipient, world: DecisionInputs) -> dict[str, Any]:
     held = _release(world, person, intent)
     return dict(state_id=person.state_id, dedup_key=intent.dedup_key, kind=intent.kind, step=intent.step,
                 milestone_id=intent.item.milestone_id, chain_sequence=intent.chain_sequence,
@@ -421,7 +413,7 @@ def _intent_row(intent: Intent, person: Recipient, world: World) -> dict[str, An
                 created_at=world.now, not_before=held)
 
 
-def write_outbox(*, session: Session, world: World, plan: Plan, rows: list[dict[str, Any]]) -> Written:
+def write_outbox(*, session: Session, world: DecisionInputs, plan: Plan, rows: list[dict[str, Any]]) -> Written:
     """Write the chains, the messages and one delivery per active address of each recipient.
 
     ON CONFLICT DO NOTHING everywhere: what a concurrent sweep already wrote stays as it

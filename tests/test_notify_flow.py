@@ -26,7 +26,7 @@ from nmrf.cli.app import app
 from nmrf.flows.runtime import prefect_runtime
 from nmrf.models import AuditEntry, Milestone, Notification
 from nmrf.models.db import session_scope
-from nmrf.web.sweeper import run_sweep_forever
+from nmrf.web.sweep_loop import run_sweep_forever
 from nmrf.domain.clock import today_in
 from nmrf.settings import get_settings
 

@@ -37,7 +37,7 @@ def test_templates_run_in_a_sandbox():
     import pytest
     from jinja2.exceptions import SecurityError
 
-    from nmrf.notifications.messages import _env
+    from nmrf.notifications.messages import template_environment as _env
 
     with pytest.raises(SecurityError):
         _env().from_string("{{ cycle.__class__.__mro__ }}").render(cycle="x")

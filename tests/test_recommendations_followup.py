@@ -20,7 +20,7 @@ from nmrf.services.cycles import advance_cycle, launch_cycle, set_official_date
 from nmrf.services.drafts import compile_draft
 from nmrf.services.followup import add_action, assign, assign_theme, update_action
 from nmrf.services.inputs import import_workbook, request_workbooks
-from nmrf.services.listing import cluster_rows, recommendation_rows
+from nmrf.services.recommendation_rows import cluster_rows, recommendation_rows
 from nmrf.services.people import get_state
 from nmrf.services.publication import public_view, render
 from nmrf.services.recommendations import get_cluster, import_recommendations, record_factors

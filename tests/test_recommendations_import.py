@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from nmrf.domain.sources import decode, parse
+from nmrf.domain.recommendation_files import decode, parse
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
 from nmrf.models import AuditEntry, Recommendation, RecommendationImport

@@ -50,7 +50,7 @@ from nmrf.services.drafts import compile_draft
 from nmrf.services.followup import add_action, assign, assign_theme
 from nmrf.services.inputs import import_workbook, request_workbooks
 from nmrf.services.inventory import state_inventory
-from nmrf.services.listing import cluster_rows, recommendation_rows
+from nmrf.services.recommendation_rows import cluster_rows, recommendation_rows
 from nmrf.services.people import get_person, get_state
 from nmrf.services.profiles import apply_profile
 from nmrf.services.recommendations import (
@@ -58,7 +58,7 @@ from nmrf.services.recommendations import (
     import_recommendations,
     record_factors,
 )
-from nmrf.services.views import cycle_rows
+from nmrf.services.plan_rows import cycle_rows
 from nmrf.settings import get_settings
 
 CEDAW_DUE = date(2027, 10, 1)

@@ -20,10 +20,10 @@ from nmrf.domain.clock import moment
 from nmrf.flows.runtime import engine
 from nmrf.models import Address, Cycle, CycleEvent
 from nmrf.notifications.acks import record_ack
-from nmrf.notifications.views import outbox_summary
+from nmrf.notifications.outbox_rows import outbox_summary
 from nmrf.services.cycles import get_milestone
 from nmrf.services.people import get_person, get_state
-from nmrf.services.views import describe_events
+from nmrf.services.plan_rows import describe_events
 from nmrf.settings import get_settings
 from nmrf.testing.sinks import HttpSink, SmtpSink
 

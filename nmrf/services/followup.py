@@ -22,7 +22,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from nmrf.domain.sources import MECHANISMS
+from nmrf.domain.recommendation_files import MECHANISMS
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
 from nmrf.models import (

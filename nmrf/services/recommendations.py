@@ -22,7 +22,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from nmrf.domain.clock import today_in
-from nmrf.domain.sources import ParsedFile, SourceRecommendation, parse
+from nmrf.domain.recommendation_files import ParsedFile, SourceRecommendation, parse
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError, Problem
 from nmrf.models import Cluster, Recommendation, RecommendationImport, State

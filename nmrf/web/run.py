@@ -52,7 +52,7 @@ def run_server(settings: Settings, *, host: str, port: int, engine: Engine | Non
     if sweep_every > 0:
         # Imported here, after its environment is set: the sweeper imports Prefect, which reads it.
         prepare_prefect_environment(settings)
-        from nmrf.web.sweeper import run_sweep_forever
+        from nmrf.web.sweep_loop import run_sweep_forever
 
         sweeper = threading.Thread(target=run_sweep_forever, args=(settings, sweep_every, stop),
                                    name="nmrf-sweep", daemon=True)

@@ -40,7 +40,7 @@ def ensure_sweep_watch(*, within_seconds: float = DEFAULT_WITHIN) -> Any:
     remove_sweep_watch()
     return Automation(
         name=AUTOMATION_NAME,
-        description="No sweep completed within the window: alert the secretariat (nmrf/sweep_watch.py).",
+        description="No sweep completed within the window: alert the secretariat (nmrf/prefect_automation.py).",
         trigger=EventTrigger(
             posture=Posture.Proactive,
             expect={"prefect.flow-run.Completed"},
