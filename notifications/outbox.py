@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from nmrf.models import Delivery, Notification, Person
 from nmrf.models.db import session_scope
+from nmrf.notifications.circulation import write_circulations
 from nmrf.notifications.store import compose_plan, load_decision_inputs, plan, write_outbox
 from nmrf.settings import Settings
 
@@ -58,6 +59,7 @@ def write_messages(*, session: Session, now: datetime, today: date | None, setti
                    held=sum(1 for r in rows if r["status"] == "pending" and r["not_before"] > now))
         return out
     written = write_outbox(session=session, world=world, plan=p, rows=rows)
+    out["minutes_messages"] = len(write_circulations(session=session, now=now))
     out.update(created=written.notifications, digests=written.digests, digested=written.digested,
                held=written.held, deliveries=written.deliveries, chains=written.chains)
     return out

@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 import httpx
@@ -33,6 +33,7 @@ from nmrf.calendars.reading import read_events
 from nmrf.cli.common import console
 from nmrf.cli.cycles import print_plan
 from nmrf.cli.demo_messages import prepare, summary
+from nmrf.cli.demo_plan import act_institutional_work
 from nmrf.domain.clock import moment
 from nmrf.domain.packaged import UHRI_CHILE_CSV, UPR_INFO_CSV
 from nmrf.flows.runs import run_cycle_flows
@@ -41,25 +42,25 @@ from nmrf.models import Cycle, Recommendation
 from nmrf.models.db import upgrade_schema
 from nmrf.models.types import utcnow
 from nmrf.profile import EXAMPLE_PROFILE, load_profile
-from nmrf.web import create_app
-from nmrf.web.app import fixed_clock
-from nmrf.web.run import BackgroundServer
 from nmrf.services.clustering import cluster_recommendations
 from nmrf.services.cycles import active_cycles, launch_cycle, record_action
 from nmrf.services.drafts import compile_draft
 from nmrf.services.followup import add_action, assign, assign_theme
 from nmrf.services.inputs import import_workbook, request_workbooks
 from nmrf.services.inventory import state_inventory
-from nmrf.services.recommendation_rows import cluster_rows, recommendation_rows
 from nmrf.services.people import get_person, get_state
+from nmrf.services.plan_rows import cycle_rows
 from nmrf.services.profiles import apply_profile
+from nmrf.services.recommendation_rows import cluster_rows, recommendation_rows
 from nmrf.services.recommendations import (
     get_cluster,
     import_recommendations,
     record_factors,
 )
-from nmrf.services.plan_rows import cycle_rows
 from nmrf.settings import get_settings
+from nmrf.web import create_app
+from nmrf.web.app import fixed_clock
+from nmrf.web.run import BackgroundServer
 
 CEDAW_DUE = date(2027, 10, 1)
 UPR_REVIEW = date(2028, 5, 1)
@@ -128,7 +129,7 @@ def act_inventory(demo: Demo) -> None:
             table.add_row(ob.due.isoformat(), ob.mechanism, ob.title, ob.status, ob.basis)
     console.print(table)
     on_receipt = sorted({ob.mechanism for ob, _ in rows if ob.due is None})
-    console.print(f"On receipt (communications, visits): {', '.join(on_receipt)}")
+    console.print(f"On receipt (communications, visit reports, what a committee asks for): {', '.join(on_receipt)}")
 
 
 def act_launch(demo: Demo) -> None:
@@ -303,7 +304,7 @@ def act_feeds(demo: Demo) -> None:
     console.print(f"It serves {len(events)} events ({first.headers['content-type']}); his calendar shows:")
     for ev in events:
         start = ev.start
-        when = start.isoformat() if not hasattr(start, "hour") else f"{start:%Y-%m-%d %H:%M} UTC"
+        when = start.isoformat() if not hasattr(start, "hour") else f"{start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         record = next((line.removeprefix("Record it: ") for line in ev.description.splitlines()
                        if line.startswith("Record it: nmrf")), "")
         console.print(f"  {when:<20} {ev.summary}" + (f"  [dim]({record})[/dim]" if record else ""),
@@ -312,7 +313,7 @@ def act_feeds(demo: Demo) -> None:
 
 
 ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_messages, act_time_passes,
-                                      act_result, act_recommendations, act_outbox, act_feeds]
+                                      act_result, act_recommendations, act_institutional_work, act_outbox, act_feeds]
 
 
 def run_demo(*, keep: bool = False) -> Path:
