@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from nmrf.domain.clock import moment  # noqa: F401  (re-exported for code written before the clock moved; import it from nmrf.domain.clock)
 from nmrf.models.db import make_engine, session_scope
 from nmrf.settings import Settings, get_settings
 

@@ -13,7 +13,7 @@ from plan_world import build_plan_world
 from sqlalchemy import select
 
 from nmrf.errors import NmrfError
-from nmrf.flows.runtime import moment
+from nmrf.domain.clock import moment
 from nmrf.models import Milestone, MinuteItem, Notification, Person
 from nmrf.models.db import session_scope
 from nmrf.testing.sinks import HttpSink, SmtpSink
