@@ -15,7 +15,7 @@ from nmrf.cli.app import app as cli
 from nmrf.domain.i18n import SUPPORTED
 from nmrf.notifications.messages import KINDS, render
 from nmrf.notifications.page_links import compose_page_link
-from nmrf.server.app import create_app
+from nmrf.web.app import create_app
 from nmrf.settings import get_settings
 
 ON_TIME = ("foreign-affairs", "justice", "health", "education", "women", "social-development", "statistics",

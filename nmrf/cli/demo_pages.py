@@ -28,11 +28,12 @@ def act_pages(demo: Any, console: Console, *, step, cycle_of, fill_workbook) -> 
     from sqlmodel import select
 
     from nmrf.domain.draft import to_markdown
-    from nmrf.flows.runtime import engine, moment
+    from nmrf.domain.clock import moment
+    from nmrf.flows.runtime import engine
     from nmrf.models import Milestone
-    from nmrf.server import create_app
-    from nmrf.server.app import fixed_clock
-    from nmrf.server.run import BackgroundServer
+    from nmrf.web import create_app
+    from nmrf.web.app import fixed_clock
+    from nmrf.web.run import BackgroundServer
     from nmrf.services.drafts import compile_draft
     from nmrf.services.pages import issue_page_link
     from nmrf.services.people import get_person, get_state
