@@ -180,15 +180,17 @@ def compress_late(planned: Sequence[PlannedMilestone], *, today: date, calendar:
 
     The internal schedule ran from its first internal date S to the next UN date U after today; each internal
     date d in [S, U] becomes today + (d - S) * (U - today) / (U - S), on a working day but never before
-    today. Nothing is moved unless something a person owes, or a meeting, would already be past. Pure.
+    today (meetings in that span move with it). Nothing is moved unless something a person owes would be due on
+    the launch day or before it. Pure.
     """
     internal = [p for p in planned if p.side == "internal" and p.official_date is None and p.due_date is not None]
     if not internal:
         return list(planned), []
     start = min(p.due_date for p in internal)  # type: ignore[type-var]
-    # Late only when a person would owe something already past, or a meeting would have happened before
-    # anyone knew of it; the engine's own steps (the inventory) may lie behind the launch day.
-    if not any(p.due_date < today for p in internal if p.completion in ("person", "date")):  # type: ignore[operator]
+    # Late when a person would owe something due on the launch day or before it; the engine's own steps
+    # (the inventory) may lie behind the launch day without that.
+    if not any(p.due_date <= today for p in internal  # type: ignore[operator]
+               if p.completion == "person" and p.kind == "deadline"):
         return list(planned), []
     un_after = sorted(p.due_date for p in planned if p.side == "un" and p.due_date is not None
                       and p.due_date > today)
