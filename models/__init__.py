@@ -15,7 +15,15 @@ from nmrf.models.cycles import (
 )
 from nmrf.models.documents import DOCUMENT_KINDS, DocumentContent, InputDocument
 from nmrf.models.feeds import FEED_SCOPES, FeedLink, FeedState
-from nmrf.models.meetings import MEETING_KINDS, Meeting
+from nmrf.models.costs import COST_BASES, CostItem
+from nmrf.models.meetings import (
+    MEETING_KINDS,
+    SERIES_FREQUENCIES,
+    Meeting,
+    MeetingOccurrence,
+    MeetingSeries,
+    MinuteItem,
+)
 from nmrf.models.notifications import (
     Acknowledgement,
     CycleSweep,
@@ -27,6 +35,7 @@ from nmrf.models.notifications import (
 )
 from nmrf.models.console import API_SCOPES, ApiToken, ConsoleSession, SignInLink, SignInRequest
 from nmrf.models.pages import PageLink
+from nmrf.models.pledges import Pledge, StatusRequest
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
 from nmrf.models.recommendations import (
     ActionUpdate,
@@ -48,4 +57,5 @@ __all__ = [
     "ActionUpdate", "Cluster", "FollowUpAction", "InputAnswer", "InputRequest", "Recommendation",
     "RecommendationImport", "Responsibility", "API_SCOPES", "ApiToken", "ConsoleSession", "SignInLink",
     "SignInRequest",
+    "COST_BASES", "CostItem", "SERIES_FREQUENCIES", "MeetingOccurrence", "MeetingSeries", "MinuteItem", "Pledge", "StatusRequest",
 ]

@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 from nmrf.domain.i18n import N_, translator
 from nmrf.models import Address, Delivery, Notification, Person, State
-from nmrf.notifications.store import _insert, idempotency_key
+from nmrf.models.db import dialect_insert
+from nmrf.notifications.store import idempotency_key
 
 N, D = Notification.__table__, Delivery.__table__
 
@@ -44,7 +45,7 @@ def write_page_link_message(*, session: Session, person: Person, link_id: int, u
                                       state=state.name,
                                       secretariat=state.secretariat, url=url)
     key = f"page-link:{link_id}:p{person.id}"
-    got = session.execute(_insert(session, N).values(
+    got = session.execute(dialect_insert(session, N).values(
         state_id=person.state_id, dedup_key=key, kind="page_link", step="page-link", person_id=person.id,
         language=person.language, subject=subject, body=body, data={"kind": "page_link", "link": link_id},
         urgent=False, through_quiet_hours=True,  # sent now, by hand, by the secretariat
@@ -59,7 +60,7 @@ def write_page_link_message(*, session: Session, person: Person, link_id: int, u
         session.execute(N.update().where(N.c.id == got.id).values(
             status="failed", status_note="the recipient has no active address"))
     for a in addresses:
-        session.execute(_insert(session, D).values(
+        session.execute(dialect_insert(session, D).values(
             notification_id=got.id, address_id=a.id, label=a.label,
             idempotency_key=idempotency_key(state.code, key, a.label), status="pending", attempts=0,
             next_attempt_at=now, created_at=now, updated_at=now,

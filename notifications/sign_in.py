@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 from nmrf.domain.i18n import N_, translator
 from nmrf.models import Address, Delivery, Notification, Person, State
-from nmrf.notifications.store import _insert, idempotency_key
+from nmrf.models.db import dialect_insert
+from nmrf.notifications.store import idempotency_key
 
 N, D = Notification.__table__, Delivery.__table__
 
@@ -42,7 +43,7 @@ def write_sign_in_message(*, session: Session, person: Person, link_id: int, url
     subject, body = compose_sign_in(language=person.language, fallback=state.language, name=person.name,
                                     secretariat=state.secretariat, url=url, minutes=minutes)
     key = f"sign-in:{link_id}:p{person.id}"
-    got = session.execute(_insert(session, N).values(
+    got = session.execute(dialect_insert(session, N).values(
         state_id=person.state_id, dedup_key=key, kind="sign_in", step="sign-in", person_id=person.id,
         language=person.language, subject=subject, body=body, data={"kind": "sign_in", "link": link_id},
         urgent=True, through_quiet_hours=True,  # the person is waiting for it, now
@@ -57,7 +58,7 @@ def write_sign_in_message(*, session: Session, person: Person, link_id: int, url
         session.execute(N.update().where(N.c.id == got.id).values(
             status="failed", status_note="the recipient has no active address"))
     for a in addresses:
-        session.execute(_insert(session, D).values(
+        session.execute(dialect_insert(session, D).values(
             notification_id=got.id, address_id=a.id, label=a.label,
             idempotency_key=idempotency_key(state.code, key, a.label), status="pending", attempts=0,
             next_attempt_at=now, created_at=now, updated_at=now,

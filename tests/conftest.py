@@ -21,6 +21,9 @@ import pytest
 _PREFECT_HOME = tempfile.mkdtemp(prefix="nmrf-test-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.pop("PREFECT_API_URL", None)
+# The tests' links point at 127.0.0.1 on purpose: say so, as a deployment sets its public address (a test of
+# the unset case removes it). Without it, messages with links wait in the outbox (issue 12).
+os.environ["NMRF_PUBLIC_URL"] = "http://127.0.0.1:8765"
 from nmrf.flows.runtime import prepare_prefect_environment  # noqa: E402
 from nmrf.settings import get_settings  # noqa: E402
 

@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 import pytest
 import uvicorn
 
-from nmrf.flows.runtime import moment
+from nmrf.domain.clock import moment
 from nmrf.models.db import session_scope
 from nmrf.profile import EXAMPLE_PROFILE, load_profile
-from nmrf.reference import UPR_INFO_CSV
-from nmrf.server.app import create_app, fixed_clock
+from nmrf.domain.reference import UPR_INFO_CSV
+from nmrf.web.app import create_app, fixed_clock
 from nmrf.settings import get_settings
 
 NOW = datetime(2027, 9, 20, 15, 0, tzinfo=UTC)  # the women's input (due 2027-09-16) is 4 days late

@@ -183,7 +183,7 @@ def test_the_secretariat_launches_from_the_inventory_records_an_input_with_a_doc
         server, world, smtp, browser, tmp_path):  # type: ignore[no-untyped-def]
     from notify_support import write_profile
 
-    from nmrf.flows.runtime import moment
+    from nmrf.domain.clock import moment
     from nmrf.profile import load_profile
     from nmrf.services.profiles import apply_profile
 

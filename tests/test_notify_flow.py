@@ -26,8 +26,8 @@ from nmrf.cli.app import app
 from nmrf.flows.runtime import prefect_runtime
 from nmrf.models import AuditEntry, Milestone, Notification
 from nmrf.models.db import session_scope
-from nmrf.notifications.sweeping import run_sweep_forever
-from nmrf.notifications.timing import local_date
+from nmrf.web.sweep_loop import run_sweep_forever
+from nmrf.domain.clock import today_in
 from nmrf.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +90,9 @@ def test_notify_test_says_per_address_whether_it_worked(db_url, smtp, http):
     ok = _cli("notify", "test", "camila-reyes")
     assert ok.exit_code == 0, ok.output
     assert ok.output.count(": OK in") == 2
-    assert smtp.mails[-1].subject == "Mensaje de prueba de nmrf" and http.posts[-1].body["nmrf"]["kind"] == "test"
+    # The sender named by function, never the program (issue 12: no "nmrf " to people outside the secretariat).
+    assert smtp.mails[-1].subject == ("Mensaje de prueba de Secretariat of the National Mechanism for Reporting "
+                                      "and Follow-up") and http.posts[-1].body["nmrf"]["kind"] == "test"
     http.mode = "fail"
     bad = _cli("notify", "test", "camila-reyes")
     assert bad.exit_code == 1
@@ -104,7 +106,7 @@ def test_the_serve_loop_sweeps_every_interval_until_stopped(db_url, smtp, http, 
     # A CEDAW cycle whose inputs are due in about ten days from the real today; no quiet hours.
     profile = write_profile(tmp_path, edit=lambda d: d["state"].update(quiet_hours="00:00-00:00"))
     w = make_world(db_url, smtp, http, profile)
-    today = local_date(datetime.now(UTC), TZ)
+    today = today_in(TZ, datetime.now(UTC))
     from nmrf.domain.dates import Offset
 
     due = Offset(months=4).apply(today + timedelta(days=10))

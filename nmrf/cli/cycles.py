@@ -8,14 +8,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, parse_date, parse_pairs, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, parse_pairs, state_moment
 from nmrf.errors import NmrfError
 
 cycle_app = typer.Typer(help="Reporting cycles: launch, list, show, set official dates.", no_args_is_help=True)
 record_app = typer.Typer(help="Record what a person did: an input, a sign-off, a comment, a waiver.",
                          no_args_is_help=True)
 
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 
 
 @cycle_app.command("launch")
@@ -47,6 +46,12 @@ def launch(
         n = len(milestones_of(session=s, cycle=result.cycle))
     if result.created:
         console.print(f"Launched cycle #{result.cycle.id}: {result.cycle.title} ({n} milestones).")
+        if result.compressed:
+            console.print(f"Launched late: the secretariat's own lead times had started; the {len(result.compressed)} "
+                          "internal date(s) left are compressed up to the next UN deadline (UN dates unchanged):",
+                          soft_wrap=True)
+            for m in result.compressed:
+                console.print(f"  {m.key}: {m.planned} -> {m.now}", soft_wrap=True)
         console.print(f"See the plan with `nmrf cycle show {result.cycle.id}`; run it with `nmrf advance {result.cycle.id}`.")
     else:
         console.print(f"Cycle #{result.cycle.id} ({result.cycle.title}) was already launched; nothing changed.")
@@ -91,7 +96,7 @@ def show(
 ) -> None:
     """The plan: who owes what by when, what is done and what is late."""
     from nmrf.services.cycles import get_cycle
-    from nmrf.services.views import cycle_rows
+    from nmrf.services.plan_rows import cycle_rows
 
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
@@ -146,7 +151,7 @@ def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | N
             evidence: Path | None = None) -> None:
     from nmrf.services.cycles import advance_cycle, get_cycle, get_milestone, record_action
     from nmrf.services.documents import hand_in_document, store_document
-    from nmrf.services.views import describe_events
+    from nmrf.services.plan_rows import describe_events
 
     c = ctx_of(ctx)
     attached = _read_file(document or evidence) if (document or evidence) else None
@@ -308,7 +313,7 @@ def advance(
         targets = [(cy.id, cy.flow, cy.title) for cy in cycles]
     from rich.progress import Progress
 
-    from nmrf.services.runs import run_cycle_flows
+    from nmrf.flows.runs import run_cycle_flows
 
     with Progress(console=err_console, transient=True, disable=len(targets) < 4) as progress:
         bar = progress.add_task("running the cycle flows", total=len(targets))

@@ -7,12 +7,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, now_for, state_moment
 from nmrf.errors import NmrfError
 
 feeds_app = typer.Typer(help="Calendar feeds people subscribe to: private links, export.", no_args_is_help=True)
 
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 INSTITUTION = typer.Option(None, "--institution", help="The institution's feed (given to PERSON) instead of PERSON's own.")
 CYCLE = typer.Option(None, "--cycle", help="A cycle's feed (number or key), given to PERSON.")
 SECRETARIAT = typer.Option(False, "--secretariat", help="The secretariat's whole calendar, given to PERSON.")
@@ -38,7 +37,14 @@ def _subject(s, state, person_key: str, institution: str | None, cycle: str | No
 def _print_links(settings, what: str, token: str) -> None:  # type: ignore[no-untyped-def]
     from nmrf.calendars.links import feed_urls
 
+    from nmrf.notifications.public_url import unset_warning
+
     webcal, web = feed_urls(settings.public_url, token)
+    warning = unset_warning(settings)
+    if warning:
+        # Google and Outlook on the web fetch feeds from their own servers: a 127.0.0.1 link cannot work there.
+        console.print(f"[yellow]warning:[/yellow] {warning} Google Calendar and Outlook on the web cannot "
+                      "subscribe to this link until then.", soft_wrap=True, markup=True)
     console.print(f"Private link to {what} (shown once; keep it like a password):")
     console.print(f"  {webcal}", soft_wrap=True)
     console.print(f"  {web}", soft_wrap=True)
@@ -189,7 +195,7 @@ def show(
     import sys
 
     from nmrf.calendars.build import render_feed
-    from nmrf.calendars.sources import person_feed
+    from nmrf.calendars.queries import person_feed
     from nmrf.services.people import get_person
 
     c = ctx_of(ctx)
@@ -242,7 +248,7 @@ def serve(
     """Serve the calendar feeds and acknowledgement pages; sweep every few minutes."""
     import os
 
-    from nmrf.server.run import run_server
+    from nmrf.web.run import run_server
 
     c = ctx_of(ctx)
     c.require_schema()

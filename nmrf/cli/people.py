@@ -18,16 +18,26 @@ def _hand_over(c, person_key: str, person_id: int, link_id: int, token: str, sen
 
     url = page_url(c.settings.public_url, token)
     if not send:
+        from nmrf.notifications.public_url import unset_warning
+
+        if unset_warning(c.settings):
+            console.print(f"warning: {unset_warning(c.settings)}", soft_wrap=True, markup=False)
         console.print(f"Personal page of {person_key} (shown once; keep it like a password):")
         console.print(f"  {url}", soft_wrap=True)
         return
     from nmrf.models import Person
     from nmrf.notifications.delivery import deliver_due
     from nmrf.notifications.page_links import write_page_link_message
+    from nmrf.notifications.public_url import hold_messages_with_links, unset_warning
 
     with c.session() as s:
         person = s.get(Person, person_id)
         message = write_page_link_message(session=s, person=person, link_id=link_id, url=url, now=now)
+        held = hold_messages_with_links(session=s, settings=c.settings)
+    if held:
+        console.print(f"The message to {person_key} is held in the outbox: {unset_warning(c.settings)}",
+                      soft_wrap=True)
+        return
     counts = deliver_due(engine=c.engine, now=now, settings=c.settings, only=[message] if message else [])
     console.print(f"Link of {person_key} sent: {counts.sent} delivered, {counts.failed} failed "
                   "(`nmrf outbox` shows each delivery; the link itself is never printed there).")

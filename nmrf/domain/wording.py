@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from nmrf.domain.i18n import N_, Translator, pick_name
+from nmrf.domain.rules import load_catalogue
 
 # Who a role is, as a reader is told why they receive something or who owes it.
 ROLE_LABELS = {
@@ -36,6 +37,12 @@ def role_label(t: Translator, role: str) -> str:
     return role
 
 
+def long_date(t: Translator, day: Any) -> str:
+    """Tuesday 1 June 2027 / mardi 1 juin 2027 / martes 1 de junio de 2027: each language's pattern."""
+    # Translators: a CLDR date pattern (EEEE weekday, d day, MMMM month, y year); text in quotes is literal.
+    return t.format_date(day, t.pgettext("date pattern", "EEEE d MMMM y"))
+
+
 def title(t: Translator, text: str | None) -> str:
     """A catalogue title or description in the reader's language (a typed one as typed)."""
     return t.gettext(text) if text else (text or "")
@@ -48,8 +55,6 @@ def name(t: Translator, names: Mapping[str, str] | None, default: str) -> str:
 
 @lru_cache(maxsize=64)
 def _template_title(template: str) -> str | None:
-    from nmrf.domain.rules import load_catalogue
-
     tpl = load_catalogue().templates.get(template)
     return tpl.title if tpl is not None else None
 

@@ -42,6 +42,8 @@ from nmrf.services.cycles import record_action
 from nmrf.services.people import NMRF_WIDE_ROLES
 
 PAGE_PATH = "/p/{token}"
+# Who issues the page link a person's messages name when they had none (notifications/page_urls.py).
+MESSAGES_ACTOR = "nmrf (messages)"
 # Items closed this long ago still show on the page, with who recorded them.
 RECENT = timedelta(days=60)
 
@@ -58,6 +60,13 @@ def issue_page_link(*, session: Session, person: Person, now: datetime, actor: s
     if not person.active:
         raise NmrfError(f"{person.key} is no longer active; no link issued")
     existing = active_page_link(session=session, person=person)
+    if existing is not None and existing.created_by == MESSAGES_ACTOR:
+        # Made by a sweep for the links in the person's messages; its own secret was never shown. Give it one
+        # now, keeping the row: the links already sent (which name it) keep working.
+        token = new_token()
+        existing.token_hash, existing.created_by, existing.updated_at = token_hash(token), actor, now
+        session.flush()
+        return existing, token
     if existing is not None:
         raise NmrfError(f"{person.key} already has a page link (issued {existing.created_at:%Y-%m-%d}); a link is "
                         "shown only once: `nmrf people rotate` issues a new one and retires the old")

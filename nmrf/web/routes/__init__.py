@@ -1,1 +1,1 @@
-"""One router per kind of page, each mounted by the HTTP app's factory."""
+"""The HTTP routes, one module per kind of page; nmrf.web.app mounts every router."""

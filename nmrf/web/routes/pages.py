@@ -101,11 +101,11 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
              upload_problems: bool = False, values: dict | None = None) -> HTMLResponse:
         """The person's page, with what the last act said (English msgids, translated here for the reader)."""
         from nmrf.models.db import session_scope
-        from nmrf.services.pages import find_page_link, page_view
+        from nmrf.services.pages import page_view
 
         now = now_of()
         with session_scope(eng(), readonly=True) as s:
-            found = find_page_link(session=s, token=token)
+            found = open_link(s, token)
             if found is None:
                 return not_found()
             link, person = found
@@ -131,9 +131,27 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         return today_of(s.get(State, person.state_id), now)
 
     def open_link(s, token: str):  # type: ignore[no-untyped-def]
+        """(link, person) for the person's secret link, or for the signed link of a message (which names the
+        person's page link: revoked or rotated, it opens nothing); None otherwise."""
+        from nmrf.calendars.links import well_formed
+        from nmrf.models import PageLink, Person
+        from nmrf.notifications.tokens import TokenError, read_token
         from nmrf.services.pages import find_page_link
 
-        return find_page_link(session=s, token=token)
+        if well_formed(token):
+            return find_page_link(session=s, token=token)
+        if len(token) > 300 or not token.isascii():
+            return None
+        try:
+            data = read_token(key(), token, purpose="page", now=now_of())
+        except TokenError:
+            return None
+        link = s.get(PageLink, data.get("l"))
+        person = s.get(Person, data.get("u"))
+        if link is None or person is None or link.revoked_at is not None or link.person_id != person.id \
+                or not person.active:
+            return None
+        return link, person
 
     @router.get("/static/nmrf/page.css", include_in_schema=False)
     def stylesheet() -> Response:
