@@ -137,6 +137,41 @@ class ReportingSpec(_Strict):
     source: str | None = None
 
 
+class RecommendationAliasesSpec(_Strict):
+    """The secretariat's own spellings, for the files it imports (the package's lists stay untouched)."""
+
+    # ISO code of a UN member or observer State -> other spellings of its name.
+    states: dict[str, list[str]] = {}
+    # Theme key of the shared taxonomy -> theme names a source writes.
+    themes: dict[str, list[str]] = {}
+
+    @field_validator("states")
+    @classmethod
+    def _known_states(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from nmrf.domain.taxonomy import un_states
+
+        known = un_states().names
+        for code in value:
+            if code not in known:
+                raise ValueError(f"{code!r} is not the ISO code of a UN member or observer State")
+        return value
+
+    @field_validator("themes")
+    @classmethod
+    def _known_themes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from nmrf.domain.taxonomy import load_taxonomy
+
+        themes = load_taxonomy().themes
+        for key in value:
+            if key not in themes:
+                raise ValueError(f"{key!r} is not a theme of the shared taxonomy (`nmrf recommendations themes`)")
+        return value
+
+
+class RecommendationsSpec(_Strict):
+    aliases: RecommendationAliasesSpec = RecommendationAliasesSpec()
+
+
 class Profile(_Strict):
     state: StateSpec
     lead_times: dict[str, Offset] = {}
@@ -147,6 +182,7 @@ class Profile(_Strict):
     # Reminders and escalation: each section given replaces the shipped default's
     # (notifications/default-policy.yaml).
     notifications: NotificationsSpec | None = None
+    recommendations: RecommendationsSpec = RecommendationsSpec()
 
     @field_validator("lead_times")
     @classmethod

@@ -30,7 +30,7 @@ def _truncate(text: str, n: int) -> str:
 @friendly
 def import_(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="The file to import (CSV)."),
+    file: Path = typer.Argument(..., help="The file to import (CSV or XLSX)."),
     fmt: str = typer.Option(..., "--format", "-f", help="upr-info, uhri or template."),
     state_code: str | None = typer.Option(None, "--state", help="Keep the rows of this State (default: the "
                                           "database's State)."),
@@ -73,6 +73,29 @@ def import_(
         console.print(f"[yellow]warning:[/yellow] {w}")
     if not result.changed:
         console.print("Nothing changed: every recommendation was already imported.")
+
+
+@app.command("flagged")
+@friendly
+def flagged_(ctx: typer.Context, state_code: str | None = typer.Option(None, "--state", help="Default: the "
+                                                                       "database's State.")) -> None:
+    """What imports kept but could not place: unknown recommending States or bodies, unmapped themes."""
+    from nmrf.services.people import get_state
+    from nmrf.services.recommendations import flagged
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        bodies, themes = flagged(session=s, state=state)
+    if not bodies and not themes:
+        console.print("Nothing flagged: every recommending State or body is known and every theme maps.")
+        return
+    for body, n in sorted(bodies.items()):
+        console.print(f"recommending State or body {body!r}: {n} recommendation(s), not one we know")
+    for theme, n in sorted(themes.items()):
+        console.print(f"theme {theme!r}: {n} recommendation(s), not mapped to the shared taxonomy")
+    console.print("Add spellings to the profile (recommendations: aliases: states: {CODE: [...]}, themes: "
+                  "{theme-key: [...]}), run `nmrf init --profile ...`, then import the file again.")
 
 
 @app.command("template")

@@ -45,6 +45,7 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
         ratifications={k: v.model_dump() for k, v in profile.ratifications.items()},
         reporting={k: v.model_dump(mode="json", exclude_defaults=True) for k, v in profile.reporting.items()},
         quiet_hours=spec.quiet_hours,
+        recommendation_aliases=profile.recommendations.aliases.model_dump(exclude_defaults=True),
     )
     if state is None:
         state = State(code=spec.code, created_at=now, updated_at=now, **values)

@@ -42,7 +42,8 @@ class PublicRow:
     document: str
     text: str
     themes: list[str]
-    sdgs: list[int]
+    sdgs: list[int]  # the source's own
+    inferred_sdgs: list[int]  # implied by the themes, labelled so
     position: str
     lead: str
     supporting: list[str]
@@ -93,13 +94,23 @@ def public_view(*, session: Session, state: State, today: date) -> PublicView:
         rows.append(PublicRow(
             ref=r.uid, mechanism=r.mechanism, recommended_by=r.body,
             document=r.document + (f" para. {r.paragraph}" if r.paragraph else ""), text=r.text,
-            themes=[taxonomy.themes[t].name for t in r.themes], sdgs=list(r.sdgs), position=r.position,
+            themes=[taxonomy.themes[t].name for t in r.themes], sdgs=list(r.sdgs),
+            inferred_sdgs=list(r.inferred_sdgs), position=r.position,
             lead=who.lead.name if who and who.lead else "", supporting=[i.name for i in who.supporting] if who else [],
             status=status.replace("_", " "),
             actions=[PublicAction(a.title, insts[a.institution_id].name, a.due_date.isoformat(), a.status,
                                   f"{a.indicator_kind}: {a.indicator}" if a.indicator else a.indicator_kind)
                      for a in acts]))
     return PublicView(state=state.name, as_of=today.isoformat(), rows=rows, left_out=len(recs) - len(public))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe
+    (OWASP's advice for CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def render(view: PublicView, suffix: str) -> str:
@@ -109,18 +120,21 @@ def render(view: PublicView, suffix: str) -> str:
     if suffix == ".csv":
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(["ref", "mechanism", "recommended_by", "document", "text", "themes", "sdgs", "position", "lead",
-                    "supporting", "status", "actions"])
+        w.writerow(["ref", "mechanism", "recommended_by", "document", "text", "themes", "sdgs", "sdgs_inferred",
+                    "position", "lead", "supporting", "status", "actions"])
         for r in view.rows:
-            w.writerow([r.ref, r.mechanism, r.recommended_by, r.document, r.text, "; ".join(r.themes),
-                        "; ".join(map(str, r.sdgs)), r.position, r.lead, "; ".join(r.supporting), r.status,
-                        "; ".join(f"{a.title} ({a.institution}, due {a.due}, {a.status})" for a in r.actions)])
+            w.writerow([inert_cell(c) for c in (
+                r.ref, r.mechanism, r.recommended_by, r.document, r.text, "; ".join(r.themes),
+                "; ".join(map(str, r.sdgs)), "; ".join(map(str, r.inferred_sdgs)), r.position, r.lead,
+                "; ".join(r.supporting), r.status,
+                "; ".join(f"{a.title} ({a.institution}, due {a.due}, {a.status})" for a in r.actions))])
         return buf.getvalue()
     if suffix == ".md":
         out = [f"# Recommendations to {view.state} and their follow-up", "", f"As of {view.as_of}.", ""]
         for r in view.rows:
             out += [f"## {r.mechanism}: {r.recommended_by} ({r.document})", "", r.text, "",
-                    f"- Themes: {', '.join(r.themes) or '-'}; SDGs: {', '.join(map(str, r.sdgs)) or '-'}",
+                    f"- Themes: {', '.join(r.themes) or '-'}; SDGs: {', '.join(map(str, r.sdgs)) or '-'}"
+                    + (f" (inferred: {', '.join(map(str, r.inferred_sdgs))})" if r.inferred_sdgs else ""),
                     f"- Position: {r.position or '-'}; status: {r.status}",
                     f"- Responsible: {r.lead or '-'}" + (f" (with {', '.join(r.supporting)})" if r.supporting else "")]
             out += [f"- Action: {a.title} ({a.institution}, due {a.due}, {a.status}; {a.indicator})" for a in r.actions]
