@@ -221,7 +221,8 @@ def act_recommendations(demo: Demo) -> None:
     from nmrf.flows.runtime import moment
     from nmrf.reference import UPR_INFO_CSV
     from nmrf.services.clustering import cluster_recommendations
-    from nmrf.services.drafts import compile_draft
+    from nmrf.services.clustering import why
+    from nmrf.services.drafts import compile_draft, report_language
     from nmrf.services.followup import add_action, assign, assign_theme
     from nmrf.services.inputs import import_workbook, request_workbooks
     from nmrf.services.listing import cluster_rows, recommendation_rows
@@ -232,20 +233,32 @@ def act_recommendations(demo: Demo) -> None:
     today, now = moment(day, "America/Santiago")
     _step(f"6. {day}: the recommendations, clustered, prioritised, assigned; the workbooks; the draft")
     uhri = Path(__file__).resolve().parent / "data" / "uhri" / "uhri-chile-sample.csv"
+    fr_es = uhri.with_name("uhri-chile-fr-es.csv")
     with demo.session() as s:
         state = get_state(session=s)
         a = import_recommendations(session=s, data=UPR_INFO_CSV.read_bytes(), file_name=UPR_INFO_CSV.name,
                                    fmt="upr-info", now=now, actor="demo", states=[state])
         b = import_recommendations(session=s, data=uhri.read_bytes(), file_name=uhri.name, fmt="uhri", now=now,
                                    actor="demo", states=[state])
+        c = import_recommendations(session=s, data=fr_es.read_bytes(), file_name=fr_es.name, fmt="uhri", now=now,
+                                   actor="demo", states=[state])
         console.print(f"Imported {a.created} UPR recommendations to Chile from UPR Info's export "
-                      f"({len(a.parsed.rows):,} rows, {a.parsed.encoding}) and {b.created} treaty-body, "
-                      "special-procedure and UPR ones from a UHRI export.")
+                      f"({len(a.parsed.rows):,} rows, {a.parsed.encoding}), {b.created} treaty-body, "
+                      f"special-procedure and UPR ones from a UHRI export and {c.created} concluding observations "
+                      "in French and Spanish.")
         r = cluster_recommendations(session=s, now=now, state=state)
         cross = cluster_rows(session=s, state=state, several=True)
         console.print(f"{r.recommendations} recommendations in {r.clusters} clusters; {r.cross_mechanism} span "
                       f"several mechanisms, e.g. #{cross[0].id} {cross[0].label} ({', '.join(cross[0].mechanisms)}).")
-        torture = next(c for c in cross if c.theme == "torture")
+        spanish = s.exec(_by_paragraph("CAT/C/CHL/CO/6", "11")).one()
+        english = s.exec(_by_paragraph("A/HRC/26/5", "121.60")).one()
+        link = why(session=s, a=spanish, b=english)
+        console.print(f"Across languages: #{spanish.id} (CAT, Spanish) and #{english.id} (UPR, English) are in "
+                      f"cluster #{spanish.cluster_id}: they share "
+                      + ", ".join(a_.label(state.language) for a_, _ in link.shared_signals)
+                      + f" (`nmrf recommendations why {spanish.id} {english.id}`).")
+        police = s.exec(_by_paragraph("CAT/C/CHL/CO/5", "11")).one()  # excessive use of force by the police
+        torture = next(c for c in cross if c.id == police.cluster_id)
         record_factors(session=s, recs=[x for x in s.exec(_members(torture.id))],
                        values={"no_budget": True, "national_priority": True, "disadvantaged_groups": True},
                        note="police reform is a government priority", now=now, actor="demo")
@@ -271,11 +284,25 @@ def act_recommendations(demo: Demo) -> None:
         state = get_state(session=s)
         got = import_workbook(session=s, state=state, data=filled.read_bytes(), file_name=filled.name,
                               now=now, actor="valentina-diaz")
-        d = compile_draft(session=s, state=state, cycle=_cycle(s, demo, "upr"), today=today)
+        d = compile_draft(session=s, state=state, cycle=_cycle(s, demo, "upr"), today=today,
+                          language=report_language(state, "UPR"))
+    from nmrf.documents.draft_docx import write_docx
+
+    draft = demo.home / "draft-national-report.docx"
+    draft.write_bytes(write_docx(d, created=now))
     console.print(f"Returned workbook read: {got.answered} answers from {got.institution.key}; "
                   f"{got.milestone_done} done.")
-    console.print(f"Draft national report: {d.limit_text()}; still missing from "
+    console.print(f"Draft national report ({d.language}, A4, {len(d.numbered())} numbered paragraphs): {draft}; "
+                  f"{d.limit_text()}; still missing from "
                   + ", ".join(f"{k} ({v})" for k, v in list(d.missing_from.items())[:3]) + ".")
+
+
+def _by_paragraph(document: str, paragraph: str):  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from nmrf.models import Recommendation
+
+    return select(Recommendation).where(Recommendation.document == document, Recommendation.paragraph == paragraph)
 
 
 def _members(cluster_id: int):  # type: ignore[no-untyped-def]

@@ -135,6 +135,8 @@ class ReportingSpec(_Strict):
     follow_up_submitted: bool = False
     procedure: Literal["standard", "simplified"] = "standard"
     source: str | None = None
+    # The language of the State's reports to this mechanism (default: the State's language).
+    language: Literal["en", "es", "fr", "ar", "ru", "zh"] | None = None
 
 
 class RecommendationAliasesSpec(_Strict):
