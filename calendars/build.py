@@ -90,7 +90,8 @@ def build_event(item: FeedItem) -> Event:
     event.add("created", _utc(item.created_at))
     event.add("last-modified", _utc(item.updated_at))
     event.add("sequence", item.sequence)
-    event.add("summary", PREFIXES.get(item.status, "") + item.summary)
+    prefix = item.status_prefix if item.status_prefix is not None else PREFIXES.get(item.status, "")
+    event.add("summary", prefix + item.summary)
     if item.starts_at is not None:
         start = _utc(item.starts_at)
         event.add("dtstart", start)

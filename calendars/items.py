@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,8 @@ class StateFacts:
     timezone: str
     # Commands in event texts name the State only when the database holds several.
     several_states: bool = False
+    language: str = "en"  # the State's: shared feeds speak it, and a reader's falls back to it
+    names: dict = field(default_factory=dict)  # the profile's names per language (State.names)
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,15 @@ class CycleFacts:
     mechanism_name: str
     confidential: bool
     participants: frozenset[int] = frozenset()  # institution ids taking part
+    template: str | None = None  # the title is the template's, translated, while it is as launched
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
 class Who:
     key: str
     name: str
+    names: tuple[tuple[str, str], ...] = ()  # an institution's name per language
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ class FeedItem:
     location: str | None = None
     categories: tuple[str, ...] = ()
     busy: bool = False  # a meeting blocks time; a deadline does not
+    status_prefix: str | None = None  # "CANCELLED: " in the reader's language (build's English otherwise)
 
     def local_day(self, timezone: str) -> date:
         if self.starts_at is not None:

@@ -18,6 +18,8 @@ class State(SQLModel, table=True):
     secretariat: str = Field(max_length=300)
     timezone: str = Field(max_length=64)
     language: str = Field(default="en", max_length=10)
+    # Names given per language in the profile: {"name": {"fr": ...}, "secretariat": {...}}.
+    names: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     # Country (and subdivision) for the `holidays` package; working days shift
     # the secretariat's internal deadlines, never the UN's.
     holidays_country: str = Field(max_length=10)

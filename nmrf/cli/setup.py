@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from sqlmodel import select
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
+from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, state_moment
 from nmrf.errors import NmrfError
 
 rules_app = typer.Typer(help="The rules of every mechanism, with their sources.", no_args_is_help=True)
@@ -29,6 +29,12 @@ def init(
 
     c = ctx_of(ctx)
     spec = load_profile(profile)  # every problem, with its line, before touching the database
+    from rich.markup import escape
+
+    from nmrf.profile import load_warnings
+
+    for warning in load_warnings(spec):
+        err_console.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", soft_wrap=True)
     upgrade_schema(c.engine)
     with session_scope(c.engine, actor=c.settings.effective_actor) as s:
         result = apply_profile(session=s, profile=spec, now=utcnow())
