@@ -34,5 +34,7 @@ class State(SQLModel, table=True):
     quiet_hours: str = Field(default="20:00-07:30", max_length=11)
     # The profile's own spellings for recommendation imports: {"states": {code: [..]}, "themes": {key: [..]}}.
     recommendation_aliases: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What the State chose to publish: {"site": true, "languages": ["es", "en"]}.
+    publication: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -295,6 +295,15 @@ def act_recommendations(demo: Demo) -> None:
     console.print(f"Draft national report ({d.language}, A4, {len(d.numbered())} numbered paragraphs): {draft}; "
                   f"{d.limit_text()}; still missing from "
                   + ", ".join(f"{k} ({v})" for k, v in list(d.missing_from.items())[:3]) + ".")
+    from nmrf.services.publication import public_site, write_site
+
+    with demo.session() as s:
+        files = public_site(session=s, state=get_state(session=s), today=today, languages=["es", "en"])
+    site = demo.home / "public-site"
+    _, size = write_site(files, site)
+    console.print(f"Public site (es, en): {site / 'index.html'}, {len(files):,} files, {size / 1e6:.1f} MB; "
+                  "`nmrf publish site DIR` writes it, `nmrf serve` serves it under /public/ when the profile says "
+                  "publication: site: true.")
 
 
 def _by_paragraph(document: str, paragraph: str):  # type: ignore[no-untyped-def]

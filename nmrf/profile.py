@@ -245,6 +245,24 @@ class RecommendationAliasesSpec(_Strict):
         return value
 
 
+class PublicationSpec(_Strict):
+    """What the State chooses to publish: the public site of its recommendations (off unless it says so)."""
+
+    site: bool = False
+    # The site's languages (default: the State's); each must be one nmrf has a catalog for.
+    languages: list[str] = []
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        from nmrf.domain.i18n import SUPPORTED
+
+        for lang in value:
+            if lang not in SUPPORTED:
+                raise ValueError(f"{lang!r}: the site can be published in {', '.join(SUPPORTED)}")
+        return value
+
+
 class RecommendationsSpec(_Strict):
     aliases: RecommendationAliasesSpec = RecommendationAliasesSpec()
 
@@ -261,6 +279,7 @@ class Profile(_Strict):
     # (notifications/default-policy.yaml).
     notifications: NotificationsSpec | None = None
     recommendations: RecommendationsSpec = RecommendationsSpec()
+    publication: PublicationSpec = PublicationSpec()
 
     @model_validator(mode="after")
     def _names_in_the_states_language(self) -> Profile:

@@ -38,6 +38,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from nmrf.notifications.web import make_router
 
     app.include_router(make_router(settings, clock=clock))
+    # The public site of the State's recommendations, when it chooses to publish it.
+    from nmrf.server import public_site
+
+    app.include_router(public_site.make_router(clock=clock))
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> PlainTextResponse:

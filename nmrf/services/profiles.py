@@ -46,6 +46,7 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
         reporting={k: v.model_dump(mode="json", exclude_defaults=True) for k, v in profile.reporting.items()},
         quiet_hours=spec.quiet_hours,
         recommendation_aliases=profile.recommendations.aliases.model_dump(exclude_defaults=True),
+        publication=profile.publication.model_dump(exclude_defaults=True),
         names={k: v for k, v in (("name", dict(spec.names)), ("secretariat", dict(spec.secretariats_by_language)))
                if v},
     )

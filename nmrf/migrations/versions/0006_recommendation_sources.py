@@ -1,5 +1,5 @@
 """recommendations as real exports give them: unmapped themes, inferred SDGs apart, unknown bodies flagged;
-the State profile's own spellings
+the State profile's own spellings; what the State publishes
 
 Revision ID: 0006_recommendation_sources
 Revises: 0005_merge
@@ -27,10 +27,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('body_known', sa.Boolean(), nullable=False, server_default=sa.true()))
     with op.batch_alter_table('state', schema=None) as batch_op:
         batch_op.add_column(sa.Column('recommendation_aliases', sa.JSON(), nullable=False, server_default='{}'))
+        batch_op.add_column(sa.Column('publication', sa.JSON(), nullable=False, server_default='{}'))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('state', schema=None) as batch_op:
+        batch_op.drop_column('publication')
         batch_op.drop_column('recommendation_aliases')
     with op.batch_alter_table('recommendation', schema=None) as batch_op:
         batch_op.drop_column('body_known')
