@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import yaml
@@ -42,7 +42,10 @@ _STOP = {
 
 def plain(text: str) -> str:
     """Lower case, accents removed: 'Amnistía N° 2.191' -> 'amnistia n° 2.191'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("’", "'"))
+    low = text.casefold().replace("’", "'")
+    if low.isascii():  # most texts: nothing to remove
+        return low
+    decomposed = unicodedata.normalize("NFKD", low)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -51,9 +54,9 @@ def padded_words(text: str) -> str:
     return " " + " ".join(re.sub(r"[^0-9a-z]+", " ", plain(text)).split()) + " "
 
 
-def language_of(text: str) -> str:
+def language_of(text: str, *, plain_text: str | None = None) -> str:
     """en, fr or es, by the function words it uses (en when nothing tells)."""
-    toks = re.findall(r"[a-z]+", plain(text))
+    toks = re.findall(r"[a-z]+", plain_text if plain_text is not None else plain(text))
     counts = {lang: sum(1 for t in toks if t in stop) for lang, stop in _STOP.items()}
     best = max(LANGUAGES, key=lambda lang: (counts[lang], lang == "en"))
     return best if counts[best] else "en"
@@ -75,6 +78,9 @@ class Lexicon:
     anchors: dict[str, Anchor]
     patterns: tuple[tuple[str, str], ...]  # (' padded pattern', anchor key), every language
     subsumes: dict[str, tuple[str, ...]]  # anchor key -> keys its name contains
+    # The patterns by the first two letters of their first word (one letter for a one-letter word): a text is
+    # scanned word by word, each word tried only against the patterns that can start there.
+    by_prefix: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +101,11 @@ def load_lexicon() -> Lexicon:
             for lang in LANGUAGES:
                 for pat in spec.get(lang, []):
                     patterns.append((" " + padded_words(str(pat)).strip(), anchor.key))
-    return Lexicon(anchors=anchors, patterns=tuple(patterns), subsumes=subsumes)
+    by_prefix: dict[str, list[tuple[str, str]]] = {}
+    for pat, key in patterns:
+        by_prefix.setdefault(pat[1:3].rstrip(), []).append((pat, key))
+    return Lexicon(anchors=anchors, patterns=tuple(patterns), subsumes=subsumes,
+                   by_prefix={k: tuple(v) for k, v in by_prefix.items()})
 
 
 _NUMBER = r"(\d{1,3}(?:[.,]\d{3})+|\d{2,6})"
@@ -111,19 +121,24 @@ def _law(number: str) -> Anchor:
                   labels={"en": f"law No. {number}", "fr": f"la loi n° {number}", "es": f"la ley N° {number}"})
 
 
-def signals(text: str, lexicon: Lexicon | None = None) -> dict[str, Anchor]:
+def signals(text: str, lexicon: Lexicon | None = None, *, plain_text: str | None = None) -> dict[str, Anchor]:
     """Every signal the text carries, by key."""
     lex = lexicon or load_lexicon()
-    words = padded_words(text)
+    low = plain_text if plain_text is not None else plain(text)
+    words = " " + " ".join(re.sub(r"[^0-9a-z]+", " ", low).split()) + " "
     found: dict[str, Anchor] = {}
-    for pat, key in lex.patterns:
-        if key not in found and pat in words:
-            found[key] = lex.anchors[key]
+    pos = 0
+    while pos < len(words) - 1:
+        word_end = words.index(" ", pos + 1)
+        for prefix in {words[pos + 1:pos + 3], words[pos + 1:pos + 2]}:
+            for pat, key in lex.by_prefix.get(prefix, ()):
+                if key not in found and words.startswith(pat, pos):
+                    found[key] = lex.anchors[key]
+        pos = word_end
     for key, inner in lex.subsumes.items():
         if key in found:
             for k in inner:
                 found.pop(k, None)
-    low = plain(text)
     for m in (*_LAW_MARKED.finditer(low), *_LAW_BARE.finditer(low)):
         a = _law(m.group(1))
         found.setdefault(a.key, a)

@@ -31,7 +31,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from nmrf.domain.anchors import Anchor, language_of, signals
+from nmrf.domain.anchors import Anchor, language_of, plain, signals
 from nmrf.domain.taxonomy import Taxonomy, words
 
 THRESHOLD = 0.25
@@ -126,8 +126,13 @@ class Profile:
     signals: dict[str, Anchor]
 
 
+def profile(text: str) -> Profile:
+    low = plain(text)
+    return Profile(language_of(text, plain_text=low), signals(text, plain_text=low))
+
+
 def profiles(items: Sequence[Item]) -> dict[int, Profile]:
-    return {it.id: Profile(language_of(it.text), signals(it.text)) for it in items}
+    return {it.id: profile(it.text) for it in items}
 
 
 def signal_score(a: Item, b: Item, pa: Profile, pb: Profile

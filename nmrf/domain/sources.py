@@ -558,9 +558,23 @@ class _Context:
     theme_aliases: dict[str, tuple[str, ...]]
     unmapped: dict[str, int] = field(default_factory=dict)
     unknown_bodies: dict[str, int] = field(default_factory=dict)
+    # A file names the same few hundred States and themes thousands of times: each is looked up once.
+    _codes: dict[str, str | None] = field(default_factory=dict)
+    _themes: dict[tuple[str, str], tuple[str, ...] | None] = field(default_factory=dict)
+
+    def state(self, name: str) -> str | None:
+        if name not in self._codes:
+            self._codes[name] = state_code(name, self.state_aliases)
+        return self._codes[name]
+
+    def theme(self, source: str, theme: str) -> tuple[str, ...] | None:
+        key = (source, theme)
+        if key not in self._themes:
+            self._themes[key] = self.taxonomy.map_source(source, theme, self.theme_aliases)
+        return self._themes[key]
 
     def code(self, name: str) -> str:
-        code = state_code(name, self.state_aliases)
+        code = self.state(name)
         if code is None:
             raise ValueError(f"State under review {name!r}: not a UN member or observer State name or ISO code "
                              "we know (spellings are in nmrf/data/taxonomy/state-names.yaml; add yours to the "
@@ -571,7 +585,7 @@ class _Context:
         """A recommending State (UPR) or body is known; an unknown one is counted, never refused."""
         if mechanism == "UPR":
             names = _split(body, ";|") or [body]
-            known = all(state_code(n, self.state_aliases) is not None for n in names)
+            known = all(self.state(n) is not None for n in names)
         else:
             known = mechanism != "OTHER"
         if not known:
@@ -590,7 +604,7 @@ def _themes_from(source: str, given: list[str], text: str, ctx: _Context
         if sdg and 1 <= int(sdg.group(1)) <= 17:
             sdgs.append(int(sdg.group(1)))  # "S05 SDG 5 - gender equality": a goal, not a theme
             continue
-        mapped = ctx.taxonomy.map_source(source, theme, ctx.theme_aliases)
+        mapped = ctx.theme(source, theme)
         if mapped is None:
             ctx.unmapped[theme] = ctx.unmapped.get(theme, 0) + 1
             unmapped.append(theme)
@@ -611,7 +625,7 @@ def _split_themes(cell: str, source: str, ctx: _Context) -> list[str]:
     while i < len(parts):
         for j in range(min(len(parts), i + 4), i + 1, -1):  # the longest join of parts that names a theme
             joined = "; ".join(parts[i:j])
-            if ctx.taxonomy.map_source(source, joined, ctx.theme_aliases) is not None:
+            if ctx.theme(source, joined) is not None:
                 out.append(joined)
                 i = j
                 break
