@@ -249,3 +249,12 @@ def test_the_current_uhri_theme_list_maps_onto_the_taxonomy():
     assert taxonomy.map_source("uhri", "Torture and other CID treatment") == ("torture",)
     assert taxonomy.map_source("uhri", "D25 Prohibition of torture and cruel, inhuman or degrading treatment") == \
         ("torture",)
+
+
+def test_every_migration_revision_fits_the_32_characters_of_alembic_version():
+    versions = Path(__file__).resolve().parent.parent / "nmrf" / "migrations" / "versions"
+    import re
+
+    ids = [re.search(r"^revision: str = '([^']+)'", p.read_text(encoding="utf-8"), re.M).group(1)
+           for p in versions.glob("*.py")]
+    assert ids and all(len(i) <= 32 for i in ids), [i for i in ids if len(i) > 32]
