@@ -159,3 +159,16 @@ def test_a_french_draft_is_tagged_french_and_numbers_only_its_paragraphs():
     assert doc.core_properties.language == "fr-FR"
     assert [p.text for p in doc.paragraphs if p.style.name == "List Number"] == ["Un. (Source : X)"]
     assert "[MISSING] à écrire" in [p.text for p in doc.paragraphs]
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "ru", "ar", "zh", "pt"])
+def test_the_reports_own_words_are_translated_into_every_catalog_language(lang):
+    from nmrf.domain.draft import MESSAGES, texts
+    from nmrf.domain.i18n import placeholders
+
+    words = texts(lang)
+    english = texts("en")
+    for key, msgid in MESSAGES.items():
+        assert placeholders(words[key]) == placeholders(msgid), key
+        if key not in ("tb.article", "m.answer") and len(msgid) > 12:  # "Article {article}" is "Article" in French
+            assert words[key] != english[key], (lang, key)

@@ -77,7 +77,8 @@ def draft(
     out: Path = typer.Option(..., "--out", help="draft.docx or draft.md"),
     by: str | None = typer.Option(None, "--by", help="cluster (by theme) or article; default: by theme for a UPR "
                                   "report, by article for a treaty-body report."),
-    language: str | None = typer.Option(None, "--language", help="The report's language (en, es, fr); default: "
+    language: str | None = typer.Option(None, "--language", "--lang", help="The report's language (en, es, fr, "
+                                        "ar, ru, zh, pt); default: "
                                         "the profile's reporting language for the mechanism, else the State's."),
     state_code: str | None = STATE_OPTION,
     as_of: str | None = as_of_option(),

@@ -23,7 +23,7 @@ from docx.shared import Mm, Pt, RGBColor
 from nmrf.domain.draft import MISSING, Draft
 
 _RED = RGBColor(0xC0, 0x00, 0x00)
-LANG_TAGS = {"en": "en-GB", "es": "es-ES", "fr": "fr-FR"}
+LANG_TAGS = {"en": "en-GB", "es": "es-ES", "fr": "fr-FR", "ar": "ar-SA", "ru": "ru-RU", "zh": "zh-CN", "pt": "pt-PT"}
 NUMBERED = "List Number"
 
 

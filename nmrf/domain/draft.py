@@ -28,8 +28,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from nmrf.domain.i18n import N_, translator
+
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
-REPORT_LANGUAGES = ("en", "es", "fr")
+REPORT_LANGUAGES = ("en", "es", "fr", "ar", "ru", "zh", "pt")
 MISSING = "[MISSING]"
 
 
@@ -37,165 +39,64 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-# The words of the report itself, in the report's language (the languages the State's reports are written in
-# that nmrf knows; a report in another UN language gets English headings to translate).
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "upr.methodology": "Methodology and consultation process",
-        "upr.developments": "Developments since the previous review",
-        "upr.implementation": "Implementation of the recommendations of the previous review",
-        "upr.achievements": "Achievements, best practices, challenges and constraints",
-        "upr.commitments": "Key national priorities, initiatives and commitments",
-        "tb.introduction": "Introduction and methodology",
-        "tb.articles": "Implementation of the Convention, article by article",
-        "tb.article": "Article {article}",
-        "tb.general": "General measures and concluding observations not linked to an article",
-        "cite.recommendations": "Recommendations {refs}.",
-        "cite.observation": "Concluding observation {refs}.",
-        "para": "para.",
-        "session": "UPR Working Group, session {session}",
-        "prepared": "This report was prepared by {secretariat}, the national mechanism for implementation, "
-                    "reporting and follow-up, from the inputs of {n} institution(s): {names}.",
-        "asked": "Inputs were requested from {n} institution(s); {answered} answered.",
-        "consulted": "The draft was submitted to consultation on {date}.",
-        "nhri": "The national human rights institution commented on the draft on {date}.",
-        "done": "{institution}: {title}, completed on {date}.",
-        "planned": "{institution} commits to: {title}, by {date}.",
-        "summary": "Of the {n} recommendations reported on, the institutions report {implemented} implemented, "
-                   "{partial} partially implemented, {progress} in progress and {not_started} not started.",
-        "source": "Source: {institution}, input of {date}.",
-        "m.methodology": "describe the consultation with civil society and the national human rights institution "
-                         "(dates, participants, how their views were taken into account).",
-        "m.developments": "no completed follow-up action is recorded: describe the normative and institutional "
-                          "developments since the previous review.",
-        "m.commitments": "no planned follow-up action is recorded: state the national priorities and commitments.",
-        "m.achievements": "the secretariat's assessment of achievements, best practices, challenges and "
-                          "constraints.",
-        "m.symbol": "document symbol and paragraph of {refs}: the source does not give them.",
-        "m.answer": "recommendation {ref}: no answer from {institution} ({role}){due}{late}{asked}",
-        "m.unassigned": "recommendation {ref}: no institution assigned (`nmrf recommendations assign`)",
-        "m.due": ", input due {date}", "m.late": " (LATE)", "m.not_asked": " (not asked for input in this cycle)",
-        "role.lead": "lead", "role.supporting": "supporting",
-        "word_count": "Word count", "missing_inputs": "Missing inputs", "annex": "Annex: the recommendations "
-        "(not counted)", "limit": "{words} of {limit} words ({pct}%)", "over": "OVER THE LIMIT",
-        "no_limit": "{words} words (no word limit set)", "n_recs": "{n} recommendation(s)",
-        "subtitle": "Draft compiled by nmrf on {today} from the inputs received. {n} {mechanism} "
-                    "recommendation(s).",
-        "title.upr": "National report submitted in accordance with Human Rights Council resolutions 5/1 and 16/21: "
-                     "{state}",
-        "title.tb": "{mechanism}: periodic report of {state}",
-        "impl.implemented": "implemented", "impl.partially_implemented": "partially implemented",
-        "impl.in_progress": "in progress", "impl.not_started": "not started", "impl.not_applicable": "not applicable",
-    },
-    "es": {
-        "upr.methodology": "Metodología y proceso de consulta",
-        "upr.developments": "Novedades desde el examen anterior",
-        "upr.implementation": "Aplicación de las recomendaciones del examen anterior",
-        "upr.achievements": "Logros, mejores prácticas, retos y limitaciones",
-        "upr.commitments": "Prioridades, iniciativas y compromisos nacionales clave",
-        "tb.introduction": "Introducción y metodología",
-        "tb.articles": "Aplicación de la Convención, artículo por artículo",
-        "tb.article": "Artículo {article}",
-        "tb.general": "Medidas generales y observaciones finales no vinculadas a un artículo",
-        "cite.recommendations": "Recomendaciones {refs}.",
-        "cite.observation": "Observación final {refs}.",
-        "para": "párr.",
-        "session": "Grupo de Trabajo del EPU, período de sesiones {session}",
-        "prepared": "El presente informe fue elaborado por {secretariat}, mecanismo nacional de aplicación, "
-                    "presentación de informes y seguimiento, a partir de las contribuciones de {n} "
-                    "institución(es): {names}.",
-        "asked": "Se solicitaron contribuciones a {n} institución(es); respondieron {answered}.",
-        "consulted": "El proyecto se sometió a consulta el {date}.",
-        "nhri": "La institución nacional de derechos humanos formuló observaciones sobre el proyecto el {date}.",
-        "done": "{institution}: {title}, concluido el {date}.",
-        "planned": "{institution} se compromete a: {title}, a más tardar el {date}.",
-        "summary": "De las {n} recomendaciones sobre las que se informa, las instituciones indican {implemented} "
-                   "aplicadas, {partial} parcialmente aplicadas, {progress} en curso y {not_started} sin iniciar.",
-        "source": "Fuente: {institution}, contribución del {date}.",
-        "m.methodology": "describir la consulta con la sociedad civil y la institución nacional de derechos "
-                         "humanos (fechas, participantes, cómo se tuvieron en cuenta sus opiniones).",
-        "m.developments": "no hay ninguna acción de seguimiento concluida: describir la evolución normativa e "
-                          "institucional desde el examen anterior.",
-        "m.commitments": "no hay ninguna acción de seguimiento prevista: indicar las prioridades y los "
-                         "compromisos nacionales.",
-        "m.achievements": "la evaluación de la secretaría sobre logros, mejores prácticas, retos y limitaciones.",
-        "m.symbol": "signatura y párrafo de {refs}: la fuente no los indica.",
-        "m.answer": "recomendación {ref}: sin respuesta de {institution} ({role}){due}{late}{asked}",
-        "m.unassigned": "recomendación {ref}: ninguna institución asignada (`nmrf recommendations assign`)",
-        "m.due": ", contribución debida el {date}", "m.late": " (ATRASADA)",
-        "m.not_asked": " (no se le pidió contribución en este ciclo)",
-        "role.lead": "responsable", "role.supporting": "de apoyo",
-        "word_count": "Recuento de palabras", "missing_inputs": "Contribuciones pendientes",
-        "annex": "Anexo: las recomendaciones (no se cuenta)", "limit": "{words} de {limit} palabras ({pct} %)",
-        "over": "SUPERA EL LÍMITE", "no_limit": "{words} palabras (sin límite fijado)",
-        "n_recs": "{n} recomendación(es)",
-        "subtitle": "Proyecto compilado por nmrf el {today} a partir de las contribuciones recibidas. {n} "
-                    "recomendación(es) ({mechanism}).",
-        "title.upr": "Informe nacional presentado con arreglo a las resoluciones 5/1 y 16/21 del Consejo de "
-                     "Derechos Humanos: {state}",
-        "title.tb": "{mechanism}: informe periódico de {state}",
-        "impl.implemented": "aplicada", "impl.partially_implemented": "parcialmente aplicada",
-        "impl.in_progress": "en curso", "impl.not_started": "sin iniciar", "impl.not_applicable": "no aplicable",
-    },
-    "fr": {
-        "upr.methodology": "Méthodologie et processus de consultation",
-        "upr.developments": "Faits nouveaux depuis l'examen précédent",
-        "upr.implementation": "Suite donnée aux recommandations de l'examen précédent",
-        "upr.achievements": "Progrès, meilleures pratiques, difficultés et contraintes",
-        "upr.commitments": "Priorités, initiatives et engagements nationaux",
-        "tb.introduction": "Introduction et méthodologie",
-        "tb.articles": "Application de la Convention, article par article",
-        "tb.article": "Article {article}",
-        "tb.general": "Mesures générales et observations finales non liées à un article",
-        "cite.recommendations": "Recommandations {refs}.",
-        "cite.observation": "Observation finale {refs}.",
-        "para": "par.",
-        "session": "Groupe de travail sur l'EPU, session {session}",
-        "prepared": "Le présent rapport a été établi par {secretariat}, mécanisme national de mise en œuvre, "
-                    "d'établissement des rapports et de suivi, à partir des contributions de {n} institution(s) : "
-                    "{names}.",
-        "asked": "Des contributions ont été demandées à {n} institution(s) ; {answered} ont répondu.",
-        "consulted": "Le projet a été soumis à consultation le {date}.",
-        "nhri": "L'institution nationale des droits de l'homme a fait part de ses observations sur le projet "
-                "le {date}.",
-        "done": "{institution} : {title}, achevé le {date}.",
-        "planned": "{institution} s'engage à : {title}, d'ici au {date}.",
-        "summary": "Sur les {n} recommandations traitées, les institutions en indiquent {implemented} mises en "
-                   "œuvre, {partial} partiellement mises en œuvre, {progress} en cours et {not_started} non "
-                   "entamées.",
-        "source": "Source : {institution}, contribution du {date}.",
-        "m.methodology": "décrire la consultation de la société civile et de l'institution nationale des droits "
-                         "de l'homme (dates, participants, prise en compte de leurs vues).",
-        "m.developments": "aucune action de suivi achevée n'est enregistrée : décrire l'évolution normative et "
-                          "institutionnelle depuis l'examen précédent.",
-        "m.commitments": "aucune action de suivi prévue n'est enregistrée : indiquer les priorités et "
-                         "engagements nationaux.",
-        "m.achievements": "l'évaluation du secrétariat : progrès, meilleures pratiques, difficultés et contraintes.",
-        "m.symbol": "cote et paragraphe de {refs} : la source ne les donne pas.",
-        "m.answer": "recommandation {ref} : pas de réponse de {institution} ({role}){due}{late}{asked}",
-        "m.unassigned": "recommandation {ref} : aucune institution désignée (`nmrf recommendations assign`)",
-        "m.due": ", contribution attendue le {date}", "m.late": " (EN RETARD)",
-        "m.not_asked": " (pas sollicitée dans ce cycle)",
-        "role.lead": "chef de file", "role.supporting": "en appui",
-        "word_count": "Nombre de mots", "missing_inputs": "Contributions manquantes",
-        "annex": "Annexe : les recommandations (non comptée)", "limit": "{words} sur {limit} mots ({pct} %)",
-        "over": "LIMITE DÉPASSÉE", "no_limit": "{words} mots (pas de limite fixée)",
-        "n_recs": "{n} recommandation(s)",
-        "subtitle": "Projet compilé par nmrf le {today} à partir des contributions reçues. {n} recommandation(s) "
-                    "({mechanism}).",
-        "title.upr": "Rapport national présenté conformément aux résolutions 5/1 et 16/21 du Conseil des droits "
-                     "de l'homme : {state}",
-        "title.tb": "{mechanism} : rapport périodique de {state}",
-        "impl.implemented": "mise en œuvre", "impl.partially_implemented": "partiellement mise en œuvre",
-        "impl.in_progress": "en cours", "impl.not_started": "non entamée", "impl.not_applicable": "sans objet",
-    },
+# The words of the report itself, through the translation catalogs (nmrf/locales): the report is written in
+# its language (English for one nmrf has no catalog for). Placeholders are named ({name}).
+MESSAGES: dict[str, str] = {
+    'upr.methodology': N_('Methodology and consultation process'),
+    'upr.developments': N_('Developments since the previous review'),
+    'upr.implementation': N_('Implementation of the recommendations of the previous review'),
+    'upr.achievements': N_('Achievements, best practices, challenges and constraints'),
+    'upr.commitments': N_('Key national priorities, initiatives and commitments'),
+    'tb.introduction': N_('Introduction and methodology'),
+    'tb.articles': N_('Implementation of the Convention, article by article'),
+    'tb.article': N_('Article {article}'),
+    'tb.general': N_('General measures and concluding observations not linked to an article'),
+    'cite.recommendations': N_('Recommendations {refs}.'),
+    'cite.observation': N_('Concluding observation {refs}.'),
+    'para': N_('para.'),
+    'session': N_('UPR Working Group, session {session}'),
+    'prepared': N_('This report was prepared by {secretariat}, the national mechanism for implementation, reporting and follow-up, from the inputs of {n} institution(s): {names}.'),
+    'asked': N_('Inputs were requested from {n} institution(s); {answered} answered.'),
+    'consulted': N_('The draft was submitted to consultation on {date}.'),
+    'nhri': N_('The national human rights institution commented on the draft on {date}.'),
+    'done': N_('{institution}: {title}, completed on {date}.'),
+    'planned': N_('{institution} commits to: {title}, by {date}.'),
+    'summary': N_('Of the {n} recommendations reported on, the institutions report {implemented} implemented, {partial} partially implemented, {progress} in progress and {not_started} not started.'),
+    'source': N_('Source: {institution}, input of {date}.'),
+    'm.methodology': N_('describe the consultation with civil society and the national human rights institution (dates, participants, how their views were taken into account).'),
+    'm.developments': N_('no completed follow-up action is recorded: describe the normative and institutional developments since the previous review.'),
+    'm.commitments': N_('no planned follow-up action is recorded: state the national priorities and commitments.'),
+    'm.achievements': N_("the secretariat's assessment of achievements, best practices, challenges and constraints."),
+    'm.symbol': N_('document symbol and paragraph of {refs}: the source does not give them.'),
+    'm.answer': N_('recommendation {ref}: no answer from {institution} ({role}){due}{late}{asked}'),
+    'm.unassigned': N_('recommendation {ref}: no institution assigned (`nmrf recommendations assign`)'),
+    'm.due': N_(', input due {date}'),
+    'm.late': N_(' (LATE)'),
+    'm.not_asked': N_(' (not asked for input in this cycle)'),
+    'role.lead': N_('lead'),
+    'role.supporting': N_('supporting'),
+    'word_count': N_('Word count'),
+    'missing_inputs': N_('Missing inputs'),
+    'annex': N_('Annex: the recommendations (not counted)'),
+    'limit': N_('{words} of {limit} words ({pct}%)'),
+    'over': N_('OVER THE LIMIT'),
+    'no_limit': N_('{words} words (no word limit set)'),
+    'n_recs': N_('{n} recommendation(s)'),
+    'subtitle': N_('Draft compiled by nmrf on {today} from the inputs received. {n} {mechanism} recommendation(s).'),
+    'title.upr': N_('National report submitted in accordance with Human Rights Council resolutions 5/1 and 16/21: {state}'),
+    'title.tb': N_('{mechanism}: periodic report of {state}'),
+    'impl.implemented': N_('implemented'),
+    'impl.partially_implemented': N_('partially implemented'),
+    'impl.in_progress': N_('in progress'),
+    'impl.not_started': N_('not started'),
+    'impl.not_applicable': N_('not applicable'),
 }
 
 
 def texts(language: str) -> dict[str, str]:
-    """The report's words in its language (English for a language nmrf does not have)."""
-    return TEXTS.get(language, TEXTS["en"])
-
+    """The report's words in its language."""
+    t = translator(language, fallback="en")
+    return {k: t.gettext(v) for k, v in MESSAGES.items()}
 
 def roman(n: int) -> str:
     out = ""
