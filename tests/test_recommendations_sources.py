@@ -258,3 +258,26 @@ def test_every_migration_revision_fits_the_32_characters_of_alembic_version():
     ids = [re.search(r"^revision: str = '([^']+)'", p.read_text(encoding="utf-8"), re.M).group(1)
            for p in versions.glob("*.py")]
     assert ids and all(len(i) <= 32 for i in ids), [i for i in ids if len(i) > 32]
+
+
+def test_a_upr_info_export_with_variant_spellings_and_new_themes_is_imported_whole_and_again_unchanged(loaded):
+    header = "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session\r\n"
+    rows = ('Chile,GRULAC,,"Adopt a law on hate speech.",Trinidad & Tobago,GRULAC,,Supported,5,'
+            '"Racial discrimination,Hate speech online",32\r\n'
+            'Chile,GRULAC,,"Protect the family.",Holy See,Observer,,Noted,2,"Other",32\r\n'
+            'Chile,GRULAC,,"Ratify the Escazu Agreement.",State of Palestine,Observer,,Supported,5,'
+            '"Environment,Escazu Agreement",32\r\n'
+            'Korea (Republic of),APG,,"Abolish the death penalty.",Republic of Utopia,,,Noted,5,"Death penalty",32\r\n')
+    data = (header + rows).encode("utf-8")
+    first = _import(loaded, data, "upr-info", all_states=True)
+    assert first.created == 4 and not first.parsed.problems
+    stored = {r.text: r for r in _stored(loaded).values()}
+    assert stored["Abolish the death penalty."].state_code == "KR"
+    assert not stored["Abolish the death penalty."].body_known and stored["Protect the family."].body_known
+    hate = stored["Adopt a law on hate speech."]
+    assert hate.source_themes == ["Racial discrimination", "Hate speech online"]
+    assert hate.themes == ["racial-discrimination"] and hate.unmapped_themes == ["Hate speech online"]
+    assert stored["Ratify the Escazu Agreement."].unmapped_themes == ["Escazu Agreement"]
+    assert hate.position == "supported" and stored["Protect the family."].position == "noted"
+    again = _import(loaded, data, "upr-info", all_states=True)
+    assert not again.changed and again.unchanged == 4
