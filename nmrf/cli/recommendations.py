@@ -283,7 +283,7 @@ def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., h
         if link is not None:
             other = link.b if link.a == rec.id else link.a
             terms = ", ".join(f"{t} ({w:.2f})" for t, w in link.shared_terms[:5])
-            signals = ", ".join(f"{a.label('en')} ({w:.2f})" for a, w in link.shared_signals[:5])
+            signals = ", ".join(f"{a.label(state.language)} ({w:.2f})" for a, w in link.shared_signals[:5])
             console.print(f"    closest: #{other}, text similarity {link.score:.2f}"
                           + (f" ({terms})" if terms else "") + f"; shared signals {link.signal_score:.2f}"
                           + (f" ({signals})" if signals else "")
