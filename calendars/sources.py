@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, cast, func, or_
@@ -17,10 +17,12 @@ from sqlmodel import Session, select
 
 from nmrf.calendars.audience import INSTITUTION_ROLES, NMRF_WIDE_ROLES, Audience, sees_meeting, sees_milestone
 from nmrf.calendars.build import FeedSpec, Window
-from nmrf.calendars.items import CycleFacts, FeedItem, MeetingFacts, MilestoneFacts, StateFacts, Who
-from nmrf.calendars.text import meeting_item, milestone_item
+from nmrf.calendars.items import CycleFacts, FeedItem, MeetingFacts, MilestoneFacts, SeriesFacts, StateFacts, Who
+from nmrf.calendars.series import recurrence_of
+from nmrf.calendars.text import meeting_item, milestone_item, series_items
 from nmrf.domain import wording
 from nmrf.domain.i18n import Translator, translator
+from nmrf.domain.recurrence import local_start, occurrences
 from nmrf.models import (
     Cycle,
     CycleInstitution,
@@ -28,6 +30,7 @@ from nmrf.models import (
     FeedLink,
     Institution,
     Meeting,
+    MeetingSeries,
     Milestone,
     Person,
     RoleAssignment,
@@ -195,7 +198,43 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
         facts = _meeting_facts(view, meeting)
         if sees_meeting(audience, facts, keys):
             items.append(meeting_item(facts, view.facts, t=t))
+    if cycle_id is None:
+        for series in session.exec(select(MeetingSeries).where(MeetingSeries.state_id == view.state_id)):
+            sfacts = _series_facts(session, view, series, lo, hi)
+            as_meeting = MeetingFacts(
+                id=series.id, key=series.key, kind=series.kind, title=series.title, description="",
+                starts_at=sfacts.first_start, ends_at=sfacts.first_end, timezone=series.timezone,
+                location=None, attendee_roles=sfacts.attendee_roles, institution_keys=sfacts.institution_keys,
+                status=series.status, note="", sequence=0, created_at=series.created_at,
+                updated_at=series.updated_at)
+            if sees_meeting(audience, as_meeting, keys):
+                items += series_items(sfacts, view.facts, t=t)
     return items
+
+
+def _series_facts(session: Session, view: StateView, series: MeetingSeries, lo: date, hi: date) -> SeriesFacts:
+    rec = recurrence_of(session=session, series=series)
+    zone = ZoneInfo(series.timezone)
+    by_key = {i.key: i.name for i in view.institutions.values()}
+    attending = tuple(sorted(by_key.get(k, k) for k in series.institutions))
+    rule = rec.rrule()
+    if rule is not None:
+        first_start = local_start(rec, rec.first_date)
+        occ: tuple = ()
+        last_day = rec.until
+    else:
+        occ = tuple(occurrences(rec, first=lo, last=hi))
+        first_start = occ[0][1].astimezone(zone) if occ else local_start(rec, rec.first_date)
+        last_day = None
+    return SeriesFacts(
+        id=series.id, key=series.key, kind=series.kind, title=series.title, description=series.description,
+        timezone=series.timezone, location=series.location, attendee_roles=tuple(series.attendee_roles),
+        institution_keys=tuple(series.institutions), status=series.status, note=series.note,
+        sequence=series.sequence, created_at=series.created_at, updated_at=series.updated_at,
+        first_start=first_start, first_end=first_start + timedelta(minutes=series.minutes),
+        rrule=tuple(rule.items()) if rule is not None else None,
+        exdates=tuple(local_start(rec, d) for d in sorted(rec.exdates)), last_day=last_day,
+        occurrences=occ, frequency=series.frequency, attending_institutions=attending)
 
 
 def person_audience(*, session: Session, person: Person) -> Audience:

@@ -36,5 +36,7 @@ class State(SQLModel, table=True):
     recommendation_aliases: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # What the State chose to publish: {"site": true, "languages": ["es", "en"]}.
     publication: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The profile's budget: {"lines": {key: name}, "currencies": [ISO 4217 codes, empty: any]}.
+    budget: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -284,9 +284,37 @@ class RecommendationsSpec(_Strict):
     aliases: RecommendationAliasesSpec = RecommendationAliasesSpec()
 
 
+class BudgetLineSpec(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class BudgetSpec(_Strict):
+    """The budget lines cost items are booked on, and (optionally) the only currencies in use."""
+
+    lines: list[BudgetLineSpec] = Field(min_length=1)
+    currencies: list[str] = []
+
+    @field_validator("currencies")
+    @classmethod
+    def _iso_4217(cls, value: list[str]) -> list[str]:
+        from nmrf.domain.costs import check_currency
+
+        return [check_currency(code) for code in value]
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> BudgetSpec:
+        keys = [line.key for line in self.lines]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"duplicate budget line(s) {', '.join(dupes)}")
+        return self
+
+
 class Profile(_Strict):
     _warnings: list[Any] = PrivateAttr(default_factory=list)
     state: StateSpec
+    budget: BudgetSpec | None = None
     lead_times: dict[str, Offset] = {}
     ratifications: dict[str, RatificationSpec] = {}
     reporting: dict[str, ReportingSpec] = {}

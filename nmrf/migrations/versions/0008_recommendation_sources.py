@@ -1,8 +1,8 @@
 """recommendations as real exports give them: unmapped themes, inferred SDGs apart, unknown bodies flagged;
 the State profile's own spellings; what the State publishes
 
-Revision ID: 0006_recommendation_sources
-Revises: 0005_merge
+Revision ID: 0008_recommendation_sources
+Revises: 0007_plan
 Create Date: 2026-12-01
 
 Existing rows: their stored SDGs were the source's widened by those of the
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0006_recommendation_sources'
-down_revision: str | Sequence[str] | None = '0005_merge'
+revision: str = '0008_recommendation_sources'
+down_revision: str | Sequence[str] | None = '0007_plan'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
