@@ -25,9 +25,9 @@ import yaml
 
 from nmrf.domain.anchors import language_of
 from nmrf.domain.similarity import Item, cluster_items, profiles, vectorise
-from nmrf.domain.sources import SourceRecommendation, parse
+from nmrf.domain.recommendation_files import SourceRecommendation, parse
 from nmrf.domain.taxonomy import load_taxonomy
-from nmrf.reference import DATA_DIR, UPR_INFO_CSV
+from nmrf.domain.reference import DATA_DIR, UPR_INFO_CSV
 
 HERE = Path(__file__).resolve().parent / "data"
 GROUPS = HERE / "cluster-groups.yaml"

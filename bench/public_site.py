@@ -27,7 +27,7 @@ from pathlib import Path
 
 def uhri_rows() -> list[list[str]]:
     """Every shipped recommendation as a row of a UHRI export."""
-    from nmrf.reference import DATA_DIR, UPR_INFO_CSV
+    from nmrf.domain.reference import DATA_DIR, UPR_INFO_CSV
 
     header = ["Country", "Body", "Recommending State(s)", "Document symbol", "Paragraph", "Recommendation",
               "Themes", "Affected persons", "SDG goals", "UPR position", "Publication date"]
@@ -129,7 +129,7 @@ def bench_site(tmp: Path, size: int = 2000) -> None:
 
     from nmrf.models import Cluster
     from nmrf.models.db import session_scope
-    from nmrf.reference import UPR_INFO_CSV
+    from nmrf.domain.reference import UPR_INFO_CSV
     from nmrf.services.clustering import cluster_recommendations
     from nmrf.services.followup import add_action, assign_theme
     from nmrf.services.people import get_state

@@ -21,7 +21,7 @@ from nmrf.cli.app import app
 from nmrf.models import Recommendation, State
 from nmrf.models.db import session_scope
 from nmrf.profile import EXAMPLE_PROFILE, load_profile
-from nmrf.reference import DATA_DIR, UPR_INFO_CSV
+from nmrf.domain.reference import DATA_DIR, UPR_INFO_CSV
 from nmrf.services.clustering import cluster_recommendations
 from nmrf.services.followup import add_action, assign_theme
 from nmrf.services.people import get_state
@@ -130,7 +130,7 @@ def test_nmrf_publish_site_writes_the_same_site_and_serve_serves_it_under_public
     assert result.exit_code == 0, result.output
     assert {p.relative_to(out) for p in out.rglob("*") if p.is_file() and p.name != ".nmrf-site"} == \
         {p.relative_to(site) for p in site.rglob("*") if p.is_file() and p.name != ".nmrf-site"}
-    from nmrf.server.app import create_app, fixed_clock
+    from nmrf.web.app import create_app, fixed_clock
     from nmrf.settings import get_settings
 
     client = TestClient(create_app(get_settings(), engine=site_db, clock=fixed_clock(NOW)))

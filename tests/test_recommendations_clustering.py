@@ -15,7 +15,7 @@ from nmrf.domain.similarity import Item, cluster_items, explain, label_phrase, p
 from nmrf.models import Cluster, Recommendation
 from nmrf.models.db import make_engine, session_scope
 from nmrf.profile import EXAMPLE_PROFILE
-from nmrf.reference import DATA_DIR, UPR_INFO_CSV
+from nmrf.domain.reference import DATA_DIR, UPR_INFO_CSV
 
 ROOT = Path(__file__).resolve().parent.parent
 FR_ES = DATA_DIR / "uhri" / "uhri-chile-fr-es.csv"

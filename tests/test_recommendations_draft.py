@@ -16,7 +16,7 @@ from nmrf.cli.app import app
 from nmrf.domain.draft import count_words
 from nmrf.models import Cluster, Cycle, Recommendation
 from nmrf.models.db import session_scope
-from nmrf.reference import DATA_DIR, UPR_INFO_CSV
+from nmrf.domain.reference import DATA_DIR, UPR_INFO_CSV
 from nmrf.services.clustering import cluster_recommendations
 from nmrf.services.cycles import launch_cycle
 from nmrf.services.drafts import compile_draft, report_language

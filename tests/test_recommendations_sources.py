@@ -14,13 +14,13 @@ from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import select
 
-from nmrf.domain.sources import _sdgs, parse
+from nmrf.domain.recommendation_files import _sdgs, parse
 from nmrf.domain.taxonomy import load_taxonomy, state_code, un_states
 from nmrf.errors import NmrfError
 from nmrf.models import Recommendation, State
 from nmrf.models.db import session_scope
 from nmrf.profile import EXAMPLE_PROFILE, load_profile
-from nmrf.reference import UPR_INFO_CSV, all_ratifications, member_names
+from nmrf.domain.reference import UPR_INFO_CSV, all_ratifications, member_names
 from nmrf.services.people import get_state
 from nmrf.services.profiles import apply_profile
 from nmrf.services.recommendations import flagged, import_recommendations

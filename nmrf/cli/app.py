@@ -59,7 +59,7 @@ def demo(
     keep: bool = typer.Option(False, "--keep", help="Keep the demo's data folder and print where it is."),
 ) -> None:
     """A complete cycle from nothing: a UPR review and a CEDAW report, time advancing."""
-    from nmrf.demo import run_demo
+    from nmrf.cli.demo import run_demo
 
     run_demo(keep=keep)
 

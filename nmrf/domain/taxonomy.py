@@ -12,11 +12,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
-TAXONOMY_DIR = Path(__file__).resolve().parent.parent / "data" / "taxonomy"
+from nmrf.domain.packaged import TAXONOMY_DIR
+
 
 
 def fold(text: str) -> str:

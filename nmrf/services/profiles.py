@@ -8,7 +8,15 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from nmrf.models import Address, Institution, NotificationPolicy, Person, RoleAssignment, State
+from nmrf.models import (
+    Address,
+    Institution,
+    NotificationPolicy,
+    Person,
+    RoleAssignment,
+    State,
+)
+from nmrf.notifications.store import ensure_policy
 from nmrf.profile import Profile
 
 
@@ -104,8 +112,6 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
             person.active, person.updated_at = False, now
             result.deactivated.append(f"person {key}")
     session.flush()
-    from nmrf.notifications.store import ensure_policy
-
     before = session.execute(select(func.max(NotificationPolicy.version))
                              .where(NotificationPolicy.state_id == state.id)).scalar()
     policy = ensure_policy(session=session, state=state, spec=profile.notifications, now=now)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from nmrf.domain.sources import CONFIDENTIAL_KINDS
+from nmrf.domain.recommendation_files import CONFIDENTIAL_KINDS
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
 from nmrf.models import Cluster, Cycle, FollowUpAction, Institution, InputAnswer, Recommendation, State

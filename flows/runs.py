@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date
 
+from nmrf.flows import flow_for
+from nmrf.flows.runtime import prefect_runtime, prepare_prefect_environment
+from nmrf.services.plan_rows import describe_events
 from nmrf.settings import Settings
 
 
 def run_cycle_flows(settings: Settings, targets: Sequence[tuple[int, str, str]],
                     as_of: date | None) -> Iterator[tuple[int, str, list[str]]]:
     """Run each cycle's flow; yield (cycle id, title, what happened)."""
-    from nmrf.flows.runtime import prepare_prefect_environment
-
     prepare_prefect_environment(settings)
-    from nmrf.flows import flow_for
-    from nmrf.flows.runtime import prefect_runtime
-    from nmrf.services.views import describe_events
 
     with prefect_runtime():
         for cycle_id, flow_name, title in targets:

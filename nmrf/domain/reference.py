@@ -1,6 +1,6 @@
 """The public reference data shipped with nmrf: ratifications, UPR review order, regional parties.
 
-Read from files inside the package (never fetched at run time) and cached.
+Read from files inside the package (nmrf.domain.packaged says where; never fetched at run time) and cached.
 """
 
 from __future__ import annotations
@@ -8,17 +8,14 @@ from __future__ import annotations
 import csv
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
 from nmrf.domain.inventory import Ratification, UprSchedule
+from nmrf.domain.packaged import DATA_DIR, RATIFICATIONS_DIR, UPR_INFO_CSV  # noqa: F401  (UPR_INFO_CSV re-read by tests)
 from nmrf.domain.review_calendars import UPR_CALENDAR_PATH, ReviewCalendar, parse_review_calendar
 from nmrf.domain.rules import load_catalogue
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-RATIFICATIONS_DIR = DATA_DIR / "ratifications"
-UPR_INFO_CSV = DATA_DIR / "upr-info" / "upr-info-sessions-1-5.csv"
 
 
 @lru_cache(maxsize=1)

@@ -8,17 +8,39 @@ compressed (gzip broke one Outlook subscription elsewhere).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
 from nmrf.calendars.links import feed_urls
-from nmrf.calendars.serving import FeedPublisher, not_modified
+from nmrf.calendars.publishing import FeedPublisher
 
 router = APIRouter()
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 NOT_FOUND = "Not found\n"
+
+
+def not_modified(*, if_none_match: str | None, if_modified_since: str | None, etag: str,
+                 last_modified: datetime) -> bool:
+    """RFC 9110: If-None-Match, when present, decides alone (weak comparison); else If-Modified-Since."""
+    if if_none_match is not None:
+        tags = [t.strip() for t in if_none_match.split(",")]
+        return any(t == "*" or t.removeprefix("W/") == etag for t in tags)
+    if if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False  # an unreadable date is ignored, as the RFC asks
+        if since is None:
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return last_modified.astimezone(UTC).replace(microsecond=0) <= since
+    return False
 
 
 def _publisher(request: Request) -> FeedPublisher:

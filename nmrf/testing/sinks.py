@@ -21,6 +21,8 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from aiosmtpd.smtp import SMTP, AuthResult
+
 # aiosmtpd warns about its own legacy attribute on every authenticated session.
 warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
 
@@ -72,14 +74,10 @@ class SmtpSink:
         return "250 OK"
 
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
-        from aiosmtpd.smtp import AuthResult
-
         ok = self.password is not None and getattr(auth_data, "password", b"") == self.password.encode()
         return AuthResult(success=ok, handled=False)
 
     def start(self) -> SmtpSink:
-        from aiosmtpd.smtp import SMTP
-
         kwargs: dict[str, Any] = {"hostname": "nmrf-sink"}
         if self.password is not None:
             kwargs.update(authenticator=self._authenticate, auth_require_tls=False)

@@ -1,7 +1,7 @@
 """Running the server: in the foreground (`nmrf serve`) or in a background thread (tests, demo, benchmark).
 
 uvicorn's access log is off: it prints whole paths, and a feed's path holds its
-token. The app's own log (nmrf.server) prints the route with the token hidden.
+token. The app's own log (nmrf.web) prints the route with the token hidden.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any
 import uvicorn
 from sqlalchemy import Engine
 
+from nmrf.flows.runtime import prepare_prefect_environment
 from nmrf.settings import Settings
+from nmrf.web.app import create_app
 
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
@@ -44,13 +46,13 @@ def run_server(settings: Settings, *, host: str, port: int, engine: Engine | Non
     The sweep runs here for the embedded default, where Prefect's schedules cannot
     fire; with a Prefect server, its deployment schedule does it instead.
     """
-    from nmrf.server.app import create_app
-
     app = create_app(settings, engine=engine, cache_bytes=cache_bytes)
     stop = threading.Event()
     sweeper = None
     if sweep_every > 0:
-        from nmrf.notifications.sweeping import run_sweep_forever
+        # Imported here, after its environment is set: the sweeper imports Prefect, which reads it.
+        prepare_prefect_environment(settings)
+        from nmrf.web.sweep_loop import run_sweep_forever
 
         sweeper = threading.Thread(target=run_sweep_forever, args=(settings, sweep_every, stop),
                                    name="nmrf-sweep", daemon=True)

@@ -22,6 +22,7 @@ from nmrf.notifications.delivery import Claimed, new_owner, outgoing, record
 from nmrf.notifications.messages import render
 from nmrf.notifications.sender import send
 from nmrf.notifications.store import idempotency_key
+from nmrf.services.people import get_person, get_state
 from nmrf.settings import Settings
 
 
@@ -37,8 +38,6 @@ class ProbeResult:
 
 def send_test(*, engine: Engine, settings: Settings, person_key: str, state_code: str | None = None,
               now: datetime | None = None) -> tuple[str, list[ProbeResult]]:
-    from nmrf.services.people import get_person, get_state
-
     now = now or datetime.now(UTC)
     owner = new_owner()
     with session_scope(engine, actor="nmrf") as s:

@@ -1,6 +1,6 @@
 """Reminder ladders and escalation policies, as data.
 
-The shipped default (default-policy.yaml) is overridden section by section by
+The shipped default (nmrf/data/default-policy.yaml) is overridden section by section by
 the profile's `notifications:` block. Everything is checked when the profile
 loads, against the people in it: a target role nobody holds, an unknown person,
 a person the policy can reach who has no address, each reported with its file and
@@ -13,19 +13,16 @@ import hashlib
 import json
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nmrf.domain.dates import WorkCalendar
+from nmrf.domain.packaged import DATA_DIR
 from nmrf.domain.rules import ROLE_NAMES, STAGES
+from nmrf.domain.yamlfile import load_yaml, parse_model
 
-if TYPE_CHECKING:
-    from nmrf.errors import Problem
-    from nmrf.profile import Profile
-
-DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "default-policy.yaml"
+DEFAULT_POLICY_PATH = DATA_DIR / "default-policy.yaml"
 SLUG = r"^[a-z][a-z0-9_-]*$"
 OWNER = "owner"
 
@@ -276,9 +273,8 @@ class Policy(_Strict):
 
 
 @lru_cache(maxsize=1)
-def _default() -> tuple[NotificationsSpec, dict]:
-    from nmrf.domain.yamlfile import load_yaml, parse_model
-
+def default_spec() -> tuple[NotificationsSpec, dict]:
+    """The shipped policy and its lines (for the line numbers of a problem in it)."""
     text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
     data, lines = load_yaml(text, filename=str(DEFAULT_POLICY_PATH))
     return parse_model(NotificationsSpec, data, filename=str(DEFAULT_POLICY_PATH), lines=lines), lines
@@ -289,7 +285,7 @@ def default_policy() -> Policy:
 
 
 def effective_policy(override: NotificationsSpec | None) -> Policy:
-    base, _ = _default()
+    base, _ = default_spec()
     sections = {}
     for name in ("reminders", "escalation", "acknowledgement", "digest", "delivery"):
         value = getattr(override, name, None) if override is not None else None
@@ -301,58 +297,5 @@ def policy_from_json(body: dict[str, Any]) -> Policy:
     return Policy.model_validate(body)
 
 
-def _section_source(override: NotificationsSpec | None, section: str) -> str:
+def section_source(override: NotificationsSpec | None, section: str) -> str:
     return "profile" if override is not None and getattr(override, section) is not None else "default"
-
-
-def profile_problems(profile: Profile, *, path: str, lines: dict) -> list[Problem]:
-    """What the policy asks of the people in the profile, checked before anything is written."""
-    from nmrf.domain.rules import load_catalogue
-    from nmrf.domain.yamlfile import _dotted, line_of
-    from nmrf.errors import Problem
-
-    override = profile.notifications
-    policy = effective_policy(override)
-    _, default_lines = _default()
-    held: set[str] = set()
-    keys = {p.key for p in profile.people}
-    for person in profile.people:
-        held.update(role for role, _ in person.role_pairs())
-
-    def where(section: str, loc: tuple) -> tuple[str, int | None, str]:
-        if _section_source(override, section) == "profile":
-            full = ("notifications", section, *loc)
-            return path, line_of(full, lines), _dotted(full)
-        return str(DEFAULT_POLICY_PATH), line_of((section, *loc), default_lines), _dotted((section, *loc))
-
-    problems: list[Problem] = []
-    reached_roles: set[str] = set()
-    reached_people: set[str] = set()
-    for section, loc, target in policy.targets():
-        if target == OWNER:
-            reached_roles.update(m.owner for t in load_catalogue().templates.values()
-                                 for m in t.milestones if m.owner and m.completion == "person")
-            continue
-        file, line, field = where(section, loc)
-        if target.startswith("person:"):
-            key = target.removeprefix("person:")
-            reached_people.add(key)
-            if key not in keys:
-                problems.append(Problem(f"unknown person {key!r}: no one in the profile has this key",
-                                        file=file, line=line, field=field))
-            continue
-        reached_roles.add(target)
-        if target not in held:
-            hint = ("" if _section_source(override, section) == "profile"
-                    else f" (the shipped policy; give your own notifications.{section} in the profile to change it)")
-            problems.append(Problem(f"the {section} policy sends to {target}, a role nobody in the profile holds"
-                                    + hint, file=file, line=line, field=field))
-    for n, person in enumerate(profile.people):
-        roles = {role for role, _ in person.role_pairs()}
-        if not person.addresses and (roles & reached_roles or person.key in reached_people):
-            why = ", ".join(sorted(roles & reached_roles)) or "a person named in the policy"
-            problems.append(Problem(
-                f"{person.key} has no notification address, yet reminders or escalations reach them "
-                f"({why}): add addresses: [{{label: email, url: \"mailto://...\"}}]",
-                file=path, line=line_of(("people", n), lines), field=_dotted(("people", n, "addresses"))))
-    return problems

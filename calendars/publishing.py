@@ -1,6 +1,6 @@
 """Serving feeds fast and correctly: the rendered-bytes cache, Last-Modified, conditional requests.
 
-Free of any web framework: the HTTP layer (nmrf.server) and the tests call it.
+Free of any web framework and of HTTP (conditional requests are answered in nmrf.web.routes.feeds).
 
 The cache keeps each link's rendered bytes with the database's change counter
 at the time (the newest audit entry: every ORM change to a milestone, meeting,
@@ -18,18 +18,17 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime, parsedate_to_datetime
-
-from sqlalchemy import Engine, func
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from email.utils import format_datetime
 
 from nmrf.calendars.build import Window, render_feed
 from nmrf.calendars.links import find_link, rotate, token_hash, well_formed
-from nmrf.calendars.sources import feed_for_link
+from nmrf.calendars.queries import feed_for_link
 from nmrf.models import AuditEntry, FeedLink, FeedState
 from nmrf.models.db import session_scope
 from nmrf.models.types import utcnow
+from sqlalchemy import Engine, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
 
 Clock = Callable[[], datetime]
 
@@ -51,25 +50,6 @@ class Served:
 
 def _seconds(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
-
-
-def not_modified(*, if_none_match: str | None, if_modified_since: str | None, etag: str,
-                 last_modified: datetime) -> bool:
-    """RFC 9110: If-None-Match, when present, decides alone (weak comparison); else If-Modified-Since."""
-    if if_none_match is not None:
-        tags = [t.strip() for t in if_none_match.split(",")]
-        return any(t == "*" or t.removeprefix("W/") == etag for t in tags)
-    if if_modified_since:
-        try:
-            since = parsedate_to_datetime(if_modified_since)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return False  # an unreadable date is ignored, as the RFC asks
-        if since is None:
-            return False
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        return _seconds(last_modified) <= since
-    return False
 
 
 class _Cache:

@@ -48,7 +48,7 @@ def make_router(*, clock=None) -> APIRouter:  # type: ignore[no-untyped-def]
     cache: dict[str, object] = {}
 
     def site(request: Request) -> dict[str, bytes]:
-        from nmrf.flows.runtime import state_today
+        from nmrf.domain.clock import today_in
         from nmrf.models import State
         from nmrf.models.types import utcnow
         from nmrf.services.publication import public_site
@@ -63,7 +63,7 @@ def make_router(*, clock=None) -> APIRouter:  # type: ignore[no-untyped-def]
             with lock:
                 if cache.get("key") != key:
                     now: datetime = (clock or utcnow)()
-                    cache["files"] = public_site(session=s, state=state, today=state_today(state.timezone, now))
+                    cache["files"] = public_site(session=s, state=state, today=today_in(state.timezone, now))
                     cache["key"] = key
                 return cache["files"]  # type: ignore[return-value]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -62,8 +63,6 @@ def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date
     else:
         word, text = m.status, m.status
     if m.starts_at and m.timezone:
-        from zoneinfo import ZoneInfo
-
         local = m.starts_at.astimezone(ZoneInfo(m.timezone))
         due_text = f"{local:%Y-%m-%d %H:%M} {m.timezone}"
     else:

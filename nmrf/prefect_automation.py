@@ -27,6 +27,7 @@ MIN_WITHIN = 10.0
 
 def ensure_sweep_watch(*, within_seconds: float = DEFAULT_WITHIN) -> Any:
     """Create (or replace) the automation; returns it. Needs both deployments on the server."""
+    # Imported here: Prefect takes 3-5 s to import (measured on the 2-core machine); only what talks to a server pays it.
     from prefect.automations import Automation, EventTrigger, Posture
     from prefect.client.orchestration import get_client
     from prefect.events.actions import RunDeployment
@@ -39,7 +40,7 @@ def ensure_sweep_watch(*, within_seconds: float = DEFAULT_WITHIN) -> Any:
     remove_sweep_watch()
     return Automation(
         name=AUTOMATION_NAME,
-        description="No sweep completed within the window: alert the secretariat (nmrf/sweep_watch.py).",
+        description="No sweep completed within the window: alert the secretariat (nmrf/prefect_automation.py).",
         trigger=EventTrigger(
             posture=Posture.Proactive,
             expect={"prefect.flow-run.Completed"},
@@ -54,6 +55,7 @@ def ensure_sweep_watch(*, within_seconds: float = DEFAULT_WITHIN) -> Any:
 
 def remove_sweep_watch() -> bool:
     """Delete the automation if it exists; whether one was deleted."""
+    # Imported here: Prefect takes 3-5 s to import (measured on the 2-core machine); only what talks to a server pays it.
     from prefect.automations import Automation
 
     try:

@@ -17,15 +17,29 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from babel import negotiate_locale
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from jinja2 import FileSystemLoader
+from sqlalchemy.exc import IntegrityError
 
+from nmrf.calendars.text import STATUS_WORDS
 from nmrf.domain import wording
-from nmrf.domain.i18n import SUPPORTED, Translator, translator
+from nmrf.domain.i18n import (
+    SUPPORTED,
+    Translator,
+    date_pattern_hint,
+    jinja_environment,
+    translator,
+)
 from nmrf.errors import NmrfError
+from nmrf.models import Cycle, Institution, Milestone, Person, State
+from nmrf.models.db import make_engine, session_scope
+from nmrf.notifications.acks import MAX_PROMISE, chain_sequence, list_acks, record_ack
+from nmrf.notifications.tokens import TokenError, read_token, signing_key, token_digest
 from nmrf.settings import Settings, get_settings
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 # The reader's language: the person's the link was made for; without a readable link, the browser's
 # Accept-Language among the languages nmrf speaks.
@@ -33,9 +47,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 @lru_cache(maxsize=32)
 def _env(lang: str, fallback: str | None):  # type: ignore[no-untyped-def]
-    from jinja2 import FileSystemLoader
-
-    from nmrf.domain.i18n import jinja_environment
 
     return jinja_environment(lang, fallback=fallback, loader=FileSystemLoader(TEMPLATES), autoescape=True)
 
@@ -48,16 +59,12 @@ def _page(t: Translator, title: str, *, status: int = 200, **context: object) ->
 
 
 def _browser_language(request: Request) -> str:
-    from babel import negotiate_locale
-
     wanted = [part.split(";")[0].strip().replace("-", "_")
               for part in request.headers.get("accept-language", "").split(",") if part.strip()]
     return negotiate_locale(wanted, list(SUPPORTED), sep="_") or "en"
 
 
 def _token_problem(t: Translator, exc: Exception) -> str:
-    from nmrf.notifications.tokens import TokenError
-
     if isinstance(exc, TokenError) and exc.reason == "expired":
         return t.gettext("This link has expired; a newer message carries a new one.")
     return t.gettext("This link is not valid (it may have been cut or changed).")
@@ -75,31 +82,21 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
 
     def engine():  # type: ignore[no-untyped-def]
         if "engine" not in state:
-            from nmrf.models.db import make_engine
-
             state["engine"] = make_engine(conf().effective_database_url)
         return state["engine"]
 
     def read(token: str) -> dict:
-        from nmrf.notifications.tokens import read_token, signing_key
-
         return read_token(signing_key(conf()), token, purpose="ack", now=now())
 
     def refused(t: Translator, exc: Exception) -> HTMLResponse:
-        from nmrf.notifications.tokens import TokenError
-
         status = 410 if isinstance(exc, TokenError) and exc.reason == "expired" else 400
         return _page(t, t.gettext("Link not usable"), status=status, lines=[_token_problem(t, exc)])
 
     def reader(s, person) -> Translator:  # type: ignore[no-untyped-def]
-        from nmrf.models import State
-
         state = s.get(State, person.state_id)
         return translator(person.language, fallback=state.language if state else None)
 
     def facts(s, m, person, t: Translator) -> dict:  # type: ignore[no-untyped-def]
-        from nmrf.models import Cycle, Institution, State
-
         cycle = s.get(Cycle, m.cycle_id)
         state = s.get(State, cycle.state_id)
         inst = s.get(Institution, m.institution_id) if m.institution_id else None
@@ -114,11 +111,6 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
     @router.get("/ack/{token}", response_class=HTMLResponse)
     def ack_page(token: str, request: Request) -> HTMLResponse:
         """The confirmation page, in the language of the person the link was made for. Reads only."""
-        from nmrf.models import Milestone, Person
-        from nmrf.models.db import session_scope
-        from nmrf.notifications.acks import chain_sequence, list_acks
-        from nmrf.notifications.tokens import TokenError
-
         try:
             data = read(token)
         except TokenError as exc:
@@ -138,8 +130,6 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
                     if a.milestone_key == m.key]
             closed, status = m.is_closed, m.status
         if closed:
-            from nmrf.calendars.text import STATUS_WORDS
-
             word = t.gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status
             return _page(t, t.gettext("Nothing to acknowledge"), item=item,
                          lines=[t.gettext("It is already recorded %(status)s.") % {"status": word}])
@@ -152,8 +142,6 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         friday = today + timedelta(days=(4 - today.weekday()) % 7 or 7)
         # A text field with the pattern said in the reader's words: a browser's date picker shows the
         # browser's locale (a minister read 12/04/2026), whatever the page's language.
-        from nmrf.domain.i18n import date_pattern_hint
-
         form = {"token": token, "default": friday.isoformat(), "default_long": wording.long_date(t, friday),
                 "pattern": date_pattern_hint(t.tag)}
         return _page(t, t.gettext("Acknowledge this escalation"), item=item, earlier=earlier, form=form)
@@ -161,12 +149,6 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
     @router.post("/ack", response_class=HTMLResponse)
     async def ack_submit(request: Request) -> HTMLResponse:
         """Record the acknowledgement the form carries (once per link)."""
-        from sqlalchemy.exc import IntegrityError
-
-        from nmrf.models import Milestone, Person
-        from nmrf.models.db import session_scope
-        from nmrf.notifications.acks import MAX_PROMISE, record_ack
-        from nmrf.notifications.tokens import TokenError, token_digest
 
         # The form is urlencoded; parsing it here avoids a multipart dependency.
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
@@ -179,8 +161,6 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         try:
             promised = date.fromisoformat(form["promised_by"].strip()) if form.get("promised_by") else None
         except ValueError:
-            from nmrf.domain.i18n import date_pattern_hint
-
             return _page(t, t.gettext("Not recorded"), status=400, lines=[
                 t.gettext("%(value)s is not a date: write it as %(pattern)s (for example %(example)s).")
                 % {"value": form["promised_by"], "pattern": date_pattern_hint(t.tag),

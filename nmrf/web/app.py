@@ -1,4 +1,4 @@
-"""The application factory. Routers of other parts (acknowledgement pages...) are mounted on what it returns."""
+"""The application factory: the one place every router of nmrf.web.routes is mounted (feeds, acknowledgement pages)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse
 
 from nmrf.calendars.build import Window
-from nmrf.calendars.serving import Clock, FeedPublisher
+from nmrf.calendars.publishing import Clock, FeedPublisher
+from nmrf.models.db import make_engine
 from nmrf.models.types import utcnow
-from nmrf.server import feeds
-from nmrf.server.guard import Guard
 from nmrf.settings import Settings, get_settings
+from nmrf.web.guard import Guard
+from nmrf.web.routes import acks, feeds, public_site
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None,
@@ -24,8 +25,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """The HTTP app: feeds under /feeds/. `clock` gives `now` (the real clock unless a demo fixes it)."""
     settings = settings or get_settings()
     if engine is None:
-        from nmrf.models.db import make_engine
-
         engine = make_engine(settings.effective_database_url)
     # No interactive docs or schema: the server shows nothing beyond what a link opens.
     app = FastAPI(title="nmrf", docs_url=None, redoc_url=None, openapi_url=None)
@@ -35,12 +34,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                                     max_age=max_age)
     app.include_router(feeds.router)
     # Acknowledgement pages of escalations (GET shows, POST records).
-    from nmrf.notifications.web import make_router
-
-    app.include_router(make_router(settings, clock=clock))
+    app.include_router(acks.make_router(settings, clock=clock))
     # The public site of the State's recommendations, when it chooses to publish it.
-    from nmrf.server import public_site
-
     app.include_router(public_site.make_router(clock=clock))
 
     @app.exception_handler(HTTPException)

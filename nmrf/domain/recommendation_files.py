@@ -33,8 +33,8 @@ import io
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 
 from nmrf.domain.taxonomy import SDG_THEME, Taxonomy, fold, state_code, words
@@ -534,8 +534,6 @@ def parse(data: bytes, *, fmt: str, file: str, taxonomy: Taxonomy, encoding: str
 
 
 def _with_uid(rec: SourceRecommendation, occurrence: int = 1) -> SourceRecommendation:
-    from dataclasses import replace
-
     return replace(rec, uid=_uid(rec, occurrence))
 
 
@@ -676,8 +674,6 @@ def _date(value: str) -> date | None:
         return date(int(v), 1, 1)
     for fmt_ in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d %B %Y", "%B %d, %Y"):
         try:
-            from datetime import datetime
-
             return datetime.strptime(v, fmt_).date()
         except ValueError:
             continue

@@ -23,6 +23,7 @@ from nmrf.calendars.text import meeting_item, milestone_item, series_items
 from nmrf.domain import wording
 from nmrf.domain.i18n import Translator, translator
 from nmrf.domain.recurrence import local_start, occurrences
+from nmrf.domain.clock import today_in
 from nmrf.models import (
     Cycle,
     CycleInstitution,
@@ -114,7 +115,7 @@ def _state_view(session: Session, state: State) -> StateView:
 
 
 def _date_range(now: datetime, window: Window, timezone: str):  # type: ignore[no-untyped-def]
-    first, last = window.bounds(now.astimezone(ZoneInfo(timezone)).date())
+    first, last = window.bounds(today_in(timezone, now))
     return first - SLACK, last + SLACK
 
 

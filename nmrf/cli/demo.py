@@ -22,12 +22,47 @@ from dataclasses import dataclass, field
 from datetime import UTC, date
 from pathlib import Path
 
+import httpx
+from openpyxl import load_workbook
 from rich.table import Table
+from sqlmodel import select
 
+from nmrf.calendars.build import Window
+from nmrf.calendars.links import Subject, feed_urls, issue_link
+from nmrf.calendars.reading import read_events
 from nmrf.cli.common import console
-from nmrf.demo_plan import act_institutional_work
-from nmrf.profile import EXAMPLE_PROFILE
-
+from nmrf.cli.cycles import print_plan
+from nmrf.cli.demo_messages import prepare, summary
+from nmrf.cli.demo_plan import act_institutional_work
+from nmrf.documents.draft_docx import write_docx
+from nmrf.domain.clock import moment
+from nmrf.domain.packaged import UHRI_CHILE_CSV, UPR_INFO_CSV
+from nmrf.flows.runs import run_cycle_flows
+from nmrf.flows.runtime import engine, session
+from nmrf.models import Cycle, Recommendation
+from nmrf.models.db import upgrade_schema
+from nmrf.models.types import utcnow
+from nmrf.profile import EXAMPLE_PROFILE, load_profile
+from nmrf.services.clustering import cluster_recommendations, why
+from nmrf.services.cycles import active_cycles, launch_cycle, record_action
+from nmrf.services.drafts import compile_draft, report_language
+from nmrf.services.followup import add_action, assign, assign_theme
+from nmrf.services.inputs import import_workbook, request_workbooks
+from nmrf.services.inventory import state_inventory
+from nmrf.services.people import get_person, get_state
+from nmrf.services.plan_rows import cycle_rows
+from nmrf.services.profiles import apply_profile
+from nmrf.services.publication import public_site, write_site
+from nmrf.services.recommendation_rows import cluster_rows, recommendation_rows
+from nmrf.services.recommendations import (
+    get_cluster,
+    import_recommendations,
+    record_factors,
+)
+from nmrf.settings import get_settings
+from nmrf.web import create_app
+from nmrf.web.app import fixed_clock
+from nmrf.web.run import BackgroundServer
 
 CEDAW_DUE = date(2027, 10, 1)
 UPR_REVIEW = date(2028, 5, 1)
@@ -47,8 +82,6 @@ class Demo:
     cleanup: list[Callable[[], None]] = field(default_factory=list)
 
     def session(self):  # type: ignore[no-untyped-def]
-        from nmrf.flows.runtime import session
-
         return session(actor="demo")
 
 
@@ -57,10 +90,6 @@ def _step(title: str) -> None:
 
 
 def _advance(demo: Demo, day: date) -> None:
-    from nmrf.services.cycles import active_cycles
-    from nmrf.services.runs import run_cycle_flows
-    from nmrf.settings import get_settings
-
     with demo.session() as s:
         targets = [(c.id, c.flow, c.title) for c in active_cycles(session=s)]
     for cycle_id, title, lines in run_cycle_flows(get_settings(), targets, day):
@@ -70,10 +99,6 @@ def _advance(demo: Demo, day: date) -> None:
 
 def _record(demo: Demo, day: date, cycle: str, key: str, kind: str = "done", by: str | None = None,
             note: str = "") -> None:
-    from nmrf.flows.runtime import moment
-    from nmrf.models import Cycle
-    from nmrf.services.cycles import record_action
-
     with demo.session() as s:
         c = s.get(Cycle, demo.cycles[cycle])
         _, now = moment(day, "America/Santiago")
@@ -83,12 +108,6 @@ def _record(demo: Demo, day: date, cycle: str, key: str, kind: str = "done", by:
 
 
 def act_profile(demo: Demo) -> None:
-    from nmrf.models.db import upgrade_schema
-    from nmrf.models.types import utcnow
-    from nmrf.profile import load_profile
-    from nmrf.services.profiles import apply_profile
-
-    from nmrf.flows.runtime import engine
 
     _step("1. The NMRF: the example profile")
     upgrade_schema(engine())
@@ -100,9 +119,6 @@ def act_profile(demo: Demo) -> None:
 
 
 def act_inventory(demo: Demo) -> None:
-    from nmrf.services.inventory import state_inventory
-    from nmrf.services.people import get_state
-
     today = date(2027, 3, 1)
     _step(f"2. The inventory as of {today}: what Chile owes over the next 3 years")
     with demo.session() as s:
@@ -119,10 +135,6 @@ def act_inventory(demo: Demo) -> None:
 
 
 def act_launch(demo: Demo) -> None:
-    from nmrf.flows.runtime import moment
-    from nmrf.services.cycles import launch_cycle
-    from nmrf.services.people import get_state
-
     _step("3. Two cycles launched")
     _, now = moment(date(2027, 3, 1), "America/Santiago")
     with demo.session() as s:
@@ -140,10 +152,6 @@ def act_launch(demo: Demo) -> None:
 
 
 def _show(demo: Demo, cycle: str, today: date) -> None:
-    from nmrf.cli.cycles import print_plan
-    from nmrf.models import Cycle
-    from nmrf.services.views import cycle_rows
-
     with demo.session() as s:
         c = s.get(Cycle, demo.cycles[cycle])
         rows = cycle_rows(session=s, cycle=c, today=today)
@@ -195,21 +203,15 @@ def act_messages(demo: Demo) -> None:
     """Reminders and escalation, woven into the timeline: the example people's addresses are
     pointed at local sinks (a real SMTP server and an HTTP endpoint on 127.0.0.1) and the
     sweep runs after each day's flows; what the sinks receive is printed."""
-    from nmrf.notifications.demo_act import prepare
-
     prepare(demo, console)
 
 
 def act_outbox(demo: Demo) -> None:
-    from nmrf.notifications.demo_act import summary
-
     summary(demo, console)
 
 
 def fill_workbook(path: Path, out: Path, answer: Callable[[int], str]) -> None:
     """What a ministry does with its workbook: an answer and a status on every row."""
-    from openpyxl import load_workbook
-
     wb = load_workbook(path)
     ws = wb["Recommendations"]
     for row in ws.iter_rows(min_row=2):
@@ -219,21 +221,10 @@ def fill_workbook(path: Path, out: Path, answer: Callable[[int], str]) -> None:
 
 
 def act_recommendations(demo: Demo) -> None:
-    from nmrf.flows.runtime import moment
-    from nmrf.reference import UPR_INFO_CSV
-    from nmrf.services.clustering import cluster_recommendations
-    from nmrf.services.clustering import why
-    from nmrf.services.drafts import compile_draft, report_language
-    from nmrf.services.followup import add_action, assign, assign_theme
-    from nmrf.services.inputs import import_workbook, request_workbooks
-    from nmrf.services.listing import cluster_rows, recommendation_rows
-    from nmrf.services.people import get_state
-    from nmrf.services.recommendations import get_cluster, import_recommendations, record_factors
-
     day = date(2027, 7, 20)
     today, now = moment(day, "America/Santiago")
     _step(f"6. {day}: the recommendations, clustered, prioritised, assigned; the workbooks; the draft")
-    uhri = Path(__file__).resolve().parent / "data" / "uhri" / "uhri-chile-sample.csv"
+    uhri = UHRI_CHILE_CSV
     fr_es = uhri.with_name("uhri-chile-fr-es.csv")
     with demo.session() as s:
         state = get_state(session=s)
@@ -287,8 +278,6 @@ def act_recommendations(demo: Demo) -> None:
                               now=now, actor="valentina-diaz")
         d = compile_draft(session=s, state=state, cycle=_cycle(s, demo, "upr"), today=today,
                           language=report_language(state, "UPR"))
-    from nmrf.documents.draft_docx import write_docx
-
     draft = demo.home / "draft-national-report.docx"
     draft.write_bytes(write_docx(d, created=now))
     console.print(f"Returned workbook read: {got.answered} answers from {got.institution.key}; "
@@ -296,8 +285,6 @@ def act_recommendations(demo: Demo) -> None:
     console.print(f"Draft national report ({d.language}, A4, {len(d.numbered())} numbered paragraphs): {draft}; "
                   f"{d.limit_text()}; still missing from "
                   + ", ".join(f"{k} ({v})" for k, v in list(d.missing_from.items())[:3]) + ".")
-    from nmrf.services.publication import public_site, write_site
-
     with demo.session() as s:
         files = public_site(session=s, state=get_state(session=s), today=today, languages=["es", "en"])
     site = demo.home / "public-site"
@@ -308,24 +295,14 @@ def act_recommendations(demo: Demo) -> None:
 
 
 def _by_paragraph(document: str, paragraph: str):  # type: ignore[no-untyped-def]
-    from sqlmodel import select
-
-    from nmrf.models import Recommendation
-
     return select(Recommendation).where(Recommendation.document == document, Recommendation.paragraph == paragraph)
 
 
 def _members(cluster_id: int):  # type: ignore[no-untyped-def]
-    from sqlmodel import select
-
-    from nmrf.models import Recommendation
-
     return select(Recommendation).where(Recommendation.cluster_id == cluster_id)
 
 
 def _cycle(s, demo: Demo, name: str):  # type: ignore[no-untyped-def]
-    from nmrf.models import Cycle
-
     return s.get(Cycle, demo.cycles[name])
 
 
@@ -335,17 +312,6 @@ def act_feeds(demo: Demo) -> None:
     The server is uvicorn on 127.0.0.1 and a free port in a background thread,
     fetched over a real socket; its clock is fixed at the demo's last date.
     """
-    import httpx
-    from icalendar import Calendar
-
-    from nmrf.calendars.build import Window
-    from nmrf.calendars.links import Subject, feed_urls, issue_link
-    from nmrf.flows.runtime import engine, moment
-    from nmrf.server import create_app
-    from nmrf.server.app import fixed_clock
-    from nmrf.server.run import BackgroundServer
-    from nmrf.services.people import get_person, get_state
-    from nmrf.settings import get_settings
 
     today = date(2027, 10, 1)
     _step(f"8. Calendar feeds: what Jorge Núñez (Ministry of Health) sees in his calendar on {today}")
@@ -362,14 +328,14 @@ def act_feeds(demo: Demo) -> None:
         with httpx.Client(timeout=10) as client:
             first = client.get(web)
             again = client.get(web, headers={"If-None-Match": first.headers["etag"]})
-    events = sorted(Calendar.from_ical(first.content).walk("VEVENT"), key=lambda e: str(e["DTSTART"].to_ical()))
+    events = read_events(first.content)
     console.print(f"It serves {len(events)} events ({first.headers['content-type']}); his calendar shows:")
     for ev in events:
-        start = ev.decoded("DTSTART")
+        start = ev.start
         when = start.isoformat() if not hasattr(start, "hour") else f"{start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-        record = next((line.removeprefix("Record it: ") for line in str(ev["DESCRIPTION"]).splitlines()
+        record = next((line.removeprefix("Record it: ") for line in ev.description.splitlines()
                        if line.startswith("Record it: nmrf")), "")
-        console.print(f"  {when:<20} {ev['SUMMARY']}" + (f"  [dim]({record})[/dim]" if record else ""),
+        console.print(f"  {when:<20} {ev.summary}" + (f"  [dim]({record})[/dim]" if record else ""),
                       soft_wrap=True)
     console.print(f"Asked again with its ETag, the server answers {again.status_code} (nothing changed).")
 

@@ -6,25 +6,26 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from nmrf.calendars.series import schedule_series
+from nmrf.cli.common import console
+from nmrf.documents.annual_report import write_annual_docx, write_annual_markdown
+from nmrf.documents.workplan_files import write_workplan_xlsx
+from nmrf.domain.costs import totals_text
+from nmrf.domain.i18n import translator
+from nmrf.domain.clock import moment
+from nmrf.flows.runtime import engine
+from nmrf.notifications.circulation import write_circulations
+from nmrf.notifications.delivery import deliver_due
+from nmrf.services.annual import state_annual_report
+from nmrf.services.costs import add_cost
+from nmrf.services.cycles import get_cycle, get_milestone
+from nmrf.services.minutes import ActionPoint, record_minutes
+from nmrf.services.people import get_state
+from nmrf.services.workplan import state_workplan
+from nmrf.settings import get_settings
+
 
 def act_institutional_work(demo: Any) -> None:
-    from nmrf.calendars.series import schedule_series
-    from nmrf.cli.common import console
-    from nmrf.documents.annual_report import write_annual_docx, write_annual_markdown
-    from nmrf.documents.workplan_files import write_workplan_xlsx
-    from nmrf.domain.costs import totals_text
-    from nmrf.domain.i18n import translator
-    from nmrf.flows.runtime import engine, moment
-    from nmrf.notifications.circulation import write_circulations
-    from nmrf.notifications.delivery import deliver_due
-    from nmrf.services.annual import state_annual_report
-    from nmrf.services.costs import add_cost
-    from nmrf.services.cycles import get_cycle, get_milestone
-    from nmrf.services.minutes import ActionPoint, record_minutes
-    from nmrf.services.people import get_state
-    from nmrf.services.workplan import state_workplan
-    from nmrf.settings import get_settings
-
     year, tz = 2027, "America/Santiago"
     console.rule(f"[bold]9. The institutional work of {year}: costs, the workplan, a recurring plenary, the annual report")
     _, start = moment(date(2027, 1, 11), tz)

@@ -16,7 +16,7 @@ import re
 import time
 from typing import Any
 
-log = logging.getLogger("nmrf.server")
+log = logging.getLogger("nmrf.server")  # the name `nmrf serve` has always printed
 
 MAX_QUERY = 2048
 MAX_PATH = 512

@@ -8,22 +8,29 @@ sweep after each day of the demo's timeline, plus the days the ladder reaches.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
+from sqlalchemy import func, select
+
+from nmrf.domain.clock import moment
+from nmrf.flows.runtime import engine
+from nmrf.models import Address, Cycle, CycleEvent
+from nmrf.notifications.acks import record_ack
+from nmrf.notifications.outbox_rows import outbox_summary
+from nmrf.services.cycles import get_milestone
+from nmrf.services.people import get_person, get_state
+from nmrf.services.plan_rows import describe_events
+from nmrf.settings import get_settings
+from nmrf.testing.sinks import HttpSink, SmtpSink
 
 SHOWN_PER_DAY = 4
 
 
 def prepare(demo: Any, console: Console) -> None:
-    from sqlalchemy import select
-
-    from nmrf.flows.runtime import engine
-    from nmrf.models import Address
-    from nmrf.notifications.sinks import HttpSink, SmtpSink
 
     console.rule("[bold]Messages: reminders and escalation, delivered to local sinks")
     smtp, http = SmtpSink().start(), HttpSink().start()
@@ -39,12 +46,8 @@ def prepare(demo: Any, console: Console) -> None:
     seen = {"mail": 0, "post": 0}
 
     def after(day: date) -> None:
-        from sqlalchemy import func
-
-        from nmrf.models import CycleEvent
-        from nmrf.notifications.sweeping import run_sweep
-        from nmrf.services.views import describe_events
-        from nmrf.settings import get_settings
+        # Imported here: Prefect reads its environment on import, set by run_demo and run_cycle_flows first.
+        from nmrf.flows.sweep import run_sweep
 
         with demo.session() as s:
             last_event = s.execute(select(func.max(CycleEvent.id))).scalar() or 0
@@ -73,12 +76,6 @@ def prepare(demo: Any, console: Console) -> None:
                                        + mail.text.strip()), title="delivered to the minister", expand=False))
 
     def acknowledge() -> None:
-        from nmrf.flows.runtime import moment
-        from nmrf.models import Cycle
-        from nmrf.notifications.acks import record_ack
-        from nmrf.services.cycles import get_milestone
-        from nmrf.services.people import get_person, get_state
-
         with demo.session() as s:
             cycle = s.get(Cycle, demo.cycles["cedaw"])
             m = get_milestone(session=s, cycle=cycle, key="input:labour")
@@ -103,9 +100,6 @@ def prepare(demo: Any, console: Console) -> None:
 
 
 def summary(demo: Any, console: Console) -> None:
-    from datetime import UTC, datetime
-
-    from nmrf.notifications.views import outbox_summary
 
     console.rule("[bold]7. The outbox")
     with demo.session() as s:
