@@ -13,6 +13,7 @@ from nmrf.cli import (
     meetings,
     notify,
     people,
+    publish,
     recommendations,
     setup,
     workplan,
@@ -58,6 +59,7 @@ app.command("annual-report")(workplan.annual_report)
 app.command("serve")(feeds.serve)
 app.add_typer(recommendations.app, name="recommendations")
 app.add_typer(inputs.app, name="inputs")
+app.add_typer(publish.publish_app, name="publish")
 app.command("sweep")(notify.sweep)
 app.add_typer(notify.outbox_app, name="outbox")
 app.add_typer(notify.notify_app, name="notify")
