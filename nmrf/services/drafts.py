@@ -116,6 +116,12 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
                 due = t["m.due"].format(date=m.due_date) if m is not None and m.due_date else ""
                 late = t["m.late"] if m is not None and m.due_date and m.due_date < today and not m.is_closed else ""
                 asked = "" if m is not None else t["m.not_asked"]
+                if m is not None and m.status == "done":
+                    # Recorded received without its text (a letter, an e-mail): say so, not "no answer"
+                    # (web's wording, in English until the draft's texts have it).
+                    asked = (f" (its input was recorded received on {m.completed_at:%Y-%m-%d} by "
+                             f"{m.completed_actor or '-'}, but its text is not in nmrf: attach the document)"
+                             if m.completed_at else " (its input was recorded received, without its text)")
                 missing.append(t["m.answer"].format(ref=r.id, institution=inst.name, role=t[f"role.{role}"],
                                                     due=due, late=late, asked=asked))
                 missing_from[inst.name] += 1
@@ -204,8 +210,9 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
                 annex.append(AnnexRow(f"Input of {who}", f"{doc.file_name} (PDF, SHA-256 {doc.sha256[:16]})",
                                       "Handed in as a PDF; attached to the report as an annex."))
             else:
-                doc_blocks.append(Block(f"{who}: {doc.file_name}",
-                                        tuple(Paragraph(p, ref) for p in doc.text.split("\n\n") if p.strip())))
+                doc_blocks.append(Block(f"{who}: {doc.file_name} ({ref})",
+                                        tuple(Paragraph(p, f"{who}; document") for p in doc.text.split("\n\n")
+                                              if p.strip())))
         sections.append(Section("Inputs received as documents", tuple(doc_blocks), level=1))
     return Draft(
         title=title,
