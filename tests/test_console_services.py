@@ -251,9 +251,9 @@ def test_the_command_line_records_positions_all_or_nothing_and_issues_lists_and_
     assert run(cli, ["console", "link", "jorge-nunez"]).exit_code == 2  # a focal point has no console role
 
 
-def test_an_institution_added_to_a_running_cycle_gets_its_own_deadlines_none_sooner_than_two_weeks(world):  # type: ignore[no-untyped-def]
+def test_an_institution_added_to_a_running_cycle_gets_its_own_deadlines_by_the_late_launch_rule(world):  # type: ignore[no-untyped-def]
     from nmrf.models import CycleInstitution
-    from nmrf.services.cycles import JOIN_NOTICE_DAYS, add_institution
+    from nmrf.services.cycles import add_institution
     from nmrf.services.people import get_institution
 
     today = date(2027, 9, 20)
@@ -276,8 +276,11 @@ def test_an_institution_added_to_a_running_cycle_gets_its_own_deadlines_none_soo
         s.flush()
         added = add_institution(session=s, cycle=cycle, institution=women, today=today, now=NOW, actor="ana-rojas")
         assert added and all(m.key.endswith(":" + joined_key) for m in added)
-        assert all(m.due_date >= today + timedelta(days=JOIN_NOTICE_DAYS) for m in added
-                   if m.side == "internal" and m.due_date)
+        review = s.exec(select(Milestone).where(Milestone.cycle_id == cycle.id, Milestone.key == "review")).one()
+        owed = [m for m in added if m.side == "internal" and m.due_date and m.completion == "person"]
+        assert owed and all(m.due_date >= today for m in owed)  # never before the day it joins
+        women_input = next(m for m in added if m.key == "input:women")
+        assert today <= women_input.due_date < review.due_date  # its input still comes before the review
 
 
 def test_the_launchable_lines_of_the_inventory_carry_the_dates_a_launch_needs(world):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -575,15 +575,11 @@ def active_cycles(*, session: Session, state: State | None = None) -> list[Cycle
 
 # ---------------------------------------------------------------- institutions joining a running cycle
 
-# A deadline of the joining institution that the plan puts in the past (or too close to be met) is given
-# this long from the day it joins: asking for an input due yesterday helps nobody.
-JOIN_NOTICE_DAYS = 14
-
-
 def add_institution(*, session: Session, cycle: Cycle, institution: Institution, today: date, now: datetime,
                     actor: str) -> list[Milestone]:
     """Add an institution to a running cycle: its own milestones planned with the rules and lead times the
-    cycle was launched with, from today (the late-join rule: nothing due before today + JOIN_NOTICE_DAYS)."""
+    cycle was launched with, from today by the late-launch rule (compress_late: what its people owe is spread
+    between today and the next UN deadline, never before today)."""
     if cycle.status != "active":
         raise NmrfError(f"cycle {cycle.id} is {cycle.status}; an institution joins only a running cycle")
     if not institution.active or institution.state_id != cycle.state_id:
@@ -598,21 +594,18 @@ def add_institution(*, session: Session, cycle: Cycle, institution: Institution,
     parts = participants(session=session, state=state, mechanism=cycle.mechanism,  # type: ignore[arg-type]
                          only=[institution.key])
     existing = {m.key for m in ms}
-    plan = [p for p in plan_cycle(template, mechanism, officials=officials, participants=[p for _, p in parts],
-                                  calendar=work_calendar(state), timezone=state.timezone,  # type: ignore[union-attr]
-                                  lead_times=lead_times)
-            if p.institution_key == institution.key and p.key not in existing]
+    calendar = work_calendar(state)  # type: ignore[arg-type]
+    planned = plan_cycle(template, mechanism, officials=officials, participants=[p for _, p in parts],
+                         calendar=calendar, timezone=state.timezone, lead_times=lead_times)  # type: ignore[union-attr]
+    planned, _ = compress_late(planned, today=today, calendar=calendar, timezone=state.timezone)  # type: ignore[union-attr]
+    plan = [p for p in planned if p.institution_key == institution.key and p.key not in existing]
     if not plan:
         raise NmrfError(f"the {cycle.template} template asks nothing of a {institution.kind} "
                         f"({institution.name}); nothing changed")
     session.add(CycleInstitution(cycle_id=cycle.id, institution_id=institution.id))  # type: ignore[arg-type]
-    earliest = today + timedelta(days=JOIN_NOTICE_DAYS)
     added = []
     for p in plan:
-        row = _milestone_row(cycle, p, {institution.key: institution.id}, now, None)  # type: ignore[dict-item]
-        if row["due_date"] is not None and row["due_date"] < earliest and row["side"] == "internal":
-            row["due_date"] = earliest
-        m = Milestone(**row)
+        m = Milestone(**_milestone_row(cycle, p, {institution.key: institution.id}, now, None))  # type: ignore[dict-item]
         session.add(m)
         added.append(m)
     cycle.updated_at = now
