@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
+from nmrf.domain.i18n import N_
 from nmrf.domain.progress import days_late
 from nmrf.errors import NmrfError, Problem
 from nmrf.models import (
@@ -449,17 +450,23 @@ def outbox_page(*, session: Session, state: State, status: str | None = None, pe
 
 
 TABLE_WORDS = {
-    "milestone": "a deadline", "cycle": "a cycle", "record": "a record", "person": "a person",
-    "institution": "an institution", "recommendation": "a recommendation", "address": "an address",
-    "role_assignment": "a role", "feed_link": "a calendar link", "page_link": "a personal page link",
-    "sign_in_link": "a sign-in link", "console_session": "a console session", "api_token": "an API token",
-    "acknowledgement": "an acknowledgement", "follow_up_action": "a follow-up action",
+    "milestone": N_("a deadline"), "cycle": N_("a cycle"), "record": N_("a record"), "person": N_("a person"),
+    "institution": N_("an institution"), "recommendation": N_("a recommendation"), "address": N_("an address"),
+    "role_assignment": N_("a role"), "feed_link": N_("a calendar link"), "page_link": N_("a personal page link"),
+    "sign_in_link": N_("a sign-in link"), "console_session": N_("a console session"),
+    "api_token": N_("an API token"), "acknowledgement": N_("an acknowledgement"),
+    "follow_up_action": N_("a follow-up action"),
 }
 
 
 def history_sentences(*, session: Session, state: State, actor: str | None = None, table: str | None = None,
-                      limit: int = 100) -> list[dict[str, Any]]:
-    """The audit history as sentences: who did what to which, when (secrets never shown)."""
+                      limit: int = 100, t: Any = None) -> list[dict[str, Any]]:
+    """The audit history as sentences in the reader's language (`t`, a translator; English without it):
+    who did what to which, when. Secrets are never shown (the history holds only their digests)."""
+    if t is None:
+        from nmrf.domain.i18n import translator
+
+        t = translator("en")
     q = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
     if actor:
         q = q.where(AuditEntry.actor == actor)
@@ -469,32 +476,36 @@ def history_sentences(*, session: Session, state: State, actor: str | None = Non
     out = []
     for e in session.exec(q):
         who = people.get(e.actor, e.actor)
-        what = TABLE_WORDS.get(e.table_name, e.table_name.replace("_", " "))
+        what = t.gettext(TABLE_WORDS[e.table_name]) if e.table_name in TABLE_WORDS else e.table_name.replace("_", " ")
         if e.op == "refused":
-            sentence = f"{who} tried to {e.changes.get('act', 'act')} without the role (refused)"
+            sentence = t.gettext("%(who)s tried to %(act)s without the role (refused)") % {
+                "who": who, "act": e.changes.get("act", "act")}
         elif e.op == "insert":
-            sentence = f"{who} created {what} (#{e.row_id})" + _said(e.changes, ("title", "name", "kind", "key"))
+            sentence = t.gettext("%(who)s created %(what)s (#%(id)s)") % {"who": who, "what": what, "id": e.row_id}
+            sentence += _said(e.changes, ("title", "name", "kind", "key"))
         elif e.op == "delete":
-            sentence = f"{who} deleted {what} (#{e.row_id})"
+            sentence = t.gettext("%(who)s deleted %(what)s (#%(id)s)") % {"who": who, "what": what, "id": e.row_id}
         else:
-            changes = [f"{k.replace('_', ' ')} from {_v(b)} to {_v(a)}" for k, (b, a) in e.changes.items()
-                       if k not in ("updated_at", "sequence")]
-            sentence = f"{who} changed {what} (#{e.row_id}): " + ("; ".join(changes[:5]) or "its time stamps")
+            changes = [t.gettext("%(field)s from %(before)s to %(after)s") % {
+                "field": k.replace("_", " "), "before": _v(b, t), "after": _v(a, t)}
+                for k, (b, a) in e.changes.items() if k not in ("updated_at", "sequence")]
+            sentence = t.gettext("%(who)s changed %(what)s (#%(id)s): %(changes)s") % {
+                "who": who, "what": what, "id": e.row_id, "changes": "; ".join(changes[:5]) or "-"}
         out.append(dict(at=e.at, actor=who, table=e.table_name, sentence=sentence))
     return out
 
 
-def _v(value: Any) -> str:
+def _v(value: Any, t: Any) -> str:
     if value is None or value == "":
-        return "nothing"
+        return t.gettext("nothing")
     text = str(value)
-    return "(hidden)" if text.startswith("redacted:") else text[:80]
+    return t.gettext("(hidden)") if text.startswith("redacted:") else text[:80]
 
 
 def _said(changes: dict, keys: tuple[str, ...]) -> str:
     for k in keys:
         if k in changes and changes[k][1]:
-            return f": {_v(changes[k][1])}"
+            return f": {str(changes[k][1])[:80]}"
     return ""
 
 

@@ -91,7 +91,10 @@ def make_router(c: Console) -> APIRouter:
             who = c.who(request, s)
             if who is None:
                 return to_sign_in()
-            rows = history_sentences(session=s, state=who.state, actor=actor or None, table=table or None)
+            from nmrf.domain.i18n import translator
+
+            rows = history_sentences(session=s, state=who.state, actor=actor or None, table=table or None,
+                                     t=translator(who.person.language, fallback=who.state.language))
         return page("console/history.html", who=who, rows=rows, actor=actor or "", table=table or "",
                     **common(who))
 
