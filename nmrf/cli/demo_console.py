@@ -40,7 +40,7 @@ def act_console(demo: Any, console: Console, *, step, keep_serving: bool = False
     from nmrf.services.people import get_person, get_state
     from nmrf.settings import get_settings
 
-    step(f"9. The secretariat's console on {TODAY}")
+    step(f"10. The secretariat's console on {TODAY}")
     _, now = moment(TODAY, "America/Santiago")
     eng = engine()
     app = create_app(get_settings(), engine=eng, clock=fixed_clock(now))
