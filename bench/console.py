@@ -36,7 +36,7 @@ def prepare(db_url: str) -> list[dict]:
 
     from nmrf.models import Cycle, Person, RoleAssignment, State
     from nmrf.models.db import make_engine, session_scope
-    from nmrf.reference import UPR_INFO_CSV
+    from nmrf.domain.reference import UPR_INFO_CSV
     from nmrf.services.console_auth import issue_terminal_link, use_sign_in_link
     from nmrf.services.recommendations import import_recommendations
 
@@ -172,8 +172,8 @@ def main() -> None:
             print(f"world reused from {workdir}")
         else:
             world = feeds_bench.build_world(db_url, args.states)
-            entries = prepare(db_url)
             (workdir / "world.json").write_text(json.dumps(world))
+            entries = prepare(db_url)
             sessions_file.write_text(json.dumps(entries))
         print(f"world: {world['states']} States, {world['people']} people, {world['cycles']} cycles, "
               f"{world['milestones']} milestones; {len(entries)} heads of secretariat signed in")
