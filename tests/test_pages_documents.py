@@ -111,7 +111,7 @@ def test_a_document_handed_in_on_the_page_is_kept_with_its_checksum_and_the_draf
     md = to_markdown(d)
     assert "## Inputs received as documents" in md
     assert ("The Ministry of Women adopted the national plan against violence in 2027. "
-            "(Ministry of Women and Gender Equity; document)") in md  # main's draft: "text (source)"
+            "_(Ministry of Women and Gender Equity; document)_") in md
     assert "Ministry of Women and Gender Equity" not in d.missing_from
     assert "no answer from Ministry of Women and Gender Equity" not in md
 
@@ -222,7 +222,7 @@ def test_the_command_line_records_on_someones_behalf_keeping_who_typed_it_with_t
         assert s.exec(select(Milestone).where(Milestone.key == "input:women")).one().status != "done"
         d = compile_draft(session=s, state=get_state(session=s), cycle=s.get(Cycle, 1), today=date(2027, 12, 20))
     md = to_markdown(d)
-    assert "Justice trained every judge on the Convention. (Ministry of Justice and Human Rights; document)" in md
+    assert "Justice trained every judge on the Convention. _(Ministry of Justice and Human Rights; document)_" in md
 
 
 def test_the_draft_lists_a_pdf_input_as_an_annex_and_says_when_an_input_was_recorded_without_its_text(

@@ -78,11 +78,11 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
     resp = responsibilities_by_recommendation(session=session, state=state)
     inputs = input_milestones(session=session, cycle=cycle)
     clusters = {c.id: c for c in session.exec(select(Cluster).where(Cluster.state_id == state.id))}
-    documents = input_documents(session=session, cycle=cycle)
-    # An institution that answered with a document is not missing: its text is in the section below.
-    by_document = {d.institution_id for d in documents}
     institutions = {i.id: i for i in session.exec(select(Institution).where(Institution.state_id == state.id))}
     missing_from: Counter[str] = Counter()
+    documents = input_documents(session=session, cycle=cycle)
+    # An institution that answered with a document is not missing: its text is in its own section.
+    by_document = {d.institution_id for d in documents}
 
     def answered_block(members: Sequence[Recommendation], title: str, observation: bool) -> Block:
         refs = "; ".join(cite(r, t) for r in members)
@@ -117,8 +117,8 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
                 late = t["m.late"] if m is not None and m.due_date and m.due_date < today and not m.is_closed else ""
                 asked = "" if m is not None else t["m.not_asked"]
                 if m is not None and m.status == "done":
-                    # Recorded received without its text (a letter, an e-mail): say so, not "no answer"
-                    # (web's wording, in English until the draft's texts have it).
+                    # Recorded received without its text (a letter, an e-mail): say so, not just "no answer".
+                    # (An editorial note, in English until the catalogs have it.)
                     asked = (f" (its input was recorded received on {m.completed_at:%Y-%m-%d} by "
                              f"{m.completed_actor or '-'}, but its text is not in nmrf: attach the document)"
                              if m.completed_at else " (its input was recorded received, without its text)")
@@ -154,6 +154,24 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
             title = t["tb.article"].format(article=key[2].split("(")[0]) if key[0] == 0 else t["tb.general"]
             blocks = tuple(answered_block([r], "", observation=not upr) for r in arts[key])
             answer_sections.append(Section(f"{chr(ord('A') + n % 26)}. {title}", blocks, level=2))
+
+    # Inputs handed in as documents: a DOCX's or ODT's text as that institution's paragraphs, a PDF annexed.
+    annex_documents: list[AnnexRow] = []
+    if documents:
+        blocks = []
+        for doc in documents:
+            inst = institutions.get(doc.institution_id)  # type: ignore[arg-type]
+            who = inst.name if inst else "?"
+            source = t["source"].format(institution=who, date=doc.at.date().isoformat())
+            checksum = f"{doc.file_name}, {doc.kind.upper()}, SHA-256 {doc.sha256[:16]}"
+            if doc.kind == "pdf":
+                blocks.append(Block(f"{who}: {doc.file_name}", (), (f"{checksum}: annexed, not reproduced here",)))
+                annex_documents.append(AnnexRow(who, checksum, "Handed in as a PDF; attached as an annex."))
+            else:
+                paragraphs = tuple(Paragraph(p, source) for p in doc.text.split("\n\n") if p.strip())
+                blocks.append(Block(f"{who}: {doc.file_name}", paragraphs, (checksum,)))
+        answer_sections.append(Section(f"{chr(ord('A') + len(answer_sections) % 26)}. "
+                                       "Inputs received as documents", tuple(blocks), level=2))
 
     # What the record says about the rest of the report.
     asked = [institutions[i] for i in inputs if i in institutions]
@@ -197,27 +215,10 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
         sections.append(Section(f"{roman(n)}. {name}", tuple(blocks or ()), level=1))
         if blocks is None:
             sections.extend(answer_sections)
-    annex = [AnnexRow(str(r.id), f"{r.mechanism}, {cite(r, t)}", r.text) for r in recs]
-    if documents:
-        # Inputs handed in as documents (web's pages, `nmrf record input --document`): their text, or a PDF annexed.
-        doc_blocks = []
-        for doc in documents:
-            who = institutions[doc.institution_id].name if doc.institution_id in institutions else "?"
-            ref = (f"Input of {who}, handed in {doc.at:%Y-%m-%d} as {doc.file_name} "
-                   f"({doc.kind.upper()}, SHA-256 {doc.sha256[:16]})")
-            if doc.kind == "pdf":
-                doc_blocks.append(Block(f"{who}: {doc.file_name}", (Paragraph(ref + "; annexed, not reproduced here"),)))
-                annex.append(AnnexRow(f"Input of {who}", f"{doc.file_name} (PDF, SHA-256 {doc.sha256[:16]})",
-                                      "Handed in as a PDF; attached to the report as an annex."))
-            else:
-                doc_blocks.append(Block(f"{who}: {doc.file_name} ({ref})",
-                                        tuple(Paragraph(p, f"{who}; document") for p in doc.text.split("\n\n")
-                                              if p.strip())))
-        sections.append(Section("Inputs received as documents", tuple(doc_blocks), level=1))
     return Draft(
         title=title,
         subtitle=t["subtitle"].format(today=today, n=len(recs), mechanism=cycle.mechanism),
         word_limit=word_limit(session=session, cycle=cycle), language=language,
         report_type="upr" if upr else "treaty_body", sections=sections,
-        annex=annex,
+        annex=[AnnexRow(str(r.id), f"{r.mechanism}, {cite(r, t)}", r.text) for r in recs] + annex_documents,
         missing_from=dict(sorted(missing_from.items(), key=lambda kv: -kv[1])))

@@ -1,7 +1,7 @@
 """the console: sign-in links, requests and sessions, API tokens; the State's position with its source
 
-Revision ID: 0009_console
-Revises: 0008_pages, 0008_recommendation_sources (joins the two heads)
+Revision ID: 0010_console
+Revises: 0009_pages
 Create Date: 2026-12-01
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import nmrf.models.types
 
-revision: str = '0009_console'
-down_revision: str | Sequence[str] | None = ('0008_pages', '0008_recommendation_sources')
+revision: str = '0010_console'
+down_revision: str | Sequence[str] | None = '0009_pages'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

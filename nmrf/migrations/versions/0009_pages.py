@@ -1,7 +1,7 @@
 """personal page links (one secret link per person to the page where they act); documents handed in
 
-Revision ID: 0008_pages
-Revises: 0007_plan
+Revision ID: 0009_pages
+Revises: 0008_recommendation_sources
 Create Date: 2026-12-01
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import nmrf.models.types
 
-revision: str = '0008_pages'
-down_revision: str | Sequence[str] | None = '0007_plan'
+revision: str = '0009_pages'
+down_revision: str | Sequence[str] | None = '0008_recommendation_sources'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
