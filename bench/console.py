@@ -66,7 +66,7 @@ def floor(db_url: str, sample: list[dict], repeats: int) -> dict[str, dict]:
     from nmrf.models.db import make_engine, session_scope
     from nmrf.services.console import Filters, cycle_page, recommendations_table, timeline_svg, today_view
     from nmrf.services.console_auth import signed_in
-    from nmrf.web.templating import render
+    from nmrf.web.routes.console.common import render_page
 
     engine = make_engine(db_url)
     today = NOW.date()
@@ -79,20 +79,17 @@ def floor(db_url: str, sample: list[dict], repeats: int) -> dict[str, dict]:
                     who = signed_in(session=s, token=e["cookie"], now=NOW)
                     if name == "dashboard":
                         v = today_view(session=s, state=who.state, today=today)  # type: ignore[union-attr]
-                        html = render("console/today.html", language=who.person.language,  # type: ignore[union-attr]
-                                      fallback=who.state.language, who=who, view=v,  # type: ignore[union-attr]
-                                      filters=Filters(),
-                                      sign_out_csrf="x")
+                        html = render_page("console/today.html", who=who, view=v, filters=Filters(),
+                                           sign_out_csrf="x")
                     elif name == "cycle page":
                         v = cycle_page(session=s, state=who.state, cycle_id=e["cycle"], today=today)  # type: ignore[union-attr]
-                        html = render("console/cycle.html", language=who.person.language,  # type: ignore[union-attr]
-                                      fallback=who.state.language, who=who, view=v, svg=timeline_svg(v),  # type: ignore[union-attr]
-                                      csrf={"official-date": "x", "cancel": "x"}, version="x", sign_out_csrf="x")
+                        html = render_page("console/cycle.html", who=who, view=v, svg=timeline_svg(v), people=[],
+                                           csrf={f: "x" for f in ("official-date", "cancel", "record", "join")},
+                                           version="x", sign_out_csrf="x")
                     else:
                         v = recommendations_table(session=s, state=who.state)  # type: ignore[union-attr]
-                        html = render("console/recommendations.html", language=who.person.language,  # type: ignore[union-attr]
-                                      fallback=who.state.language, who=who, table=v, query={},  # type: ignore[union-attr]
-                                      sign_out_csrf="x")
+                        html = render_page("console/recommendations.html", who=who, table=v, query={},
+                                           sign_out_csrf="x")
                 times[name].append(time.perf_counter() - t)
                 assert html
     engine.dispose()

@@ -116,8 +116,9 @@ def browser_language(request: Request) -> str:
     return "en"
 
 
-def page(name: str, *, who: SignedIn | None, status: int = 200, language: str | None = None,
-         fallback: str | None = None, **context: Any) -> HTMLResponse:
+def render_page(name: str, *, who: SignedIn | None, language: str | None = None, fallback: str | None = None,
+                **context: Any) -> str:
+    """A console page's HTML in the reader's language (the signed-in person's, else `language`)."""
     from nmrf.domain import wording
     from nmrf.domain.i18n import translator
 
@@ -137,7 +138,12 @@ def page(name: str, *, who: SignedIn | None, status: int = 200, language: str | 
                                    reference=cycle.reference, state_name=who.state.name,
                                    state_names=who.state.names)
 
-    return HTMLResponse(render(name, language=lang, fallback=fb, who=who, tt=tt, ct=ct, **context),
+    return render(name, language=lang, fallback=fb, who=who, tt=tt, ct=ct, **context)
+
+
+def page(name: str, *, who: SignedIn | None, status: int = 200, language: str | None = None,
+         fallback: str | None = None, **context: Any) -> HTMLResponse:
+    return HTMLResponse(render_page(name, who=who, language=language, fallback=fallback, **context),
                         status_code=status, headers=HEADERS)
 
 
