@@ -154,6 +154,10 @@ def test_the_head_of_secretariat_signs_in_sees_the_late_items_sets_a_date_record
         "who": "Ana Rojas Muñoz", "what": T("a recommendation"), "id": "", "changes": ""}
     history = page.locator("ol.history").inner_text()
     assert said.split("(")[0] in history and "A/HRC/41/6/Add.1" in history  # in her language, with the source
+    with page.expect_download() as dl:
+        page.get_by_role("link", name=T("Download this history (CSV)")).click()
+    exported = open(dl.value.path(), encoding="utf-8-sig").read()
+    assert exported.startswith("at_utc,who,table,what") and "A/HRC/41/6/Add.1" in exported
     _no_violations(page)
 
 

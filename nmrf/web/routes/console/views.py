@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from nmrf.errors import NmrfError
-from nmrf.web.routes.console.common import Console, page, to_sign_in, today_of
+from nmrf.web.routes.console.common import HEADERS, Console, page, to_sign_in, today_of
 
 
 def _int(value: str | None) -> int | None:
@@ -97,6 +97,29 @@ def make_router(c: Console) -> APIRouter:
                                      t=translator(who.person.language, fallback=who.state.language))
         return page("console/history.html", who=who, rows=rows, actor=actor or "", table=table or "",
                     **common(who))
+
+    @router.get("/console/history.csv")
+    def history_csv(request: Request, actor: str | None = None, table: str | None = None) -> Response:
+        """The same history, filtered the same way, as a CSV file (UTF-8 with BOM, for spreadsheets)."""
+        import csv
+        import io
+
+        from nmrf.domain.i18n import translator
+        from nmrf.services.console import history_sentences
+
+        with c.session(readonly=True) as s:
+            who = c.who(request, s)
+            if who is None:
+                return to_sign_in()
+            rows = history_sentences(session=s, state=who.state, actor=actor or None, table=table or None,
+                                     limit=100_000, t=translator(who.person.language, fallback=who.state.language))
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(["at_utc", "who", "table", "what"])
+        for r in rows:
+            w.writerow([r["at"].isoformat(), r["actor"], r["table"], r["sentence"]])
+        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={**HEADERS, "Content-Disposition": 'attachment; filename="nmrf-history.csv"'})
 
     return router
 
