@@ -89,3 +89,16 @@ def test_the_openapi_document_describes_the_api_and_nothing_else(server, world):
             "/api/v1/cycles/{cycle_id}/cancel", "/api/v1/history", "/api/v1/outbox"} <= paths
     assert all(p.startswith("/api/v1/") for p in paths)
     assert "PositionIn" in doc["components"]["schemas"]
+
+
+def test_the_servers_log_never_shows_a_sign_in_link(server, world, caplog):  # type: ignore[no-untyped-def]
+    import logging
+
+    from nmrf.web.guard import redact_path
+
+    secret = "nf_dXx0S54T_eQOIpVwBfuBuZ-88clLsY6steuPgYJ8"
+    assert redact_path(f"/console/sign-in/{secret}") == "/console/sign-in/[token]"
+    with caplog.at_level(logging.INFO, logger="nmrf.server"):
+        httpx.get(f"{server}/console/sign-in/{secret}")
+        httpx.post(f"{server}/console/sign-in/{secret}", data={"csrf": "x"})
+    assert "/console/sign-in/[token]" in caplog.text and secret not in caplog.text
