@@ -26,6 +26,7 @@ from nmrf.services import console_auth as auth
 from nmrf.services.cycles import get_cycle, milestones_of
 from nmrf.services.people import get_person, get_state
 
+pytestmark = pytest.mark.both_databases  # the same services on SQLite and PostgreSQL
 BASE = "https://nmrf.example.gob.cl"
 BROWSER = "b" * 43
 
