@@ -3,6 +3,7 @@ and from the command line. Files are checked by content; nothing is kept when on
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import threading
@@ -17,7 +18,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from nmrf.cli.app import app as cli
-from nmrf.domain.draft import to_markdown
+from nmrf.domain.draft import texts, to_markdown
 from nmrf.models import Cycle, DocumentContent, InputDocument, Milestone, Record
 from nmrf.models.db import session_scope
 from nmrf.domain.i18n import SUPPORTED, translator
@@ -97,8 +98,6 @@ def test_a_document_handed_in_on_the_page_is_kept_with_its_checksum_and_the_draf
     assert INPUT in re.search(r'<ul class="recorded">.*?</ul>', r.text, re.S).group(0)
     with session_scope(world, readonly=True) as s:
         doc = s.exec(select(InputDocument)).one()
-        import hashlib
-
         assert doc.sha256 == hashlib.sha256(data).hexdigest() and doc.size == len(data) and doc.kind == "docx"
         assert doc.recorded_by == "valentina-diaz" and doc.via == "page"
         assert s.get(DocumentContent, doc.id).content == data
@@ -109,9 +108,11 @@ def test_a_document_handed_in_on_the_page_is_kept_with_its_checksum_and_the_draf
         cycle = s.get(Cycle, m.cycle_id)
         d = compile_draft(session=s, state=get_state(session=s), cycle=cycle, today=date(2027, 9, 21))
     md = to_markdown(d)
-    assert "## Inputs received as documents" in md
-    assert ("The Ministry of Women adopted the national plan against violence in 2027. "
-            "_(Ministry of Women and Gender Equity; document)_") in md
+    assert "Inputs received as documents" in md
+    # Her paragraphs, marked as her ministry's (with the day it was handed in), and the file's checksum.
+    source = texts("en")["source"].format(institution="Ministry of Women and Gender Equity", date="2027-09-20")
+    assert f"The Ministry of Women adopted the national plan against violence in 2027. ({source})" in md
+    assert f"aporte-mujer.docx, DOCX, SHA-256 {hashlib.sha256(data).hexdigest()[:16]}" in md
     assert "Ministry of Women and Gender Equity" not in d.missing_from
     assert "no answer from Ministry of Women and Gender Equity" not in md
 
@@ -222,7 +223,8 @@ def test_the_command_line_records_on_someones_behalf_keeping_who_typed_it_with_t
         assert s.exec(select(Milestone).where(Milestone.key == "input:women")).one().status != "done"
         d = compile_draft(session=s, state=get_state(session=s), cycle=s.get(Cycle, 1), today=date(2027, 12, 20))
     md = to_markdown(d)
-    assert "Justice trained every judge on the Convention. _(Ministry of Justice and Human Rights; document)_" in md
+    source = texts("en")["source"].format(institution="Ministry of Justice and Human Rights", date="2027-09-2")
+    assert f"Justice trained every judge on the Convention. ({source[:-4]}" in md  # hers, the day it came
 
 
 def test_the_draft_lists_a_pdf_input_as_an_annex_and_says_when_an_input_was_recorded_without_its_text(
@@ -237,7 +239,8 @@ def test_the_draft_lists_a_pdf_input_as_an_annex_and_says_when_an_input_was_reco
     with session_scope(world, readonly=True) as s:
         d = compile_draft(session=s, state=get_state(session=s), cycle=s.get(Cycle, 1), today=date(2027, 9, 21))
     md = to_markdown(d)
-    assert "justice.pdf (PDF, SHA-256" in md and "Input of Ministry of Justice and Human Rights" in md
+    assert "**Ministry of Justice and Human Rights** (justice.pdf, PDF, SHA-256" in md  # in the annex
+    assert "Ministry of Justice and Human Rights (justice.pdf, PDF, SHA-256" in md and "): annexed" in md
     assert "its input was recorded received on 2027-09-20 by Valentina Díaz, but its text is not in nmrf" in md
 
 

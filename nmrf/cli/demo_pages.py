@@ -27,7 +27,7 @@ def act_pages(demo: Any, console: Console, *, step, cycle_of, fill_workbook) -> 
     import httpx
     from sqlmodel import select
 
-    from nmrf.domain.draft import to_markdown
+    from nmrf.domain.draft import texts, to_markdown
     from nmrf.domain.clock import moment
     from nmrf.flows.runtime import engine
     from nmrf.models import Milestone
@@ -96,7 +96,8 @@ def act_pages(demo: Any, console: Console, *, step, cycle_of, fill_workbook) -> 
         d = compile_draft(session=s, state=get_state(session=s), cycle=cycle_of(s, demo, "upr"), today=today)
     md = to_markdown(d)
     from_page = md.count("The Ministry of Justice trained the police")
-    marked = "(Ministry of the Interior; document)" in md
+    source = texts("en")["source"].format(institution="Ministry of the Interior", date=now.date().isoformat())
+    marked = f"publishes the complaints received every quarter. ({source})" in md
     console.print(f"The draft now has {d.limit_text()}: the Justice answers from the page ({from_page} shown) and, "
                   "under 'Inputs received as documents', the Interior's text "
                   + ("marked as the Ministry of the Interior's." if marked else "(NOT FOUND: a bug)."),

@@ -165,11 +165,11 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
             source = t["source"].format(institution=who, date=doc.at.date().isoformat())
             checksum = f"{doc.file_name}, {doc.kind.upper()}, SHA-256 {doc.sha256[:16]}"
             if doc.kind == "pdf":
-                blocks.append(Block(f"{who}: {doc.file_name}", (), (f"{checksum}: annexed, not reproduced here",)))
+                blocks.append(Block(f"{who} ({checksum}): annexed", ()))
                 annex_documents.append(AnnexRow(who, checksum, "Handed in as a PDF; attached as an annex."))
             else:
                 paragraphs = tuple(Paragraph(p, source) for p in doc.text.split("\n\n") if p.strip())
-                blocks.append(Block(f"{who}: {doc.file_name}", paragraphs, (checksum,)))
+                blocks.append(Block(f"{who} ({checksum})", paragraphs))
         answer_sections.append(Section(f"{chr(ord('A') + len(answer_sections) % 26)}. "
                                        "Inputs received as documents", tuple(blocks), level=2))
 
