@@ -136,14 +136,25 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+def load_example(engine: Engine, *, language: str | None = None) -> Engine:
+    """Load the example profile (Chile, fictional people); with `language`, as the State's and every
+    person's language (tests whose assertions read the texts in one language)."""
+    from nmrf.services.profiles import apply_profile
+
+    profile = load_profile(EXAMPLE_PROFILE)
+    if language is not None:
+        profile.state.language = language
+        for person in profile.people:
+            person.language = language
+    with session_scope(engine, actor="test") as s:
+        apply_profile(session=s, profile=profile, now=NOW)
+    return engine
+
+
 @pytest.fixture
 def loaded(engine: Engine) -> Engine:
     """The database with the example profile (Chile, fictional people) loaded."""
-    from nmrf.services.profiles import apply_profile
-
-    with session_scope(engine, actor="test") as s:
-        apply_profile(session=s, profile=load_profile(EXAMPLE_PROFILE), now=NOW)
-    return engine
+    return load_example(engine)
 
 
 def at(day: date, hour: int = 12) -> datetime:
