@@ -76,6 +76,8 @@ def draft(
     cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
     out: Path = typer.Option(..., "--out", help="draft.docx or draft.md"),
     by: str = typer.Option("cluster", "--by", help="Organise by cluster or by (treaty) article."),
+    lang: str | None = typer.Option(None, "--lang", help="The language the report is written in "
+                                    "(ar, zh, en, fr, ru, es, pt; default: the State's)."),
     state_code: str | None = STATE_OPTION,
     as_of: str | None = as_of_option(),
 ) -> None:
@@ -89,7 +91,14 @@ def draft(
     with c.session(readonly=True) as s:
         state, today, now = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
-        d = compile_draft(session=s, state=state, cycle=cycle, today=today, by=by)
+        if lang is not None:
+            from nmrf.domain.i18n import LanguageError, resolve_language
+
+            try:
+                lang = resolve_language(lang, fallback=state.language).catalog
+            except LanguageError as exc:
+                raise NmrfError(f"--lang: {exc}") from None
+        d = compile_draft(session=s, state=state, cycle=cycle, today=today, by=by, lang=lang)
         s.expunge_all()  # what was read stays usable after the read-only rollback
     write_draft(d, out, now)
     console.print(f"Draft written to {out}: {d.limit_text()}.")

@@ -46,11 +46,11 @@ SHEET_LABELS = {SHEET: N_("Recommendations"), "About": N_("About"), "Calendar": 
 
 
 def column_labels(t: Translator) -> list[str]:
-    return [t.pgettext("workbook column", COLUMN_LABELS[c]) for c in COLUMNS]
+    return [t.gettext(COLUMN_LABELS[c]) for c in COLUMNS]
 
 
 def implementation_label(t: Translator, key: str) -> str:
-    return t.pgettext("implementation", IMPLEMENTATION_LABELS[key]) if key in IMPLEMENTATION_LABELS else key
+    return t.gettext(IMPLEMENTATION_LABELS[key]) if key in IMPLEMENTATION_LABELS else key
 
 
 def implementation_choices(t: Translator) -> dict[str, str]:
@@ -69,7 +69,7 @@ def _norm(text: str) -> str:
 
 def sheet_name(t: Translator, english: str) -> str:
     # Excel sheet names: at most 31 characters, none of []:*?/\ .
-    name = t.pgettext("workbook sheet", SHEET_LABELS.get(english, english))
+    name = t.gettext(SHEET_LABELS.get(english, english))
     return "".join(ch for ch in name if ch not in "[]:*?/\\")[:31] or english
 
 
@@ -138,7 +138,7 @@ def write_request(sheet: RequestSheet) -> bytes:
             labels = [implementation_label(t, k).replace(",", " ").replace('"', "'") for k in IMPLEMENTATION]
             dv = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True,
                                 showErrorMessage=True, error=t.gettext("Choose one of the listed values"),
-                                errorTitle=t.pgettext("workbook column", "Implementation"))
+                                errorTitle=t.gettext("Implementation"))
             dv.add(f"{letter}2:{letter}{last}")
             ws.add_data_validation(dv)
     for row in ws.iter_rows(min_row=2, max_row=last, max_col=len(COLUMNS) - 3):
@@ -155,16 +155,16 @@ def write_request(sheet: RequestSheet) -> bytes:
         cell.font = Font(bold=True)
 
     cal = wb.create_sheet(sheet_name(t, "Calendar"))
-    cal.append([t.pgettext("workbook column", "Due"), t.pgettext("workbook column", "Milestone"),
-                t.pgettext("workbook column", "Owed by")])
+    cal.append([t.gettext("Due"), t.gettext("Milestone"),
+                t.gettext("Owed by")])
     for row in sheet.calendar:
         cal.append(list(row))
     for letter, w in zip("ABC", (14, 70, 50), strict=True):
         cal.column_dimensions[letter].width = w
 
     cl = wb.create_sheet(sheet_name(t, "Clusters"))
-    cl.append([t.pgettext("workbook column", "Cluster"), t.pgettext("workbook column", "What it is about"),
-               t.pgettext("workbook column", "Recommendations"), t.pgettext("workbook column", "Mechanisms")])
+    cl.append([t.gettext("Cluster"), t.gettext("What it is about"),
+               t.gettext("Recommendations"), t.gettext("Mechanisms")])
     for row in sheet.clusters:
         cl.append(list(row))
     for letter, w in zip("ABCD", (9, 80, 16, 20), strict=True):
@@ -300,7 +300,7 @@ def read_returned(data: bytes, *, file: str) -> Returned:
             accepted = ", ".join(implementation_label(t, k) for k in IMPLEMENTATION)
             out.problems.append(Problem(
                 t.gettext("%(column)s: %(value)r is not one of the accepted values: %(accepted)s (or %(keys)s)")
-                % {"column": t.pgettext("workbook column", "Implementation"), "value": impl, "accepted": accepted,
+                % {"column": t.gettext("Implementation"), "value": impl, "accepted": accepted,
                    "keys": ", ".join(IMPLEMENTATION)},
                 file=file, field=f"{main}!{get_column_letter(col['Implementation'] + 1)}{n}"))
         if cells["Answer"] and not impl:

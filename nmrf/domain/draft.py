@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from nmrf.domain.i18n import N_, Translator, translator
+
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 
 
@@ -59,6 +61,11 @@ class Draft:
     sections: list[Section] = field(default_factory=list)
     annex: list[AnnexRow] = field(default_factory=list)
     missing_from: dict[str, int] = field(default_factory=dict)  # institution -> recommendations unanswered
+    lang: str = "en"  # the language the report is written in (`inputs draft --lang`)
+
+    @property
+    def t(self) -> Translator:
+        return translator(self.lang)
 
     def body_text(self) -> str:
         """The text the word count counts."""
@@ -75,29 +82,66 @@ class Draft:
         return count_words(self.body_text())
 
     def limit_text(self) -> str:
+        t = self.t
+        words = t.format_number(self.words)
         if not self.word_limit:
-            return f"{self.words:,} words (no word limit set)"
+            return t.ngettext("%(num)s word (no word limit set)", "%(num)s words (no word limit set)",
+                              self.words) % {"num": words}
         pct = 100 * self.words / self.word_limit
-        over = " OVER THE LIMIT" if self.words > self.word_limit else ""
-        return f"{self.words:,} of {self.word_limit:,} words ({pct:.0f}%){over}"
+        values = {"num": words, "limit": t.format_number(self.word_limit), "pct": f"{pct:.0f}"}
+        if self.words > self.word_limit:
+            return t.gettext("%(num)s of %(limit)s words (%(pct)s%%) OVER THE LIMIT") % values
+        return t.gettext("%(num)s of %(limit)s words (%(pct)s%%)") % values
+
+    def missing_text(self) -> str:
+        t = self.t
+        return "; ".join(t.ngettext("%(institution)s (%(num)s recommendation)",
+                                    "%(institution)s (%(num)s recommendations)", v)
+                         % {"institution": k, "num": v} for k, v in self.missing_from.items())
+
+
+# Where a recommendation stands, as an answer's note says it.
+IMPLEMENTATION_WORDS = {
+    "not_started": N_("not started"), "in_progress": N_("in progress"), "implemented": N_("implemented"),
+    "partially_implemented": N_("partially implemented"), "not_applicable": N_("not applicable"),
+}
+
+
+def implementation_text(t: Translator, key: str) -> str:
+    if key in IMPLEMENTATION_WORDS:
+        return t.gettext(IMPLEMENTATION_WORDS[key])
+    return key.replace("_", " ")
+
+
+def labels(t: Translator) -> dict[str, str]:
+    """The draft's fixed words in its language (Markdown and DOCX alike)."""
+    return {
+        "word_count": t.gettext("Word count:"),
+        "missing_inputs": t.gettext("Missing inputs:"),
+        "missing": t.gettext("[MISSING]"),
+        "annex": t.gettext("Annex: the recommendations (not counted)"),
+        "ref": t.pgettext("draft annex", "Ref"),
+        "source": t.pgettext("draft annex", "Source"),
+        "recommendation": t.pgettext("draft annex", "Recommendation"),
+    }
 
 
 def to_markdown(d: Draft) -> str:
-    out = [f"# {d.title}", "", f"_{d.subtitle}_", "", f"**Word count:** {d.limit_text()}", ""]
+    t, w = d.t, labels(d.t)
+    out = [f"# {d.title}", "", f"_{d.subtitle}_", "", f"**{w['word_count']}** {d.limit_text()}", ""]
     if d.missing_from:
-        out += ["**Missing inputs:** " + "; ".join(f"{k} ({v} recommendation(s))" for k, v in d.missing_from.items()),
-                ""]
+        out += [f"**{w['missing_inputs']}** " + d.missing_text(), ""]
     for s in d.sections:
         out += [f"## {s.title}", ""]
         for b in s.blocks:
             out += [f"### {b.title}", "", b.references, ""]
             for a in b.answers:
                 out += [f"{a.text}" + (f" {a.data}" if a.data else "")
-                        + f" _({a.institution}; {a.implementation.replace('_', ' ')})_", ""]
+                        + f" _({a.institution}; {implementation_text(t, a.implementation)})_", ""]
             for m in b.missing:
-                out += [f"> **[MISSING]** {m}", ""]
+                out += [f"> **{w['missing']}** {m}", ""]
     if d.annex:
-        out += ["## Annex: the recommendations (not counted)", ""]
+        out += [f"## {w['annex']}", ""]
         for a in d.annex:
             out += [f"- **{a.ref}** ({a.source}): {a.text}"]
         out.append("")

@@ -175,10 +175,9 @@ def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: 
             rows.append(RequestRow(
                 ref=r.id, cluster=str(cl.id) if cl else "", theme=", ".join(taxonomy.themes[t].name for t in r.themes),  # type: ignore[arg-type]
                 mechanism=r.mechanism, body=r.body,
-                document=r.document + (f" {t.gettext('para.')} {r.paragraph}" if r.paragraph else ""), text=r.text,
-                role=t.pgettext("responsibility", ROLE_WORDS[role]) if role in ROLE_WORDS else role,
+                document=r.document + (" " + t.gettext("para.") + f" {r.paragraph}" if r.paragraph else ""), text=r.text,
+                role=t.gettext(ROLE_WORDS[role]) if role in ROLE_WORDS else role,
                 also=", ".join(others), previous=previous.get(r.id, ""), question=_question(cycle, inst, t)))  # type: ignore[arg-type]
-        pg = t.pgettext
         cols = dict(zip(COLUMNS, column_labels(t), strict=True))
         title = wording.cycle_title(t, stored=cycle.title, template=cycle.template, mechanism=cycle.mechanism,
                                     reference=cycle.reference, state_name=state.name, state_names=state.names)
@@ -187,25 +186,25 @@ def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: 
             return f"{d.isoformat()} ({wording.long_date(t, d)})" if d else None
 
         about = [
-            (pg("workbook", "Institution"), f"{wording.name(t, inst.names, inst.name)} ({inst.key})"),
-            (pg("workbook", "Cycle"), f"#{cycle.id} {title}"),
-            (pg("workbook", "Request sent"), day(info.due_date) if info and info.due_date else "-"),
-            (pg("workbook", "Deadline for your answers"), day(m.due_date) or t.gettext("to be set")),
-            (pg("workbook", "Word limit of the report"),
+            (t.pgettext("workbook", "Institution"), f"{wording.name(t, inst.names, inst.name)} ({inst.key})"),
+            (t.pgettext("workbook", "Cycle"), f"#{cycle.id} {title}"),
+            (t.pgettext("workbook", "Request sent"), day(info.due_date) if info and info.due_date else "-"),
+            (t.pgettext("workbook", "Deadline for your answers"), day(m.due_date) or t.gettext("to be set")),
+            (t.pgettext("workbook", "Word limit of the report"),
              t.ngettext("%(num)s word", "%(num)s words", limit) % {"num": t.format_number(limit)} if limit
              else t.gettext("none set")),
-            (pg("workbook", "Suggested length"),
+            (t.pgettext("workbook", "Suggested length"),
              t.ngettext("about %(num)s word per answer", "about %(num)s words per answer", per_answer)
              % {"num": t.format_number(per_answer)} if per_answer else "-"),
-            (pg("workbook", "Recommendations"),
+            (t.pgettext("workbook", "Recommendations"),
              t.gettext("%(count)s (%(lead)s you lead)") % {"count": len(rows),
                                                           "lead": sum(1 for _, x in mine if x == "lead")}),
-            (pg("workbook", "How to answer"),
+            (t.pgettext("workbook", "How to answer"),
              t.gettext("Fill in the yellow columns only: %(answer)s, %(implementation)s (choose from the list: "
                        "%(choices)s) and %(data)s. Do not add, remove, reorder or rename columns or rows.")
              % {"answer": cols["Answer"], "implementation": cols["Implementation"], "data": cols["Data / indicator"],
                 "choices": ", ".join(implementation_label(t, k) for k in IMPLEMENTATION)}),
-            (pg("workbook", "Return to"), wording.name(t, (state.names or {}).get("secretariat"), state.secretariat)),
+            (t.pgettext("workbook", "Return to"), wording.name(t, (state.names or {}).get("secretariat"), state.secretariat)),
         ]
         used = {r.cluster_id for r, _ in mine if r.cluster_id}
         cl_rows = [(str(c.id), c.label, str(sum(1 for r in recs if r.cluster_id == c.id)), ", ".join(mechs.get(c.id, ())))
