@@ -108,6 +108,8 @@ def chain(lang: str | None, fallback: str | None = None) -> tuple[str, ...]:
         b = base_language(tag)
         if b in SUPPORTED and b not in out:
             out.append(b)
+        if b == SOURCE:
+            break  # English is the msgids themselves: complete, nothing falls back beyond it
     return tuple(out)
 
 

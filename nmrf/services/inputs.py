@@ -173,7 +173,7 @@ def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: 
             cl = clusters.get(r.cluster_id) if r.cluster_id else None
             others = [x for x in mechs.get(r.cluster_id, ()) if x != r.mechanism] if r.cluster_id else []
             rows.append(RequestRow(
-                ref=r.id, cluster=str(cl.id) if cl else "", theme=", ".join(taxonomy.themes[t].name for t in r.themes),  # type: ignore[arg-type]
+                ref=r.id, cluster=str(cl.id) if cl else "", theme=", ".join(wording.title(t, taxonomy.themes[th].name) for th in r.themes),  # type: ignore[arg-type]
                 mechanism=r.mechanism, body=r.body,
                 document=r.document + (" " + t.gettext("para.") + f" {r.paragraph}" if r.paragraph else ""), text=r.text,
                 role=t.gettext(ROLE_WORDS[role]) if role in ROLE_WORDS else role,
