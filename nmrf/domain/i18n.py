@@ -114,17 +114,23 @@ def chain(lang: str | None, fallback: str | None = None) -> tuple[str, ...]:
 
 
 def pick_name(names: dict[str, str] | None, default: str, lang: str | None, *, fallback: str | None = None) -> str:
-    """A name given per language, for one reader: their tag (fr-SN), its base language (fr), the State's
-    language, English, then the name kept as the default (the State's language's, or the only one)."""
+    """A name given per language, for one reader: their tag (fr-SN), its base language (fr, or any fr-XX
+    given), the State's language, English, then the name kept as the default (the State's language's, or
+    the only one)."""
     if not names:
         return default
-    for tag in (lang, base_language(lang), fallback, base_language(fallback), SOURCE):
-        if tag and tag in names:
+    by_base: dict[str, str] = {}
+    for k, v in names.items():
+        by_base.setdefault(base_language(k), v)
+    for tag in (lang, fallback, SOURCE):
+        if not tag:
+            continue
+        if tag in names:
             return names[tag]
-    by_base = {base_language(k): v for k, v in names.items()}
-    for tag in (base_language(lang), base_language(fallback)):
-        if tag in by_base:
-            return by_base[tag]
+        if base_language(tag) in names:
+            return names[base_language(tag)]
+        if base_language(tag) in by_base:
+            return by_base[base_language(tag)]
     return default or next(iter(names.values()))
 
 
