@@ -33,7 +33,7 @@ def line_of(text: str, needle: str) -> int:
 def francophone(text: str = EXAMPLE) -> str:
     """The example profile as a francophone secretariat writes it: State in fr-SN, names in two languages."""
     return (text.replace("  language: es\n", "  language: fr-SN\n", 1)
-            .replace("  name: Chile\n", "  name: {fr: Sénégal, en: Senegal, es: Senegal}\n", 1)
+            .replace("  name: {es: Chile, en: Chile, fr: Chili}\n", "  name: {fr: Sénégal, en: Senegal, es: Senegal}\n", 1)
             .replace("name: Ministry of Health,", "name: {fr: Ministère de la Santé, en: Ministry of Health},", 1))
 
 
