@@ -44,11 +44,20 @@ def launch(
                               institutions=institutions or None, members=members or None, now=now,
                               actor=c.settings.effective_actor, reason=reason)
         n = len(milestones_of(session=s, cycle=result.cycle))
+        from nmrf.cli.lang import t
+        from nmrf.domain import wording
+
+        tr, cy = t(), result.cycle
+        title = wording.cycle_title(tr, stored=cy.title, template=cy.template, mechanism=cy.mechanism,
+                                    reference=cy.reference, state_name=state.name, state_names=state.names)
+    values = {"id": cy.id, "title": title, "num": n, "show": f"`nmrf cycle show {cy.id}`",
+              "advance": f"`nmrf advance {cy.id}`"}
     if result.created:
-        console.print(f"Launched cycle #{result.cycle.id}: {result.cycle.title} ({n} milestones).")
-        console.print(f"See the plan with `nmrf cycle show {result.cycle.id}`; run it with `nmrf advance {result.cycle.id}`.")
+        console.print(tr.ngettext("Launched cycle #%(id)s: %(title)s (%(num)s milestone).",
+                                  "Launched cycle #%(id)s: %(title)s (%(num)s milestones).", n) % values)
+        console.print(tr.gettext("See the plan with %(show)s; run it with %(advance)s.") % values)
     else:
-        console.print(f"Cycle #{result.cycle.id} ({result.cycle.title}) was already launched; nothing changed.")
+        console.print(tr.gettext("Cycle #%(id)s (%(title)s) was already launched; nothing changed.") % values)
 
 
 @cycle_app.command("list")
