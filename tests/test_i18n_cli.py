@@ -43,6 +43,12 @@ def test_lang_and_the_persons_language_choose_the_words_and_the_titles(db_url: s
     again = nmrf("cycle", "launch", "periodic_report", "-m", "CEDAW", "--date", "submission=2027-10-01",
                  NMRF_ACTOR="diego-fuentes")
     assert "Le cycle n° 1 (Rapport périodique de Chili au CEDAW) était déjà lancé" in again.output
+    plan = nmrf("cycle", "show", "1", "--as-of", "2027-06-10", LANG="ru_RU.UTF-8", COLUMNS="200")
+    assert "Периодический доклад (Chile) для CEDAW [активен] на 2027-06-10" in plan.output
+    assert "срок" in plan.output and "Просрочено этапов: 9." in plan.output and "LATE" not in plan.output
+    english = nmrf("cycle", "show", "1", "--as-of", "2027-06-10", COLUMNS="200")
+    assert "Periodic report of Chile to CEDAW [active] as of 2027-06-10" in english.output
+    assert "LATE 9 day(s)" in english.output and "9 milestone(s) late." in english.output
 
 
 def test_a_bad_lang_is_refused_with_the_supported_list(db_url: str):

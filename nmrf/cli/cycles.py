@@ -105,13 +105,30 @@ def show(
     with c.session(readonly=True) as s:
         state, today, _ = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
-        rows = cycle_rows(session=s, cycle=cycle, today=today)
-    print_plan(cycle.title, cycle.status, rows, today)
+        from nmrf.cli.lang import t
+        from nmrf.domain import wording
+
+        tr = t()
+        rows = cycle_rows(session=s, cycle=cycle, today=today, t=tr)
+        title = wording.cycle_title(tr, stored=cycle.title, template=cycle.template, mechanism=cycle.mechanism,
+                                    reference=cycle.reference, state_name=state.name, state_names=state.names)
+    print_plan(title, cycle.status, rows, today, tr)
 
 
-def print_plan(title: str, status: str, rows: list, today: date) -> None:
-    table = Table(title=f"{title} [{status}] as of {today}")
-    for col in ("due", "milestone", "key", "owed by", "status", "date from"):
+def print_plan(title: str, status: str, rows: list, today: date, tr=None) -> None:  # type: ignore[no-untyped-def]
+    from nmrf.domain.i18n import translator
+
+    tr = tr or translator("en")
+    from rich.markup import escape
+
+    table = Table(title=escape(tr.gettext("%(title)s [%(status)s] as of %(date)s") % {
+        "title": title, "status": {"active": tr.pgettext("cycle status", "active"),
+                                       "completed": tr.pgettext("cycle status", "completed"),
+                                       "cancelled": tr.pgettext("cycle status", "cancelled")}.get(status, status),
+        "date": today}))
+    for col in (tr.pgettext("plan column", "due"), tr.pgettext("plan column", "milestone"),
+                tr.pgettext("plan column", "key"), tr.pgettext("plan column", "owed by"),
+                tr.pgettext("plan column", "status"), tr.pgettext("plan column", "date from")):
         table.add_column(col, overflow="fold")
     for r in rows:
         colour = {"late": "red", "done": "green", "waived": "dim", "cancelled": "dim", "open": "yellow"}.get(r.state_word)
@@ -120,7 +137,7 @@ def print_plan(title: str, status: str, rows: list, today: date) -> None:
     console.print(table)
     late = sum(1 for r in rows if r.state_word == "late")
     if late:
-        console.print(f"[red]{late} milestone(s) late.[/red]")
+        console.print("[red]" + tr.gettext("%(num)s milestone(s) late.") % {"num": late} + "[/red]")
 
 
 @cycle_app.command("set-date")

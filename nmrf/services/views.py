@@ -7,6 +7,8 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from nmrf.domain import wording
+from nmrf.domain.i18n import N_, Translator, translator
 from nmrf.domain.progress import days_late
 from nmrf.models import Cycle, Institution, Milestone, Person, RoleAssignment
 from nmrf.services.cycles import milestones_of
@@ -27,7 +29,9 @@ class PlanRow:
     days_late: int
 
 
-def cycle_rows(*, session: Session, cycle: Cycle, today: date) -> list[PlanRow]:
+def cycle_rows(*, session: Session, cycle: Cycle, today: date, t: Translator | None = None) -> list[PlanRow]:
+    """The plan's rows, in `t`'s language (English without one)."""
+    t = t or translator("en")
     ms = milestones_of(session=session, cycle=cycle)
     insts = {i.id: i for i in session.exec(select(Institution).where(Institution.state_id == cycle.state_id))}
     holders: dict[tuple[str, int | None], list[str]] = {}
@@ -39,11 +43,16 @@ def cycle_rows(*, session: Session, cycle: Cycle, today: date) -> list[PlanRow]:
         holders.setdefault((role, None), []).append(name)
     rows = []
     for m in ms:
-        rows.append(_row(m, insts, holders, today))
+        rows.append(_row(m, insts, holders, today, t))
     return rows
 
 
-def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date) -> PlanRow:
+STATUS_WORDS = {"planned": N_("planned"), "open": N_("open"), "done": N_("done"), "waived": N_("waived"),
+                "cancelled": N_("cancelled")}
+
+
+def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date, t: Translator) -> PlanRow:
+    status = t.gettext(STATUS_WORDS[m.status]) if m.status in STATUS_WORDS else m.status
     inst = insts.get(m.institution_id) if m.institution_id else None
     if m.owner_role in NMRF_WIDE_ROLES or inst is None:
         names = holders.get((m.owner_role, None), [])
@@ -54,24 +63,28 @@ def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date
     late = days_late(m.due_date, today) if m.status in ("planned", "open") and m.completion == "person" else 0
     if m.status in ("done", "waived", "cancelled"):
         word = m.status
-        text = f"{m.status} {m.completed_at:%Y-%m-%d}" if m.completed_at else m.status
+        text = f"{status} {m.completed_at:%Y-%m-%d}" if m.completed_at else status
         if m.status == "done" and m.completed_actor and m.completion == "person":
             text += f" ({m.completed_actor})"
     elif late and m.track:
-        word, text = "late", f"LATE {late} day(s)"
+        word, text = "late", t.gettext("LATE %(num)s day(s)") % {"num": late}
     else:
-        word, text = m.status, m.status
+        word, text = m.status, status
     if m.starts_at and m.timezone:
         from zoneinfo import ZoneInfo
 
         local = m.starts_at.astimezone(ZoneInfo(m.timezone))
         due_text = f"{local:%Y-%m-%d %H:%M} {m.timezone}"
     else:
-        due_text = m.due_date.isoformat() if m.due_date else "to be set"
-    basis = "official" if m.official_date else ("rule" if m.side == "un" else "internal")
-    if not m.verified and not m.official_date:
-        basis += " (unverified)"
-    return PlanRow(key=m.key, title=m.title, due=m.due_date, due_text=due_text, owed_by=owed_by,
+        due_text = m.due_date.isoformat() if m.due_date else t.gettext("to be set")
+    if m.official_date:
+        basis = t.pgettext("date basis", "official")
+    elif m.side == "un":
+        basis = t.pgettext("date basis", "rule") if m.verified else t.pgettext("date basis", "rule (unverified)")
+    else:
+        basis = t.pgettext("date basis", "internal") if m.verified else t.pgettext("date basis",
+                                                                                 "internal (unverified)")
+    return PlanRow(key=m.key, title=wording.title(t, m.title), due=m.due_date, due_text=due_text, owed_by=owed_by,
                    status=m.status, status_text=text, state_word=word, basis=basis, days_late=late)
 
 
