@@ -143,7 +143,6 @@ def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: 
     limit = word_limit(session=session, cycle=cycle)
     per_answer = (limit // len(recs)) if limit else None
     previous = _previous(session, cycle, [r.id for r in recs])  # type: ignore[misc]
-    calendar = [(r.due_text, r.title, r.owed_by) for r in cycle_rows(session=session, cycle=cycle, today=now.date())]
     info = next((m for m in milestones_of(session=session, cycle=cycle) if m.template_key == "info_request"), None)
     out_dir.mkdir(parents=True, exist_ok=True)
     result = RequestResult()
@@ -209,7 +208,8 @@ def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: 
         used = {r.cluster_id for r, _ in mine if r.cluster_id}
         cl_rows = [(str(c.id), c.label, str(sum(1 for r in recs if r.cluster_id == c.id)), ", ".join(mechs.get(c.id, ())))
                    for c in sorted((clusters[i] for i in used if i in clusters), key=lambda c: c.id)]  # type: ignore[arg-type,union-attr]
-        cal_rows = [(due, wording.title(t, what), who) for due, what, who in calendar]
+        cal_rows = [(r.due_text, r.title, r.owed_by) for r in cycle_rows(session=session, cycle=cycle,
+                                                                         today=now.date(), t=t)]
         data = write_request(RequestSheet(token=token, cycle_key=cycle.key, institution_key=inst.key, about=about,
                                           rows=rows, calendar=cal_rows, clusters=cl_rows, generated_at=at,
                                           lang=t.tag))
