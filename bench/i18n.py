@@ -82,7 +82,7 @@ def feeds(engine) -> tuple[float, int, int]:  # type: ignore[no-untyped-def]
     from sqlmodel import select
 
     from nmrf.calendars.build import render_feed
-    from nmrf.calendars.sources import person_feed
+    from nmrf.calendars.queries import person_feed
     from nmrf.models import Person
     from nmrf.models.db import session_scope
 

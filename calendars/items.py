@@ -101,6 +101,35 @@ class MeetingFacts:
 
 
 @dataclass(frozen=True)
+class SeriesFacts:
+    """A recurring meeting, with its occurrences' days already worked out by the domain."""
+
+    id: int
+    key: str
+    kind: str
+    title: str
+    description: str
+    timezone: str
+    location: str | None
+    attendee_roles: tuple[str, ...]
+    institution_keys: tuple[str, ...]
+    status: str
+    note: str
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+    first_start: datetime  # local, aware (ZoneInfo)
+    first_end: datetime
+    rrule: tuple[tuple[str, object], ...] | None  # None: irregular (before report deadlines)
+    exdates: tuple[datetime, ...]  # cancelled occurrences, local starts
+    last_day: date | None
+    # Irregular series: each occurrence (local day, start UTC, end UTC) in the feed's window.
+    occurrences: tuple[tuple[date, datetime, datetime], ...] = ()
+    frequency: str = ""
+    attending_institutions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FeedItem:
     """One event of a feed, ready to be written: all-day (``day``) or timed (``starts_at``)."""
 
@@ -117,6 +146,12 @@ class FeedItem:
     location: str | None = None
     categories: tuple[str, ...] = ()
     busy: bool = False  # a meeting blocks time; a deadline does not
+    # A recurring meeting: starts_at/ends_at are its first occurrence in its own zone (a TZID,
+    # not UTC), `rrule` the RFC 5545 rule as (name, value) pairs, `exdates` the cancelled
+    # occurrences' local starts, `last_day` its last possible day (None: open-ended).
+    rrule: tuple[tuple[str, object], ...] | None = None
+    exdates: tuple[datetime, ...] = ()
+    last_day: date | None = None
     status_prefix: str | None = None  # "CANCELLED: " in the reader's language (build's English otherwise)
 
     def local_day(self, timezone: str) -> date:

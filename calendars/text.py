@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from nmrf.calendars.audience import NMRF_WIDE_ROLES
-from nmrf.calendars.items import FeedItem, MeetingFacts, MilestoneFacts, StateFacts, Who
+from nmrf.calendars.items import FeedItem, SeriesFacts, MeetingFacts, MilestoneFacts, StateFacts, Who
 from nmrf.domain import wording
 from nmrf.domain.i18n import N_, Translator, translator
 
@@ -320,3 +320,57 @@ def meeting_item(meeting: MeetingFacts, state: StateFacts, *, t: Translator | No
         busy=True,
         status_prefix=t.gettext(STATUS_PREFIXES["cancelled"]) if meeting.status == "cancelled" else None,
     )
+
+
+FREQUENCY_TEXT = {"weekly": N_("every week"), "monthly": N_("every month"), "quarterly": N_("every quarter")}
+
+
+def series_uid(state: StateFacts, series: SeriesFacts, day: date | None = None) -> str:
+    return uid_for("series", state.code, series.key, *([day.isoformat()] if day else []))
+
+
+def _series_text(series: SeriesFacts, state: StateFacts, when: str, t: Translator) -> str:
+    _ = t.gettext
+    kind = _(MEETING_LABELS.get(series.kind, MEETING_LABELS["other"]))
+    lines = [_("%(kind)s: %(title)s") % {"kind": kind, "title": series.title}, _("When: %(when)s") % {"when": when}]
+    if series.location:
+        lines.append(_("Where: %(where)s") % {"where": series.location})
+    lines.append(_("Attendees: %(who)s") % {"who": _attendees(series.attendee_roles, series.attending_institutions, t)})
+    secretariat = wording.name(t, state.names.get("secretariat"), state.secretariat)
+    lines.append(_("Called by: the %(secretariat)s") % {"secretariat": secretariat})
+    if series.status == "cancelled":
+        lines.append(_("Status: cancelled (%(note)s).") % {"note": series.note} if series.note
+                     else _("Status: cancelled."))
+    if series.description:
+        lines += ["", series.description]
+    return "\n".join(lines)
+
+
+def series_items(series: SeriesFacts, state: StateFacts, *, t: Translator | None = None) -> list[FeedItem]:
+    """One recurring event (RRULE, EXDATE) for a regular series; one event per occurrence, in
+    UTC, for a series before report deadlines (its days follow the deadlines, no rule does)."""
+    t = t or translator(state.language)
+    _ = t.gettext
+    common = dict(summary=_("NMRF: ") + series.title, status="cancelled" if series.status == "cancelled" else "active",
+                  sequence=series.sequence, created_at=series.created_at, updated_at=series.updated_at,
+                  location=series.location, categories=("NMRF", series.kind), busy=True,
+                  status_prefix=t.gettext(STATUS_PREFIXES["cancelled"]) if series.status == "cancelled" else None)
+    if series.rrule is not None:
+        step = dict(series.rrule)
+        if series.frequency == "weekly" and step.get("interval"):
+            how = _("every %(num)d weeks") % {"num": step["interval"]}
+        else:
+            how = _(FREQUENCY_TEXT.get(series.frequency, "every week"))
+        when = _("%(how)s, %(start)s-%(end)s %(zone)s (local time, also after daylight-saving changes), "
+                 "from %(first)s") % {"how": how, "start": f"{series.first_start:%H:%M}",
+                                      "end": f"{series.first_end:%H:%M}", "zone": series.timezone,
+                                      "first": t.format_date(series.first_start.date())}
+        if series.last_day:
+            when += " " + _("to %(last)s") % {"last": t.format_date(series.last_day)}
+        return [FeedItem(uid=series_uid(state, series), description=_series_text(series, state, when, t),
+                         starts_at=series.first_start, ends_at=series.first_end, rrule=series.rrule,
+                         exdates=series.exdates, last_day=series.last_day, **common)]  # type: ignore[arg-type]
+    return [FeedItem(uid=series_uid(state, series, day),
+                     description=_series_text(series, state, time_span(start, end, series.timezone, t), t),
+                     starts_at=start, ends_at=end, **common)  # type: ignore[arg-type]
+            for day, start, end in series.occurrences]

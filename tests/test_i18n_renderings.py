@@ -181,7 +181,7 @@ def test_a_french_focal_point_reads_a_french_escalation_with_french_dates():
 
 def _feed_text(engine: Engine) -> str:
     from nmrf.calendars.build import render_feed
-    from nmrf.calendars.sources import person_feed
+    from nmrf.calendars.queries import person_feed
 
     with session_scope(engine, readonly=True) as s:
         person = s.exec(select(Person).where(Person.key == PERSON)).one()
@@ -215,7 +215,7 @@ def server(world: World) -> Iterator[str]:
     import uvicorn
     from fastapi import FastAPI
 
-    from nmrf.notifications.web import make_router
+    from nmrf.web.routes.acks import make_router
     from nmrf.settings import get_settings
 
     web = FastAPI()

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from nmrf.domain import wording
 from nmrf.domain.draft import IMPLEMENTATION_WORDS, implementation_text
 from nmrf.domain.i18n import N_, Translator, reader_language, translator
-from nmrf.domain.sources import CONFIDENTIAL_KINDS
+from nmrf.domain.recommendation_files import CONFIDENTIAL_KINDS
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
 from nmrf.models import Cluster, Cycle, FollowUpAction, Institution, InputAnswer, Recommendation, State
