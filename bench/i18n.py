@@ -39,7 +39,7 @@ def build(db_url: str, states: int) -> dict:
     from nmrf.models import Milestone, Person
     from nmrf.models.db import make_engine, session_scope, upgrade_schema
     from nmrf.profile import EXAMPLE_PROFILE, Profile
-    from nmrf.reference import member_names
+    from nmrf.domain.reference import member_names
     from nmrf.services.cycles import launch_cycle
     from nmrf.services.profiles import apply_profile
 

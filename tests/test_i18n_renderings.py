@@ -82,7 +82,7 @@ def _quoted(engine: Engine) -> set[str]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    from nmrf.reference import UPR_INFO_CSV
+    from nmrf.domain.reference import UPR_INFO_CSV
     from nmrf.services.clustering import cluster_recommendations
     from nmrf.services.cycles import launch_cycle
     from nmrf.services.followup import assign_theme
@@ -121,9 +121,9 @@ def _messages(lang: str) -> list[str]:
     from nmrf.notifications.compose import AckFacts, ItemFacts, compose_digest, compose_single
     from nmrf.notifications.decide import Intent, Item, Recipient
     from nmrf.notifications.messages import render, window_label
-    from nmrf.notifications.store import calendar_for
+    from nmrf.domain.dates import national_calendar
 
-    cal = calendar_for("CL", None, ())
+    cal = national_calendar("CL")
     today = date(2027, 6, 15)
     facts = ItemFacts(
         milestone_id=7, key="input:health", title="Information from the institution for the report",
@@ -396,6 +396,7 @@ def test_the_public_export_is_in_the_language_asked(world: World):
     with session_scope(world.engine, readonly=True) as s:
         view = public_view(session=s, state=get_state(session=s), today=date(2027, 9, 1), lang="fr")
     md = render(view, ".md")
-    assert md.startswith("# Recommandations adressées à Chile et leur suivi")
+    # The State's name in French too: the example profile gives it (name: {es: Chile, en: Chile, fr: Chili}).
+    assert md.startswith("# Recommandations adressées à Chili et leur suivi")
     assert not english_left(md, world.quoted)
     assert '"status": "aucune action prévue"' in render(view, ".json") or "aucune action prévue" in md

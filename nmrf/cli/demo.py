@@ -319,8 +319,6 @@ def act_feeds(demo: Demo) -> None:
 def act_second_language(demo: Demo) -> None:
     """One person in a second language: Diego Fuentes reads French (`language: fr` in the profile), so his
     messages and his calendar are in French, dates and titles included, while the State works in Spanish."""
-    from icalendar import Calendar
-
     from nmrf.calendars.build import render_feed
     from nmrf.calendars.queries import person_feed
 
@@ -335,15 +333,14 @@ def act_second_language(demo: Demo) -> None:
         diego = get_person(session=s, state=get_state(session=s), key="diego-fuentes")
         feed = person_feed(session=s, person=diego, now=now, window=Window(past_days=365))
         body = render_feed(feed.spec, feed.items, now=now, window=Window(past_days=365)).body
-    cal = Calendar.from_ical(body)
-    events = sorted(cal.walk("VEVENT"), key=lambda e: str(e["DTSTART"].to_ical()))
-    console.print(f"His calendar \"{cal['X-WR-CALNAME']}\" holds {len(events)} events:")
+    events = read_events(body)
+    console.print(f"His calendar \"{escape(feed.spec.name)}\" holds {len(events)} events:")
     for ev in events[:6]:
-        console.print(f"  {escape(str(ev['SUMMARY']))}", soft_wrap=True)
+        console.print(f"  {escape(ev.summary)}", soft_wrap=True)
     # A deadline (an all-day event) says everything an event says: in French.
-    deadline = next((e for e in events if not hasattr(e.decoded("DTSTART"), "hour")), None)
+    deadline = next((e for e in events if not hasattr(e.start, "hour")), None)
     if deadline is not None:
-        console.print(Panel(escape(str(deadline["DESCRIPTION"])), expand=False, title=escape(str(deadline["SUMMARY"]))))
+        console.print(Panel(escape(deadline.description), expand=False, title=escape(deadline.summary)))
 
 
 ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_messages, act_time_passes,
