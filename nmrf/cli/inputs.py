@@ -72,15 +72,18 @@ def draft(
     ctx: typer.Context,
     cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
     out: Path = typer.Option(..., "--out", help="draft.docx or draft.md"),
-    by: str = typer.Option("cluster", "--by", help="Organise by cluster or by (treaty) article."),
-    lang: str | None = typer.Option(None, "--lang", help="The language the report is written in "
-                                    "(ar, zh, en, fr, ru, es, pt; default: the State's)."),
+    by: str | None = typer.Option(None, "--by", help="cluster (by theme) or article; default: by theme for a UPR "
+                                  "report, by article for a treaty-body report."),
+    language: str | None = typer.Option(None, "--language", "--lang", help="The report's language (en, es, fr, "
+                                        "ar, ru, zh, pt); default: "
+                                        "the profile's reporting language for the mechanism, else the State's."),
     state_code: str | None = STATE_OPTION,
     as_of: str | None = as_of_option(),
 ) -> None:
-    """Compile the draft report from the inputs received, marking what is missing and from whom."""
+    """Compile the draft report (OHCHR's structure, numbered paragraphs, A4) from the inputs received, marking
+    what is missing and from whom."""
     from nmrf.services.cycles import get_cycle
-    from nmrf.services.drafts import compile_draft
+    from nmrf.services.drafts import compile_draft, report_language
 
     if out.suffix.lower() not in (".docx", ".md"):
         raise NmrfError(f"{out}: write a .docx or a .md file")
@@ -88,14 +91,8 @@ def draft(
     with c.session(readonly=True) as s:
         state, today, now = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
-        if lang is not None:
-            from nmrf.domain.i18n import LanguageError, resolve_language
-
-            try:
-                lang = resolve_language(lang, fallback=state.language).catalog
-            except LanguageError as exc:
-                raise NmrfError(f"--lang: {exc}") from None
-        d = compile_draft(session=s, state=state, cycle=cycle, today=today, by=by, lang=lang)
+        d = compile_draft(session=s, state=state, cycle=cycle, today=today, by=by,
+                          language=language or report_language(state, cycle.mechanism))
         s.expunge_all()  # what was read stays usable after the read-only rollback
     write_draft(d, out, now)
     console.print(f"Draft written to {out}: {d.limit_text()}.")

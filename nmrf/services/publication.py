@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from nmrf.domain import wording
-from nmrf.domain.draft import IMPLEMENTATION_WORDS, implementation_text
+from nmrf.documents.workbooks import IMPLEMENTATION_LABELS, implementation_label
 from nmrf.domain.i18n import N_, Translator, reader_language, translator
 from nmrf.domain.recommendation_files import CONFIDENTIAL_KINDS
 from nmrf.domain.taxonomy import load_taxonomy
@@ -45,12 +45,18 @@ class PublicRow:
     document: str
     text: str
     themes: list[str]
-    sdgs: list[int]
+    theme_keys: list[str]
+    sdgs: list[int]  # the source's own
+    inferred_sdgs: list[int]  # implied by the themes, labelled so
     position: str
     lead: str
     supporting: list[str]
     status: str
     actions: list[PublicAction]
+    review: str  # the document the recommendation comes from: a UPR session or review, a report
+    status_code: str  # the status as a code (for the site's translations and filters)
+    lead_key: str
+    supporting_keys: list[str]
 
 
 @dataclass
@@ -70,8 +76,8 @@ STATUS_WORDS = {
 
 
 def _status(t: Translator, status: str) -> str:
-    if status in IMPLEMENTATION_WORDS:
-        return implementation_text(t, status)
+    if status in IMPLEMENTATION_LABELS:
+        return implementation_label(t, status)
     return t.gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status.replace("_", " ")
 
 
@@ -112,18 +118,30 @@ def public_view(*, session: Session, state: State, today: date, lang: str | None
         rows.append(PublicRow(
             ref=r.uid, mechanism=r.mechanism, recommended_by=r.body,
             document=r.document + (" " + t.gettext("para.") + f" {r.paragraph}" if r.paragraph else ""), text=r.text,
-            themes=[wording.title(t, taxonomy.themes[th].name) for th in r.themes], sdgs=list(r.sdgs),
-            position=r.position,
+            themes=[wording.title(t, taxonomy.themes[th].name) for th in r.themes], theme_keys=list(r.themes),
+            sdgs=list(r.sdgs), inferred_sdgs=list(r.inferred_sdgs), position=r.position,
             lead=wording.name(t, who.lead.names, who.lead.name) if who and who.lead else "",
             supporting=[wording.name(t, i.names, i.name) for i in who.supporting] if who else [],
             status=_status(t, status),
             actions=[PublicAction(a.title, wording.name(t, insts[a.institution_id].names, insts[a.institution_id].name),
                                   a.due_date.isoformat(), _status(t, a.status),
                                   f"{a.indicator_kind}: {a.indicator}" if a.indicator else a.indicator_kind)
-                     for a in acts]))
+                     for a in acts],
+            review=r.document, status_code=status.replace(" ", "_"),
+            lead_key=who.lead.key if who and who.lead else "",
+            supporting_keys=[i.key for i in who.supporting] if who else []))
     state_name = wording.name(t, (state.names or {}).get("name"), state.name)
     return PublicView(state=state_name, as_of=today.isoformat(), rows=rows, left_out=len(recs) - len(public),
                       lang=t.tag)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe
+    (OWASP's advice for CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def render(view: PublicView, suffix: str) -> str:
@@ -134,14 +152,16 @@ def render(view: PublicView, suffix: str) -> str:
     if suffix == ".csv":
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(["ref", "mechanism", "recommended_by", "document", "text", "themes", "sdgs", "position", "lead",
-                    "supporting", "status", "actions"])
+        w.writerow(["ref", "mechanism", "recommended_by", "document", "text", "themes", "sdgs", "sdgs_inferred",
+                    "position", "lead", "supporting", "status", "actions"])
         for r in view.rows:
-            w.writerow([r.ref, r.mechanism, r.recommended_by, r.document, r.text, "; ".join(r.themes),
-                        "; ".join(map(str, r.sdgs)), r.position, r.lead, "; ".join(r.supporting), r.status,
-                        "; ".join(translator(view.lang).gettext("%(title)s (%(institution)s, due %(due)s, %(status)s)")
-                                  % {"title": a.title, "institution": a.institution, "due": a.due,
-                                     "status": a.status} for a in r.actions)])
+            w.writerow([inert_cell(c) for c in (
+                r.ref, r.mechanism, r.recommended_by, r.document, r.text, "; ".join(r.themes),
+                "; ".join(map(str, r.sdgs)), "; ".join(map(str, r.inferred_sdgs)), r.position, r.lead,
+                "; ".join(r.supporting), r.status,
+                "; ".join(translator(view.lang).gettext("%(title)s (%(institution)s, due %(due)s, %(status)s)")
+                          % {"title": a.title, "institution": a.institution, "due": a.due, "status": a.status}
+                          for a in r.actions))])
         return buf.getvalue()
     if suffix == ".md":
         t = translator(view.lang)
@@ -155,7 +175,9 @@ def render(view: PublicView, suffix: str) -> str:
                                                                     "supporting": ", ".join(r.supporting)}
             out += [f"## {r.mechanism}: {r.recommended_by} ({r.document})", "", r.text, "",
                     "- " + _("Themes: %(themes)s; SDGs: %(sdgs)s") % {
-                        "themes": ", ".join(r.themes) or "-", "sdgs": ", ".join(map(str, r.sdgs)) or "-"},
+                        "themes": ", ".join(r.themes) or "-", "sdgs": ", ".join(map(str, r.sdgs)) or "-"}
+                    + (" " + _("(inferred: %(sdgs)s)") % {"sdgs": ", ".join(map(str, r.inferred_sdgs))}
+                       if r.inferred_sdgs else ""),
                     "- " + _("Position: %(position)s; status: %(status)s") % {"position": r.position or "-",
                                                                               "status": r.status},
                     "- " + _("Responsible: %(who)s") % {"who": responsible}]
@@ -170,3 +192,42 @@ def render(view: PublicView, suffix: str) -> str:
 def write_public_view(view: PublicView, out: Path) -> None:
     text = render(view, out.suffix.lower())
     out.write_text(text, encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the public site
+
+def site_languages(state: State, languages: list[str] | None = None) -> list[str]:
+    """The site's languages: those asked, else the profile's `publication.languages`, else the State's."""
+    chosen = languages or (state.publication or {}).get("languages") or [state.language]
+    return list(dict.fromkeys(chosen))
+
+
+def public_site(*, session: Session, state: State, today: date, languages: list[str] | None = None
+                ) -> dict[str, bytes]:
+    """Every file of the State's public site (path -> bytes): the same for `nmrf serve` and `publish site`."""
+    from nmrf.documents.site import build_site
+
+    view = public_view(session=session, state=state, today=today)
+    return build_site(view, languages=site_languages(state, languages), state_language=state.language,
+                      sdg_names=load_taxonomy().sdgs, csv_text=render(view, ".csv"), json_text=render(view, ".json"))
+
+
+def write_site(files: dict[str, bytes], out: Path) -> tuple[int, int]:
+    """Write the site under `out`: rewrites only what changed and removes files a previous build left.
+
+    Returns (files written, bytes in all)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for rel, data in files.items():
+        path = out / rel
+        if path.is_file() and path.read_bytes() == data:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written += 1
+    marker = out / ".nmrf-site"
+    previous = marker.read_text(encoding="utf-8").splitlines() if marker.is_file() else []
+    for rel in set(previous) - set(files):
+        (out / rel).unlink(missing_ok=True)
+    marker.write_text("\n".join(sorted(files)) + "\n", encoding="utf-8")
+    return written, sum(len(b) for b in files.values())
