@@ -57,3 +57,11 @@ def test_a_bad_lang_is_refused_with_the_supported_list(db_url: str):
     french_error = nmrf("inventory", LANG="fr_FR.UTF-8")
     assert french_error.exit_code == 2 and "erreur :" in french_error.output
     assert "Rien n'a été modifié." in french_error.output
+
+
+def test_advance_says_what_the_flows_did_in_the_command_lines_language(db_url: str):
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    assert nmrf("cycle", "launch", "periodic_report", "-m", "CEDAW", "--date", "submission=2027-10-01").exit_code == 0
+    out = nmrf("advance", "--as-of", "2027-06-10", LANG="es_CL.UTF-8", COLUMNS="300").output
+    assert "abierto: Información de la institución para el informe [input] para 9 institución(es)" in out
+    assert "ATRASADO input: education" in out and "(vencía el 2027-06-01, 9 día(s) de atraso)" in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, parse_pairs, state_moment
@@ -179,11 +180,13 @@ def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | N
         # The record moves the cycle on at once (what it unblocks opens now), in the
         # same transaction; the flows would do the same at their next run.
         events = advance_cycle(session=s, cycle=cycle, today=today, now=now)
-        lines = describe_events([{"kind": e.kind, **e.detail} for e in events])
+        from nmrf.cli.lang import t
+
+        lines = describe_events([{"kind": e.kind, **e.detail} for e in events], t())
     who = f" by {by}" if by else ""
     console.print(f"Recorded: {key} {kind}{who} on {now:%Y-%m-%d %H:%M} UTC (cycle #{cycle.id}).")
     for line in lines:
-        console.print(f"  {line}")
+        console.print(f"  {escape(line)}")
 
 
 BY = typer.Option(None, "--by", help="Who acted (person key from the profile).")
@@ -300,8 +303,10 @@ def advance(
 
     with Progress(console=err_console, transient=True, disable=len(targets) < 4) as progress:
         bar = progress.add_task("running the cycle flows", total=len(targets))
-        for cycle_id, title, lines in run_cycle_flows(c.settings, targets, day):
+        from nmrf.cli.lang import t
+
+        for cycle_id, title, lines in run_cycle_flows(c.settings, targets, day, t()):
             progress.advance(bar)
             console.print(f"[bold]#{cycle_id} {title}[/bold]")
-            for line in lines or ["nothing due"]:
-                console.print(f"  {line}")
+            for line in lines or [t().gettext("nothing due")]:
+                console.print(f"  {escape(line)}")  # "[input]" is a key, not markup

@@ -87,8 +87,15 @@ def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date
                    status=m.status, status_text=text, state_word=word, basis=basis, days_late=late)
 
 
-def describe_events(events: list[dict]) -> list[str]:
-    """What the flows did, one line per kind of step: nine inputs opening make one line."""
+EVENT_WORDS = {"opened": N_("opened"), "completed": N_("completed"), "took_place": N_("took place"),
+               "launched_alongside": N_("launched alongside")}
+
+
+def describe_events(events: list[dict], t: Translator | None = None) -> list[str]:
+    """What the flows did, one line per kind of step: nine inputs opening make one line (in `t`'s language,
+    English without one)."""
+    t = t or translator("en")
+    _ = t.gettext
     groups: dict[tuple[str, str], list[dict]] = {}
     for e in events:
         key = e.get("key") or ""
@@ -97,16 +104,24 @@ def describe_events(events: list[dict]) -> list[str]:
     for (kind, base), items in groups.items():
         first = items[0]
         insts = [i["key"].split(":", 1)[1] for i in items if ":" in (i.get("key") or "")]
-        who = f" for {len(insts)} institution(s): {', '.join(insts)}" if insts else ""
+        title = wording.title(t, first.get("title") or "")
         if kind == "missed":
-            lines.append(f"LATE {base}{(': ' + ', '.join(insts)) if insts else ''} "
-                         f"(due {first['due']}, {first['days_late']} day(s) late)")
+            what = f"{base}{(': ' + ', '.join(insts)) if insts else ''}"
+            lines.append(_("LATE %(what)s (due %(due)s, %(num)s day(s) late)") % {
+                "what": what, "due": first["due"], "num": first["days_late"]})
         elif kind == "request_sent":
-            lines.append(f"request for information sent to {', '.join(first.get('institutions', []))}")
+            lines.append(_("request for information sent to %(institutions)s") % {
+                "institutions": ", ".join(first.get("institutions", []))})
         elif kind == "follow_up_launched":
-            lines.append(f"follow-up cycle #{first['child_cycle']} launched: {first['title']}")
+            lines.append(_("follow-up cycle #%(id)s launched: %(title)s") % {"id": first["child_cycle"],
+                                                                             "title": first["title"]})
         elif kind == "cycle_completed":
-            lines.append(f"cycle completed: {first['title']}")
+            lines.append(_("cycle completed: %(title)s") % {"title": first["title"]})
         else:
-            lines.append(f"{kind.replace('_', ' ')}: {first['title']} [{base}]{who}")
+            word = _(EVENT_WORDS[kind]) if kind in EVENT_WORDS else kind.replace("_", " ")
+            if insts:
+                lines.append(_("%(event)s: %(title)s [%(key)s] for %(num)s institution(s): %(institutions)s") % {
+                    "event": word, "title": title, "key": base, "num": len(insts), "institutions": ", ".join(insts)})
+            else:
+                lines.append(_("%(event)s: %(title)s [%(key)s]") % {"event": word, "title": title, "key": base})
     return lines
