@@ -21,6 +21,11 @@ import pytest
 _PREFECT_HOME = tempfile.mkdtemp(prefix="nmrf-test-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.pop("PREFECT_API_URL", None)
+# The command line speaks the locale's language (nmrf/cli/lang.py); the tests read its English
+# unless they ask for another, whatever locale the machine running them has.
+for _var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    os.environ.pop(_var, None)
+os.environ["LANG"] = "C.UTF-8"
 from nmrf.flows.runtime import prepare_prefect_environment  # noqa: E402
 from nmrf.settings import get_settings  # noqa: E402
 
