@@ -16,6 +16,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from nmrf.flows.inline import call
 from nmrf.flows.runtime import engine, flow_settings
 
 
@@ -59,7 +60,7 @@ def preview(as_of: date | None) -> dict[str, Any]:
 def sweep(as_of: date | None = None, dry_run: bool = False) -> dict:
     """Returns counts: created, sent, failed, pending, cycles_advanced (and more)."""
     if dry_run:
-        return preview(as_of)
+        return call(preview, as_of)
     from nmrf.models.db import session_scope
     from nmrf.notifications.sweeping import sweep_moment
 
@@ -67,7 +68,7 @@ def sweep(as_of: date | None = None, dry_run: bool = False) -> dict:
         now, today = sweep_moment(session=s, as_of=as_of)
     result: dict[str, Any] = {"as_of": as_of.isoformat() if as_of else None, "now": now.isoformat(),
                               "dry_run": False}
-    result.update(advance_cycles(now, today))
-    result.update(decide_messages(now, today))
-    result.update(send_messages(now))
+    result.update(call(advance_cycles, now, today))
+    result.update(call(decide_messages, now, today))
+    result.update(call(send_messages, now))
     return result
