@@ -73,6 +73,42 @@ def test_every_cycle_flow_runs_and_running_it_again_changes_nothing(loaded):
         assert get_milestone(session=s, cycle=cedaw, key="input:labour").status == "open"
 
 
+def _outcome(engine) -> tuple[list, list]:
+    """Every event and every milestone's state, without ids and clocks."""
+    from nmrf.models import Milestone
+
+    with session_scope(engine, readonly=True) as s:
+        evs = [(e.cycle_id, e.kind, e.dedup_key, e.on_date, e.detail)
+               for e in s.exec(select(CycleEvent).order_by(CycleEvent.id))]
+        ms = [(m.cycle_id, m.key, m.status, m.sequence, m.due_date)
+              for m in s.exec(select(Milestone).order_by(Milestone.id))]
+    return evs, ms
+
+
+def test_without_a_server_the_flows_own_functions_write_what_the_flow_runs_write(loaded, tmp_path, monkeypatch):
+    from nmrf.models.db import make_engine
+    from nmrf.services.profiles import apply_profile
+    from nmrf.profile import load_profile
+    from tests.support.database import migrated_engine
+
+    # The same world twice: flow runs on the fixture's database, `flow.fn` (what `nmrf advance`
+    # calls without PREFECT_API_URL) on a second one.
+    bare_url = f"sqlite:///{tmp_path / 'bare.db'}"
+    bare = migrated_engine(bare_url)
+    with session_scope(bare, actor="test") as s:
+        apply_profile(session=s, profile=load_profile(EXAMPLE_PROFILE), now=NOW)
+    cycles = launch_all(loaded)
+    assert launch_all(bare) == cycles
+    days = (date(2027, 2, 10), date(2027, 6, 10), date(2027, 11, 20))
+    with prefect_runtime():
+        as_runs = [[flow_for(flow)(cycle_id=cid, as_of=day) for cid, flow in cycles] for day in days]
+    monkeypatch.setenv("NMRF_DATABASE_URL", bare_url)
+    as_functions = [[flow_for(flow).fn(cycle_id=cid, as_of=day) for cid, flow in cycles] for day in days]
+    assert as_functions == as_runs
+    assert any(any(day) for day in as_runs)
+    assert _outcome(make_engine(bare_url)) == _outcome(loaded)
+
+
 def test_a_recorded_input_moves_the_cycle_on_at_the_next_run(loaded):
     [(cid, flow)] = [c for c in launch_all(loaded) if c[1] == "communication_reply"][:1]
     with prefect_runtime():
