@@ -87,8 +87,8 @@ def _outcome(engine) -> tuple[list, list]:
 
 def test_without_a_server_the_flows_own_functions_write_what_the_flow_runs_write(loaded, tmp_path, monkeypatch):
     from nmrf.models.db import make_engine
-    from nmrf.services.profiles import apply_profile
     from nmrf.profile import load_profile
+    from nmrf.services.profiles import apply_profile
     from tests.support.database import migrated_engine
 
     # The same world twice: flow runs on the fixture's database, `flow.fn` (what `nmrf advance`
@@ -99,7 +99,7 @@ def test_without_a_server_the_flows_own_functions_write_what_the_flow_runs_write
         apply_profile(session=s, profile=load_profile(EXAMPLE_PROFILE), now=NOW)
     cycles = launch_all(loaded)
     assert launch_all(bare) == cycles
-    days = (date(2027, 2, 10), date(2027, 6, 10), date(2027, 11, 20))
+    days = (date(2027, 6, 10),)  # every cycle has something due (the test above)
     with prefect_runtime():
         as_runs = [[flow_for(flow)(cycle_id=cid, as_of=day) for cid, flow in cycles] for day in days]
     monkeypatch.setenv("NMRF_DATABASE_URL", bare_url)
