@@ -67,7 +67,7 @@ def _copy(template: Path, dest: Path) -> str:
 
 
 class Sweeper:
-    """The parent of the sweep processes (see notify_sweeper.py)."""
+    """The parent of the sweep processes (see tests/support/sweeper.py)."""
 
     def __init__(self, home: Path):
         env = os.environ | {"NMRF_HOME": str(home)}
