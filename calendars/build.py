@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vDuration
 
 from nmrf.calendars.items import FeedItem
+from nmrf.calendars.zones import vtimezone
 from nmrf.domain.dates import Offset
 
 PRODID = "-//nmrf//NMRF calendar feeds//EN"
@@ -68,7 +69,10 @@ def select_items(items: Iterable[FeedItem], *, now: datetime, timezone: str, win
     for item in items:
         if item.day is None and item.starts_at is None:
             continue  # no date yet: nothing a calendar can show
-        if not first <= item.local_day(timezone) <= last:
+        if item.rrule is not None:
+            if item.local_day(timezone) > last or (item.last_day is not None and item.last_day < first):
+                continue
+        elif not first <= item.local_day(timezone) <= last:
             continue
         if item.status == "cancelled" and item.updated_at + grace <= now:
             continue
@@ -90,8 +94,18 @@ def build_event(item: FeedItem) -> Event:
     event.add("created", _utc(item.created_at))
     event.add("last-modified", _utc(item.updated_at))
     event.add("sequence", item.sequence)
-    event.add("summary", PREFIXES.get(item.status, "") + item.summary)
-    if item.starts_at is not None:
+    prefix = item.status_prefix if item.status_prefix is not None else PREFIXES.get(item.status, "")
+    event.add("summary", prefix + item.summary)
+    if item.rrule is not None:
+        # In its own zone, not UTC: the local time recurs, the UTC instant moves with
+        # daylight saving. The VTIMEZONE comes from nmrf.calendars.zones.
+        assert item.starts_at is not None and item.ends_at is not None
+        event.add("dtstart", item.starts_at.replace(microsecond=0))
+        event.add("dtend", item.ends_at.replace(microsecond=0))
+        event.add("rrule", dict(item.rrule))
+        for moment in item.exdates:
+            event.add("exdate", moment)
+    elif item.starts_at is not None:
         start = _utc(item.starts_at)
         event.add("dtstart", start)
         event.add("dtend", _utc(item.ends_at) if item.ends_at is not None else start)
@@ -128,6 +142,13 @@ def _calendar(spec: FeedSpec, chosen: list[FeedItem]) -> Calendar:
     cal.add("x-wr-timezone", spec.timezone)
     cal.add("refresh-interval", vDuration(spec.refresh), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(spec.refresh))
+    zones: dict[str, int] = {}
+    for item in chosen:
+        if item.rrule is not None and item.starts_at is not None:
+            tzid = str(item.starts_at.tzinfo)
+            zones[tzid] = min(zones.get(tzid, 9999), item.starts_at.year)
+    for tzid, year in sorted(zones.items()):
+        cal.add_component(vtimezone(tzid, first_year=year))
     for item in chosen:
         cal.add_component(build_event(item))
     return cal

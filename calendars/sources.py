@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, cast, func, or_
@@ -17,8 +17,12 @@ from sqlmodel import Session, select
 
 from nmrf.calendars.audience import INSTITUTION_ROLES, NMRF_WIDE_ROLES, Audience, sees_meeting, sees_milestone
 from nmrf.calendars.build import FeedSpec, Window
-from nmrf.calendars.items import CycleFacts, FeedItem, MeetingFacts, MilestoneFacts, StateFacts, Who
-from nmrf.calendars.text import meeting_item, milestone_item
+from nmrf.calendars.items import CycleFacts, FeedItem, MeetingFacts, MilestoneFacts, SeriesFacts, StateFacts, Who
+from nmrf.calendars.series import recurrence_of
+from nmrf.calendars.text import meeting_item, milestone_item, series_items
+from nmrf.domain import wording
+from nmrf.domain.i18n import Translator, translator
+from nmrf.domain.recurrence import local_start, occurrences
 from nmrf.models import (
     Cycle,
     CycleInstitution,
@@ -26,6 +30,7 @@ from nmrf.models import (
     FeedLink,
     Institution,
     Meeting,
+    MeetingSeries,
     Milestone,
     Person,
     RoleAssignment,
@@ -80,8 +85,9 @@ def state_view(*, session: Session, state: State, views: dict[int, StateView] | 
 def _state_view(session: Session, state: State) -> StateView:
     several = (session.exec(select(func.count()).select_from(State)).one()) > 1
     facts = StateFacts(code=state.code, name=state.name, secretariat=state.secretariat,
-                       timezone=state.timezone, several_states=several)
-    institutions = {i.id: Who(i.key, i.name) for i in
+                       timezone=state.timezone, several_states=several, language=state.language,
+                       names=dict(state.names or {}))
+    institutions = {i.id: Who(i.key, i.name, tuple(sorted((i.names or {}).items()))) for i in
                     session.exec(select(Institution).where(Institution.state_id == state.id))}
     holders: dict[tuple[str, int | None], list[Who]] = {}
     rows = session.exec(select(RoleAssignment.role, RoleAssignment.institution_id, Person.key, Person.name)
@@ -101,6 +107,7 @@ def _state_view(session: Session, state: State) -> StateView:
     for c in session.exec(select(Cycle).where(Cycle.state_id == state.id)):
         mech = (c.rules_snapshot or {}).get("mechanism", {})
         cycles[c.id] = CycleFacts(id=c.id, key=c.key, title=c.title, mechanism=c.mechanism,
+                                  template=c.template, reference=c.reference,
                                   mechanism_name=mech.get("name", c.mechanism), confidential=c.confidential,
                                   participants=frozenset(participants.get(c.id, ())))
     return StateView(state_id=state.id, facts=facts, institutions=institutions, holders=holders, cycles=cycles)
@@ -149,7 +156,8 @@ def _meeting_facts(view: StateView, meeting: Meeting) -> MeetingFacts:
 
 
 def _gather(session: Session, view: StateView, audience: Audience, *, now: datetime, window: Window,
-            timezone: str, viewer: str | None, cycle_id: int | None = None, narrow: bool = False) -> list[FeedItem]:
+            timezone: str, viewer: str | None, cycle_id: int | None = None, narrow: bool = False,
+            t: Translator | None = None) -> list[FeedItem]:
     lo, hi = _date_range(now, window, timezone)
     visible = [c.id for c in view.cycles.values()
                if (cycle_id is None or c.id == cycle_id)
@@ -179,7 +187,7 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
         for m in session.exec(q) if q is not None else ():
             facts = _milestone_facts(view, m)
             if sees_milestone(audience, facts):
-                items.append(milestone_item(facts, view.facts, viewer=viewer))
+                items.append(milestone_item(facts, view.facts, viewer=viewer, t=t))
     mq = select(Meeting).where(Meeting.state_id == view.state_id,
                                Meeting.starts_at >= datetime.combine(lo, datetime.min.time(), tzinfo=ZoneInfo("UTC")),
                                Meeting.starts_at <= datetime.combine(hi, datetime.max.time(), tzinfo=ZoneInfo("UTC")))
@@ -189,8 +197,44 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
     for meeting in session.exec(mq):
         facts = _meeting_facts(view, meeting)
         if sees_meeting(audience, facts, keys):
-            items.append(meeting_item(facts, view.facts))
+            items.append(meeting_item(facts, view.facts, t=t))
+    if cycle_id is None:
+        for series in session.exec(select(MeetingSeries).where(MeetingSeries.state_id == view.state_id)):
+            sfacts = _series_facts(session, view, series, lo, hi)
+            as_meeting = MeetingFacts(
+                id=series.id, key=series.key, kind=series.kind, title=series.title, description="",
+                starts_at=sfacts.first_start, ends_at=sfacts.first_end, timezone=series.timezone,
+                location=None, attendee_roles=sfacts.attendee_roles, institution_keys=sfacts.institution_keys,
+                status=series.status, note="", sequence=0, created_at=series.created_at,
+                updated_at=series.updated_at)
+            if sees_meeting(audience, as_meeting, keys):
+                items += series_items(sfacts, view.facts, t=t)
     return items
+
+
+def _series_facts(session: Session, view: StateView, series: MeetingSeries, lo: date, hi: date) -> SeriesFacts:
+    rec = recurrence_of(session=session, series=series)
+    zone = ZoneInfo(series.timezone)
+    by_key = {i.key: i.name for i in view.institutions.values()}
+    attending = tuple(sorted(by_key.get(k, k) for k in series.institutions))
+    rule = rec.rrule()
+    if rule is not None:
+        first_start = local_start(rec, rec.first_date)
+        occ: tuple = ()
+        last_day = rec.until
+    else:
+        occ = tuple(occurrences(rec, first=lo, last=hi))
+        first_start = occ[0][1].astimezone(zone) if occ else local_start(rec, rec.first_date)
+        last_day = None
+    return SeriesFacts(
+        id=series.id, key=series.key, kind=series.kind, title=series.title, description=series.description,
+        timezone=series.timezone, location=series.location, attendee_roles=tuple(series.attendee_roles),
+        institution_keys=tuple(series.institutions), status=series.status, note=series.note,
+        sequence=series.sequence, created_at=series.created_at, updated_at=series.updated_at,
+        first_start=first_start, first_end=first_start + timedelta(minutes=series.minutes),
+        rrule=tuple(rule.items()) if rule is not None else None,
+        exdates=tuple(local_start(rec, d) for d in sorted(rec.exdates)), last_day=last_day,
+        occurrences=occ, frequency=series.frequency, attending_institutions=attending)
 
 
 def person_audience(*, session: Session, person: Person) -> Audience:
@@ -212,16 +256,25 @@ def institution_audience(*, session: Session, view: StateView, institution: Inst
     return Audience(roles=frozenset(roles), institution_id=institution.id)
 
 
+def _state_names(state: State, t: Translator) -> tuple[str, str]:
+    names = state.names or {}
+    return (wording.name(t, names.get("name"), state.name), wording.name(t, names.get("secretariat"),
+                                                                         state.secretariat))
+
+
 def person_feed(*, session: Session, person: Person, now: datetime, window: Window = Window(),
                 views: dict[int, StateView] | None = None) -> Feed:
     state = session.get(State, person.state_id)
     view = state_view(session=session, state=state, views=views)
     audience = person_audience(session=session, person=person)
+    t = translator(person.language, fallback=state.language)
     items = _gather(session, view, audience, now=now, window=window, timezone=person.timezone,
-                    viewer=person.key, narrow=True)
-    spec = FeedSpec(name=f"NMRF: {person.name}",
-                    description=f"What {person.name} owes, signs and attends in the human-rights reporting of "
-                                f"{state.name} ({state.secretariat}).",
+                    viewer=person.key, narrow=True, t=t)
+    state_name, secretariat = _state_names(state, t)
+    spec = FeedSpec(name=t.gettext("NMRF: %(name)s") % {"name": person.name},
+                    description=t.gettext("What %(person)s owes, signs and attends in the human-rights reporting "
+                                          "of %(state)s (%(secretariat)s).")
+                    % {"person": person.name, "state": state_name, "secretariat": secretariat},
                     timezone=person.timezone)
     return Feed(spec, items)
 
@@ -231,11 +284,16 @@ def institution_feed(*, session: Session, institution: Institution, now: datetim
     state = session.get(State, institution.state_id)
     view = state_view(session=session, state=state, views=views)
     audience = institution_audience(session=session, view=view, institution=institution)
+    # A shared feed speaks the institution's working language (the State's by default).
+    t = translator(institution.language or state.language, fallback=state.language)
     items = _gather(session, view, audience, now=now, window=window, timezone=state.timezone, viewer=None,
-                    narrow=True)
-    spec = FeedSpec(name=f"NMRF: {institution.name}",
-                    description=f"Deadlines and meetings of {institution.name} in the human-rights reporting of "
-                                f"{state.name}. Confidential cycles are not shown in shared feeds.",
+                    narrow=True, t=t)
+    state_name, _ = _state_names(state, t)
+    name = wording.name(t, institution.names, institution.name)
+    spec = FeedSpec(name=t.gettext("NMRF: %(name)s") % {"name": name},
+                    description=t.gettext("Deadlines and meetings of %(institution)s in the human-rights reporting "
+                                          "of %(state)s. Confidential cycles are not shown in shared feeds.")
+                    % {"institution": name, "state": state_name},
                     timezone=state.timezone)
     return Feed(spec, items)
 
@@ -246,9 +304,13 @@ def cycle_feed(*, session: Session, cycle: Cycle, now: datetime, window: Window 
     state = session.get(State, cycle.state_id)
     view = state_view(session=session, state=state, views=views)
     audience = Audience(everything=True, member_of=frozenset({cycle.id}))
+    t = translator(state.language)
     items = _gather(session, view, audience, now=now, window=window, timezone=state.timezone, viewer=None,
-                    cycle_id=cycle.id)
-    spec = FeedSpec(name=f"NMRF: {cycle.title}", description=f"Every deadline and meeting of {cycle.title}.",
+                    cycle_id=cycle.id, t=t)
+    title = wording.cycle_title(t, stored=cycle.title, template=cycle.template, mechanism=cycle.mechanism,
+                                reference=cycle.reference, state_name=state.name, state_names=state.names)
+    spec = FeedSpec(name=t.gettext("NMRF: %(name)s") % {"name": title},
+                    description=t.gettext("Every deadline and meeting of %(cycle)s.") % {"cycle": title},
                     timezone=state.timezone)
     return Feed(spec, items)
 
@@ -256,11 +318,14 @@ def cycle_feed(*, session: Session, cycle: Cycle, now: datetime, window: Window 
 def secretariat_feed(*, session: Session, state: State, now: datetime, window: Window = Window(),
                      views: dict[int, StateView] | None = None) -> Feed:
     view = state_view(session=session, state=state, views=views)
+    t = translator(state.language)
     items = _gather(session, view, Audience(everything=True), now=now, window=window,
-                    timezone=state.timezone, viewer=None)
-    spec = FeedSpec(name=f"NMRF: {state.name}, all reporting",
-                    description=f"The whole calendar of the {state.secretariat}: every cycle's deadlines and "
-                                "meetings. Confidential cycles are shown only to the people assigned to them.",
+                    timezone=state.timezone, viewer=None, t=t)
+    state_name, secretariat = _state_names(state, t)
+    spec = FeedSpec(name=t.gettext("NMRF: %(state)s, all reporting") % {"state": state_name},
+                    description=t.gettext("The whole calendar of the %(secretariat)s: every cycle's deadlines and "
+                                          "meetings. Confidential cycles are shown only to the people assigned to "
+                                          "them.") % {"secretariat": secretariat},
                     timezone=state.timezone)
     return Feed(spec, items)
 

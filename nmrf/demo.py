@@ -19,12 +19,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 from rich.table import Table
 
 from nmrf.cli.common import console
+from nmrf.demo_plan import act_institutional_work
 from nmrf.profile import EXAMPLE_PROFILE
 
 
@@ -115,7 +116,7 @@ def act_inventory(demo: Demo) -> None:
             table.add_row(ob.due.isoformat(), ob.mechanism, ob.title, ob.status, ob.basis)
     console.print(table)
     on_receipt = sorted({ob.mechanism for ob, _ in rows if ob.due is None})
-    console.print(f"On receipt (communications, visits): {', '.join(on_receipt)}")
+    console.print(f"On receipt (communications, visit reports, what a committee asks for): {', '.join(on_receipt)}")
 
 
 def act_launch(demo: Demo) -> None:
@@ -330,7 +331,7 @@ def act_feeds(demo: Demo) -> None:
     console.print(f"It serves {len(events)} events ({first.headers['content-type']}); his calendar shows:")
     for ev in events:
         start = ev.decoded("DTSTART")
-        when = start.isoformat() if not hasattr(start, "hour") else f"{start:%Y-%m-%d %H:%M} UTC"
+        when = start.isoformat() if not hasattr(start, "hour") else f"{start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         record = next((line.removeprefix("Record it: ") for line in str(ev["DESCRIPTION"]).splitlines()
                        if line.startswith("Record it: nmrf")), "")
         console.print(f"  {when:<20} {ev['SUMMARY']}" + (f"  [dim]({record})[/dim]" if record else ""),
@@ -339,7 +340,7 @@ def act_feeds(demo: Demo) -> None:
 
 
 ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_messages, act_time_passes,
-                                      act_result, act_recommendations, act_outbox, act_feeds]
+                                      act_result, act_recommendations, act_institutional_work, act_outbox, act_feeds]
 
 
 def run_demo(*, keep: bool = False) -> Path:

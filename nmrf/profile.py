@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from nmrf.domain.dates import Offset
 from nmrf.domain.rules import ROLE_NAMES, load_catalogue
@@ -42,6 +42,50 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _check_language(value: str | None) -> str | None:
+    """fr, fr-SN (read as fr), wo (a real language without a catalog: accepted, warned at load); anything
+    else is refused with the supported list."""
+    if value is None:
+        return None
+    from nmrf.domain.i18n import LanguageError, resolve_language
+
+    try:
+        return resolve_language(str(value)).code
+    except LanguageError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _split_names(data: Any, *fields: str) -> Any:
+    """`name: {fr: ..., en: ...}` -> name (one of them, fixed once the State's language is known) and
+    names (every language given). A plain string stays the one name for every reader."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    for f in fields:
+        value = data.get(f)
+        if isinstance(value, dict):
+            plural = f"{f}s" if not f.endswith("s") else f
+            data[plural + "_by_language" if f != "name" else "names"] = value
+            texts = [v for v in value.values() if isinstance(v, str)]
+            data[f] = value.get("en") if isinstance(value.get("en"), str) else (texts[0] if texts else "")
+    return data
+
+
+def _check_names(value: dict[str, str]) -> dict[str, str]:
+    from nmrf.domain.i18n import LanguageError, resolve_language
+
+    out = {}
+    for code, text in value.items():
+        try:
+            key = resolve_language(str(code)).code
+        except LanguageError as exc:
+            raise ValueError(f"name in {code!r}: {exc}") from None
+        if not isinstance(text, str) or len(text.strip()) < 2:
+            raise ValueError(f"name in {code!r}: expected a text of at least 2 characters")
+        out[key] = text
+    return out
+
+
 class HolidaysSpec(_Strict):
     country: str = Field(min_length=2, max_length=3)
     subdiv: str | None = None
@@ -61,21 +105,42 @@ class HolidaysSpec(_Strict):
 
 class StateSpec(_Strict):
     code: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+    # A name per language ({fr: Sénégal, en: Senegal}) or one for every reader; `names` holds them all.
     name: str = Field(min_length=2)
+    names: dict[str, str] = {}
     secretariat: str = Field(min_length=2)
+    secretariats_by_language: dict[str, str] = {}
     timezone: str
-    language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    language: str = "en"
     holidays: HolidaysSpec
     quiet_hours: str = Field(default="20:00-07:30", pattern=QUIET)
 
     _zone = field_validator("timezone")(_check_zone)
+    _lang = field_validator("language")(_check_language)
+    _names = field_validator("names", "secretariats_by_language")(_check_names)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_language(cls, data: Any) -> Any:
+        return _split_names(data, "name", "secretariat")
 
 
 class InstitutionSpec(_Strict):
     key: str = Field(pattern=SLUG)
     name: str = Field(min_length=2)
+    names: dict[str, str] = {}
     kind: Literal[INSTITUTION_KINDS]  # type: ignore[valid-type]
     contributes_to: list[str] = []
+    # The institution's working language: its workbooks and shared feed are in it (default: the State's).
+    language: str | None = None
+
+    _lang = field_validator("language")(_check_language)
+    _names = field_validator("names")(_check_names)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_language(cls, data: Any) -> Any:
+        return _split_names(data, "name")
 
 
 class RoleSpec(_Strict):
@@ -102,11 +167,21 @@ class PersonSpec(_Strict):
     institution: str
     roles: list[Literal[ROLE_NAMES] | RoleSpec] = Field(min_length=1)  # type: ignore[valid-type]
     timezone: str | None = None
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
+    language: str | None = None
+    # The person's title (Ministre de la Santé), per language or one for every reader.
+    title: str | None = None
+    titles_by_language: dict[str, str] = {}
     quiet_hours: str | None = Field(default=None, pattern=QUIET)
     addresses: list[AddressSpec] = []
 
     _zone = field_validator("timezone")(lambda v: v if v is None else _check_zone(v))
+    _lang = field_validator("language")(_check_language)
+    _names = field_validator("titles_by_language")(_check_names)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_language(cls, data: Any) -> Any:
+        return _split_names(data, "title")
 
     def role_pairs(self) -> list[tuple[str, str]]:
         out = []
@@ -123,6 +198,22 @@ class RatificationSpec(_Strict):
     year: int | None = Field(default=None, ge=1945, le=2100)
 
 
+class VisitSpec(_Strict):
+    """A visit requested by a special procedure, or announced by the SPT (or the CPT)."""
+
+    mandate: str = Field(min_length=3, max_length=200)
+    requested: date | None = None  # the mandate holder's request reached the State
+    announced: date | None = None  # the body announced its visit
+    visit: date | None = None  # the first day of the visit, once agreed
+    answered: bool = False  # the State has answered the request
+
+    @model_validator(mode="after")
+    def _dated(self) -> VisitSpec:
+        if self.requested is None and self.announced is None and self.visit is None:
+            raise ValueError("give the date the visit was requested, announced, or will start")
+        return self
+
+
 class ReportingSpec(_Strict):
     """What the State knows of its own reporting to one mechanism."""
 
@@ -135,10 +226,40 @@ class ReportingSpec(_Strict):
     follow_up_submitted: bool = False
     procedure: Literal["standard", "simplified"] = "standard"
     source: str | None = None
+    visits: list[VisitSpec] = []
+
+
+class BudgetLineSpec(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class BudgetSpec(_Strict):
+    """The budget lines cost items are booked on, and (optionally) the only currencies in use."""
+
+    lines: list[BudgetLineSpec] = Field(min_length=1)
+    currencies: list[str] = []
+
+    @field_validator("currencies")
+    @classmethod
+    def _iso_4217(cls, value: list[str]) -> list[str]:
+        from nmrf.domain.costs import check_currency
+
+        return [check_currency(code) for code in value]
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> BudgetSpec:
+        keys = [line.key for line in self.lines]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"duplicate budget line(s) {', '.join(dupes)}")
+        return self
 
 
 class Profile(_Strict):
+    _warnings: list[Any] = PrivateAttr(default_factory=list)
     state: StateSpec
+    budget: BudgetSpec | None = None
     lead_times: dict[str, Offset] = {}
     ratifications: dict[str, RatificationSpec] = {}
     reporting: dict[str, ReportingSpec] = {}
@@ -147,6 +268,42 @@ class Profile(_Strict):
     # Reminders and escalation: each section given replaces the shipped default's
     # (notifications/default-policy.yaml).
     notifications: NotificationsSpec | None = None
+
+    @model_validator(mode="after")
+    def _names_in_the_states_language(self) -> Profile:
+        """Where names are given per language, the one kept as *the* name is the State's language's."""
+        from nmrf.domain.i18n import pick_name
+
+        lang = self.state.language
+        if self.state.names:
+            self.state.name = pick_name(self.state.names, self.state.name, lang)
+        if self.state.secretariats_by_language:
+            self.state.secretariat = pick_name(self.state.secretariats_by_language, self.state.secretariat, lang)
+        for inst in self.institutions:
+            if inst.names:
+                inst.name = pick_name(inst.names, inst.name, inst.language or lang, fallback=lang)
+        for person in self.people:
+            if person.titles_by_language:
+                person.title = pick_name(person.titles_by_language, person.title or "", person.language or lang,
+                                         fallback=lang)
+        return self
+
+    def warnings(self) -> list[tuple[tuple, str]]:
+        """What loads but deserves a word: a language without a catalog, and the one its readers get."""
+        from nmrf.domain.i18n import resolve_language
+
+        out: list[tuple[tuple, str]] = []
+        state_lang = self.state.language
+        choice = resolve_language(state_lang)
+        if choice.warning:
+            out.append((("state", "language"), choice.warning))
+        for n, inst in enumerate(self.institutions):
+            if inst.language and (c := resolve_language(inst.language, fallback=state_lang)).warning:
+                out.append((("institutions", n, "language"), c.warning))
+        for n, person in enumerate(self.people):
+            if person.language and (c := resolve_language(person.language, fallback=state_lang)).warning:
+                out.append((("people", n, "language"), c.warning))
+        return out
 
     @field_validator("lead_times")
     @classmethod
@@ -243,4 +400,11 @@ def load_profile(path: Path | str) -> Profile:
     problems += profile_problems(profile, path=str(path), lines=lines)
     if problems:
         raise NmrfError(problems)
+    profile._warnings = [Problem(msg, file=str(path), line=line_of(loc, lines), field=_dotted(loc))
+                         for loc, msg in profile.warnings()]
     return profile
+
+
+def load_warnings(profile: Profile) -> list[Any]:
+    """The warnings of the file a profile was loaded from (each a Problem with file, line, field)."""
+    return list(getattr(profile, "_warnings", []))

@@ -22,7 +22,7 @@ from nmrf.models import Address, Delivery, Notification, Person, RoleAssignment,
 from nmrf.models.db import session_scope
 from nmrf.notifications.compose import reference
 from nmrf.notifications.delivery import deliver_due
-from nmrf.notifications.messages import render
+from nmrf.notifications.messages import duration, render
 from nmrf.notifications.store import _insert, idempotency_key
 from nmrf.settings import Settings
 
@@ -56,7 +56,7 @@ def compose_alert(*, language: str, timezone: str, secretariat: str, last_succes
     """(subject, body) in the recipient's language, times in their zone. Pure."""
     silent = (now - last_success).total_seconds() if last_success else window_seconds
     shown = (last_success.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z") if last_success else None)
-    return render("alert", language, {"silent_for": duration_text(silent), "last_success": shown,
+    return render("alert", language, {"silent_for": duration(silent, language), "last_success": shown,
                                       "secretariat": secretariat}, ref=reference(dedup_key))
 
 

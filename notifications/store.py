@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from nmrf.domain.dates import WorkCalendar, national_calendar
+from nmrf.domain.i18n import reader_language
 from nmrf.models import (
     Acknowledgement,
     Address,
@@ -225,11 +226,13 @@ def load_directory(*, session: Session) -> Directory:
     P, S, AD, RA = Person.__table__, State.__table__, Address.__table__, RoleAssignment.__table__
     addressed = set(session.execute(select(AD.c.person_id).where(AD.c.active == true())).scalars())
     rows = session.execute(select(P.c.id, P.c.state_id, P.c.key, P.c.name, P.c.institution_id, P.c.timezone,
-                                  P.c.language, P.c.quiet_hours, S.c.quiet_hours)
+                                  P.c.language, P.c.quiet_hours, S.c.quiet_hours, S.c.language)
                            .select_from(P.join(S, S.c.id == P.c.state_id)).where(P.c.active == true()))
-    # Plain tuples: eight thousand people are read on every sweep.
-    people = [Recipient(pid, sid, key, name, inst, tz, lang, quiet or state_quiet, pid in addressed)
-              for pid, sid, key, name, inst, tz, lang, quiet, state_quiet in rows]
+    # Plain tuples: eight thousand people are read on every sweep. A language without a catalog (wo) falls
+    # back to the State's before English.
+    people = [Recipient(pid, sid, key, name, inst, tz, reader_language(lang, state_lang), quiet or state_quiet,
+                        pid in addressed)
+              for pid, sid, key, name, inst, tz, lang, quiet, state_quiet, state_lang in rows]
     roles = session.execute(select(RA.c.person_id, RA.c.role, RA.c.institution_id)).all()
     CM = CycleMember.__table__
     members: dict[int, list[int]] = {}
@@ -272,14 +275,17 @@ def load_facts(*, session: Session, world: World, milestone_ids: Iterable[int]) 
     ids = sorted(set(milestone_ids))
     if not ids:
         return {}
-    I = Institution.__table__
+    I, ST = Institution.__table__, State.__table__
     rows = []
     for chunk in _chunks(ids):
         rows += list(session.execute(
             select(M.c.id, M.c.key, M.c.template_key, M.c.title, M.c.stage, M.c.cycle_id, M.c.institution_id,
                    M.c.owner_role, M.c.due_date, C.c.title.label("cycle_title"), C.c.state_id,
-                   I.c.key.label("inst_key"), I.c.name.label("inst_name"))
-            .select_from(M.join(C, C.c.id == M.c.cycle_id).outerjoin(I, I.c.id == M.c.institution_id))
+                   C.c.template.label("cycle_template"), C.c.mechanism, C.c.reference,
+                   I.c.key.label("inst_key"), I.c.name.label("inst_name"), I.c.names.label("inst_names"),
+                   ST.c.name.label("state_name"), ST.c.names.label("state_names"))
+            .select_from(M.join(C, C.c.id == M.c.cycle_id).join(ST, ST.c.id == C.c.state_id)
+                         .outerjoin(I, I.c.id == M.c.institution_id))
             .where(M.c.id.in_(chunk))))
     cycles = sorted({r.cycle_id for r in rows})
     waiting_on: dict[tuple[int, str], list[Any]] = {}
@@ -308,7 +314,9 @@ def load_facts(*, session: Session, world: World, milestone_ids: Iterable[int]) 
             cycle_title=r.cycle_title, institution_key=r.inst_key, institution_name=r.inst_name,
             due_date=r.due_date, owner_names=tuple(p.name for p in owners), owner_keys=tuple(p.key for p in owners),
             blocks=tuple(dict.fromkeys((b.title, b.due_date) for b in blocked)),
-            waiting=tuple(dict.fromkeys(waiting)))
+            waiting=tuple(dict.fromkeys(waiting)), institution_names=r.inst_names or None,
+            cycle_template=r.cycle_template, mechanism=r.mechanism, reference=r.reference,
+            state_name=r.state_name, state_names=r.state_names or None)
     return out
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from nmrf.models import Cycle, CycleSweep, Delivery, Milestone, Notification, Person, State
 from nmrf.models.db import session_scope
+from nmrf.notifications.circulation import write_circulations
 from nmrf.notifications.delivery import DeliveryCounts, deliver_due
 from nmrf.notifications.sender import Outgoing, SendResult
 from nmrf.notifications.sender import send as apprise_send
@@ -194,6 +195,7 @@ def write_messages(*, session: Session, now: datetime, today: date | None, setti
                    held=sum(1 for r in rows if r["status"] == "pending" and r["not_before"] > now))
         return out
     written = write_outbox(session=session, world=world, plan=p, rows=rows)
+    out["minutes_messages"] = len(write_circulations(session=session, now=now))
     out.update(created=written.notifications, digests=written.digests, digested=written.digested,
                held=written.held, deliveries=written.deliveries, chains=written.chains)
     return out

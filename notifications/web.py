@@ -11,34 +11,56 @@ reads the settings from the environment on each request).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from nmrf.domain import wording
+from nmrf.domain.i18n import SUPPORTED, Translator, translator
 from nmrf.errors import NmrfError
 from nmrf.settings import Settings, get_settings
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}
-.muted{{color:#555}} label{{display:block;margin-top:1rem}} input,textarea{{font:inherit;width:100%}}
-button{{font:inherit;margin-top:1rem;padding:.5rem 1rem}}</style></head>
-<body><h1>{title}</h1>{body}</body></html>"""
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# The reader's language: the person's the link was made for; without a readable link, the browser's
+# Accept-Language among the languages nmrf speaks.
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(PAGE.format(title=html.escape(title), body=body), status_code=status,
-                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+@lru_cache(maxsize=32)
+def _env(lang: str, fallback: str | None):  # type: ignore[no-untyped-def]
+    from jinja2 import FileSystemLoader
+
+    from nmrf.domain.i18n import jinja_environment
+
+    return jinja_environment(lang, fallback=fallback, loader=FileSystemLoader(TEMPLATES), autoescape=True)
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value))
+def _page(t: Translator, title: str, *, status: int = 200, **context: object) -> HTMLResponse:
+    body = _env(t.tag, t.lang).get_template("ack.html").render(title=title, **{
+        "item": None, "lines": [], "earlier": [], "form": None, **context})
+    return HTMLResponse(body, status_code=status, headers={
+        "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "Content-Language": t.tag})
+
+
+def _browser_language(request: Request) -> str:
+    from babel import negotiate_locale
+
+    wanted = [part.split(";")[0].strip().replace("-", "_")
+              for part in request.headers.get("accept-language", "").split(",") if part.strip()]
+    return negotiate_locale(wanted, list(SUPPORTED), sep="_") or "en"
+
+
+def _token_problem(t: Translator, exc: Exception) -> str:
+    from nmrf.notifications.tokens import TokenError
+
+    if isinstance(exc, TokenError) and exc.reason == "expired":
+        return t.gettext("This link has expired; a newer message carries a new one.")
+    return t.gettext("This link is not valid (it may have been cut or changed).")
 
 
 def make_router(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> APIRouter:
@@ -63,16 +85,36 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
 
         return read_token(signing_key(conf()), token, purpose="ack", now=now())
 
-    def refused(exc: Exception) -> HTMLResponse:
+    def refused(t: Translator, exc: Exception) -> HTMLResponse:
         from nmrf.notifications.tokens import TokenError
 
         status = 410 if isinstance(exc, TokenError) and exc.reason == "expired" else 400
-        return _page("Link not usable", f"<p>{_e(exc)}</p>", status)
+        return _page(t, t.gettext("Link not usable"), status=status, lines=[_token_problem(t, exc)])
+
+    def reader(s, person) -> Translator:  # type: ignore[no-untyped-def]
+        from nmrf.models import State
+
+        state = s.get(State, person.state_id)
+        return translator(person.language, fallback=state.language if state else None)
+
+    def facts(s, m, person, t: Translator) -> dict:  # type: ignore[no-untyped-def]
+        from nmrf.models import Cycle, Institution, State
+
+        cycle = s.get(Cycle, m.cycle_id)
+        state = s.get(State, cycle.state_id)
+        inst = s.get(Institution, m.institution_id) if m.institution_id else None
+        what = wording.title(t, m.title)
+        if inst is not None:
+            what += f" ({wording.name(t, inst.names, inst.name)})"
+        title = wording.cycle_title(t, stored=cycle.title, template=cycle.template, mechanism=cycle.mechanism,
+                                    reference=cycle.reference, state_name=state.name, state_names=state.names)
+        return {"what": what, "cycle": title, "cycle_id": cycle.id, "person": person.name,
+                "due": wording.long_date(t, m.due_date) if m.due_date else "-"}
 
     @router.get("/ack/{token}", response_class=HTMLResponse)
-    def ack_page(token: str) -> HTMLResponse:
-        """The confirmation page. Reads only."""
-        from nmrf.models import Cycle, Institution, Milestone, Person
+    def ack_page(token: str, request: Request) -> HTMLResponse:
+        """The confirmation page, in the language of the person the link was made for. Reads only."""
+        from nmrf.models import Milestone, Person
         from nmrf.models.db import session_scope
         from nmrf.notifications.acks import chain_sequence, list_acks
         from nmrf.notifications.tokens import TokenError
@@ -80,41 +122,41 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         try:
             data = read(token)
         except TokenError as exc:
-            return refused(exc)
+            return refused(translator(_browser_language(request)), exc)
         with session_scope(engine(), readonly=True) as s:
             m = s.get(Milestone, data["m"])
             person = s.get(Person, data["u"])
             if m is None or person is None:
-                return _page("Link not usable", "<p>This item no longer exists.</p>", 404)
-            cycle = s.get(Cycle, m.cycle_id)
-            inst = s.get(Institution, m.institution_id) if m.institution_id else None
+                t = translator(_browser_language(request))
+                return _page(t, t.gettext("Link not usable"), status=404,
+                             lines=[t.gettext("This item no longer exists.")])
+            t = reader(s, person)
+            item = facts(s, m, person, t)
             seq = chain_sequence(session=s, milestone=m)
             today = now().date()
             acks = [a for a in list_acks(session=s, today=today, cycle_id=m.cycle_id)
                     if a.milestone_key == m.key]
-            what = f"{_e(m.title)}" + (f" ({_e(inst.name)})" if inst else "")
-            head = (f"<p><strong>{what}</strong><br><span class='muted'>{_e(cycle.title)} (cycle #{cycle.id})"
-                    f"</span></p><p>Due {_e(m.due_date)}. You: {_e(person.name)}.</p>")
             closed, status = m.is_closed, m.status
         if closed:
-            return _page("Nothing to acknowledge", head + f"<p>It is already recorded {_e(status)}.</p>")
+            from nmrf.calendars.text import STATUS_WORDS
+
+            word = t.gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+            return _page(t, t.gettext("Nothing to acknowledge"), item=item,
+                         lines=[t.gettext("It is already recorded %(status)s.") % {"status": word}])
         if seq != data["s"]:
-            return _page("Link out of date", head + "<p>The deadline was re-dated after this message; "
-                         "a newer message carries a new link.</p>", 410)
-        shown = "".join(f"<li>{_e(a.by)} on {a.at:%Y-%m-%d}: promised by {_e(a.promised_by or '-')}"
-                        f"{(' &mdash; ' + _e(a.note)) if a.note else ''} ({_e(a.status)})</li>" for a in acks)
+            return _page(t, t.gettext("Link out of date"), status=410, item=item, lines=[t.gettext(
+                "The deadline was re-dated after this message; a newer message carries a new link.")])
+        earlier = [{"by": a.by, "on": wording.long_date(t, a.at.date()),
+                    "promised": wording.long_date(t, a.promised_by) if a.promised_by else "-",
+                    "note": a.note, "status": a.status} for a in acks]
         friday = today + timedelta(days=(4 - today.weekday()) % 7 or 7)
-        # Relative, so the page works wherever the router is mounted.
-        form = ("<form method='post' action='../ack'>"
-                f"<input type='hidden' name='token' value='{_e(token)}'>"
-                f"<label>By when will it be done?<input type='date' name='promised_by' value='{friday}' required>"
-                "</label><label>Note (optional)<textarea name='note' rows='2' maxlength='1000'"
-                " placeholder='seen, input by Friday'></textarea></label>"
-                "<button type='submit'>Acknowledge</button></form>"
-                "<p class='muted'>Nothing is recorded until you press the button. If it is not done by then, "
-                "the escalation resumes.</p>")
-        earlier = f"<p>Acknowledged before:</p><ul>{shown}</ul>" if shown else ""
-        return _page("Acknowledge this escalation", head + earlier + form)
+        # A text field with the pattern said in the reader's words: a browser's date picker shows the
+        # browser's locale (a minister read 12/04/2026), whatever the page's language.
+        from nmrf.domain.i18n import date_pattern_hint
+
+        form = {"token": token, "default": friday.isoformat(), "default_long": wording.long_date(t, friday),
+                "pattern": date_pattern_hint(t.tag)}
+        return _page(t, t.gettext("Acknowledge this escalation"), item=item, earlier=earlier, form=form)
 
     @router.post("/ack", response_class=HTMLResponse)
     async def ack_submit(request: Request) -> HTMLResponse:
@@ -123,7 +165,7 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
 
         from nmrf.models import Milestone, Person
         from nmrf.models.db import session_scope
-        from nmrf.notifications.acks import record_ack
+        from nmrf.notifications.acks import MAX_PROMISE, record_ack
         from nmrf.notifications.tokens import TokenError, token_digest
 
         # The form is urlencoded; parsing it here avoids a multipart dependency.
@@ -132,28 +174,52 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         try:
             data = read(token)
         except TokenError as exc:
-            return refused(exc)
+            return refused(translator(form.get("lang") or _browser_language(request)), exc)
+        t = translator(form.get("lang") or _browser_language(request))
         try:
-            promised = date.fromisoformat(form["promised_by"]) if form.get("promised_by") else None
+            promised = date.fromisoformat(form["promised_by"].strip()) if form.get("promised_by") else None
         except ValueError:
-            return _page("Not recorded", "<p>The date is not a date (expected YYYY-MM-DD).</p>", 400)
+            from nmrf.domain.i18n import date_pattern_hint
+
+            return _page(t, t.gettext("Not recorded"), status=400, lines=[
+                t.gettext("%(value)s is not a date: write it as %(pattern)s (for example %(example)s).")
+                % {"value": form["promised_by"], "pattern": date_pattern_hint(t.tag),
+                   "example": now().date().isoformat()}])
         try:
             with session_scope(engine(), actor="web") as s:
                 m = s.get(Milestone, data["m"])
                 person = s.get(Person, data["u"])
                 if m is None or person is None:
-                    return _page("Not recorded", "<p>This item no longer exists.</p>", 404)
+                    return _page(t, t.gettext("Not recorded"), status=404,
+                                 lines=[t.gettext("This item no longer exists.")])
+                t = reader(s, person)
+                today = now().date()
+                # Said in the reader's language before the service refuses it in the log's.
+                if m.is_closed or m.due_date is None:
+                    return _page(t, t.gettext("Not recorded"), status=409, lines=[
+                        t.gettext("It is already recorded or has no due date: nothing to acknowledge.")])
+                if promised is not None and promised < today:
+                    return _page(t, t.gettext("Not recorded"), status=409, lines=[
+                        t.gettext("The promised date %(date)s has already passed (today is %(today)s).")
+                        % {"date": wording.long_date(t, promised), "today": wording.long_date(t, today)}])
+                if promised is not None and promised - today > MAX_PROMISE:
+                    return _page(t, t.gettext("Not recorded"), status=409, lines=[
+                        t.gettext("The promised date %(date)s is more than a year away: ask the secretariat to "
+                                  "re-date the deadline instead.") % {"date": wording.long_date(t, promised)}])
                 ack = record_ack(session=s, milestone=m, person=person, now=now(),
                                  actor=f"{person.key} (web)", promised_by=promised, note=form.get("note", ""),
                                  via="web", token_digest=token_digest(token), expected_sequence=data["s"])
-                title, when = m.title, ack.promised_by
+                what, when = facts(s, m, person, t)["what"], ack.promised_by
         except IntegrityError:
-            return _page("Already recorded", "<p>This link was already used to acknowledge; "
-                         "use the newest message's link to give a new date.</p>", 409)
+            return _page(t, t.gettext("Already recorded"), status=409, lines=[t.gettext(
+                "This link was already used to acknowledge; use the newest message's link to give a new date.")])
         except NmrfError as exc:
-            return _page("Not recorded", f"<p>{_e(exc)}</p>", 409)
-        return _page("Acknowledged", f"<p>Recorded: {_e(title)}, promised by {_e(when or 'the policy default')}."
-                     "</p><p>The escalation waits until then.</p>")
+            return _page(t, t.gettext("Not recorded"), status=409, lines=[str(exc)])
+        promised_text = (f"{wording.long_date(t, when)} ({when.isoformat()})" if when
+                         else t.gettext("the policy default"))
+        return _page(t, t.gettext("Acknowledged"), lines=[
+            t.gettext("Recorded: %(what)s, promised by %(date)s.") % {"what": what, "date": promised_text},
+            t.gettext("The escalation waits until then.")])
 
     return router
 

@@ -200,6 +200,22 @@ def every_feed_read_by_three_parsers(monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 
 @pytest.fixture
+def loaded_in_english(engine: Engine) -> Engine:
+    """The example profile with English as every reader's language: the feed tests are about who sees
+    what and how feeds are served and parsed, with the English texts they assert; feeds in each reader's
+    own language are tested with the translations. The calendars folders' `loaded` (their conftest.py)."""
+    from nmrf.services.profiles import apply_profile
+
+    profile = load_profile(EXAMPLE_PROFILE)
+    profile.state.language = "en"
+    for person in profile.people:
+        person.language = "en"
+    with session_scope(engine, actor="test") as s:
+        apply_profile(session=s, profile=profile, now=NOW)
+    return engine
+
+
+@pytest.fixture
 def world(loaded: Engine) -> World:
     """The example profile (Chile) with a CEDAW periodic report and a UPR review launched."""
     return launch_world(loaded)

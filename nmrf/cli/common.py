@@ -83,8 +83,11 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except NmrfError as exc:
+            from rich.markup import escape
+
             for problem in exc.problems:
-                err_console.print(f"[red]error:[/red] {problem}", soft_wrap=True, markup=True)
+                # Escaped: a pattern such as ^[a-z]{2}$ in the text is not Rich markup.
+                err_console.print(f"[red]error:[/red] {escape(str(problem))}", soft_wrap=True, markup=True)
             err_console.print("Nothing was changed.")
             raise typer.Exit(2) from None
 

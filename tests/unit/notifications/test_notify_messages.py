@@ -23,7 +23,9 @@ def test_dates_read_as_each_language_writes_them():
 
 def test_a_language_without_texts_falls_back_to_english():
     assert render("escalation", "de", CONTEXT) == render("escalation", "en", CONTEXT)
-    assert render("escalation", "pt-BR", CONTEXT)[0] == "LATE 1 day: Input (Ministry of Labour)"
+    assert render("escalation", "de-AT", CONTEXT)[0] == "LATE 1 day: Input (Ministry of Labour)"
+    # Portuguese has its catalog now (issue 11): a regional tag reads as its language.
+    assert render("escalation", "pt-BR", CONTEXT)[0] == "ATRASADO 1 dia: Input (Ministry of Labour)"
     assert role_label("minister", "de") == "minister responsible"
 
 
