@@ -20,8 +20,9 @@ from nmrf.services.people import get_state
 from nmrf.services.pledges import add_pledge, import_year_end, year_end_round
 from nmrf.services.recommendations import get_cluster, import_recommendations
 from tests.conftest import NOW, at
+from tests.support.paths import UHRI as UHRI_CSV
 
-UHRI = Path(__file__).resolve().parent / "data" / "uhri-chile.csv"
+UHRI = UHRI_CSV
 
 
 @pytest.fixture
