@@ -27,7 +27,7 @@ demo: $(VENV)/.installed
 
 # The tests, in three tiers (tests/unit, tests/integration, tests/e2e; see tests/conftest.py).
 # `make test`: every tier, without what needs PostgreSQL or a Prefect server (and without -m slow):
-# about 3 minutes on 2 cores. `make test-all` (what .ci/run runs): everything, PostgreSQL
+# the target is under 3 minutes on 2 idle cores. `make test-all` (what .ci/run runs): everything, PostgreSQL
 # (NMRF_TEST_POSTGRES_URL), the Prefect-server test and the slow tests included. Every run prints
 # its 15 slowest tests.
 PYTEST := $(PY) -m pytest -q --durations=15
