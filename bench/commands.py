@@ -222,6 +222,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs after the first, for min/median")
     parser.add_argument("--states", type=int, default=0, help="also the world of bench/scale.py with N States")
     parser.add_argument("--pg", default=None, help="a PostgreSQL server where the bench may create databases")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only (with --pg)")
     args = parser.parse_args()
     os.environ.pop("PREFECT_API_URL", None)
     tmp = Path(tempfile.mkdtemp(prefix="nmrf-bench-commands-"))
@@ -234,7 +235,7 @@ def main() -> None:
     created: list[str] = []
     try:
         for label, build in worlds:
-            backends = [("SQLite", lambda name: f"sqlite:///{tmp / name}.db")]
+            backends = [] if args.no_sqlite and args.pg else [("SQLite", lambda name: f"sqlite:///{tmp / name}.db")]
             if args.pg:
                 from nmrf.prefect_stack import create_database
 
