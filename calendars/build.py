@@ -25,6 +25,7 @@ from icalendar import Calendar, Event, vDuration
 
 from nmrf.calendars.items import FeedItem
 from nmrf.calendars.zones import vtimezone
+from nmrf.domain.clock import today_in
 from nmrf.domain.dates import Offset
 
 PRODID = "-//nmrf//NMRF calendar feeds//EN"
@@ -64,7 +65,7 @@ class RenderedFeed:
 def select_items(items: Iterable[FeedItem], *, now: datetime, timezone: str, window: Window = Window(),
                  grace: timedelta = CANCELLED_GRACE) -> list[FeedItem]:
     """The items the feed shows on `now`, in a stable order (time, then UID)."""
-    first, last = window.bounds(now.astimezone(ZoneInfo(timezone)).date())
+    first, last = window.bounds(today_in(timezone, now))
     chosen = {}
     for item in items:
         if item.day is None and item.starts_at is None:

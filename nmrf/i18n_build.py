@@ -13,10 +13,16 @@ file:line: what, and the command exits 1.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import yaml
+from babel.messages.frontend import CommandLineInterface
+from jinja2.ext import babel_extract
 
 from nmrf.domain.i18n import DOMAIN, LOCALES_DIR, SUPPORTED, catalog_problems
 
@@ -32,9 +38,6 @@ def extract_yaml(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[s
     """Babel extractor for our YAML data. Plain texts under YAML_KEYS become msgids; in a YAML file whose
     values are Jinja templates (options['jinja'] = 'true': notifications/messages.yaml) each value's
     ``_()``/``ngettext()`` calls are extracted with the value's line."""
-    import yaml
-    from jinja2.ext import babel_extract
-
     jinja = str(options.get("jinja", "")).lower() in ("1", "true", "yes")
     node = yaml.compose(fileobj.read().decode("utf-8"))
     if node is None:
@@ -50,8 +53,6 @@ def extract_yaml(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[s
         elif isinstance(n, yaml.ScalarNode) and isinstance(n.value, str) and n.value.strip():
             line = n.start_mark.line + 1
             if jinja:
-                import io
-
                 for lineno, func, msg, comments in babel_extract(
                         io.BytesIO(n.value.encode()), keywords, comment_tags,
                         {"extensions": "jinja2.ext.i18n", "trimmed": "false"}):
@@ -63,8 +64,6 @@ def extract_yaml(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[s
 
 
 def _pybabel(*args: str) -> None:
-    from babel.messages.frontend import CommandLineInterface
-
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
@@ -88,8 +87,6 @@ def update(pot: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
-
     argv = sys.argv[1:] if argv is None else argv
     os.chdir(ROOT)  # babel.cfg's patterns are relative to the repository
     pot = LOCALES_DIR / f"{DOMAIN}.pot"

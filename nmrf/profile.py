@@ -13,14 +13,36 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+import holidays
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
+from nmrf.domain.costs import check_currency
 from nmrf.domain.dates import Offset
+from nmrf.domain.i18n import LanguageError, pick_name, resolve_language
+from nmrf.domain.packaged import EXAMPLE_PROFILE
+from nmrf.domain.policy import (
+    DEFAULT_POLICY_PATH,
+    OWNER,
+    NotificationsSpec,
+    default_spec,
+    effective_policy,
+    section_source,
+)
 from nmrf.domain.rules import ROLE_NAMES, load_catalogue
+from nmrf.domain.yamlfile import dotted, line_of, load_yaml, parse_model
+from nmrf.errors import NmrfError, Problem
 from nmrf.models.people import INSTITUTION_KINDS
-from nmrf.notifications.policy import NotificationsSpec
+from nmrf.notifications.addresses import check_url
 
-EXAMPLE_PROFILE = Path(__file__).resolve().parent / "data" / "example-profile.yaml"
+__all__ = ["EXAMPLE_PROFILE", "Profile", "load_profile"]
+
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 QUIET = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
 # Institutions that answer requests for information: each needs a focal point.
@@ -47,8 +69,6 @@ def _check_language(value: str | None) -> str | None:
     else is refused with the supported list."""
     if value is None:
         return None
-    from nmrf.domain.i18n import LanguageError, resolve_language
-
     try:
         return resolve_language(str(value)).code
     except LanguageError as exc:
@@ -72,8 +92,6 @@ def _split_names(data: Any, *fields: str) -> Any:
 
 
 def _check_names(value: dict[str, str]) -> dict[str, str]:
-    from nmrf.domain.i18n import LanguageError, resolve_language
-
     out = {}
     for code, text in value.items():
         try:
@@ -93,8 +111,6 @@ class HolidaysSpec(_Strict):
 
     @model_validator(mode="after")
     def _supported(self) -> HolidaysSpec:
-        import holidays
-
         supported = holidays.list_supported_countries()
         if self.country not in supported:
             raise ValueError(f"holidays.country {self.country!r} is not a country the holidays package knows")
@@ -155,8 +171,6 @@ class AddressSpec(_Strict):
     @field_validator("url")
     @classmethod
     def _apprise_url(cls, value: str) -> str:
-        from nmrf.notifications.addresses import check_url
-
         check_url(value)
         return value
 
@@ -226,7 +240,62 @@ class ReportingSpec(_Strict):
     follow_up_submitted: bool = False
     procedure: Literal["standard", "simplified"] = "standard"
     source: str | None = None
+    # The language of the State's reports to this mechanism (default: the State's language).
+    language: Literal["en", "es", "fr", "ar", "ru", "zh"] | None = None
     visits: list[VisitSpec] = []
+
+
+class RecommendationAliasesSpec(_Strict):
+    """The secretariat's own spellings, for the files it imports (the package's lists stay untouched)."""
+
+    # ISO code of a UN member or observer State -> other spellings of its name.
+    states: dict[str, list[str]] = {}
+    # Theme key of the shared taxonomy -> theme names a source writes.
+    themes: dict[str, list[str]] = {}
+
+    @field_validator("states")
+    @classmethod
+    def _known_states(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from nmrf.domain.taxonomy import un_states
+
+        known = un_states().names
+        for code in value:
+            if code not in known:
+                raise ValueError(f"{code!r} is not the ISO code of a UN member or observer State")
+        return value
+
+    @field_validator("themes")
+    @classmethod
+    def _known_themes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from nmrf.domain.taxonomy import load_taxonomy
+
+        themes = load_taxonomy().themes
+        for key in value:
+            if key not in themes:
+                raise ValueError(f"{key!r} is not a theme of the shared taxonomy (`nmrf recommendations themes`)")
+        return value
+
+
+class PublicationSpec(_Strict):
+    """What the State chooses to publish: the public site of its recommendations (off unless it says so)."""
+
+    site: bool = False
+    # The site's languages (default: the State's); each must be one nmrf has a catalog for.
+    languages: list[str] = []
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        from nmrf.domain.i18n import SUPPORTED
+
+        for lang in value:
+            if lang not in SUPPORTED:
+                raise ValueError(f"{lang!r}: the site can be published in {', '.join(SUPPORTED)}")
+        return value
+
+
+class RecommendationsSpec(_Strict):
+    aliases: RecommendationAliasesSpec = RecommendationAliasesSpec()
 
 
 class BudgetLineSpec(_Strict):
@@ -243,8 +312,6 @@ class BudgetSpec(_Strict):
     @field_validator("currencies")
     @classmethod
     def _iso_4217(cls, value: list[str]) -> list[str]:
-        from nmrf.domain.costs import check_currency
-
         return [check_currency(code) for code in value]
 
     @model_validator(mode="after")
@@ -266,14 +333,14 @@ class Profile(_Strict):
     institutions: list[InstitutionSpec] = Field(min_length=1)
     people: list[PersonSpec] = Field(min_length=1)
     # Reminders and escalation: each section given replaces the shipped default's
-    # (notifications/default-policy.yaml).
+    # (nmrf/data/default-policy.yaml).
     notifications: NotificationsSpec | None = None
+    recommendations: RecommendationsSpec = RecommendationsSpec()
+    publication: PublicationSpec = PublicationSpec()
 
     @model_validator(mode="after")
     def _names_in_the_states_language(self) -> Profile:
         """Where names are given per language, the one kept as *the* name is the State's language's."""
-        from nmrf.domain.i18n import pick_name
-
         lang = self.state.language
         if self.state.names:
             self.state.name = pick_name(self.state.names, self.state.name, lang)
@@ -290,8 +357,6 @@ class Profile(_Strict):
 
     def warnings(self) -> list[tuple[tuple, str]]:
         """What loads but deserves a word: a language without a catalog, and the one its readers get."""
-        from nmrf.domain.i18n import resolve_language
-
         out: list[tuple[tuple, str]] = []
         state_lang = self.state.language
         choice = resolve_language(state_lang)
@@ -379,9 +444,6 @@ def reference_problems(profile: Profile) -> list[tuple[tuple, str]]:
 
 def load_profile(path: Path | str) -> Profile:
     """Parse and check a profile file; raise NmrfError listing every problem with its line."""
-    from nmrf.domain.yamlfile import _dotted, line_of, load_yaml, parse_model
-    from nmrf.errors import NmrfError, Problem
-
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -393,16 +455,63 @@ def load_profile(path: Path | str) -> Profile:
     if not isinstance(data, dict):
         raise NmrfError([Problem("expected a mapping with state, institutions and people", file=str(path), line=1)])
     profile = parse_model(Profile, data, filename=str(path), lines=lines)
-    problems = [Problem(msg, file=str(path), line=line_of(loc, lines), field=_dotted(loc))
+    problems = [Problem(msg, file=str(path), line=line_of(loc, lines), field=dotted(loc))
                 for loc, msg in reference_problems(profile)]
-    from nmrf.notifications.policy import profile_problems
-
-    problems += profile_problems(profile, path=str(path), lines=lines)
+    problems += policy_problems(profile, path=str(path), lines=lines)
     if problems:
         raise NmrfError(problems)
-    profile._warnings = [Problem(msg, file=str(path), line=line_of(loc, lines), field=_dotted(loc))
+    profile._warnings = [Problem(msg, file=str(path), line=line_of(loc, lines), field=dotted(loc))
                          for loc, msg in profile.warnings()]
     return profile
+
+
+def policy_problems(profile: Profile, *, path: str, lines: dict) -> list[Problem]:
+    """What the notification policy asks of the people in the profile, checked before anything is written."""
+    override = profile.notifications
+    policy = effective_policy(override)
+    _, default_lines = default_spec()
+    held: set[str] = set()
+    keys = {p.key for p in profile.people}
+    for person in profile.people:
+        held.update(role for role, _ in person.role_pairs())
+
+    def where(section: str, loc: tuple) -> tuple[str, int | None, str]:
+        if section_source(override, section) == "profile":
+            full = ("notifications", section, *loc)
+            return path, line_of(full, lines), dotted(full)
+        return str(DEFAULT_POLICY_PATH), line_of((section, *loc), default_lines), dotted((section, *loc))
+
+    problems: list[Problem] = []
+    reached_roles: set[str] = set()
+    reached_people: set[str] = set()
+    for section, loc, target in policy.targets():
+        if target == OWNER:
+            reached_roles.update(m.owner for t in load_catalogue().templates.values()
+                                 for m in t.milestones if m.owner and m.completion == "person")
+            continue
+        file, line, field = where(section, loc)
+        if target.startswith("person:"):
+            key = target.removeprefix("person:")
+            reached_people.add(key)
+            if key not in keys:
+                problems.append(Problem(f"unknown person {key!r}: no one in the profile has this key",
+                                        file=file, line=line, field=field))
+            continue
+        reached_roles.add(target)
+        if target not in held:
+            hint = ("" if section_source(override, section) == "profile"
+                    else f" (the shipped policy; give your own notifications.{section} in the profile to change it)")
+            problems.append(Problem(f"the {section} policy sends to {target}, a role nobody in the profile holds"
+                                    + hint, file=file, line=line, field=field))
+    for n, person in enumerate(profile.people):
+        roles = {role for role, _ in person.role_pairs()}
+        if not person.addresses and (roles & reached_roles or person.key in reached_people):
+            why = ", ".join(sorted(roles & reached_roles)) or "a person named in the policy"
+            problems.append(Problem(
+                f"{person.key} has no notification address, yet reminders or escalations reach them "
+                f"({why}): add addresses: [{{label: email, url: \"mailto://...\"}}]",
+                file=path, line=line_of(("people", n), lines), field=dotted(("people", n, "addresses"))))
+    return problems
 
 
 def load_warnings(profile: Profile) -> list[Any]:

@@ -29,7 +29,8 @@ from nmrf.models import (
     RoleAssignment,
     State,
 )
-from nmrf.notifications.store import _insert, idempotency_key
+from nmrf.models.db import dialect_insert
+from nmrf.notifications.store import idempotency_key
 from nmrf.notifications.timing import release_at
 
 N, D = Notification.__table__, Delivery.__table__
@@ -111,7 +112,7 @@ def write_circulations(*, session: Session, now: datetime) -> list[int]:
                 day_text=t.format_date(occ.occurs_on), agenda=occ.agenda, minutes=occ.minutes,
                 minutes_file=occ.minutes_file, items=items, secretariat=state.secretariat)  # type: ignore[union-attr]
             not_before = release_at(now, person.timezone, person.quiet_hours or state.quiet_hours)  # type: ignore[union-attr]
-            got = session.execute(_insert(session, N).values(
+            got = session.execute(dialect_insert(session, N).values(
                 state_id=state_id, dedup_key=key, kind="minutes", step=f"minutes {occ.occurs_on}",
                 person_id=person.id, language=person.language, subject=subject, body=body,
                 data={"kind": "minutes", "occurrence_id": occ.id}, urgent=True, through_quiet_hours=False,
@@ -126,7 +127,7 @@ def write_circulations(*, session: Session, now: datetime) -> list[int]:
                 session.execute(N.update().where(N.c.id == got.id).values(
                     status="failed", status_note="the recipient has no active address"))
             for a in addresses:
-                session.execute(_insert(session, D).values(
+                session.execute(dialect_insert(session, D).values(
                     notification_id=got.id, address_id=a.id, label=a.label,
                     idempotency_key=idempotency_key(state.code, key, a.label),  # type: ignore[union-attr]
                     status="pending", attempts=0, next_attempt_at=not_before, created_at=now, updated_at=now,

@@ -35,7 +35,7 @@ from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 from nmrf.models.db import make_engine, session_scope, upgrade_schema  # noqa: E402
-from nmrf.notifications.sinks import HttpSink, SmtpSink  # noqa: E402
+from nmrf.testing.sinks import HttpSink, SmtpSink  # noqa: E402
 from tests.support.database import migrated_engine  # noqa: E402
 from tests.support.feed_parsers import assert_parsers_agree  # noqa: E402
 from tests.support.feed_worlds import World, launch_world  # noqa: E402

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import typer
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_moment, state_work
 from nmrf.errors import NmrfError
 
 app = typer.Typer(help="The information request: workbooks out, answers in, the draft compiled.",
                   no_args_is_help=True)
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 
 
 @app.command("request")
@@ -28,12 +27,10 @@ def request(
     from nmrf.services.cycles import get_cycle
     from nmrf.services.inputs import request_workbooks
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
-        cycle = get_cycle(session=s, state=state, ref=cycle_ref)
-        result = request_workbooks(session=s, state=state, cycle=cycle, out_dir=out, now=now,
-                                   actor=c.settings.effective_actor, institutions=institutions or None)
+    with state_work(ctx, state_code, as_of) as w:
+        cycle = get_cycle(session=w.session, state=w.state, ref=cycle_ref)
+        result = request_workbooks(session=w.session, state=w.state, cycle=cycle, out_dir=out, now=w.now,
+                                   actor=w.actor, institutions=institutions or None)
     for sent in result.sent:
         console.print(f"{sent.institution}: {sent.rows} recommendation(s) -> {sent.file}"
                       + (" (same request as before)" if sent.reused else ""))
@@ -75,13 +72,18 @@ def draft(
     ctx: typer.Context,
     cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
     out: Path = typer.Option(..., "--out", help="draft.docx or draft.md"),
-    by: str = typer.Option("cluster", "--by", help="Organise by cluster or by (treaty) article."),
+    by: str | None = typer.Option(None, "--by", help="cluster (by theme) or article; default: by theme for a UPR "
+                                  "report, by article for a treaty-body report."),
+    language: str | None = typer.Option(None, "--language", "--lang", help="The report's language (en, es, fr, "
+                                        "ar, ru, zh, pt); default: "
+                                        "the profile's reporting language for the mechanism, else the State's."),
     state_code: str | None = STATE_OPTION,
     as_of: str | None = as_of_option(),
 ) -> None:
-    """Compile the draft report from the inputs received, marking what is missing and from whom."""
+    """Compile the draft report (OHCHR's structure, numbered paragraphs, A4) from the inputs received, marking
+    what is missing and from whom."""
     from nmrf.services.cycles import get_cycle
-    from nmrf.services.drafts import compile_draft
+    from nmrf.services.drafts import compile_draft, report_language
 
     if out.suffix.lower() not in (".docx", ".md"):
         raise NmrfError(f"{out}: write a .docx or a .md file")
@@ -89,7 +91,8 @@ def draft(
     with c.session(readonly=True) as s:
         state, today, now = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
-        d = compile_draft(session=s, state=state, cycle=cycle, today=today, by=by)
+        d = compile_draft(session=s, state=state, cycle=cycle, today=today, by=by,
+                          language=language or report_language(state, cycle.mechanism))
         s.expunge_all()  # what was read stays usable after the read-only rollback
     write_draft(d, out, now)
     console.print(f"Draft written to {out}: {d.limit_text()}.")

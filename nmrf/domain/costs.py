@@ -10,14 +10,14 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+import pycountry
+
 # ISO 4217 codes that name no money a budget is kept in: precious metals, testing, "no currency".
 _NOT_MONEY = {"XAU", "XAG", "XPT", "XPD", "XTS", "XXX", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA"}
 
 
 @lru_cache(maxsize=1)
 def _codes() -> frozenset[str]:
-    import pycountry
-
     return frozenset(c.alpha_3 for c in pycountry.currencies) - _NOT_MONEY
 
 

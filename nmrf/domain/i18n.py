@@ -31,7 +31,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as _fd
+from babel.dates import format_datetime as _fdt
+from babel.lists import format_list as _fl
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+from babel.numbers import format_decimal
+
+from nmrf.domain.packaged import LOCALES_DIR
+
 DOMAIN = "nmrf"
 SOURCE = "en"
 # The UN's six official languages and Portuguese: each has a complete catalog (tests/test_i18n_catalogs.py).
@@ -70,8 +79,6 @@ class LanguageChoice:
 def resolve_language(code: str, *, fallback: str | None = None) -> LanguageChoice:
     """Accepts a supported language, a regional tag of one (fr-SN -> fr), or a real language without a catalog
     (wo: warns, naming the fallback); refuses anything else with the supported list."""
-    from babel import Locale, UnknownLocaleError
-
     raw = (code or "").strip()
     parts = re.split(r"[-_]", raw)
     if not raw or not re.fullmatch(r"[A-Za-z]{2,3}", parts[0]) or not all(
@@ -133,9 +140,6 @@ def catalog_path(lang: str) -> Path:
 @lru_cache(maxsize=None)
 def _compiled(lang: str) -> _gettext.GNUTranslations | None:
     """One language's catalog, read from its .po and compiled in memory (fuzzy entries left out)."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     path = catalog_path(lang)
     if not path.exists():
         return None
@@ -183,8 +187,6 @@ class Translator:
         return format_list(items, self.tag, style=style)
 
     def format_number(self, n: int | float) -> str:
-        from babel.numbers import format_decimal
-
         return format_decimal(n, locale=babel_locale(self.tag))
 
 
@@ -237,8 +239,6 @@ def text_direction(lang: str | None) -> str:
 @lru_cache(maxsize=64)
 def babel_locale(tag: str | None):  # type: ignore[no-untyped-def]
     """Babel's Locale for a tag, falling back to its base language, then English (zh -> zh_Hans_CN)."""
-    from babel import Locale, UnknownLocaleError
-
     for candidate in (tag, base_language(tag), SOURCE):
         if not candidate:
             continue
@@ -256,22 +256,16 @@ def format_date(d: date | datetime | None, lang: str | None, *, format: str = "l
     "medium", "short" or a CLDR pattern ("d MMM y") as Babel takes them. None -> "-"."""
     if d is None:
         return "-"
-    from babel.dates import format_date as _fd
-
     if isinstance(d, datetime):
         d = d.date()
     return _fd(d, format=format, locale=babel_locale(lang))
 
 
 def format_datetime(dt: datetime, lang: str | None, *, format: str = "medium", tzinfo: Any = None) -> str:
-    from babel.dates import format_datetime as _fdt
-
     return _fdt(dt, format=format, tzinfo=tzinfo, locale=babel_locale(lang))
 
 
 def format_list(items: list[str], lang: str | None, *, style: str = "standard") -> str:
-    from babel.lists import format_list as _fl
-
     return _fl(list(items), style=style, locale=babel_locale(lang))
 
 
@@ -287,6 +281,7 @@ def jinja_environment(lang: str | None, *, fallback: str | None = None, loader: 
     """A Jinja2 environment speaking `lang`: jinja2.ext.i18n installed (newstyle: ``{{ _("Due %(day)s",
     day=d) }}`` escapes and formats), and the globals ``lang``, ``dir``, ``format_date``. Build one per language
     and keep it (building costs more than rendering)."""
+    # Imported here: jinja2 adds about 70 ms to a command's start (measured); only rendering a template pays it.
     from jinja2 import Environment
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -326,8 +321,6 @@ def catalog_problems(langs: tuple[str, ...] = SUPPORTED, *, template: Path | Non
     """Everything wrong with the catalogs, each with file and line: a file that does not parse, a message
     untranslated, fuzzy, missing from a catalog or stale (gone from the template), a placeholder lost or
     invented. A plural form may leave out the count ``num`` (Arabic's 'one day' says no number)."""
-    from babel.messages.pofile import PoFileError, read_po
-
     problems: list[CatalogProblem] = []
     template = template or LOCALES_DIR / f"{DOMAIN}.pot"
     pot_ids: set[Any] | None = None
@@ -391,8 +384,6 @@ def catalog_problems(langs: tuple[str, ...] = SUPPORTED, *, template: Path | Non
 def source_messages() -> list[tuple[str, ...]]:
     """The English texts of our messages (msgid and msgid_plural) from the template: what must never show
     up in a non-English rendering."""
-    from babel.messages.pofile import read_po
-
     with (LOCALES_DIR / f"{DOMAIN}.pot").open("rb") as fh:
         pot = read_po(fh)
     return [tuple(m.id) if isinstance(m.id, (list, tuple)) else (m.id,) for m in pot if m.id]

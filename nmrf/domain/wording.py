@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from nmrf.domain.i18n import N_, Translator, pick_name
+from nmrf.domain.rules import load_catalogue
 
 # Who a role is, as a reader is told why they receive something or who owes it.
 ROLE_LABELS = {
@@ -54,8 +55,6 @@ def name(t: Translator, names: Mapping[str, str] | None, default: str) -> str:
 
 @lru_cache(maxsize=64)
 def _template_title(template: str) -> str | None:
-    from nmrf.domain.rules import load_catalogue
-
     tpl = load_catalogue().templates.get(template)
     return tpl.title if tpl is not None else None
 

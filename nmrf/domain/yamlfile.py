@@ -30,7 +30,7 @@ def _construct(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int
             key = loader.construct_object(key_node, deep=True)
             if key in out:
                 raise NmrfError([Problem(f"duplicate key {key!r}", line=key_node.start_mark.line + 1,
-                                         field=_dotted(path + (key,)))])
+                                         field=dotted(path + (key,)))])
             out[key] = _construct(value_node, loader, path + (key,), lines)
         return out
     if isinstance(node, yaml.SequenceNode):
@@ -58,7 +58,7 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
         loader.dispose()
 
 
-def _dotted(loc: Loc) -> str:
+def dotted(loc: Loc) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -86,7 +86,7 @@ def problems_from(exc: ValidationError, *, filename: str, lines: dict[Loc, int])
             message = "is required but missing"
         elif err["type"] == "extra_forbidden":
             message = "is not a known field (check the spelling)"
-        problems.append(Problem(message, file=filename, line=line_of(loc, lines), field=_dotted(loc)))
+        problems.append(Problem(message, file=filename, line=line_of(loc, lines), field=dotted(loc)))
     return problems
 
 

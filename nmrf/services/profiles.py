@@ -8,7 +8,15 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from nmrf.models import Address, Institution, NotificationPolicy, Person, RoleAssignment, State
+from nmrf.models import (
+    Address,
+    Institution,
+    NotificationPolicy,
+    Person,
+    RoleAssignment,
+    State,
+)
+from nmrf.notifications.store import ensure_policy
 from nmrf.profile import Profile
 
 
@@ -45,6 +53,8 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
         ratifications={k: v.model_dump() for k, v in profile.ratifications.items()},
         reporting={k: v.model_dump(mode="json", exclude_defaults=True) for k, v in profile.reporting.items()},
         quiet_hours=spec.quiet_hours,
+        recommendation_aliases=profile.recommendations.aliases.model_dump(exclude_defaults=True),
+        publication=profile.publication.model_dump(exclude_defaults=True),
         budget=({"lines": {b.key: b.name for b in profile.budget.lines},
                  "currencies": list(profile.budget.currencies)} if profile.budget else {}),
         names={k: v for k, v in (("name", dict(spec.names)), ("secretariat", dict(spec.secretariats_by_language)))
@@ -102,8 +112,6 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
             person.active, person.updated_at = False, now
             result.deactivated.append(f"person {key}")
     session.flush()
-    from nmrf.notifications.store import ensure_policy
-
     before = session.execute(select(func.max(NotificationPolicy.version))
                              .where(NotificationPolicy.state_id == state.id)).scalar()
     policy = ensure_policy(session=session, state=state, spec=profile.notifications, now=now)

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from nmrf.calendars.build import render_feed
 from nmrf.calendars.series import cancel_occurrence, get_series, schedule_series
-from nmrf.calendars.sources import person_feed
+from nmrf.calendars.queries import person_feed
 from nmrf.errors import NmrfError
 from nmrf.models import MeetingOccurrence, MeetingSeries
 from nmrf.models.db import session_scope

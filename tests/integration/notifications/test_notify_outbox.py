@@ -244,7 +244,7 @@ def test_a_person_with_ten_items_this_week_gets_one_digest_instead_of_ten(db_url
 
     from nmrf.services.cycles import launch_cycle
     from nmrf.services.people import get_state
-    from nmrf.flows.runtime import moment
+    from nmrf.domain.clock import moment
 
     with session_scope(w.engine) as s:
         state = get_state(session=s)
@@ -284,7 +284,7 @@ def test_a_person_with_ten_items_this_week_gets_one_digest_instead_of_ten(db_url
 @pytest.mark.both_databases
 def test_secrets_in_notification_urls_never_show_in_logs_errors_or_the_outbox(db_url, smtp, http, tmp_path,
                                                                               caplog, capsys):
-    from nmrf.notifications.sinks import SmtpSink
+    from nmrf.testing.sinks import SmtpSink
 
     caplog.set_level(logging.DEBUG)
     w = make_world(db_url, smtp, http)

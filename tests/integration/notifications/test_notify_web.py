@@ -28,7 +28,7 @@ from nmrf.cli.app import app as cli
 from nmrf.models import Acknowledgement, AuditEntry
 from nmrf.models.db import session_scope
 from nmrf.notifications.tokens import make_token, signing_key
-from nmrf.notifications.web import make_router
+from nmrf.web.routes.acks import make_router
 from nmrf.settings import get_settings
 
 ON_TIME = ("foreign-affairs", "justice", "health", "education", "women", "social-development", "statistics",

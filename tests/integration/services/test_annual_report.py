@@ -12,7 +12,7 @@ from tests.support.plan_world import build_plan_world
 from sqlmodel import select
 
 from nmrf.calendars.series import get_series, occurrence_days
-from nmrf.flows.runtime import moment
+from nmrf.domain.clock import moment
 from nmrf.models import Cycle, Meeting, Milestone
 from nmrf.models.db import session_scope
 from nmrf.services.annual import state_annual_report

@@ -13,11 +13,11 @@ from tests.support.plan_world import build_plan_world
 from sqlalchemy import select
 
 from nmrf.errors import NmrfError
-from nmrf.flows.runtime import moment
+from nmrf.domain.clock import moment
 from nmrf.models import Milestone, MinuteItem, Notification, Person
 from nmrf.models.db import session_scope
-from nmrf.notifications.sinks import HttpSink, SmtpSink
-from nmrf.notifications.sweeping import run_sweep
+from nmrf.testing.sinks import HttpSink, SmtpSink
+from nmrf.flows.sweep import run_sweep
 from nmrf.services.minutes import ActionPoint, record_minutes
 from nmrf.services.people import get_state
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from nmrf.notifications.messages import format_date, render, role_label
 from nmrf.notifications.sender import Outgoing, send
-from nmrf.notifications.sinks import HttpSink
+from nmrf.testing.sinks import HttpSink
 
 CONTEXT = dict(item="Input (Ministry of Labour)", cycle="Periodic report to CEDAW", cycle_id=1, due="d", due_short="d",
                days_left=3, days_late=1, working_days_late=1, owners="Rodrigo Vera", blocks="", waiting="",
@@ -39,7 +39,7 @@ def test_templates_run_in_a_sandbox():
     import pytest
     from jinja2.exceptions import SecurityError
 
-    from nmrf.notifications.messages import _env
+    from nmrf.notifications.messages import template_environment as _env
 
     with pytest.raises(SecurityError):
         _env().from_string("{{ cycle.__class__.__mro__ }}").render(cycle="x")
