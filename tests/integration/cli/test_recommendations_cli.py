@@ -13,6 +13,7 @@ from nmrf.cli.app import app
 from nmrf.models.db import make_engine, upgrade_schema
 from nmrf.profile import EXAMPLE_PROFILE
 from nmrf.domain.reference import UPR_INFO_CSV
+from tests.support.paths import DATA as TEST_DATA
 from tests.support.paths import UHRI as UHRI_CSV
 
 UHRI = UHRI_CSV
@@ -48,7 +49,7 @@ def test_import_cluster_list_and_a_refused_file_from_the_command_line(db_url, tm
 def test_an_unknown_recommending_state_is_listed_after_the_import_and_by_flagged(db_url):
     run = CliRunner().invoke
     assert run(app, ["init", "--profile", str(EXAMPLE_PROFILE)]).exit_code == 0
-    current = Path(__file__).resolve().parent / "data" / "uhri-current.csv"
+    current = TEST_DATA / "uhri-current.csv"
     imported = run(app, ["recommendations", "import", str(current), "--format", "uhri"])
     assert imported.exit_code == 0, imported.output
     assert "new 9" in imported.output and "'Republic of Utopia' (1 row(s)) is not one we know" in imported.output
