@@ -70,7 +70,7 @@ def command(url: str, home: Path, *args: str) -> Callable[[], object]:
 
 def one_state(url: str) -> str:
     """The example profile with two cycles launched; returns the State's code."""
-    from nmrf.flows.runtime import moment
+    from nmrf.domain.clock import moment
     from nmrf.models.db import make_engine, session_scope, upgrade_schema
     from nmrf.profile import EXAMPLE_PROFILE, load_profile
     from nmrf.services.cycles import launch_cycle
@@ -109,7 +109,7 @@ def many_states(url: str, states: int) -> str:
 # ---------------------------------------------------------------- floors
 
 def service_advance(url: str, code: str) -> Callable[[], object]:
-    from nmrf.flows.runtime import moment
+    from nmrf.domain.clock import moment
     from nmrf.models.db import make_engine, session_scope
     from nmrf.services.cycles import active_cycles, advance_cycle
     from nmrf.services.people import get_state
@@ -133,7 +133,7 @@ def service_advance(url: str, code: str) -> Callable[[], object]:
 
 def service_sweep(url: str) -> Callable[[], object]:
     from nmrf.models.db import make_engine
-    from nmrf.notifications.sweeping import run_sweep
+    from nmrf.flows.sweep import run_sweep
     from nmrf.settings import get_settings
 
     engine = make_engine(url)
@@ -175,11 +175,11 @@ def sql_advance(url: str, code: str) -> Callable[[], object]:
 
 def sql_sweep(url: str) -> Callable[[], object]:
     """The sweep's own question, bare: its fingerprint query over every active cycle."""
-    from nmrf.notifications.sweeping import _fingerprints_query
+    from nmrf.services.advancing import fingerprints_query
 
     engine, _ = _raw(url)
     # The values inlined (literal binds): the statement the database plans, nothing to bind.
-    sql = str(_fingerprints_query().compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    sql = str(fingerprints_query().compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
 
     def run() -> object:
         conn = engine.raw_connection()
