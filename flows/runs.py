@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from datetime import date
 
+from nmrf.domain.i18n import Translator
 from nmrf.flows import flow_for
 from nmrf.flows.inline import server_configured
 from nmrf.flows.runtime import prefect_runtime, prepare_prefect_environment
@@ -20,8 +21,9 @@ from nmrf.settings import Settings
 
 
 def run_cycle_flows(settings: Settings, targets: Sequence[tuple[int, str, str]],
-                    as_of: date | None, *, as_flow_runs: bool | None = None) -> Iterator[tuple[int, str, list[str]]]:
-    """Run each cycle's flow; yield (cycle id, title, what happened)."""
+                    as_of: date | None, t: Translator | None = None, *,
+                    as_flow_runs: bool | None = None) -> Iterator[tuple[int, str, list[str]]]:
+    """Run each cycle's flow; yield (cycle id, title, what happened in `t`'s language)."""
     prepare_prefect_environment(settings)
     if as_flow_runs is None:
         as_flow_runs = server_configured()
@@ -30,4 +32,4 @@ def run_cycle_flows(settings: Settings, targets: Sequence[tuple[int, str, str]],
             flow = flow_for(flow_name)
             run = flow if as_flow_runs else flow.fn
             events = run(cycle_id=cycle_id, as_of=as_of)
-            yield cycle_id, title, describe_events(events)
+            yield cycle_id, title, describe_events(events, t)

@@ -26,6 +26,11 @@ import pytest
 _PREFECT_HOME = tempfile.mkdtemp(prefix="nmrf-test-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.pop("PREFECT_API_URL", None)
+# The command line speaks the locale's language (nmrf/cli/lang.py); the tests read its English
+# unless they ask for another, whatever locale the machine running them has.
+for _var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    os.environ.pop(_var, None)
+os.environ["LANG"] = "C.UTF-8"
 from nmrf.flows.runtime import prepare_prefect_environment  # noqa: E402
 from nmrf.settings import get_settings  # noqa: E402
 
@@ -145,14 +150,25 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+def load_example(engine: Engine, *, language: str | None = None) -> Engine:
+    """Load the example profile (Chile, fictional people); with `language`, as the State's and every
+    person's language (tests whose assertions read the texts in one language)."""
+    from nmrf.services.profiles import apply_profile
+
+    profile = load_profile(EXAMPLE_PROFILE)
+    if language is not None:
+        profile.state.language = language
+        for person in profile.people:
+            person.language = language
+    with session_scope(engine, actor="test") as s:
+        apply_profile(session=s, profile=profile, now=NOW)
+    return engine
+
+
 @pytest.fixture
 def loaded(engine: Engine) -> Engine:
     """The database with the example profile (Chile, fictional people) loaded."""
-    from nmrf.services.profiles import apply_profile
-
-    with session_scope(engine, actor="test") as s:
-        apply_profile(session=s, profile=load_profile(EXAMPLE_PROFILE), now=NOW)
-    return engine
+    return load_example(engine)
 
 
 def at(day: date, hour: int = 12) -> datetime:
@@ -203,16 +219,9 @@ def every_feed_read_by_three_parsers(monkeypatch: pytest.MonkeyPatch) -> Iterato
 def loaded_in_english(engine: Engine) -> Engine:
     """The example profile with English as every reader's language: the feed tests are about who sees
     what and how feeds are served and parsed, with the English texts they assert; feeds in each reader's
-    own language are tested with the translations. The calendars folders' `loaded` (their conftest.py)."""
-    from nmrf.services.profiles import apply_profile
-
-    profile = load_profile(EXAMPLE_PROFILE)
-    profile.state.language = "en"
-    for person in profile.people:
-        person.language = "en"
-    with session_scope(engine, actor="test") as s:
-        apply_profile(session=s, profile=profile, now=NOW)
-    return engine
+    own language are tested in tests/integration/services/test_i18n_renderings.py. The calendars
+    folders' `loaded` (their conftest.py)."""
+    return load_example(engine, language="en")
 
 
 @pytest.fixture
