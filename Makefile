@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 
 JS_DIR := tests/js
 
-.PHONY: demo test test-unit test-integration test-e2e test-all install clean i18n
+.PHONY: demo test test-unit test-integration test-e2e test-rest test-all install clean i18n
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,9 @@ demo: $(VENV)/.installed
 
 # The tests, in three tiers (tests/unit, tests/integration, tests/e2e; see tests/conftest.py).
 # `make test`: every tier, without what needs PostgreSQL or a Prefect server (and without -m slow):
-# the target is under 3 minutes on 2 idle cores. `make test-all` (what .ci/run runs): everything, PostgreSQL
-# (NMRF_TEST_POSTGRES_URL), the Prefect-server test and the slow tests included. Every run prints
-# its 15 slowest tests.
+# the target is under 3 minutes on 2 idle cores. `make test-rest`: exactly what `make test` leaves out
+# (PostgreSQL through NMRF_TEST_POSTGRES_URL, the Prefect-server test, the slow tests); .ci/run runs
+# `make test` then `make test-rest`. `make test-all`: both in one run. Every run prints its 15 slowest tests.
 PYTEST := $(PY) -m pytest -q --durations=15
 LOCAL  := -m "not slow and not postgres and not prefect_server"
 
@@ -44,6 +44,9 @@ test-integration: install
 
 test-e2e: install
 	$(PYTEST) -m "slow or not slow" tests/e2e
+
+test-rest: install
+	$(PYTEST) -m "slow or postgres or prefect_server"
 
 test-all: install
 	$(PYTEST) -m "slow or not slow"
