@@ -24,6 +24,11 @@ os.environ.pop("PREFECT_API_URL", None)
 # The tests' links point at 127.0.0.1 on purpose: say so, as a deployment sets its public address (a test of
 # the unset case removes it). Without it, messages with links wait in the outbox (issue 12).
 os.environ["NMRF_PUBLIC_URL"] = "http://127.0.0.1:8765"
+# The command line speaks the locale's language (nmrf/cli/lang.py); the tests read its English
+# unless they ask for another, whatever locale the machine running them has.
+for _var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    os.environ.pop(_var, None)
+os.environ["LANG"] = "C.UTF-8"
 from nmrf.flows.runtime import prepare_prefect_environment  # noqa: E402
 from nmrf.settings import get_settings  # noqa: E402
 
@@ -139,14 +144,25 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+def load_example(engine: Engine, *, language: str | None = None) -> Engine:
+    """Load the example profile (Chile, fictional people); with `language`, as the State's and every
+    person's language (tests whose assertions read the texts in one language)."""
+    from nmrf.services.profiles import apply_profile
+
+    profile = load_profile(EXAMPLE_PROFILE)
+    if language is not None:
+        profile.state.language = language
+        for person in profile.people:
+            person.language = language
+    with session_scope(engine, actor="test") as s:
+        apply_profile(session=s, profile=profile, now=NOW)
+    return engine
+
+
 @pytest.fixture
 def loaded(engine: Engine) -> Engine:
     """The database with the example profile (Chile, fictional people) loaded."""
-    from nmrf.services.profiles import apply_profile
-
-    with session_scope(engine, actor="test") as s:
-        apply_profile(session=s, profile=load_profile(EXAMPLE_PROFILE), now=NOW)
-    return engine
+    return load_example(engine)
 
 
 def at(day: date, hour: int = 12) -> datetime:

@@ -65,7 +65,7 @@ def answered(loaded, tmp_path):
                    today=date(2027, 1, 4), now=NOW, actor="test")
     path = sent.sent[0].file
     wb = load_workbook(path)
-    ws = wb["Recommendations"]
+    ws = wb.worksheets[0]  # "Recomendaciones": the workbook is in the ministry's working language (Spanish)
     for row in ws.iter_rows(min_row=2):
         row[11].value, row[12].value = f"Se aprobó la Ley 21.212 (ref. {row[0].value}).", "implemented"
     wb.save(tmp_path / "filled.xlsx")

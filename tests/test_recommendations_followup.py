@@ -34,6 +34,15 @@ VIEWS = ("state,mechanism,body,document,paragraph,date,text,themes,sdgs,affected
 
 
 @pytest.fixture
+def loaded(engine):
+    """In English: these tests assert the workbook's and the draft's English texts (each language's are
+    tests/test_i18n_renderings.py's)."""
+    from tests.conftest import load_example
+
+    return load_example(engine, language="en")
+
+
+@pytest.fixture
 def chile(loaded):
     """Chile's recommendations: UPR Info (122), the UHRI file (21) and one decision on a communication, clustered."""
     with session_scope(loaded, actor="test") as s:

@@ -50,6 +50,22 @@ class Context:
             raise NmrfError("no NMRF database here yet: run `nmrf init --profile state.yaml` "
                             f"(database: {self.engine.url.render_as_string(hide_password=True)})")
 
+    def actor_language(self) -> str | None:
+        """The language of the person running the command, when NMRF_ACTOR names one in the database."""
+        if not self.settings.actor:
+            return None
+        try:
+            if not inspect(self.engine).has_table("person"):
+                return None
+            from sqlalchemy import select
+
+            from nmrf.models import Person
+
+            with self.engine.connect() as conn:
+                return conn.execute(select(Person.language).where(Person.key == self.settings.actor)).scalar()
+        except Exception:  # noqa: BLE001 - no database yet, or unreadable: the locale decides
+            return None
+
     @contextmanager
     def session(self, *, readonly: bool = False) -> Iterator[Session]:
         from nmrf.models.db import session_scope
@@ -88,10 +104,13 @@ def friendly(func: F) -> F:
         except NmrfError as exc:
             from rich.markup import escape
 
+            from nmrf.cli.lang import t
+
+            label = t().gettext("error:")
             for problem in exc.problems:
                 # Escaped: a pattern such as ^[a-z]{2}$ in the text is not Rich markup.
-                err_console.print(f"[red]error:[/red] {escape(str(problem))}", soft_wrap=True, markup=True)
-            err_console.print("Nothing was changed.")
+                err_console.print(f"[red]{escape(label)}[/red] {escape(str(problem))}", soft_wrap=True, markup=True)
+            err_console.print(t().gettext("Nothing was changed."))
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
