@@ -80,7 +80,7 @@ def test_a_focal_point_hands_in_her_workbook_from_the_link_in_her_mail_and_sees_
     blank = tmp_path / "request.xlsx"
     dl.value.save_as(blank)
     wb = load_workbook(blank)
-    ws = wb["Recommendations"]
+    ws = wb.worksheets[0]  # named in her ministry's working language
     rows = list(ws.iter_rows(min_row=2))
     assert len(rows) > 3
 
@@ -97,9 +97,10 @@ def test_a_focal_point_hands_in_her_workbook_from_the_link_in_her_mail_and_sees_
     problems = page.locator("#problems")
     text = problems.inner_text()
     assert T("The file was refused") in text
-    assert f"Recommendations!G{rows[0][0].row}" in text and "text was changed" in text
-    assert f"Recommendations!M{rows[1][0].row}" in text and "'almost'" in text
-    assert f"Recommendations!L{rows[2][0].row}" in text and "expected text" in text
+    # Each problem with its sheet and cell (the sheet named in the workbook's language).
+    assert f"!G{rows[0][0].row}" in text and "text was changed" in text
+    assert f"{ws.title}!M{rows[1][0].row}" in text and "'almost'" in text
+    assert f"{ws.title}!L{rows[2][0].row}" in text and "(42)" in text
     _no_violations(page)
     with session_scope(world, readonly=True) as s:
         assert s.exec(select(InputAnswer)).first() is None, "nothing recorded from a bad workbook"
@@ -116,7 +117,7 @@ def test_a_focal_point_hands_in_her_workbook_from_the_link_in_her_mail_and_sees_
 
     # Filled in properly.
     wb = load_workbook(blank)
-    for row in list(wb["Recommendations"].iter_rows(min_row=2)):
+    for row in list(wb.worksheets[0].iter_rows(min_row=2)):
         row[11].value, row[12].value = f"The national plan covers it (ref. {row[0].value}).", "in_progress"
     good = tmp_path / "good.xlsx"
     wb.save(good)

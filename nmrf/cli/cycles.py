@@ -56,13 +56,13 @@ def launch(
     if result.created:
         console.print(tr.ngettext("Launched cycle #%(id)s: %(title)s (%(num)s milestone).",
                                   "Launched cycle #%(id)s: %(title)s (%(num)s milestones).", n) % values)
+        console.print(tr.gettext("See the plan with %(show)s; run it with %(advance)s.") % values)
         if result.compressed:
             console.print(f"Launched late: the secretariat's own lead times had started; the {len(result.compressed)} "
                           "internal date(s) left are compressed up to the next UN deadline (UN dates unchanged):",
                           soft_wrap=True)
             for m in result.compressed:
                 console.print(f"  {m.key}: {m.planned} -> {m.now}", soft_wrap=True)
-        console.print(tr.gettext("See the plan with %(show)s; run it with %(advance)s.") % values)
     else:
         console.print(tr.gettext("Cycle #%(id)s (%(title)s) was already launched; nothing changed.") % values)
 

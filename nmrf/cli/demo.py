@@ -96,7 +96,8 @@ def _step(title: str) -> None:
 def _advance(demo: Demo, day: date) -> None:
     with demo.session() as s:
         targets = [(c.id, c.flow, c.title) for c in active_cycles(session=s)]
-    for cycle_id, title, lines in run_cycle_flows(get_settings(), targets, day):
+    # The demo shows the flows running: Prefect flow runs, as on a server.
+    for cycle_id, title, lines in run_cycle_flows(get_settings(), targets, day, as_flow_runs=True):
         for line in lines:
             console.print(f"  [cyan]#{cycle_id}[/cyan] {line}")
 
@@ -344,12 +345,6 @@ def act_feeds(demo: Demo) -> None:
     console.print(f"Asked again with its ETag, the server answers {again.status_code} (nothing changed).")
 
 
-def act_pages(demo: Demo) -> None:
-    from nmrf.cli.demo_pages import act_pages as run
-
-    run(demo, console, step=_step, cycle_of=_cycle, fill_workbook=fill_workbook)
-
-
 def act_second_language(demo: Demo) -> None:
     """One person in a second language: Diego Fuentes reads French (`language: fr` in the profile), so his
     messages and his calendar are in French, dates and titles included, while the State works in Spanish."""
@@ -376,6 +371,11 @@ def act_second_language(demo: Demo) -> None:
     if deadline is not None:
         console.print(Panel(escape(deadline.description), expand=False, title=escape(deadline.summary)))
 
+
+def act_pages(demo: Demo) -> None:
+    from nmrf.cli.demo_pages import act_pages as run
+
+    run(demo, console, step=_step, cycle_of=_cycle, fill_workbook=fill_workbook)
 
 
 ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_messages, act_time_passes,
