@@ -4,7 +4,7 @@ the same reads and acts as the console, in the audit history under the holder; F
 from __future__ import annotations
 
 import httpx
-from pages_support import NOW, server, world  # noqa: F401  (fixtures)
+from tests.e2e.web.conftest import NOW
 from sqlmodel import select
 
 from nmrf.models import AuditEntry, Milestone, RoleAssignment

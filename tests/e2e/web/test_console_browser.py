@@ -16,8 +16,7 @@ from datetime import date
 
 import httpx
 import pytest
-from notify_support import point_addresses, smtp  # noqa: F401  (fixture)
-from pages_support import server, world  # noqa: F401  (fixtures)
+from tests.support.notify import point_addresses
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -195,7 +194,7 @@ def _docx(path, text: str):  # type: ignore[no-untyped-def]
 
 def test_the_secretariat_launches_from_the_inventory_records_an_input_with_a_document_and_adds_a_ministry(
         server, world, smtp, browser, tmp_path):  # type: ignore[no-untyped-def]
-    from notify_support import write_profile
+    from tests.support.notify import write_profile
 
     from nmrf.domain.clock import moment
     from nmrf.profile import load_profile

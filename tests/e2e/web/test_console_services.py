@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from pages_support import NOW, world  # noqa: F401  (fixture)
+from tests.e2e.web.conftest import NOW
 from sqlmodel import select
 
 from nmrf.calendars.links import token_hash
