@@ -1,4 +1,4 @@
-"""What the personal-page tests share: a UPR cycle whose women's input is 4 days late, the page server."""
+"""Fixtures of the personal-page tests: a UPR cycle whose women's input is 4 days late, the page server."""
 
 from __future__ import annotations
 

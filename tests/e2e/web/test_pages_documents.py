@@ -13,7 +13,6 @@ from datetime import date
 import docx
 import httpx
 import pytest
-from pages_support import server, world  # noqa: F401  (fixtures)
 from sqlmodel import select
 from typer.testing import CliRunner
 

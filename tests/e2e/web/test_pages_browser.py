@@ -12,8 +12,7 @@ import os
 import re
 
 import pytest
-from notify_support import point_addresses, smtp  # noqa: F401  (fixture)
-from pages_support import server, world  # noqa: F401  (fixtures)
+from tests.support.notify import point_addresses
 from openpyxl import load_workbook
 from sqlmodel import select
 from typer.testing import CliRunner

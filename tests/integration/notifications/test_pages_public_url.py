@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from notify_support import INPUT_DUE, make_world, record, smtp, http, sweep, settings  # noqa: F401  (fixtures)
+from tests.support.notify import INPUT_DUE, make_world, record, settings, sweep
 from sqlalchemy import select
 from typer.testing import CliRunner
 

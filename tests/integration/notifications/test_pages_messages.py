@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from notify_support import INPUT_DUE, make_world, record, smtp, http, sweep  # noqa: F401  (fixtures)
+from tests.support.notify import INPUT_DUE, make_world, record, sweep
 from typer.testing import CliRunner
 
 from nmrf.cli.app import app as cli
