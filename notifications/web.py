@@ -133,10 +133,16 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             data = read(token)
         except TokenError as exc:
             return refused(exc)
+        from nmrf.domain.dates import parse_day
+        from nmrf.domain.text import text_problem
+
         try:
-            promised = date.fromisoformat(form["promised_by"]) if form.get("promised_by") else None
-        except ValueError:
-            return _page("Not recorded", "<p>The date is not a date (expected YYYY-MM-DD).</p>", 400)
+            promised = parse_day(form["promised_by"], what="date") if form.get("promised_by") else None
+        except NmrfError:
+            return _page("Not recorded", "<p>The date is not a date (expected YYYY-MM-DD, 1945 to 2200).</p>", 400)
+        note_problem = text_problem(form.get("note", "")) if len(form.get("note", "")) <= 4000 else "is too long"
+        if note_problem:
+            return _page("Not recorded", f"<p>The note {_e(note_problem)}.</p>", 400)
         try:
             with session_scope(engine(), actor="web") as s:
                 m = s.get(Milestone, data["m"])

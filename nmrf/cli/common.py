@@ -92,10 +92,9 @@ def friendly(func: F) -> F:
 
 
 def parse_date(text: str, *, what: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise NmrfError(f"{what}: {text!r} is not a date (expected YYYY-MM-DD)") from None
+    from nmrf.domain.dates import parse_day
+
+    return parse_day(text, what=what)
 
 
 def parse_pairs(values: list[str] | None, *, option: str) -> dict[str, str]:
@@ -117,7 +116,7 @@ def as_of_option() -> Any:
 def now_for(as_of: str | None, timezone: str) -> tuple[date, datetime]:
     from nmrf.flows.runtime import moment
 
-    day = parse_date(as_of, what="--as-of") if as_of else None
+    day = parse_date(as_of, what="--as-of") if as_of is not None else None
     return moment(day, timezone)
 
 

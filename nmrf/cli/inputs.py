@@ -56,10 +56,13 @@ def import_(
 
     if not workbook.is_file():
         raise NmrfError(f"{workbook}: no such file")
+    from nmrf.documents.files import MAX_OFFICE_BYTES, read_file
+
     c = ctx_of(ctx)
+    data = read_file(workbook, limit=MAX_OFFICE_BYTES, what="XLSX workbook")
     with c.session() as s:
         state, _, now = state_moment(s, state_code, as_of)
-        r = import_workbook(session=s, state=state, data=workbook.read_bytes(), file_name=str(workbook), now=now,
+        r = import_workbook(session=s, state=state, data=data, file_name=str(workbook), now=now,
                             actor=c.settings.effective_actor)
     console.print(f"{r.institution.key}, cycle #{r.cycle.id}: {r.answered} of {r.rows} recommendation(s) answered; "
                   f"{r.recorded} answer(s) recorded" + (" (nothing new)" if not r.recorded else "") + ".")

@@ -44,7 +44,9 @@ def import_(
     if not file.is_file():
         raise NmrfError(f"{file}: no such file")
     c = ctx_of(ctx)
-    data = file.read_bytes()
+    from nmrf.documents.files import MAX_IMPORT_BYTES, read_file
+
+    data = read_file(file, limit=MAX_IMPORT_BYTES, what="CSV file")
     with c.session() as s:
         state, _, now = state_moment(s, state_code, as_of)
         with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from nmrf.domain.sources import ParsedFile, SourceRecommendation, parse
+from nmrf.domain.sources import FORMATS, ParsedFile, SourceRecommendation, parse
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError, Problem
 from nmrf.models import Cluster, Recommendation, RecommendationImport, State
@@ -85,6 +85,12 @@ def import_recommendations(
 
     Raises NmrfError, writing nothing, when any row of the file is wrong.
     """
+    from nmrf.documents.files import MAX_IMPORT_BYTES
+
+    if len(data) > MAX_IMPORT_BYTES:
+        raise NmrfError([Problem(f"the file is over {MAX_IMPORT_BYTES // (1024 * 1024)} MB", file=file_name)])
+    if fmt not in FORMATS:
+        raise NmrfError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     parsed = parse(data, fmt=fmt, file=file_name, taxonomy=load_taxonomy(), encoding=encoding)
     if parsed.problems:
         problems = list(parsed.problems)
