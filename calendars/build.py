@@ -25,6 +25,7 @@ from icalendar import Calendar, Event, vDuration
 
 from nmrf.calendars.items import FeedItem
 from nmrf.domain.dates import Offset
+from nmrf.domain.text import strip_controls, without_controls
 
 PRODID = "-//nmrf//NMRF calendar feeds//EN"
 REFRESH = timedelta(hours=4)
@@ -83,6 +84,17 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
+def _line(text: str) -> str:
+    """A single-line property (NAME, SUMMARY, LOCATION...): icalendar leaves a bare CR in some of them as is,
+    and a parser then reads an injected property; line breaks become spaces, control characters go."""
+    return strip_controls(text)
+
+
+def _text(text: str) -> str:
+    """A multi-line TEXT property: line breaks kept (icalendar escapes them as \\n), control characters go."""
+    return without_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def build_event(item: FeedItem) -> Event:
     event = Event()
     event.add("uid", item.uid)
@@ -90,7 +102,7 @@ def build_event(item: FeedItem) -> Event:
     event.add("created", _utc(item.created_at))
     event.add("last-modified", _utc(item.updated_at))
     event.add("sequence", item.sequence)
-    event.add("summary", PREFIXES.get(item.status, "") + item.summary)
+    event.add("summary", _line(PREFIXES.get(item.status, "") + item.summary))
     if item.starts_at is not None:
         start = _utc(item.starts_at)
         event.add("dtstart", start)
@@ -101,11 +113,11 @@ def build_event(item: FeedItem) -> Event:
         event.add("dtend", item.day + timedelta(days=1))
     event.add("transp", "OPAQUE" if item.busy and item.starts_at is not None else "TRANSPARENT")
     event.add("status", "CANCELLED" if item.status == "cancelled" else "CONFIRMED")
-    event.add("description", item.description)
+    event.add("description", _text(item.description))
     if item.location:
-        event.add("location", item.location)
+        event.add("location", _line(item.location))
     if item.categories:
-        event.add("categories", list(item.categories))
+        event.add("categories", [_line(c) for c in item.categories])
     return event
 
 
@@ -121,10 +133,10 @@ def _calendar(spec: FeedSpec, chosen: list[FeedItem]) -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", spec.name)
-    cal.add("x-wr-calname", spec.name)
-    cal.add("description", spec.description)
-    cal.add("x-wr-caldesc", spec.description)
+    cal.add("name", _line(spec.name))
+    cal.add("x-wr-calname", _line(spec.name))
+    cal.add("description", _text(spec.description))
+    cal.add("x-wr-caldesc", _text(spec.description))
     cal.add("x-wr-timezone", spec.timezone)
     cal.add("refresh-interval", vDuration(spec.refresh), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(spec.refresh))

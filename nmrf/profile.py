@@ -38,6 +38,13 @@ def _check_zone(value: str) -> str:
     return value
 
 
+def _single_line(value: str) -> str:
+    # Names go into calendars' NAME lines, mail headers and page titles: one line, no control characters.
+    from nmrf.domain.text import single_line
+
+    return single_line(value)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -69,6 +76,7 @@ class StateSpec(_Strict):
     quiet_hours: str = Field(default="20:00-07:30", pattern=QUIET)
 
     _zone = field_validator("timezone")(_check_zone)
+    _one_line = field_validator("name", "secretariat")(_single_line)
 
 
 class InstitutionSpec(_Strict):
@@ -76,6 +84,8 @@ class InstitutionSpec(_Strict):
     name: str = Field(min_length=2)
     kind: Literal[INSTITUTION_KINDS]  # type: ignore[valid-type]
     contributes_to: list[str] = []
+
+    _one_line = field_validator("name")(_single_line)
 
 
 class RoleSpec(_Strict):
@@ -107,6 +117,7 @@ class PersonSpec(_Strict):
     addresses: list[AddressSpec] = []
 
     _zone = field_validator("timezone")(lambda v: v if v is None else _check_zone(v))
+    _one_line = field_validator("name")(_single_line)
 
     def role_pairs(self) -> list[tuple[str, str]]:
         out = []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
+from nmrf.cli.common import as_of_option, console, ctx_of, force_option, friendly, output_file, state_moment
 from nmrf.errors import NmrfError
 
 app = typer.Typer(help="The information request: workbooks out, answers in, the draft compiled.",
@@ -78,6 +78,7 @@ def draft(
     ctx: typer.Context,
     cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
     out: Path = typer.Option(..., "--out", help="draft.docx or draft.md"),
+    force: bool = force_option(),
     by: str = typer.Option("cluster", "--by", help="Organise by cluster or by (treaty) article."),
     state_code: str | None = STATE_OPTION,
     as_of: str | None = as_of_option(),
@@ -88,6 +89,7 @@ def draft(
 
     if out.suffix.lower() not in (".docx", ".md"):
         raise NmrfError(f"{out}: write a .docx or a .md file")
+    output_file(out, force=force)
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state, today, now = state_moment(s, state_code, as_of)

@@ -8,7 +8,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, parse_date, state_moment
+from nmrf.cli.common import (as_of_option, console, ctx_of, err_console, force_option, friendly, output_file,
+                             parse_date, state_moment)
 from nmrf.errors import NmrfError
 
 app = typer.Typer(help="Recommendations: import, cluster, prioritise, assign, plan the follow-up, publish.",
@@ -83,8 +84,7 @@ def template(out: Path = typer.Option(..., "--out", help="Where to write the CSV
     """Write our CSV template for treaty-body and special-procedure recommendations."""
     from nmrf.domain.sources import TEMPLATE_HEADER
 
-    if out.exists():
-        raise NmrfError(f"{out} exists; choose another name")
+    output_file(out)
     example = TEMPLATE_EXAMPLE
     import csv
 
@@ -478,12 +478,16 @@ def actions(ctx: typer.Context, cluster_id: int | None = typer.Option(None, "--c
 def publish(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="The public file: .csv, .json or .md."),
+    force: bool = force_option(),
     state_code: str | None = STATE_OPTION,
     as_of: str | None = as_of_option(),
 ) -> None:
     """The public view: recommendations with their status and actions, nothing confidential."""
     from nmrf.services.publication import public_view, write_public_view
 
+    if out.suffix.lower() not in (".csv", ".json", ".md"):
+        raise NmrfError(f"--out {out}: write a .csv, .json or .md file")
+    output_file(out, force=force)
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state, today, _ = state_moment(s, state_code, as_of)

@@ -83,22 +83,25 @@ class Draft:
 
 
 def to_markdown(d: Draft) -> str:
-    out = [f"# {d.title}", "", f"_{d.subtitle}_", "", f"**Word count:** {d.limit_text()}", ""]
+    """The draft as Markdown; every text from outside escaped (nmrf.domain.escape.md_text)."""
+    from nmrf.domain.escape import md_text as m
+
+    out = [f"# {m(d.title)}", "", f"_{m(d.subtitle)}_", "", f"**Word count:** {m(d.limit_text())}", ""]
     if d.missing_from:
-        out += ["**Missing inputs:** " + "; ".join(f"{k} ({v} recommendation(s))" for k, v in d.missing_from.items()),
-                ""]
+        out += ["**Missing inputs:** " + "; ".join(f"{m(k)} ({v} recommendation(s))"
+                                                  for k, v in d.missing_from.items()), ""]
     for s in d.sections:
-        out += [f"## {s.title}", ""]
+        out += [f"## {m(s.title)}", ""]
         for b in s.blocks:
-            out += [f"### {b.title}", "", b.references, ""]
+            out += [f"### {m(b.title)}", "", m(b.references), ""]
             for a in b.answers:
-                out += [f"{a.text}" + (f" {a.data}" if a.data else "")
-                        + f" _({a.institution}; {a.implementation.replace('_', ' ')})_", ""]
-            for m in b.missing:
-                out += [f"> **[MISSING]** {m}", ""]
+                out += [m(a.text + (f" {a.data}" if a.data else ""))
+                        + f" _({m(a.institution)}; {m(a.implementation.replace('_', ' '))})_", ""]
+            for miss in b.missing:
+                out += [f"> **[MISSING]** {m(miss)}", ""]
     if d.annex:
         out += ["## Annex: the recommendations (not counted)", ""]
         for a in d.annex:
-            out += [f"- **{a.ref}** ({a.source}): {a.text}"]
+            out += [f"- **{m(a.ref)}** ({m(a.source)}): {m(a.text)}"]
         out.append("")
     return "\n".join(out)

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from nmrf.domain.sources import CONFIDENTIAL_KINDS
 from nmrf.domain.taxonomy import load_taxonomy
+from nmrf.domain.escape import csv_cell, md_text
 from nmrf.errors import NmrfError
 from nmrf.models import Cluster, Cycle, FollowUpAction, Institution, InputAnswer, Recommendation, State
 from nmrf.services.followup import responsibilities_by_recommendation
@@ -112,18 +113,22 @@ def render(view: PublicView, suffix: str) -> str:
         w.writerow(["ref", "mechanism", "recommended_by", "document", "text", "themes", "sdgs", "position", "lead",
                     "supporting", "status", "actions"])
         for r in view.rows:
-            w.writerow([r.ref, r.mechanism, r.recommended_by, r.document, r.text, "; ".join(r.themes),
-                        "; ".join(map(str, r.sdgs)), r.position, r.lead, "; ".join(r.supporting), r.status,
-                        "; ".join(f"{a.title} ({a.institution}, due {a.due}, {a.status})" for a in r.actions)])
+            w.writerow([csv_cell(c) for c in (
+                r.ref, r.mechanism, r.recommended_by, r.document, r.text, "; ".join(r.themes),
+                "; ".join(map(str, r.sdgs)), r.position, r.lead, "; ".join(r.supporting), r.status,
+                "; ".join(f"{a.title} ({a.institution}, due {a.due}, {a.status})" for a in r.actions))])
         return buf.getvalue()
     if suffix == ".md":
-        out = [f"# Recommendations to {view.state} and their follow-up", "", f"As of {view.as_of}.", ""]
+        m = md_text
+        out = [f"# Recommendations to {m(view.state)} and their follow-up", "", f"As of {view.as_of}.", ""]
         for r in view.rows:
-            out += [f"## {r.mechanism}: {r.recommended_by} ({r.document})", "", r.text, "",
-                    f"- Themes: {', '.join(r.themes) or '-'}; SDGs: {', '.join(map(str, r.sdgs)) or '-'}",
-                    f"- Position: {r.position or '-'}; status: {r.status}",
-                    f"- Responsible: {r.lead or '-'}" + (f" (with {', '.join(r.supporting)})" if r.supporting else "")]
-            out += [f"- Action: {a.title} ({a.institution}, due {a.due}, {a.status}; {a.indicator})" for a in r.actions]
+            out += [f"## {m(r.mechanism)}: {m(r.recommended_by)} ({m(r.document)})", "", m(r.text), "",
+                    f"- Themes: {m(', '.join(r.themes)) or '-'}; SDGs: {', '.join(map(str, r.sdgs)) or '-'}",
+                    f"- Position: {m(r.position) or '-'}; status: {m(r.status)}",
+                    f"- Responsible: {m(r.lead) or '-'}"
+                    + (f" (with {m(', '.join(r.supporting))})" if r.supporting else "")]
+            out += [f"- Action: {m(a.title)} ({m(a.institution)}, due {a.due}, {m(a.status)}; {m(a.indicator)})"
+                    for a in r.actions]
             out.append("")
         return "\n".join(out)
     raise NmrfError(f"public view: {suffix!r}; write .csv, .json or .md")
