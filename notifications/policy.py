@@ -356,3 +356,50 @@ def profile_problems(profile: Profile, *, path: str, lines: dict) -> list[Proble
                 f"({why}): add addresses: [{{label: email, url: \"mailto://...\"}}]",
                 file=path, line=line_of(("people", n), lines), field=_dotted(("people", n, "addresses"))))
     return problems
+
+
+def unreached_levels(profile: Profile, *, path: str, lines: dict) -> list[Problem]:
+    """Escalation levels that reach nobody for some institution, with the role and the institution.
+
+    A per-institution role (head_of_unit, minister) is resolved at the late item's institution: a level
+    `to: [minister]` reaches nobody for a judiciary or a statistics office that has no minister. The profile
+    still loads (the chain's other levels go on), but `nmrf init` reports each such gap.
+    """
+    from nmrf.domain.yamlfile import _dotted, line_of
+    from nmrf.errors import Problem
+    from nmrf.profile import CONTRIBUTING_KINDS
+
+    wide = {"secretariat", "head_of_secretariat", "nhri_contact", "cso_contact"}
+    override = profile.notifications
+    policy = effective_policy(override)
+    _, default_lines = _default()
+    held: dict[str, set[str]] = {}
+    for person in profile.people:
+        for role, inst in person.role_pairs():
+            held.setdefault(role, set()).add(inst)
+    names = {i.key: i.name for i in profile.institutions}
+    owing = [i.key for i in profile.institutions if i.kind in CONTRIBUTING_KINDS]
+    problems: list[Problem] = []
+    for i, esc in enumerate(policy.escalation):
+        per_institution_owner = not esc.roles or any(r not in wide for r in esc.roles)
+        if not per_institution_owner:
+            continue  # items owed by NMRF-wide roles have no institution to resolve a role at
+        insts = owing if not esc.roles else sorted({k for r in esc.roles if r not in wide
+                                                    for k in held.get(r, set())})
+        for j, level in enumerate(esc.levels):
+            if OWNER in level.to or any(t.startswith("person:") or (t in wide and t in held) for t in level.to):
+                continue
+            roles = [t for t in level.to if t not in wide and not t.startswith("person:")]
+            for key in insts:
+                if not any(key in held.get(role, set()) for role in roles):
+                    loc = (i, "levels", j, "to")
+                    if override is not None and _section_source(override, "escalation") == "profile":
+                        file, line, field = path, line_of(("notifications", "escalation", *loc), lines), \
+                            _dotted(("notifications", "escalation", *loc))
+                    else:
+                        file, line, field = (str(DEFAULT_POLICY_PATH), line_of(("escalation", *loc), default_lines),
+                                             _dotted(("escalation", *loc)))
+                    problems.append(Problem(
+                        f"escalation {esc.name!r}, level {level.name!r} reaches nobody for {key} ({names[key]}): "
+                        f"nobody there holds {' or '.join(roles)}", file=file, line=line, field=field))
+    return problems
