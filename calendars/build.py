@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, vDuration, vText
 
 from nmrf.calendars.items import FeedItem
 from nmrf.domain.dates import Offset
@@ -84,15 +84,16 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
-def _line(text: str) -> str:
+def _line(text: str) -> vText:
     """A single-line property (NAME, SUMMARY, LOCATION...): icalendar leaves a bare CR in some of them as is,
     and a parser then reads an injected property; line breaks become spaces, control characters go."""
-    return strip_controls(text)
+    return vText(strip_controls(text))
 
 
-def _text(text: str) -> str:
+def _text(text: str) -> vText:
     """A multi-line TEXT property: line breaks kept (icalendar escapes them as \\n), control characters go."""
-    return without_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
+    # vText, not the plain string: icalendar types X-WR-CALDESC and NAME as "unknown" and does not escape them.
+    return vText(without_controls(text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 def build_event(item: FeedItem) -> Event:
@@ -117,7 +118,7 @@ def build_event(item: FeedItem) -> Event:
     if item.location:
         event.add("location", _line(item.location))
     if item.categories:
-        event.add("categories", [_line(c) for c in item.categories])
+        event.add("categories", [str(_line(c)) for c in item.categories])
     return event
 
 

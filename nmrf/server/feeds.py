@@ -29,7 +29,7 @@ def not_found() -> Response:
     return PlainTextResponse(NOT_FOUND, status_code=404)
 
 
-@router.api_route("/feeds/{token}.ics", methods=["GET", "HEAD"], include_in_schema=False)
+@router.api_route("/feeds/{token}.ics", methods=["GET", "HEAD"], include_in_schema=True)
 async def feed(request: Request, token: str) -> Response:
     served = await run_in_threadpool(_publisher(request).get, token)
     if served is None:
@@ -53,7 +53,7 @@ async def feed(request: Request, token: str) -> Response:
     return Response(served.body, headers=headers, media_type=CALENDAR_TYPE)
 
 
-@router.post("/feeds/{token}/rotate", include_in_schema=False)
+@router.post("/feeds/{token}/rotate", include_in_schema=True)
 async def rotate_link(request: Request, token: str) -> Response:
     """The holder retires their link and gets a new one (then subscribes again with it)."""
     new = await run_in_threadpool(_publisher(request).rotate, token, actor="feed link holder")
