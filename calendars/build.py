@@ -92,7 +92,6 @@ def _line(text: str) -> vText:
 
 def _text(text: str) -> vText:
     """A multi-line TEXT property: line breaks kept (icalendar escapes them as \\n), control characters go."""
-    # vText, not the plain string: icalendar types X-WR-CALDESC and NAME as "unknown" and does not escape them.
     return vText(without_controls(text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
@@ -134,10 +133,12 @@ def _calendar(spec: FeedSpec, chosen: list[FeedItem]) -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", _line(spec.name))
-    cal.add("x-wr-calname", _line(spec.name))
+    # NAME and the X-WR- properties are written raw by icalendar and read raw by clients (a "\\," would show):
+    # one line with no control character is what keeps them from carrying a property of their own.
+    cal.add("name", strip_controls(spec.name))
+    cal.add("x-wr-calname", strip_controls(spec.name))
     cal.add("description", _text(spec.description))
-    cal.add("x-wr-caldesc", _text(spec.description))
+    cal.add("x-wr-caldesc", strip_controls(spec.description))
     cal.add("x-wr-timezone", spec.timezone)
     cal.add("refresh-interval", vDuration(spec.refresh), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(spec.refresh))

@@ -123,8 +123,9 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
     lines: dict[Loc, int] = {}
     if len(text) > MAX_BYTES:
         raise NmrfError([Problem(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB", file=filename)])
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader refuses some control characters here already
         node = loader.get_single_node()
         if node is None:
             return None, lines
@@ -141,7 +142,8 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
         raise NmrfError([Problem(p.message, file=filename, line=p.line, field=p.field)
                          for p in exc.problems]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _dotted(loc: Loc) -> str:
