@@ -14,7 +14,7 @@ from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly
 from nmrf.errors import NmrfError
 
 rules_app = typer.Typer(help="The rules of every mechanism, with their sources.", no_args_is_help=True)
-db_app = typer.Typer(help="The database: its schema, and moving it to PostgreSQL.", no_args_is_help=True)
+db_app = typer.Typer(help="The database: its schema, backups, and moving it to PostgreSQL.", no_args_is_help=True)
 
 
 @friendly
