@@ -108,7 +108,8 @@ def database_part(planned_all: list) -> tuple[float, float, int]:
         states = {st.code: st for st in s.exec(select(State))}
         for code, ob, _ in planned_all:
             launch_cycle(session=s, state=states[code], template=ob.template, mechanism=ob.mechanism,
-                         dates=ob.anchors, now=now, actor="bench")
+                         dates=ob.anchors, now=now, actor="bench",
+                         reason="bench: every obligation of the inventory launched at once")
     launch_time = time.perf_counter() - start
 
     rows = [(i, p.key, p.template_key, p.stage, p.title, p.side, p.due_date.isoformat() if p.due_date else None)

@@ -63,7 +63,8 @@ def build(url: str, planned: list) -> tuple[object, list[tuple[int, str]], float
         states = {st.code: st for st in s.exec(select(State))}
         for code, ob, _ in planned:
             c = launch_cycle(session=s, state=states[code], template=ob.template, mechanism=ob.mechanism,
-                             dates=ob.anchors, now=LAUNCHED_AT, actor="bench").cycle
+                             dates=ob.anchors, now=LAUNCHED_AT, actor="bench",
+                             reason="bench: every obligation of the inventory launched at once").cycle
             cycles.append((c.id, c.flow))
     return engine, cycles, time.perf_counter() - start
 

@@ -39,7 +39,7 @@ TEMPLATES = [  # (template, mechanisms, anchor, institutions per cycle)
     ("periodic_report", ["CCPR", "CESCR", "CEDAW", "CAT", "CRC", "CRPD", "CERD"], "submission", 1),
     ("follow_up_report", ["CCPR", "CEDAW", "CAT", "CERD"], "concluding_observations", 2),
     ("upr_review", ["UPR"], "review", 1),
-    ("simplified_report", ["CCPR", "CAT"], "submission", 1),
+    ("simplified_report", ["CCPR", "CAT"], "loipr_received", 1),
 ]
 
 

@@ -12,6 +12,7 @@ FLOWS = {
     "periodic_report": "nmrf.flows.periodic_report:periodic_report",
     "follow_up_report": "nmrf.flows.follow_up_report:follow_up_report",
     "communication_reply": "nmrf.flows.communication_reply:communication_reply",
+    "urgent_action": "nmrf.flows.urgent_action:urgent_action",
     "country_visit": "nmrf.flows.country_visit:country_visit",
     "follow_up_plan": "nmrf.flows.follow_up_plan:follow_up_plan",
 }

@@ -77,6 +77,9 @@ hold_dialogue = _stage_task(
 state_position = _stage_task(
     "state_position", ("position",),
     "Gather each ministry's view and state the position on every recommendation.")
+answer_urgent_action = _stage_task(
+    "answer_urgent_action", ("urgent_action",),
+    "Gather the search and investigation measures, draft and sign off within the days an urgent action allows.")
 open_follow_up = _stage_task(
     "open_follow_up", ("follow_up",),
     "Plan the follow-up, launch the follow-up cycle and close the cycle when all is done.")

@@ -114,7 +114,7 @@ def act_inventory(demo: Demo) -> None:
             table.add_row(ob.due.isoformat(), ob.mechanism, ob.title, ob.status, ob.basis)
     console.print(table)
     on_receipt = sorted({ob.mechanism for ob, _ in rows if ob.due is None})
-    console.print(f"On receipt (communications, visits): {', '.join(on_receipt)}")
+    console.print(f"On receipt (communications, visit reports, what a committee asks for): {', '.join(on_receipt)}")
 
 
 def act_launch(demo: Demo) -> None:

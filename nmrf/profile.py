@@ -134,6 +134,22 @@ class RatificationSpec(_Strict):
     year: int | None = Field(default=None, ge=1945, le=2100)
 
 
+class VisitSpec(_Strict):
+    """A visit requested by a special procedure, or announced by the SPT (or the CPT)."""
+
+    mandate: str = Field(min_length=3, max_length=200)
+    requested: date | None = None  # the mandate holder's request reached the State
+    announced: date | None = None  # the body announced its visit
+    visit: date | None = None  # the first day of the visit, once agreed
+    answered: bool = False  # the State has answered the request
+
+    @model_validator(mode="after")
+    def _dated(self) -> VisitSpec:
+        if self.requested is None and self.announced is None and self.visit is None:
+            raise ValueError("give the date the visit was requested, announced, or will start")
+        return self
+
+
 class ReportingSpec(_Strict):
     """What the State knows of its own reporting to one mechanism."""
 
@@ -146,6 +162,7 @@ class ReportingSpec(_Strict):
     follow_up_submitted: bool = False
     procedure: Literal["standard", "simplified"] = "standard"
     source: str | None = None
+    visits: list[VisitSpec] = []
 
 
 class Profile(_Strict):

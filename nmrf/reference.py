@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 
 from nmrf.domain.inventory import Ratification, UprSchedule
+from nmrf.domain.review_calendars import UPR_CALENDAR_PATH, ReviewCalendar, parse_review_calendar
+from nmrf.domain.rules import load_catalogue
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 RATIFICATIONS_DIR = DATA_DIR / "ratifications"
@@ -63,3 +65,10 @@ def upr_schedule() -> UprSchedule:
                        for k, v in data["session_dates"].items()},
         fourth_cycle_first_session=int(data["fourth_cycle_first_session"]),
     )
+
+
+@lru_cache(maxsize=1)
+def upr_calendar() -> ReviewCalendar:
+    """OHCHR's published UPR calendar of the current cycle (sessions, States, deadlines), checked."""
+    return parse_review_calendar(UPR_CALENDAR_PATH, known_states=member_names(),
+                                 mechanism=load_catalogue().mechanism("UPR"))

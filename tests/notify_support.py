@@ -66,11 +66,12 @@ def load(engine: Engine, profile: Path = EXAMPLE_PROFILE, when: date = date(2027
         apply_profile(session=s, profile=load_profile(profile), now=moment(when, TZ)[1])
 
 
-def launch_cedaw(engine: Engine, due: date = CEDAW_DUE, when: date = date(2027, 3, 1)) -> int:
+def launch_cedaw(engine: Engine, due: date = CEDAW_DUE, when: date = date(2027, 3, 1), reason: str | None = None) -> int:
     with session_scope(engine, actor="test") as s:
         state = get_state(session=s)
         return launch_cycle(session=s, state=state, template="periodic_report", mechanism="CEDAW",
-                            dates={"submission": due}, now=moment(when, TZ)[1], actor="test").cycle.id
+                            dates={"submission": due}, now=moment(when, TZ)[1], actor="test",
+                            reason=reason).cycle.id
 
 
 def record(engine: Engine, cycle_id: int, key: str, day: date, kind: str = "done", by: str | None = None,

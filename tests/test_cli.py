@@ -95,6 +95,8 @@ def test_launch_show_record_and_the_audit_history(initialised: str):
     ("cycle", "set-date", "1", "submission", "2027-09-15", "--source", " "),
     ("cycle", "launch", "periodic_report", "-m", "CEDAW", "--date", "submission"),
     ("cycle", "launch", "periodic_report", "-m", "CEDAW", "--date", "submission=1 October 2027"),
+    ("cycle", "launch", "periodic_report", "-m", "CEDAW", "--date", "submission=2028-10-01"),  # a second, no --reason
+    ("cycle", "launch", "periodic_report", "-m", "CED", "--date", "submission=2028-10-01"),  # CED: no periodic reports
     ("cycle", "show", "7"),
 ])
 def test_bad_input_on_every_command_exits_2_and_changes_nothing(initialised: str, args):
@@ -112,6 +114,29 @@ def test_set_date_moves_the_plan_and_says_what_moved(initialised: str):
     result = nmrf("cycle", "set-date", "1", "submission", "2027-09-15", "--source", "CEDAW notice of 2 Feb 2027")
     assert result.exit_code == 0, result.output
     assert "moved: draft -> 2027-07-07" in result.output
+
+
+def test_a_second_cycle_for_the_same_report_needs_a_reason_and_keeps_it(initialised: str):
+    nmrf("cycle", "launch", "periodic_report", "-m", "CEDAW", "--date", "submission=2027-10-01")
+    refused = nmrf("cycle", "launch", "simplified_report", "-m", "CEDAW", "--date", "loipr_received=2027-01-15")
+    assert refused.exit_code == 2 and "--reason" in refused.output and "#1" in refused.output
+    result = nmrf("cycle", "launch", "simplified_report", "-m", "CEDAW", "--date", "loipr_received=2027-01-15",
+                  "--reason", "the committee moved us to the simplified procedure; #1 closes when it confirms")
+    assert result.exit_code == 0, result.output and "Launched cycle #2" in result.output
+
+
+def test_rules_show_without_a_code_lists_every_rule_with_its_source_and_verification():
+    from nmrf.domain.rules import load_catalogue
+
+    result = nmrf("rules", "show")
+    assert result.exit_code == 0, result.output
+    cat = load_catalogue()
+    rules = [r for m in cat.mechanisms.values() for r in m.rules.values()]
+    unverified = sum(not r.verified for r in rules)
+    assert f"{len(rules)} rules, {unverified} without a primary text" in result.output
+    lines = result.output.splitlines()
+    for code in cat.mechanisms:  # every mechanism's rows, in the first column
+        assert any(line.startswith(f"│ {code} ") for line in lines), code
 
 
 def test_rules_show_lists_sources_and_what_is_unverified():

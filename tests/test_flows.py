@@ -35,6 +35,9 @@ LAUNCHES = [
     ("sp_country_visit", "SP", {"request_received": date(2027, 1, 15), "visit": date(2027, 6, 7)}, "SR health", None),
     ("sp_communication_reply", "SP", {"transmitted": date(2027, 3, 1)}, "UA CHL 2/2027", ["interior"]),
     ("spt_visit", "SPT", {"visit": date(2027, 4, 12), "report_received": date(2027, 8, 2)}, "SPT 2027", ["justice"]),
+    ("additional_information", "CED", {"request_received": date(2027, 1, 15), "submission": date(2027, 9, 15)},
+     None, None),
+    ("urgent_action", "CED", {"transmitted": date(2027, 6, 1)}, "CED UA 1234/2027", ["justice"]),
 ]
 
 
@@ -56,7 +59,7 @@ def events(engine) -> int:
 
 def test_every_cycle_flow_runs_and_running_it_again_changes_nothing(loaded):
     cycles = launch_all(loaded)
-    assert len({flow for _, flow in cycles}) == 6
+    assert len({flow for _, flow in cycles}) == 7  # every flow file of flows/ but the follow-up plan's
     with prefect_runtime():
         first = {cid: flow_for(flow)(cycle_id=cid, as_of=date(2027, 6, 10)) for cid, flow in cycles}
         n_events = events(loaded)

@@ -20,7 +20,7 @@ def test_a_recent_ratification_owes_an_initial_report_dated_from_the_earliest_po
     obs = run({"crpd": Ratification(party=True, year=2026)})
     [crpd] = [o for o in obs if o.mechanism == "CRPD"]
     # Only the year is known: deposit on 1 January, entry into force 30 days later, report 2 years on.
-    assert (crpd.template, crpd.due, crpd.basis) == ("initial_report", date(2028, 1, 31), "estimated")
+    assert (crpd.template, crpd.due, crpd.basis) == ("initial_report", date(2028, 1, 31), "rule default")
     assert crpd.anchors == {"submission": date(2028, 1, 31)}
 
 
@@ -30,7 +30,7 @@ def test_an_official_due_date_in_the_past_is_overdue_and_the_chain_continues_fro
     cedaw = [o for o in obs if o.mechanism == "CEDAW" and o.due]
     assert (cedaw[0].due, cedaw[0].status, cedaw[0].basis) == (date(2026, 3, 1), "overdue", "official")
     assert [o.due for o in cedaw[1:]] == [date(2030, 3, 1)]
-    assert cedaw[1].status == "upcoming" and cedaw[1].basis == "estimated"
+    assert cedaw[1].status == "upcoming" and cedaw[1].basis == "computed from an official date"
 
 
 def test_a_submitted_report_is_not_overdue():
@@ -39,10 +39,15 @@ def test_a_submitted_report_is_not_overdue():
 
 
 def test_a_recorded_dialogue_gives_the_next_report_and_the_follow_up_report():
-    obs = run({"iccpr": Ratification(True, 1972)}, {"CCPR": {"last_dialogue": "2026-03-10"}})
-    kinds = {(o.template, o.due) for o in obs if o.mechanism == "CCPR" and o.due}
-    assert ("follow_up_report", date(2027, 3, 10)) in kinds
-    assert ("periodic_report", date(2030, 3, 10)) in kinds
+    """CCPR: follow-up information within 3 years and the next report 6 years after the dialogue
+    (the predictable review cycle of 8 years, 125th session 2019); CEDAW: follow-up in 2 years
+    (OHCHR, follow-up to concluding observations: "two years in the case of CEDAW and CMW")."""
+    obs = run({"iccpr": Ratification(True, 1972)}, {"CCPR": {"last_dialogue": "2026-03-10"}}, years=8)
+    kinds = {(o.template, o.due, o.basis) for o in obs if o.mechanism == "CCPR" and o.due}
+    assert ("follow_up_report", date(2029, 3, 10), "recorded") in kinds
+    assert ("periodic_report", date(2032, 3, 10), "recorded") in kinds
+    cedaw = run({"cedaw": Ratification(True, 1989)}, {"CEDAW": {"last_dialogue": "2026-03-10"}})
+    assert ("follow_up_report", date(2028, 3, 10)) in {(o.template, o.due) for o in cedaw}
 
 
 def test_the_simplified_procedure_is_used_where_the_state_has_accepted_it():
@@ -89,7 +94,7 @@ def test_without_a_date_the_upr_is_estimated_from_the_review_order_of_upr_info()
     assert chile == schedule.session_dates[45]
     obs = run({}, {}, state="CL", upr=schedule, years=3)
     [upr] = [o for o in obs if o.mechanism == "UPR"]
-    assert upr.basis == "estimated" and upr.due > TODAY
+    assert upr.basis == "rule default" and upr.due > TODAY
     unknown = run({}, {}, state="XX", upr=UprSchedule({}, {}))
     assert [o.status for o in unknown if o.mechanism == "UPR"] == ["date unknown"]
 

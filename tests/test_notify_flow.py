@@ -108,7 +108,7 @@ def test_the_serve_loop_sweeps_every_interval_until_stopped(db_url, smtp, http, 
     from nmrf.domain.dates import Offset
 
     due = Offset(months=4).apply(today + timedelta(days=10))
-    launch_cedaw(w.engine, due=due, when=today)
+    launch_cedaw(w.engine, due=due, when=today, reason="a cycle due near the real today, beside the example's")
     results: list[dict] = []
     stop = threading.Event()
     loop = threading.Thread(target=run_sweep_forever, args=(get_settings(notify_timeout=2.0), 0.2, stop),

@@ -149,7 +149,8 @@ def test_a_changed_policy_is_a_new_version_and_a_running_chain_keeps_its_own(db_
     with session_scope(w.engine, readonly=True) as s:
         assert s.execute(select(NotificationPolicy.version).order_by(NotificationPolicy.version)).scalars().all() == [1, 2]
     # A second CEDAW cycle launched now starts under version 2.
-    second = launch_cedaw(w.engine, due=date(2027, 10, 4), when=date(2027, 5, 21))
+    second = launch_cedaw(w.engine, due=date(2027, 10, 4), when=date(2027, 5, 21),
+                          reason="a second CEDAW cycle, to see it start under the new version")
     assert second != w.cycle_id
     for day in (date(2027, 6, 2), date(2027, 6, 3), date(2027, 6, 8), date(2027, 6, 15)):
         sweep(w.engine, day)

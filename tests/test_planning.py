@@ -65,7 +65,8 @@ def test_the_upr_national_report_is_due_15_weeks_before_the_session_and_parliame
     assert p["submission"].side == "un"
     assert p["parliament_alert"].due_date == date(2026, 9, 25)  # 26 September is a Saturday
     assert p["info_request"].due_date == date(2027, 1, 26)
-    assert p["stakeholder_deadline"].due_date == date(2027, 3, 24)  # 7.5 months: the early end
+    # A November session: 32 weeks before (OHCHR's November deadlines were 31 and 30.7 weeks before).
+    assert p["stakeholder_deadline"].due_date == date(2027, 3, 29)
     assert p["submission"].word_limit == 10700
 
 
@@ -127,7 +128,9 @@ def test_meetings_are_timed_in_the_state_s_zone():
 
 
 def test_a_treaty_follow_up_report_is_due_a_year_after_the_concluding_observations():
-    p = plan("follow_up_report", "CCPR", {"concluding_observations": date(2026, 11, 5)})
+    """CAT: one year (OHCHR, follow-up to concluding observations). The CCPR's three years are
+    tested in test_review_calendars.py (predictable review cycle)."""
+    p = plan("follow_up_report", "CAT", {"concluding_observations": date(2026, 11, 5)})
     assert p["submission"].due_date == date(2027, 11, 5)
     cescr = plan("follow_up_report", "CESCR", {"concluding_observations": date(2026, 11, 5)})
     assert cescr["submission"].due_date == date(2028, 11, 5)

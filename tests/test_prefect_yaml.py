@@ -21,7 +21,8 @@ def test_every_entrypoint_names_a_file_of_the_repository_and_imports_as_a_flow()
     for name, d in DEPLOYMENTS.items():
         path, func = d["entrypoint"].split(":")
         assert (ROOT / path).is_file(), f"{name}: {path} does not exist"
-        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        # flows/x.py is installed as nmrf.flows.x (pyproject.toml maps the folder); Prefect loads it by path.
+        module = importlib.import_module("nmrf." + path.removesuffix(".py").replace("/", "."))
         assert isinstance(getattr(module, func), Flow), f"{name}: {d['entrypoint']} is not a flow"
 
 
@@ -29,7 +30,7 @@ def test_every_flow_a_secretariat_runs_has_a_deployment_on_the_shared_pool():
     entrypoints = {d["entrypoint"] for d in DEPLOYMENTS.values()}
     for target in FLOWS.values():
         module, func = target.split(":")
-        assert f"{module.replace('.', '/')}.py:{func}" in entrypoints
+        assert f"{module.removeprefix('nmrf.').replace('.', '/')}.py:{func}" in entrypoints
     for extra in ("sweep", "sweep-alert", "import-recommendations"):
         assert extra in DEPLOYMENTS
     pool = SPEC["definitions"]["work_pools"]["nmrf_pool"]

@@ -23,7 +23,9 @@ def test_the_catalogue_covers_every_mechanism_the_issue_names():
         assert ("follow_up_plan" in mech.templates) == (code != "IACHR"), code
     assert set(cat.mechanisms["UPR"].templates) == {"upr_review", "upr_midterm_report", "follow_up_plan"}
     for code in TREATY_BODIES:
-        assert {"initial_report", "periodic_report"} <= set(cat.mechanisms[code].templates), code
+        assert "initial_report" in cat.mechanisms[code].templates, code
+        # ICPPED art. 29: the CED has no periodic reports, only additional information on request.
+        assert ("periodic_report" in cat.mechanisms[code].templates) == (code != "CED"), code
     # Communications, visits and the simplified procedure exist where the rules provide them.
     assert "communication_reply" in cat.mechanisms["CCPR"].templates
     assert "views_follow_up" in cat.mechanisms["CRPD"].templates
@@ -58,7 +60,8 @@ def test_every_rule_names_its_source_and_says_whether_it_is_verified():
 def test_confidential_templates_are_the_communications_and_the_spt_visit():
     cat = load_catalogue()
     confidential = {k for k, t in cat.templates.items() if t.confidential}
-    assert confidential == {"communication_reply", "views_follow_up", "sp_communication_reply", "spt_visit"}
+    assert confidential == {"communication_reply", "views_follow_up", "sp_communication_reply", "spt_visit",
+                            "cpt_visit", "urgent_action"}
 
 
 def test_every_default_taken_from_a_range_is_its_early_end():

@@ -28,6 +28,7 @@ def launch(
     reference: str | None = typer.Option(None, "--reference", help="The mechanism's reference (communication number...)."),
     institutions: list[str] = typer.Option(None, "--institution", help="Only these institutions take part (repeatable)."),
     members: list[str] = typer.Option(None, "--member", help="People assigned (for confidential cycles, the only ones who see it)."),
+    reason: str | None = typer.Option(None, "--reason", help="Why a second cycle for an obligation that already has one running."),
     state_code: str | None = STATE_OPTION,
     as_of: str | None = as_of_option(),
 ) -> None:
@@ -41,7 +42,7 @@ def launch(
         result = launch_cycle(session=s, state=state, template=template, mechanism=mechanism.upper(), dates=parsed,
                               sources=parse_pairs(sources, option="--source"), reference=reference,
                               institutions=institutions or None, members=members or None, now=now,
-                              actor=c.settings.effective_actor)
+                              actor=c.settings.effective_actor, reason=reason)
         n = len(milestones_of(session=s, cycle=result.cycle))
     if result.created:
         console.print(f"Launched cycle #{result.cycle.id}: {result.cycle.title} ({n} milestones).")

@@ -80,8 +80,8 @@ def inventory(
                       status, ob.basis, f"#{cycle.id}" if cycle else "")
     console.print(table)
     overdue = sum(1 for ob, _ in rows if ob.status == "overdue")
-    console.print(f"{len(rows)} obligations, {overdue} overdue. Estimated dates are fallbacks: "
-                  "record official dates in the profile (reporting:) or with `nmrf cycle set-date`.")
+    console.print(f"{len(rows)} obligations, {overdue} overdue. Dates resting on a rule default or a recorded "
+                  "date are fallbacks: record official dates in the profile (reporting:) or with `nmrf cycle set-date`.")
 
 
 @rules_app.command("list")
@@ -101,11 +101,26 @@ def rules_list() -> None:
 
 @rules_app.command("show")
 @friendly
-def rules_show(code: str = typer.Argument(..., help="Mechanism code, e.g. CEDAW.")) -> None:
-    """A mechanism's rules: each number with its source and whether it is verified."""
+def rules_show(code: str | None = typer.Argument(None, help="Mechanism code, e.g. CEDAW; every mechanism if omitted.")) -> None:
+    """The rules, each number with its source and whether a primary text supports it."""
     from nmrf.domain.rules import load_catalogue
 
     cat = load_catalogue()
+    if code is None:
+        table = Table(title=f"Every rule (catalogue version {cat.version})")
+        for col in ("mechanism", "rule", "default", "range", "verified", "source"):
+            table.add_column(col, overflow="fold")
+        unverified = 0
+        for mcode, m in cat.mechanisms.items():
+            for name, r in m.rules.items():
+                unverified += not r.verified
+                table.add_row(mcode, name, _default_text(r), " to ".join(str(o) for o in r.range) if r.range else "",
+                              "yes" if r.verified else "[yellow]no[/yellow]", r.source + (f" ({r.note})" if r.note else ""))
+        console.print(table)
+        total = sum(len(m.rules) for m in cat.mechanisms.values())
+        console.print(f"{total} rules, {unverified} without a primary text (verified: no). "
+                      "Official dates always replace these defaults.")
+        return
     try:
         m = cat.mechanism(code.upper())
     except KeyError as exc:
@@ -117,11 +132,18 @@ def rules_show(code: str = typer.Argument(..., help="Mechanism code, e.g. CEDAW.
     for col in ("rule", "default", "range", "verified", "source"):
         table.add_column(col, overflow="fold")
     for name, r in m.rules.items():
-        table.add_row(name, str(r.offset), " to ".join(str(o) for o in r.range) if r.range else "",
+        table.add_row(name, _default_text(r), " to ".join(str(o) for o in r.range) if r.range else "",
                       "yes" if r.verified else "[yellow]no[/yellow]", r.source + (f" ({r.note})" if r.note else ""))
     console.print(table)
     if m.word_limits:
         console.print("word limits: " + ", ".join(f"{k} {v:,}" for k, v in m.word_limits.items()))
+
+
+def _default_text(rule) -> str:  # type: ignore[no-untyped-def]
+    if not rule.seasons:
+        return str(rule.offset)
+    by_season = "; ".join(f"months {','.join(map(str, s.months))}: {s.offset}" for s in rule.seasons)
+    return f"{rule.offset} ({by_season})"
 
 
 @friendly

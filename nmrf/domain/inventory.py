@@ -1,9 +1,11 @@
 """The inventory: every reporting obligation of a State over the next years, and what is overdue.
 
 The first item of the OHCHR guide's checklist. Pure: ratifications, what the
-State knows of its own reporting, and `today` come in as data. Each line says
-on what its date rests (an official date, a recorded fact, or an estimate from
-the treaty's rules) so that nobody mistakes an estimate for a deadline.
+State knows of its own reporting, the published review calendar and `today` come
+in as data. Each line says on what its date rests (BASES) so that nobody mistakes
+a default for a deadline, and only an obligation that exists is ever overdue: a
+committee without periodic reports (the CED) owes none, and a date computed by a
+rule is only as good as the rule (the CCPR's follow-up is 3 years since 2019).
 """
 
 from __future__ import annotations
@@ -14,9 +16,18 @@ from datetime import date
 from typing import Any
 
 from nmrf.domain.dates import Offset
+from nmrf.domain.review_calendars import ReviewCalendar
 from nmrf.domain.rules import Catalogue, Mechanism
 
 UPR_CYCLE = Offset(years=4, months=6)
+
+# What a date rests on, from the firmest to the softest.
+OFFICIAL = "official"  # the date itself was set by the mechanism (profile, set-date)
+PUBLISHED = "published calendar"  # a date in a calendar the mechanism published (nmrf/data/calendars/)
+COMPUTED = "computed from an official date"  # a rule applied to an official or published date
+RECORDED = "recorded"  # a rule applied to what the secretariat recorded (last dialogue, last review)
+DEFAULT = "rule default"  # a rule applied to an assumption (ratification year, review order)
+BASES = (OFFICIAL, PUBLISHED, COMPUTED, RECORDED, DEFAULT)
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,7 @@ class Obligation:
     template: str | None
     title: str
     due: date | None
-    basis: str  # official | recorded | estimated | on receipt | unknown
+    basis: str  # one of BASES, or "on receipt" / "unknown"
     status: str  # overdue | upcoming | date unknown | on receipt
     source: str
     note: str = ""
@@ -82,26 +93,32 @@ def inventory(
     today: date,
     years: int,
     upr: UprSchedule | None = None,
+    upr_calendar: ReviewCalendar | None = None,
 ) -> list[Obligation]:
     horizon = Offset(years=years).apply(today)
     out: list[Obligation] = []
     for code, mech in catalogue.mechanisms.items():
         facts = reporting.get(code, {})
         if mech.body == "charter":
-            out.extend(_upr(code, mech, facts, state, today, horizon, upr))
+            out.extend(_upr(code, mech, facts, state, today, horizon, upr, upr_calendar))
         elif mech.body in ("treaty", "regional") and mech.instruments:
             party = [ratifications[i] for i in mech.instruments if i in ratifications and ratifications[i].party]
-            if party:
+            if party and ("periodic_report" in mech.rules or "initial_report" in mech.rules):
                 out.extend(_treaty(code, mech, facts, party[0], today, horizon))
+            if party:
+                out.extend(_on_request(code, mech))
+                out.extend(_visits(code, mech, facts, today, horizon))
         elif mech.body == "spt":
             if any(ratifications.get(i, Ratification(False)).party for i in mech.instruments):
                 out.append(Obligation(code, "spt_visit", "Reply to an SPT visit report", None, "on receipt",
                                       "on receipt", mech.rules["visit_reply"].source,
                                       "reply within 6 months of receiving the visit report"))
+                out.extend(_visits(code, mech, facts, today, horizon))
         elif mech.body == "special_procedures":
             out.append(Obligation(code, "sp_communication_reply", "Replies to special-procedure communications",
                                   None, "on receipt", "on receipt", mech.rules["communication_reply"].source,
-                                  "reply within 60 days of each communication; visits on request"))
+                                  "reply within 60 days of each communication"))
+            out.extend(_visits(code, mech, facts, today, horizon))
         for inst in mech.communications_instruments:
             if ratifications.get(inst, Ratification(False)).party:
                 rule = mech.rules.get("communication_reply")
@@ -111,20 +128,77 @@ def inventory(
     return sorted(out, key=lambda o: o.sort_key)
 
 
+# Obligations that arise only when the mechanism asks: listed once, never overdue.
+ON_REQUEST = {
+    "additional_information": ("Additional information (art. 29(4)), when the committee asks",
+                               "initial_report", "at the date the committee sets; no periodic reports"),
+    "urgent_action": ("Observations on urgent actions (art. 30)", "urgent_action_reply",
+                      "within about two weeks of each request; confidential"),
+    "cpt_visit": ("Response to a CPT visit report", "visit_reply", "within 6 months of the report; confidential"),
+}
+
+
+def _on_request(code: str, mech: Mechanism) -> list[Obligation]:
+    out = []
+    for template, (title, rule_name, note) in ON_REQUEST.items():
+        if template in mech.templates:
+            rule = mech.rules.get(rule_name)
+            out.append(Obligation(code, template, title, None, "on receipt", "on receipt",
+                                  rule.source if rule else mech.source, note))
+    if not out and "follow_up_report" in mech.templates and "periodic_report" not in mech.rules \
+            and "initial_report" not in mech.rules:
+        rule = mech.rules["follow_up"]
+        out.append(Obligation(code, "follow_up_report", f"Follow-up information to {code}", None, "on receipt",
+                              "on receipt", rule.source, f"{rule.offset} after each report of {code}"))
+    return out
+
+
+def _visits(code: str, mech: Mechanism, facts: Mapping[str, Any], today: date, horizon: date) -> list[Obligation]:
+    """Visits requested or announced (recorded in the profile), with the reply a request needs."""
+    out = []
+    reply_rule = mech.rules.get("request_reply")
+    template = "sp_country_visit" if code == "SP" else next(
+        (t for t in mech.templates if t.endswith("_visit")), None)
+    for v in facts.get("visits") or ():
+        mandate = str(v["mandate"])
+        requested, announced, visit = (_as_date(v.get(k)) for k in ("requested", "announced", "visit"))
+        if requested and visit is None and reply_rule is not None and not v.get("answered"):
+            due = reply_rule.offset.apply(requested)
+            out.append(Obligation(code, template, f"Reply to the visit request of {mandate}", due, RECORDED,
+                                  _status(due, today), reply_rule.source, f"requested {requested.isoformat()}",
+                                  anchors={"request_received": requested}))
+        if visit is not None and today <= visit <= horizon:
+            out.append(Obligation(code, template, f"Visit of {mandate}", visit, OFFICIAL, "upcoming",
+                                  f"profile: reporting.{code}.visits", "agreed dates; prepare the programme"))
+        elif visit is None and announced is not None:
+            out.append(Obligation(code, template, f"Visit announced by {mandate}", None, RECORDED, "date unknown",
+                                  f"profile: reporting.{code}.visits", f"announced {announced.isoformat()}"))
+    return out
+
+
 def _upr(code: str, mech: Mechanism, facts: Mapping[str, Any], state: str, today: date,
-         horizon: date, upr: UprSchedule | None) -> list[Obligation]:
+         horizon: date, upr: UprSchedule | None, calendar: ReviewCalendar | None) -> list[Obligation]:
     rules = mech.rules
     out: list[Obligation] = []
     review = _as_date(facts.get("next_review"))
-    basis, source = "official", str(facts.get("source", "profile: reporting.UPR.next_review"))
+    basis, source = OFFICIAL, str(facts.get("source", "profile: reporting.UPR.next_review"))
     last = _as_date(facts.get("last_review"))
+    session = calendar.session_of(state) if calendar is not None else None
+    if review is None and session is not None and session.opens >= today:
+        review, basis = session.opens, PUBLISHED
+        source = f"OHCHR calendar, UPR session {session.session}: {session.source}"
+    elif review is None and session is not None and session.opens < today and last is None:
+        # Reviewed in a published session of this cycle: the next review counts from it.
+        last = session.opens
+        review, basis = UPR_CYCLE.apply(last), COMPUTED
+        source = f"UPR session {session.session} ({session.opens}, published) + 4.5 years (HRC res. 16/21)"
     if review is None and last is not None:
-        review, basis, source = UPR_CYCLE.apply(last), "recorded", "last review in the profile + 4.5 years"
+        review, basis, source = UPR_CYCLE.apply(last), RECORDED, "last review + 4.5 years (HRC res. 16/21)"
     if review is None and upr is not None:
         est = upr.estimated_fourth_cycle_review(state)
         if est is not None:
             last = last or est
-            review, basis = est, "estimated"
+            review, basis = est, DEFAULT
             source = "UPR review order (UPR Info, sessions 1-5) and approximate session dates; unverified"
     if review is None:
         return [Obligation(code, "upr_review", "UPR national report", None, "unknown", "date unknown",
@@ -133,20 +207,30 @@ def _upr(code: str, mech: Mechanism, facts: Mapping[str, Any], state: str, today
         midterm = rules["midterm_report"].offset.apply(last)
         if today <= midterm <= horizon:
             out.append(Obligation(code, "upr_midterm_report", "UPR mid-term report (voluntary)", midterm,
-                                  basis if basis != "official" else "recorded", "upcoming",
+                                  DEFAULT if basis == DEFAULT else (COMPUTED if basis == COMPUTED else RECORDED),
+                                  "upcoming",
                                   rules["midterm_report"].source, anchors={"review": last}))
-    # Roll an estimate forward to the first review whose report is still ahead.
-    while basis != "official" and rules["national_report"].offset.apply(review) < today:
+    # Roll a computed date forward to the first review whose report is still ahead.
+    while basis in (COMPUTED, RECORDED, DEFAULT) and rules["national_report"].offset.apply(review) < today:
         review = UPR_CYCLE.apply(review)
     while True:
-        report_due = rules["national_report"].offset.apply(review)
+        report_due, report_basis = rules["national_report"].offset.apply(review), basis
+        if basis in (OFFICIAL, PUBLISHED):
+            # Only the review date is official; the report date is computed from it unless
+            # OHCHR published the session's deadline.
+            published = calendar.session_on(review) if calendar is not None else None
+            if published is not None and published.national_report_deadline is not None:
+                report_due, report_basis = published.national_report_deadline, PUBLISHED
+            else:
+                report_basis = COMPUTED
         if report_due > horizon:
             break
         out.append(Obligation(code, "upr_review", f"UPR national report (review {review.isoformat()})",
-                              report_due, basis, _status(report_due, today, bool(facts.get("submitted"))),
+                              report_due, report_basis, _status(report_due, today, bool(facts.get("submitted"))),
                               f"{rules['national_report'].source}; review date: {source}",
                               anchors={"review": review}))
-        review, basis, source = UPR_CYCLE.apply(review), "estimated", "previous review + 4.5 years"
+        review, source = UPR_CYCLE.apply(review), "previous review + 4.5 years (HRC res. 16/21)"
+        basis = COMPUTED if basis in (OFFICIAL, PUBLISHED, COMPUTED) else DEFAULT
     return out
 
 
@@ -155,33 +239,37 @@ def _treaty(code: str, mech: Mechanism, facts: Mapping[str, Any], rat: Ratificat
     rules = mech.rules
     out: list[Obligation] = []
     periodic = rules.get("periodic_report")
+    has_periodic = periodic is not None and ("periodic_report" in mech.templates
+                                             or "regional_periodic_report" in mech.templates)
     simplified = facts.get("procedure") == "simplified" and "simplified_report" in mech.templates
     periodic_template = "simplified_report" if simplified else (
         "periodic_report" if "periodic_report" in mech.templates else "regional_periodic_report")
     due: date | None = None
     template = periodic_template
-    basis, source, note = "official", str(facts.get("source", f"profile: reporting.{code}")), ""
+    basis, source, note = OFFICIAL, str(facts.get("source", f"profile: reporting.{code}")), ""
     if facts.get("next_report_due"):
         due = _as_date(facts["next_report_due"])
-    elif facts.get("last_dialogue") and periodic:
-        due, basis = periodic.offset.apply(_as_date(facts["last_dialogue"])), "recorded"  # type: ignore[arg-type]
-        source = f"last dialogue in the profile + {periodic.offset}"
-    elif facts.get("last_submitted") and periodic:
-        due, basis = periodic.offset.apply(_as_date(facts["last_submitted"])), "recorded"  # type: ignore[arg-type]
-        source = f"last report in the profile + {periodic.offset}"
+    elif facts.get("last_dialogue") and has_periodic:
+        due, basis = periodic.offset.apply(_as_date(facts["last_dialogue"])), RECORDED  # type: ignore[arg-type,union-attr]
+        source = f"last dialogue in the profile + {periodic.offset} ({periodic.source})"  # type: ignore[union-attr]
+    elif facts.get("last_submitted") and has_periodic:
+        due, basis = periodic.offset.apply(_as_date(facts["last_submitted"])), RECORDED  # type: ignore[arg-type,union-attr]
+        source = f"last report in the profile + {periodic.offset}"  # type: ignore[union-attr]
     elif rat.year is not None and "initial_report" in rules and "entry_into_force" in rules:
         # Only the year is known: assume deposit on 1 January, the earliest
-        # possible, so the estimate errs early.
+        # possible, so the default errs early.
         eif = rules["entry_into_force"].offset.apply(date(rat.year, 1, 1))
-        due, basis, template = rules["initial_report"].offset.apply(eif), "estimated", "initial_report"
+        due, basis, template = rules["initial_report"].offset.apply(eif), DEFAULT, "initial_report"
         source = f"ratified {rat.year}: {rules['initial_report'].source}"
         if due < today:
-            if periodic is None or "periodic_report" not in mech.templates:
-                return out  # an optional protocol reported inside the main treaty's reports
+            if not has_periodic:
+                # An optional protocol reported inside the main treaty's reports, or a
+                # committee without periodic reports (the CED): nothing more falls due.
+                return out
             while due < today:
-                due = periodic.offset.apply(due)
+                due = periodic.offset.apply(due)  # type: ignore[union-attr]
             template = periodic_template
-            note = "estimated from the ratification year; no reporting history in the profile"
+            note = "from the ratification year; no reporting history in the profile"
     if due is None:
         return [Obligation(code, periodic_template, f"Periodic report to {code}", None, "unknown",
                            "date unknown", mech.source, f"set reporting.{code}.next_report_due in the profile")]
@@ -189,20 +277,31 @@ def _treaty(code: str, mech: Mechanism, facts: Mapping[str, Any], rat: Ratificat
     first = True
     while due <= horizon or (first and due < today):
         label = "Initial report" if template == "initial_report" else (
-            "Report (simplified procedure)" if template == "simplified_report" else "Periodic report")
+            "Replies to the list of issues prior to reporting (simplified procedure)"
+            if template == "simplified_report" else "Periodic report")
+        anchors = {"submission": due}
+        if template == "simplified_report":
+            # The cycle counts from the list of issues; the replies are due a year after it.
+            anchors = {"loipr_received": _before(due, rules["loipr_replies"].offset)}
         out.append(Obligation(code, template, f"{label} to {code}", due, basis,
-                              _status(due, today, submitted and first), source, note,
-                              anchors={"submission": due}))
-        if periodic is None or "periodic_report" not in mech.templates:
+                              _status(due, today, submitted and first), source, note, anchors=anchors))
+        if not has_periodic:
             break
-        due = periodic.offset.apply(due)
-        template, basis, first, note = periodic_template, "estimated", False, ""
-        source = f"previous report + {periodic.offset}"
+        due = periodic.offset.apply(due)  # type: ignore[union-attr]
+        template, first, note = periodic_template, False, ""
+        basis = COMPUTED if basis in (OFFICIAL, PUBLISHED, COMPUTED) else (RECORDED if basis == RECORDED else DEFAULT)
+        source = f"previous report + {periodic.offset}"  # type: ignore[union-attr]
     if facts.get("last_dialogue") and "follow_up" in rules and "follow_up_report" in mech.templates:
         co = _as_date(facts["last_dialogue"])
         fu = rules["follow_up"].offset.apply(co)  # type: ignore[arg-type]
         if fu <= horizon and not facts.get("follow_up_submitted"):
-            out.append(Obligation(code, "follow_up_report", f"Follow-up report to {code}", fu, "recorded",
+            out.append(Obligation(code, "follow_up_report", f"Follow-up report to {code}", fu, RECORDED,
                                   _status(fu, today), rules["follow_up"].source,
                                   anchors={"concluding_observations": co}))  # type: ignore[dict-item]
     return out
+
+
+def _before(day: date, offset: Offset) -> date:
+    """The date `offset` before `day` (an offset counted back)."""
+    back = Offset(years=-offset.years, months=-offset.months, weeks=-offset.weeks, days=-offset.days)
+    return back.apply(day)

@@ -98,7 +98,7 @@ def plan_cycle(
             if base is not None:
                 offset = lead_times.get(key) if rule.side == "internal" else None
                 if offset is None:
-                    offset = rule.due.offset or mechanism.rules[rule.due.rule].offset  # type: ignore[index]
+                    offset = rule.due.offset or mechanism.rules[rule.due.rule].offset_for(base)  # type: ignore[index]
                 value = offset.apply(base)
                 if rule.side == "internal":
                     # Internal deadlines fall on a day people work, never later.

@@ -8,6 +8,7 @@ early end, because a default later than the official date makes a State miss it.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -21,7 +22,7 @@ CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "rules" / "catalogue.y
 STAGES = (
     "inventory", "information_request", "coordination", "inputs", "drafting", "consultation",
     "nhri_comment", "parliament", "validation", "submission", "receipt", "visit",
-    "dialogue", "position", "follow_up",
+    "dialogue", "position", "follow_up", "urgent_action",
 )
 ROLE_NAMES = (
     "secretariat", "head_of_secretariat", "focal_point", "head_of_unit",
@@ -35,6 +36,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Season(_Strict):
+    """A default for the dates whose base falls in these months (a UPR session's season)."""
+
+    months: tuple[int, ...] = Field(min_length=1)
+    offset: Offset
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 1 <= m <= 12 for m in value):
+            raise ValueError("months are 1 to 12")
+        return value
+
+
 class Rule(_Strict):
     """One sourced number, e.g. "national report due 15 weeks before the session"."""
 
@@ -44,17 +59,40 @@ class Rule(_Strict):
     note: str = ""
     # When the published rule is a range, both ends; the default must be the early one.
     range: tuple[Offset, Offset] | None = None
+    # Defaults by the month of the base date, where the published dates depend on the
+    # season (each inside the range); `offset` stays the early end, for any other month.
+    seasons: tuple[Season, ...] = ()
 
     @model_validator(mode="after")
     def _errs_early(self) -> Rule:
         if self.range:
             earliest = min(self.range, key=Offset.approx_days)
+            latest = max(self.range, key=Offset.approx_days)
             if self.offset.approx_days() > earliest.approx_days():
                 raise ValueError(
                     f"default {self.offset} is later than the early end {earliest} of its range: "
                     "a default must err early"
                 )
+            if self.offset.approx_days() < earliest.approx_days():
+                raise ValueError(f"default {self.offset} is earlier than its range ({earliest} to {latest}): "
+                                 "a default errs early, never by more than the rule's range")
+            for season in self.seasons:
+                if not earliest.approx_days() <= season.offset.approx_days() <= latest.approx_days():
+                    raise ValueError(f"the default {season.offset} for months {list(season.months)} "
+                                     f"is outside the range {earliest} to {latest}")
+        elif self.seasons:
+            raise ValueError("defaults by season need the rule's range")
+        months = [m for season in self.seasons for m in season.months]
+        if len(set(months)) != len(months):
+            raise ValueError("a month is in two seasons")
         return self
+
+    def offset_for(self, base: date) -> Offset:
+        """The default counted from `base`: its season's, or the rule's own."""
+        for season in self.seasons:
+            if base.month in season.months:
+                return season.offset
+        return self.offset
 
 
 class Due(_Strict):

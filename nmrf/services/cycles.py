@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from nmrf.domain.dates import Offset
 from nmrf.domain.planning import Participant, PlannedMilestone, missing_anchors, plan_cycle
 from nmrf.domain.progress import MilestoneState, Step, next_steps
+from nmrf.domain.review_calendars import upr_dates
 from nmrf.domain.rules import ROLE_NAMES, Catalogue, Mechanism, Template, load_catalogue
 from nmrf.errors import NmrfError
 from nmrf.models.audit import audit_inserts
@@ -35,6 +36,7 @@ from nmrf.models import (
     RoleAssignment,
     State,
 )
+from nmrf.reference import upr_calendar
 from nmrf.services.people import get_person, holds, owners, work_calendar
 
 # Institution kinds asked for inputs unless a cycle names its own participants.
@@ -81,6 +83,20 @@ def participants(*, session: Session, state: State, mechanism: str,
             for i in insts]
 
 
+# Templates that are one obligation: the next report to a committee, whichever procedure.
+REPORT_TEMPLATES = frozenset({"initial_report", "periodic_report", "simplified_report",
+                              "regional_periodic_report", "additional_information"})
+
+
+def same_obligation(*, session: Session, state: State, mechanism: str, template: str) -> list[Cycle]:
+    """Active cycles, launched without a reference, that answer the same obligation as `template`."""
+    family = REPORT_TEMPLATES if template in REPORT_TEMPLATES else frozenset({template})
+    return list(session.exec(select(Cycle).where(
+        Cycle.state_id == state.id, Cycle.mechanism == mechanism, Cycle.status == "active",
+        Cycle.template.in_(family), Cycle.reference.is_(None), Cycle.parent_id.is_(None))  # type: ignore[attr-defined,union-attr]
+        .order_by(Cycle.id)))
+
+
 def _snapshot(template: Template, mechanism: Mechanism, lead_times: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "template": template.model_dump(mode="json", by_alias=True, exclude_defaults=True),
@@ -110,7 +126,13 @@ def launch_cycle(
     members: Sequence[str] | None = None,
     parent: Cycle | None = None,
     catalogue: Catalogue | None = None,
+    reason: str | None = None,
 ) -> Launched:
+    """Launch a cycle, or return the one already launched for the same obligation and dates.
+
+    A second cycle for an obligation that already has one running (another UPR review, a
+    second periodic report to the same committee) is refused unless `reason` says why.
+    """
     catalogue = catalogue or load_catalogue()
     try:
         mech = catalogue.mechanism(mechanism)
@@ -124,6 +146,12 @@ def launch_cycle(
     unknown = [k for k in dates if k.split(":")[0] not in keys]
     if unknown:
         raise NmrfError(f"unknown milestone(s) {', '.join(unknown)} for {template}; known: {', '.join(sorted(keys))}")
+    if mechanism == "UPR" and template == "upr_review":
+        # OHCHR's published calendar: the State's session and its deadlines, as official dates
+        # with their source; dates given at launch win, and beyond the calendar the rules apply.
+        published = upr_dates(upr_calendar(), state=state.code, given=dates, today=now.date())
+        dates = {**published.dates, **dates}
+        sources = {**published.sources, **(sources or {})}
     missing = missing_anchors(tpl, dates)
     if missing:
         raise NmrfError(f"{template} needs the official date of: {', '.join(missing)} "
@@ -135,6 +163,12 @@ def launch_cycle(
     existing = session.exec(select(Cycle).where(Cycle.state_id == state.id, Cycle.key == key)).first()
     if existing is not None:
         return Launched(existing, False)
+    running = [] if (parent is not None or reference) else same_obligation(
+        session=session, state=state, mechanism=mechanism, template=template)
+    if running and not (reason or "").strip():
+        listed = "; ".join(f"#{c.id} {c.title} ({c.template}, {c.key})" for c in running)
+        raise NmrfError(f"this obligation to {mechanism} already has a cycle running for {state.code}: {listed}. "
+                        "Close or cancel it first, or say why a second one is needed (--reason)")
 
     parts = participants(session=session, state=state, mechanism=mechanism, only=institutions)
     lead_times = {k: Offset.model_validate(v) for k, v in state.lead_times.items()}
@@ -148,6 +182,10 @@ def launch_cycle(
                   rules_snapshot=_snapshot(tpl, mech, state.lead_times), created_at=now, updated_at=now)
     session.add(cycle)
     session.flush()
+    if running:
+        _insert_event(session, cycle_id=cycle.id, milestone_id=None, kind="launched_alongside",
+                      dedup_key=f"{cycle.id}::launched_alongside:0", on_date=now.date(), at=now,
+                      detail={"reason": reason.strip(), "running": [c.id for c in running]})  # type: ignore[union-attr]
     inst_ids = {i.key: i.id for i, _ in parts}
     links = [dict(cycle_id=cycle.id, institution_id=inst.id) for inst, _ in parts]
     if links:

@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from nmrf.domain.inventory import Obligation, Ratification, inventory
+from nmrf.domain.inventory import COMPUTED, OFFICIAL, Obligation, Ratification, inventory
 from nmrf.domain.rules import load_catalogue
 from nmrf.models import Cycle, Milestone, State
-from nmrf.reference import all_ratifications, upr_schedule
+from nmrf.reference import all_ratifications, upr_calendar, upr_schedule
 from nmrf.services.cycles import cycle_key
 
 
@@ -24,7 +24,8 @@ def ratifications_for(state: State) -> dict[str, Ratification]:
 
 def state_inventory(*, session: Session, state: State, today: date, years: int) -> list[tuple[Obligation, Cycle | None]]:
     obligations = inventory(catalogue=load_catalogue(), state=state.code, ratifications=ratifications_for(state),
-                            reporting=state.reporting, today=today, years=years, upr=upr_schedule())
+                            reporting=state.reporting, today=today, years=years, upr=upr_schedule(),
+                            upr_calendar=upr_calendar())
     # A cycle launched for an obligation carries the obligation's key; running
     # cycles the inventory did not foresee (communications, visits, cycles
     # launched on an official date) are obligations too.
@@ -46,6 +47,6 @@ def state_inventory(*, session: Session, state: State, today: date, years: int) 
         status = "overdue" if sub.due_date and sub.due_date < today else (
             "upcoming" if sub.due_date else "date unknown")
         out.append((Obligation(c.mechanism, c.template, c.title, sub.due_date,
-                               "official" if sub.official_date else "computed", status, sub.source), c))
+                               OFFICIAL if sub.official_date else COMPUTED, status, sub.source), c))
     out.sort(key=lambda pair: pair[0].sort_key)
     return out
