@@ -116,7 +116,8 @@ def explain(exc: BaseException) -> tuple[list[str], int] | None:
     import click
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-    if isinstance(exc, (click.exceptions.Exit, click.ClickException, click.Abort, typer.Exit)):
+    if isinstance(exc, (click.exceptions.Exit, click.ClickException, click.Abort, typer.Exit, SystemExit,
+                        GeneratorExit)):
         return None
     if isinstance(exc, NmrfError):
         return [str(p) for p in exc.problems] + ["Nothing was changed."], 2
