@@ -393,8 +393,12 @@ def _restore_pg(manifest: Manifest, payload: Path, target: Engine, path: Path) -
         used = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
         full = [t for t in used if conn.execute(text(f'SELECT EXISTS (SELECT 1 FROM "{t}")')).scalar()]
     if used:
-        raise NmrfError(f"{target.url.render_as_string(hide_password=True)} is not empty (tables: "
-                        f"{', '.join(sorted(full or used)[:5])}): restore only into a new, empty database")
+        shown = target.url.render_as_string(hide_password=True)
+        if full:
+            raise NmrfError(f"{shown} already holds data (tables {', '.join(sorted(full)[:5])}): restore only into a "
+                            "new, empty database")
+        raise NmrfError(f"{shown} already has nmrf's tables (empty): pg_restore creates them itself; restore into a "
+                        "database just made with createdb")
     args, env = _pg_env(target)
     done = subprocess.run([_pg_tool("pg_restore"), "--single-transaction", "--exit-on-error", "--no-owner",
                            "--no-privileges", *args, str(payload)], env=env, capture_output=True, text=True)
