@@ -92,7 +92,7 @@ def test_a_backup_taken_while_a_sweep_writes_restores_into_a_fresh_database_with
         if db_backend == "sqlite":
             target_url = f"sqlite:///{tmp_path / (path.stem + '-restored.db')}"
         else:
-            from conftest import create_pg_database
+            from tests.conftest import create_pg_database
 
             target_url = create_pg_database("nmrf_test_restore")
         target = make_engine(target_url)
@@ -109,7 +109,7 @@ def test_a_backup_taken_while_a_sweep_writes_restores_into_a_fresh_database_with
         finally:
             target.dispose()
             if db_backend == "postgresql":
-                from conftest import drop_pg_database
+                from tests.conftest import drop_pg_database
 
                 drop_pg_database(target_url)
 
