@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 
 JS_DIR := tests/js
 
-.PHONY: demo test test-all install clean
+.PHONY: demo test test-all install clean i18n
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: install
 
 test-all: install
 	$(PY) -m pytest -q -m "slow or not slow"
+
+# Translations: extract every marked string (Python, Jinja2 templates, our YAML texts) into
+# nmrf/locales/nmrf.pot, update the seven catalogs, check them (file:line of every problem; exits 1).
+i18n: $(VENV)/.installed
+	$(PY) -m nmrf.i18n_build
 
 clean:
 	rm -rf $(VENV) .pytest_cache $(JS_DIR)/node_modules

@@ -99,7 +99,7 @@ def synthetic_profile(code: str, name: str, base: dict) -> dict:
 def build_world(db_url: str, states: int) -> dict:
     from nmrf.models.db import make_engine, session_scope, upgrade_schema
     from nmrf.profile import EXAMPLE_PROFILE, Profile
-    from nmrf.reference import member_names
+    from nmrf.domain.reference import member_names
     from nmrf.services.cycles import launch_cycle
     from nmrf.services.profiles import apply_profile
 
@@ -158,7 +158,7 @@ def floor(db_url: str, sample: int, repeats: int) -> dict:
     from sqlmodel import select
 
     from nmrf.calendars.build import build_calendar
-    from nmrf.calendars.sources import person_feed
+    from nmrf.calendars.queries import person_feed
     from nmrf.models import Person
     from nmrf.models.db import make_engine, session_scope
 
@@ -201,8 +201,8 @@ class Server:
     def __init__(self, db_url: str, cache_mb: int) -> None:
         self.port = free_port()
         env = dict(os.environ, NMRF_DATABASE_URL=db_url)
-        code = ("import sys; from datetime import datetime; from nmrf.server import create_app; "
-                "from nmrf.server.app import fixed_clock; from nmrf.server.run import server_config; "
+        code = ("import sys; from datetime import datetime; from nmrf.web import create_app; "
+                "from nmrf.web.app import fixed_clock; from nmrf.web.run import server_config; "
                 "from nmrf.settings import get_settings; import uvicorn; "
                 f"app = create_app(get_settings(), clock=fixed_clock(datetime.fromisoformat({NOW.isoformat()!r})), "
                 f"cache_bytes={cache_mb} * 1024 * 1024); "

@@ -63,7 +63,7 @@ def build_world(folder: Path, sink_url) -> tuple[str, list[str]]:  # noqa: ANN00
     from sqlalchemy import select
 
     from nmrf.calendars.links import Subject, issue_link
-    from nmrf.flows.runtime import moment
+    from nmrf.domain.clock import moment
     from nmrf.models import Address, Institution, Milestone, Person
     from nmrf.models.db import make_engine, session_scope, upgrade_schema
     from nmrf.notifications.acks import chain_sequence

@@ -22,7 +22,7 @@ from nmrf.domain.dates import Offset, WorkCalendar, national_calendar
 from nmrf.domain.inventory import inventory
 from nmrf.domain.planning import Participant, plan_cycle
 from nmrf.domain.rules import load_catalogue
-from nmrf.reference import all_ratifications, member_names, upr_schedule
+from nmrf.domain.reference import all_ratifications, member_names, upr_schedule
 
 TODAY = date(2026, 11, 27)
 ROLES = frozenset({"focal_point", "minister"})

@@ -24,11 +24,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="nmrf-bench-recs-"))
     os.environ["NMRF_HOME"] = str(tmp)
     os.environ["NMRF_DATABASE_URL"] = f"sqlite:///{tmp / 'nmrf.db'}"
-    from nmrf.domain.sources import parse
+    from nmrf.domain.recommendation_files import parse
     from nmrf.domain.taxonomy import load_taxonomy
     from nmrf.models.db import make_engine, session_scope, upgrade_schema
     from nmrf.profile import EXAMPLE_PROFILE, load_profile
-    from nmrf.reference import UPR_INFO_CSV
+    from nmrf.domain.reference import UPR_INFO_CSV
     from nmrf.services.clustering import cluster_recommendations
     from nmrf.services.profiles import apply_profile
     from nmrf.services.recommendations import import_recommendations

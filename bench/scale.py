@@ -70,7 +70,7 @@ def build(url: str, planned: list) -> tuple[object, list[tuple[int, str]], float
 
 
 def advance_floor(engine, cycles: list[tuple[int, str]], as_of: date) -> float:
-    from nmrf.flows.runtime import moment
+    from nmrf.domain.clock import moment
     from nmrf.models import Cycle
     from nmrf.models.db import session_scope
     from nmrf.services.cycles import advance_cycle
@@ -85,7 +85,7 @@ def advance_floor(engine, cycles: list[tuple[int, str]], as_of: date) -> float:
 
 
 def sweep_floor(engine, as_of: date) -> tuple[float, dict]:
-    from nmrf.notifications.sweeping import run_sweep
+    from nmrf.flows.sweep import run_sweep
     from nmrf.settings import get_settings
 
     start = time.perf_counter()

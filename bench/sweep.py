@@ -58,10 +58,10 @@ def _zones() -> dict[str, str]:
 def build_world(db_path: Path) -> dict:
     import holidays
 
-    from nmrf.flows.runtime import moment
+    from nmrf.domain.clock import moment
     from nmrf.models.db import make_engine, session_scope, upgrade_schema
     from nmrf.profile import Profile
-    from nmrf.reference import member_names
+    from nmrf.domain.reference import member_names
     from nmrf.services.cycles import launch_cycle
     from nmrf.services.profiles import apply_profile
 
@@ -138,7 +138,7 @@ def _settle(engine, rng: random.Random) -> None:
     from sqlalchemy import text
 
     from nmrf.models.db import session_scope
-    from nmrf.notifications.sweeping import _fingerprints_query
+    from nmrf.services.advancing import fingerprints_query
 
     with session_scope(engine, actor="bench") as s:
         s.execute(text("UPDATE milestone SET status='done', sequence=sequence+1, completed_at=due_date || ' 12:00:00.000000' "
@@ -149,7 +149,7 @@ def _settle(engine, rng: random.Random) -> None:
         s.execute(text("UPDATE milestone SET status='open' WHERE status='planned' AND completion='person' "
                        "AND due_date <= :d"), {"d": TODAY + timedelta(days=60)})
         rows = [dict(cycle_id=r.id, advanced_on=TODAY - timedelta(days=1), fingerprint=r.fingerprint,
-                     at=datetime(2027, 6, 14, tzinfo=UTC)) for r in s.execute(_fingerprints_query())]
+                     at=datetime(2027, 6, 14, tzinfo=UTC)) for r in s.execute(fingerprints_query())]
         s.execute(text("DELETE FROM cycle_sweep"))
         from nmrf.models import CycleSweep
 
@@ -180,11 +180,11 @@ def floor_sql(engine, now: datetime) -> list[str]:
     from nmrf.notifications.store import C, M, N, candidate_filter, candidate_ids
 
     from nmrf.models.db import session_scope
-    from nmrf.notifications.store import load_world
+    from nmrf.notifications.store import load_decision_inputs
 
     with session_scope(engine, readonly=True) as s:
         # The window the sweep computes from its policies.
-        world = load_world(session=s, now=now, today=TODAY)
+        world = load_decision_inputs(session=s, now=now, today=TODAY)
         policies = world.policies.values()
         lo = min(world.today.values()) - timedelta(days=max(p.horizon_days() for p in policies))
         hi = max(world.today.values()) + timedelta(days=max(p.lead_days() for p in policies))
@@ -252,7 +252,7 @@ def delivery_bench(engine, n: int, workers: int) -> dict:
     from nmrf.models import Delivery, Notification
     from nmrf.models.db import session_scope
     from nmrf.notifications.delivery import deliver_due
-    from nmrf.notifications.sinks import HttpSink
+    from nmrf.testing.sinks import HttpSink
     from nmrf.settings import get_settings
 
     settings = get_settings(notify_workers=workers, notify_timeout=10.0)
@@ -338,8 +338,8 @@ def main() -> None:
     os.environ.setdefault("NMRF_HOME", str(home))
     db = args.db or home / "world.db"
     from nmrf.models.db import make_engine
-    from nmrf.notifications.sinks import HttpSink
-    from nmrf.notifications.sweeping import run_sweep
+    from nmrf.testing.sinks import HttpSink
+    from nmrf.flows.sweep import run_sweep
     from nmrf.settings import get_settings
 
     if not db.exists():
@@ -353,7 +353,7 @@ def main() -> None:
             c.execute(text("UPDATE address SET url = 'json://127.0.0.1:' || :p || '/' || person_id"),
                       {"p": sink.port})
         settings = get_settings(notify_workers=args.workers, notify_timeout=10.0)
-        from nmrf.flows.runtime import moment
+        from nmrf.domain.clock import moment
 
         first_now = moment(TODAY, "UTC")[1]
         t = time.perf_counter()

@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vDuration, vText
 
 from nmrf.calendars.items import FeedItem
+from nmrf.calendars.zones import vtimezone
+from nmrf.domain.clock import today_in
 from nmrf.domain.dates import Offset
 from nmrf.domain.text import strip_controls, without_controls
 
@@ -64,12 +66,15 @@ class RenderedFeed:
 def select_items(items: Iterable[FeedItem], *, now: datetime, timezone: str, window: Window = Window(),
                  grace: timedelta = CANCELLED_GRACE) -> list[FeedItem]:
     """The items the feed shows on `now`, in a stable order (time, then UID)."""
-    first, last = window.bounds(now.astimezone(ZoneInfo(timezone)).date())
+    first, last = window.bounds(today_in(timezone, now))
     chosen = {}
     for item in items:
         if item.day is None and item.starts_at is None:
             continue  # no date yet: nothing a calendar can show
-        if not first <= item.local_day(timezone) <= last:
+        if item.rrule is not None:
+            if item.local_day(timezone) > last or (item.last_day is not None and item.last_day < first):
+                continue
+        elif not first <= item.local_day(timezone) <= last:
             continue
         if item.status == "cancelled" and item.updated_at + grace <= now:
             continue
@@ -102,8 +107,18 @@ def build_event(item: FeedItem) -> Event:
     event.add("created", _utc(item.created_at))
     event.add("last-modified", _utc(item.updated_at))
     event.add("sequence", item.sequence)
-    event.add("summary", _line(PREFIXES.get(item.status, "") + item.summary))
-    if item.starts_at is not None:
+    prefix = item.status_prefix if item.status_prefix is not None else PREFIXES.get(item.status, "")
+    event.add("summary", _line(prefix + item.summary))
+    if item.rrule is not None:
+        # In its own zone, not UTC: the local time recurs, the UTC instant moves with
+        # daylight saving. The VTIMEZONE comes from nmrf.calendars.zones.
+        assert item.starts_at is not None and item.ends_at is not None
+        event.add("dtstart", item.starts_at.replace(microsecond=0))
+        event.add("dtend", item.ends_at.replace(microsecond=0))
+        event.add("rrule", dict(item.rrule))
+        for moment in item.exdates:
+            event.add("exdate", moment)
+    elif item.starts_at is not None:
         start = _utc(item.starts_at)
         event.add("dtstart", start)
         event.add("dtend", _utc(item.ends_at) if item.ends_at is not None else start)
@@ -142,6 +157,13 @@ def _calendar(spec: FeedSpec, chosen: list[FeedItem]) -> Calendar:
     cal.add("x-wr-timezone", spec.timezone)
     cal.add("refresh-interval", vDuration(spec.refresh), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(spec.refresh))
+    zones: dict[str, int] = {}
+    for item in chosen:
+        if item.rrule is not None and item.starts_at is not None:
+            tzid = str(item.starts_at.tzinfo)
+            zones[tzid] = min(zones.get(tzid, 9999), item.starts_at.year)
+    for tzid, year in sorted(zones.items()):
+        cal.add_component(vtimezone(tzid, first_year=year))
     for item in chosen:
         cal.add_component(build_event(item))
     return cal

@@ -21,8 +21,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from nmrf.calendars.build import Window, render_feed
-from nmrf.calendars.serving import served_links
-from nmrf.calendars.sources import feed_for_link
+from nmrf.calendars.publishing import served_links
+from nmrf.calendars.queries import feed_for_link
 from nmrf.models import FeedLink
 
 _EXPORTED = re.compile(r"^[0-9a-f]{64}\.ics$")

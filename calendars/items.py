@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,8 @@ class StateFacts:
     timezone: str
     # Commands in event texts name the State only when the database holds several.
     several_states: bool = False
+    language: str = "en"  # the State's: shared feeds speak it, and a reader's falls back to it
+    names: dict = field(default_factory=dict)  # the profile's names per language (State.names)
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,15 @@ class CycleFacts:
     mechanism_name: str
     confidential: bool
     participants: frozenset[int] = frozenset()  # institution ids taking part
+    template: str | None = None  # the title is the template's, translated, while it is as launched
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
 class Who:
     key: str
     name: str
+    names: tuple[tuple[str, str], ...] = ()  # an institution's name per language
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,35 @@ class MeetingFacts:
 
 
 @dataclass(frozen=True)
+class SeriesFacts:
+    """A recurring meeting, with its occurrences' days already worked out by the domain."""
+
+    id: int
+    key: str
+    kind: str
+    title: str
+    description: str
+    timezone: str
+    location: str | None
+    attendee_roles: tuple[str, ...]
+    institution_keys: tuple[str, ...]
+    status: str
+    note: str
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+    first_start: datetime  # local, aware (ZoneInfo)
+    first_end: datetime
+    rrule: tuple[tuple[str, object], ...] | None  # None: irregular (before report deadlines)
+    exdates: tuple[datetime, ...]  # cancelled occurrences, local starts
+    last_day: date | None
+    # Irregular series: each occurrence (local day, start UTC, end UTC) in the feed's window.
+    occurrences: tuple[tuple[date, datetime, datetime], ...] = ()
+    frequency: str = ""
+    attending_institutions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FeedItem:
     """One event of a feed, ready to be written: all-day (``day``) or timed (``starts_at``)."""
 
@@ -112,6 +146,13 @@ class FeedItem:
     location: str | None = None
     categories: tuple[str, ...] = ()
     busy: bool = False  # a meeting blocks time; a deadline does not
+    # A recurring meeting: starts_at/ends_at are its first occurrence in its own zone (a TZID,
+    # not UTC), `rrule` the RFC 5545 rule as (name, value) pairs, `exdates` the cancelled
+    # occurrences' local starts, `last_day` its last possible day (None: open-ended).
+    rrule: tuple[tuple[str, object], ...] | None = None
+    exdates: tuple[datetime, ...] = ()
+    last_day: date | None = None
+    status_prefix: str | None = None  # "CANCELLED: " in the reader's language (build's English otherwise)
 
     def local_day(self, timezone: str) -> date:
         if self.starts_at is not None:

@@ -4,6 +4,8 @@ The flows hold no state of their own: each reads where a cycle stands in our
 database and advances whatever is due, so any flow can run again at any time.
 """
 
+from importlib import import_module
+
 # template.flow -> "module:function", imported only when a flow runs (Prefect
 # costs a second to import; the command line should not pay it to print a table).
 FLOWS = {
@@ -19,7 +21,5 @@ FLOWS = {
 
 
 def flow_for(name: str):  # type: ignore[no-untyped-def]
-    from importlib import import_module
-
     module, func = FLOWS[name].split(":")
     return getattr(import_module(module), func)

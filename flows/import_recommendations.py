@@ -11,18 +11,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from nmrf.flows.runtime import session
 from prefect import flow
 
-from nmrf.flows.runtime import session
+from nmrf.services.people import get_state
+from nmrf.services.recommendations import import_recommendations as import_file
 
 
 @flow(name="import-recommendations", flow_run_name="import-recommendations {path}")
 def import_recommendations(path: str, fmt: str, state: str | None = None, all_states: bool = False,
                            encoding: str | None = None) -> dict:
     """Returns counts: kept, created, updated, unchanged."""
-    from nmrf.services.people import get_state
-    from nmrf.services.recommendations import import_recommendations as import_file
-
     file = Path(path)
     with session(actor="nmrf (import)") as s:
         chosen = None if all_states else [get_state(session=s, code=state)]

@@ -1,18 +1,22 @@
-"""What every flow needs around it: Prefect's environment, the engine, today's date."""
+"""What every flow needs around it: Prefect's environment, the settings and the engine.
+
+The State's clock (`moment`, `today_in`) lives in nmrf.domain.clock.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
+from nmrf.domain.clock import moment  # noqa: F401  (re-exported for code written before the clock moved; import it from nmrf.domain.clock)
 from nmrf.models.db import make_engine, session_scope
 from nmrf.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # flows write no SQL; the type is only named
+    from sqlalchemy import Engine
 
 
 # The temporary server Prefect starts when no PREFECT_API_URL is set keeps its
@@ -51,6 +55,7 @@ def prepare_prefect_environment(settings: Settings) -> None:
 @contextmanager
 def prefect_runtime() -> Iterator[None]:
     """Run flows without the heartbeat thread, which adds about a second to each run."""
+    # Imported here: Prefect reads its environment when imported, set first by prepare_prefect_environment.
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
@@ -72,31 +77,20 @@ def flow_settings() -> Settings:
 
 @lru_cache(maxsize=8)
 def _secret(block: str) -> str:
+    # Imported here: Prefect reads its environment when imported, set first by prepare_prefect_environment.
     from prefect.blocks.system import Secret
 
     return str(Secret.load(block).get())
 
 
 @lru_cache(maxsize=8)
-def _engine(url: str) -> Engine:
+def _engine(url: str) -> "Engine":
     return make_engine(url)
 
 
-def engine() -> Engine:
+def engine() -> "Engine":
     """The engine for NMRF_DATABASE_URL (or its Secret block), built on first use in this process."""
     return _engine(flow_settings().effective_database_url)
-
-
-def state_today(timezone: str, now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
-
-
-def moment(as_of: date | None, timezone: str) -> tuple[date, datetime]:
-    """`today` and `now` for an as-of date: noon in the State's zone, or the real clock."""
-    if as_of is None:
-        now = datetime.now(UTC)
-        return state_today(timezone, now), now
-    return as_of, datetime.combine(as_of, time(12, 0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def session(actor: str = "nmrf"):  # type: ignore[no-untyped-def]

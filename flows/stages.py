@@ -12,7 +12,8 @@ from datetime import date
 
 from prefect import Task, task
 
-from nmrf.flows.runtime import moment, session
+from nmrf.domain.clock import moment
+from nmrf.flows.runtime import session
 from nmrf.models import Cycle, State
 from nmrf.services.cycles import advance_cycle
 

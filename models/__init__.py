@@ -14,7 +14,15 @@ from nmrf.models.cycles import (
     Record,
 )
 from nmrf.models.feeds import FEED_SCOPES, FeedLink, FeedState
-from nmrf.models.meetings import MEETING_KINDS, Meeting
+from nmrf.models.costs import COST_BASES, CostItem
+from nmrf.models.meetings import (
+    MEETING_KINDS,
+    SERIES_FREQUENCIES,
+    Meeting,
+    MeetingOccurrence,
+    MeetingSeries,
+    MinuteItem,
+)
 from nmrf.models.notifications import (
     Acknowledgement,
     CycleSweep,
@@ -24,6 +32,7 @@ from nmrf.models.notifications import (
     Notification,
     NotificationPolicy,
 )
+from nmrf.models.pledges import Pledge, StatusRequest
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
 from nmrf.models.recommendations import (
     ActionUpdate,
@@ -44,4 +53,5 @@ __all__ = [
     "Notification", "NotificationPolicy", "Person", "Record", "RoleAssignment", "State",
     "ActionUpdate", "Cluster", "FollowUpAction", "InputAnswer", "InputRequest", "Recommendation",
     "RecommendationImport", "Responsibility",
+    "COST_BASES", "CostItem", "SERIES_FREQUENCIES", "MeetingOccurrence", "MeetingSeries", "MinuteItem", "Pledge", "StatusRequest",
 ]

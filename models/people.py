@@ -29,6 +29,9 @@ class Institution(SQLModel, table=True):
     kind: str = Field(max_length=30)
     # Mechanism codes this institution contributes to; empty means all.
     contributes_to: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The name per language ({"fr": ..., "en": ...}) and the working language (None: the State's).
+    names: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    language: str | None = Field(default=None, max_length=20)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -44,6 +47,9 @@ class Person(SQLModel, table=True):
     institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
     timezone: str = Field(max_length=64)
     language: str = Field(default="en", max_length=10)
+    # The person's title (Ministre de la Santé), and per language.
+    title: str | None = Field(default=None, max_length=300)
+    titles: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     # "HH:MM-HH:MM" in the person's own zone; empty means the State's default.
     quiet_hours: str | None = Field(default=None, max_length=11)
     active: bool = True

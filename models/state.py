@@ -18,6 +18,8 @@ class State(SQLModel, table=True):
     secretariat: str = Field(max_length=300)
     timezone: str = Field(max_length=64)
     language: str = Field(default="en", max_length=10)
+    # Names given per language in the profile: {"name": {"fr": ...}, "secretariat": {...}}.
+    names: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     # Country (and subdivision) for the `holidays` package; working days shift
     # the secretariat's internal deadlines, never the UN's.
     holidays_country: str = Field(max_length=10)
@@ -30,5 +32,7 @@ class State(SQLModel, table=True):
     ratifications: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reporting: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     quiet_hours: str = Field(default="20:00-07:30", max_length=11)
+    # The profile's budget: {"lines": {key: name}, "currencies": [ISO 4217 codes, empty: any]}.
+    budget: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -22,6 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from nmrf.prefect_automation import ensure_sweep_watch
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 POOL = "nmrf"
 SECRET_BLOCKS = {"nmrf-database-url": "NMRF_DATABASE_URL", "nmrf-secret-key": "NMRF_SECRET_KEY"}
@@ -51,30 +57,22 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def asyncpg_url(url: str) -> str:
     """postgresql+psycopg://... (ours) -> postgresql+asyncpg://... (Prefect's driver)."""
-    from sqlalchemy.engine import make_url
-
     return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
 def create_database(admin_url: str, prefix: str) -> str:
     """A new, empty database on the server of `admin_url`; returns its psycopg URL."""
-    from sqlalchemy.engine import make_url
-
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     _admin(admin_url, f'CREATE DATABASE "{name}"')
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(admin_url: str, url: str) -> None:
-    from sqlalchemy.engine import make_url
-
     _admin(admin_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
 def _admin(admin_url: str, sql: str) -> None:
     """One statement outside a transaction (CREATE/DROP DATABASE cannot run inside one)."""
-    from sqlalchemy import create_engine, text
-
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as c:
@@ -132,6 +130,7 @@ class PrefectServer:
     @contextmanager
     def settings(self) -> Iterator[None]:
         """Point this process's Prefect client at the server for a while."""
+        # Imported here: Prefect takes 3-5 s to import (measured on the 2-core machine); only what talks to a server pays it.
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         with temporary_settings({PREFECT_API_URL: self.api_url}):
@@ -142,8 +141,6 @@ class PrefectServer:
 
 
 def wait_healthy(api_url: str, process: subprocess.Popen | None = None, timeout: float = 90.0) -> None:
-    import httpx
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -215,8 +212,6 @@ def start_workers(server: PrefectServer, n: int, *, limit: int | None = None, qu
 
 def wait_workers_online(server: PrefectServer, n: int, timeout: float = 60.0) -> None:
     """Until the pool has `n` workers that have sent a heartbeat."""
-    import httpx
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         r = httpx.post(f"{server.api_url}/work_pools/{POOL}/workers/filter", json={}, timeout=5)
@@ -244,6 +239,7 @@ def save_secrets(values: Mapping[str, str]) -> list[str]:
     Uses this process's Prefect settings (PREFECT_API_URL). The values never appear in
     prefect.yaml, a deployment or a log: workers resolve the references at run time.
     """
+    # Imported here: Prefect takes 3-5 s to import (measured on the 2-core machine); only what talks to a server pays it.
     from prefect.blocks.system import Secret
 
     saved = []
@@ -257,6 +253,7 @@ def save_secrets(values: Mapping[str, str]) -> list[str]:
 
 def ensure_pool(*, concurrency_limit: int | None = None) -> None:
     """The process work pool `nmrf`, created if missing (this process's PREFECT_API_URL)."""
+    # Imported here: Prefect takes 3-5 s to import (measured on the 2-core machine); only what talks to a server pays it.
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.exceptions import ObjectNotFound
@@ -277,8 +274,6 @@ def setup(*, secrets: Mapping[str, str], deploy_env: Mapping[str, str],
           watch_seconds: float | None = None) -> dict[str, Any]:
     """What `nmrf prefect setup` does, against this process's PREFECT_API_URL: the Secret
     blocks, the work pool, `prefect deploy --all`, and (unless None) the sweep watch."""
-    from nmrf.sweep_watch import ensure_sweep_watch
-
     blocks = save_secrets(secrets)
     ensure_pool()
     run_prefect(["deploy", "--all"], env=deploy_env)

@@ -13,14 +13,36 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import holidays
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
+from nmrf.domain.costs import check_currency
 from nmrf.domain.dates import Offset
+from nmrf.domain.i18n import LanguageError, pick_name, resolve_language
+from nmrf.domain.packaged import EXAMPLE_PROFILE
+from nmrf.domain.policy import (
+    DEFAULT_POLICY_PATH,
+    OWNER,
+    NotificationsSpec,
+    default_spec,
+    effective_policy,
+    section_source,
+)
 from nmrf.domain.rules import ROLE_NAMES, load_catalogue
+from nmrf.domain.yamlfile import dotted, line_of, load_yaml, parse_model
+from nmrf.errors import NmrfError, Problem
 from nmrf.models.people import INSTITUTION_KINDS
-from nmrf.notifications.policy import NotificationsSpec
+from nmrf.notifications.addresses import check_url
 
-EXAMPLE_PROFILE = Path(__file__).resolve().parent / "data" / "example-profile.yaml"
+__all__ = ["EXAMPLE_PROFILE", "Profile", "load_profile"]
+
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 QUIET = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
 # Institutions that answer requests for information: each needs a focal point.
@@ -49,6 +71,46 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _check_language(value: str | None) -> str | None:
+    """fr, fr-SN (read as fr), wo (a real language without a catalog: accepted, warned at load); anything
+    else is refused with the supported list."""
+    if value is None:
+        return None
+    try:
+        return resolve_language(str(value)).code
+    except LanguageError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _split_names(data: Any, *fields: str) -> Any:
+    """`name: {fr: ..., en: ...}` -> name (one of them, fixed once the State's language is known) and
+    names (every language given). A plain string stays the one name for every reader."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    for f in fields:
+        value = data.get(f)
+        if isinstance(value, dict):
+            plural = f"{f}s" if not f.endswith("s") else f
+            data[plural + "_by_language" if f != "name" else "names"] = value
+            texts = [v for v in value.values() if isinstance(v, str)]
+            data[f] = value.get("en") if isinstance(value.get("en"), str) else (texts[0] if texts else "")
+    return data
+
+
+def _check_names(value: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for code, text in value.items():
+        try:
+            key = resolve_language(str(code)).code
+        except LanguageError as exc:
+            raise ValueError(f"name in {code!r}: {exc}") from None
+        if not isinstance(text, str) or len(text.strip()) < 2:
+            raise ValueError(f"name in {code!r}: expected a text of at least 2 characters")
+        out[key] = text
+    return out
+
+
 class HolidaysSpec(_Strict):
     country: str = Field(min_length=2, max_length=3)
     subdiv: str | None = None
@@ -56,8 +118,6 @@ class HolidaysSpec(_Strict):
 
     @model_validator(mode="after")
     def _supported(self) -> HolidaysSpec:
-        import holidays
-
         supported = holidays.list_supported_countries()
         if self.country not in supported:
             raise ValueError(f"holidays.country {self.country!r} is not a country the holidays package knows")
@@ -68,22 +128,43 @@ class HolidaysSpec(_Strict):
 
 class StateSpec(_Strict):
     code: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+    # A name per language ({fr: Sénégal, en: Senegal}) or one for every reader; `names` holds them all.
     name: str = Field(min_length=2)
+    names: dict[str, str] = {}
     secretariat: str = Field(min_length=2)
+    secretariats_by_language: dict[str, str] = {}
     timezone: str
-    language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    language: str = "en"
     holidays: HolidaysSpec
     quiet_hours: str = Field(default="20:00-07:30", pattern=QUIET)
 
     _zone = field_validator("timezone")(_check_zone)
     _one_line = field_validator("name", "secretariat")(_single_line)
+    _lang = field_validator("language")(_check_language)
+    _names = field_validator("names", "secretariats_by_language")(_check_names)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_language(cls, data: Any) -> Any:
+        return _split_names(data, "name", "secretariat")
 
 
 class InstitutionSpec(_Strict):
     key: str = Field(pattern=SLUG)
     name: str = Field(min_length=2)
+    names: dict[str, str] = {}
     kind: Literal[INSTITUTION_KINDS]  # type: ignore[valid-type]
     contributes_to: list[str] = []
+    # The institution's working language: its workbooks and shared feed are in it (default: the State's).
+    language: str | None = None
+
+    _lang = field_validator("language")(_check_language)
+    _names = field_validator("names")(_check_names)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_language(cls, data: Any) -> Any:
+        return _split_names(data, "name")
 
     _one_line = field_validator("name")(_single_line)
 
@@ -100,8 +181,6 @@ class AddressSpec(_Strict):
     @field_validator("url")
     @classmethod
     def _apprise_url(cls, value: str) -> str:
-        from nmrf.notifications.addresses import check_url
-
         check_url(value)
         return value
 
@@ -112,12 +191,22 @@ class PersonSpec(_Strict):
     institution: str
     roles: list[Literal[ROLE_NAMES] | RoleSpec] = Field(min_length=1)  # type: ignore[valid-type]
     timezone: str | None = None
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
+    language: str | None = None
+    # The person's title (Ministre de la Santé), per language or one for every reader.
+    title: str | None = None
+    titles_by_language: dict[str, str] = {}
     quiet_hours: str | None = Field(default=None, pattern=QUIET)
     addresses: list[AddressSpec] = []
 
     _zone = field_validator("timezone")(lambda v: v if v is None else _check_zone(v))
     _one_line = field_validator("name")(_single_line)
+    _lang = field_validator("language")(_check_language)
+    _names = field_validator("titles_by_language")(_check_names)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_language(cls, data: Any) -> Any:
+        return _split_names(data, "title")
 
     def role_pairs(self) -> list[tuple[str, str]]:
         out = []
@@ -165,16 +254,75 @@ class ReportingSpec(_Strict):
     visits: list[VisitSpec] = []
 
 
+class BudgetLineSpec(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class BudgetSpec(_Strict):
+    """The budget lines cost items are booked on, and (optionally) the only currencies in use."""
+
+    lines: list[BudgetLineSpec] = Field(min_length=1)
+    currencies: list[str] = []
+
+    @field_validator("currencies")
+    @classmethod
+    def _iso_4217(cls, value: list[str]) -> list[str]:
+        return [check_currency(code) for code in value]
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> BudgetSpec:
+        keys = [line.key for line in self.lines]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"duplicate budget line(s) {', '.join(dupes)}")
+        return self
+
+
 class Profile(_Strict):
+    _warnings: list[Any] = PrivateAttr(default_factory=list)
     state: StateSpec
+    budget: BudgetSpec | None = None
     lead_times: dict[str, Offset] = {}
     ratifications: dict[str, RatificationSpec] = {}
     reporting: dict[str, ReportingSpec] = {}
     institutions: list[InstitutionSpec] = Field(min_length=1)
     people: list[PersonSpec] = Field(min_length=1)
     # Reminders and escalation: each section given replaces the shipped default's
-    # (notifications/default-policy.yaml).
+    # (nmrf/data/default-policy.yaml).
     notifications: NotificationsSpec | None = None
+
+    @model_validator(mode="after")
+    def _names_in_the_states_language(self) -> Profile:
+        """Where names are given per language, the one kept as *the* name is the State's language's."""
+        lang = self.state.language
+        if self.state.names:
+            self.state.name = pick_name(self.state.names, self.state.name, lang)
+        if self.state.secretariats_by_language:
+            self.state.secretariat = pick_name(self.state.secretariats_by_language, self.state.secretariat, lang)
+        for inst in self.institutions:
+            if inst.names:
+                inst.name = pick_name(inst.names, inst.name, inst.language or lang, fallback=lang)
+        for person in self.people:
+            if person.titles_by_language:
+                person.title = pick_name(person.titles_by_language, person.title or "", person.language or lang,
+                                         fallback=lang)
+        return self
+
+    def warnings(self) -> list[tuple[tuple, str]]:
+        """What loads but deserves a word: a language without a catalog, and the one its readers get."""
+        out: list[tuple[tuple, str]] = []
+        state_lang = self.state.language
+        choice = resolve_language(state_lang)
+        if choice.warning:
+            out.append((("state", "language"), choice.warning))
+        for n, inst in enumerate(self.institutions):
+            if inst.language and (c := resolve_language(inst.language, fallback=state_lang)).warning:
+                out.append((("institutions", n, "language"), c.warning))
+        for n, person in enumerate(self.people):
+            if person.language and (c := resolve_language(person.language, fallback=state_lang)).warning:
+                out.append((("people", n, "language"), c.warning))
+        return out
 
     @field_validator("lead_times")
     @classmethod
@@ -250,9 +398,6 @@ def reference_problems(profile: Profile) -> list[tuple[tuple, str]]:
 
 def load_profile(path: Path | str) -> Profile:
     """Parse and check a profile file; raise NmrfError listing every problem with its line."""
-    from nmrf.domain.yamlfile import _dotted, line_of, load_yaml, parse_model
-    from nmrf.errors import NmrfError, Problem
-
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -264,11 +409,105 @@ def load_profile(path: Path | str) -> Profile:
     if not isinstance(data, dict):
         raise NmrfError([Problem("expected a mapping with state, institutions and people", file=str(path), line=1)])
     profile = parse_model(Profile, data, filename=str(path), lines=lines)
-    problems = [Problem(msg, file=str(path), line=line_of(loc, lines), field=_dotted(loc))
+    problems = [Problem(msg, file=str(path), line=line_of(loc, lines), field=dotted(loc))
                 for loc, msg in reference_problems(profile)]
-    from nmrf.notifications.policy import profile_problems
-
-    problems += profile_problems(profile, path=str(path), lines=lines)
+    problems += policy_problems(profile, path=str(path), lines=lines)
     if problems:
         raise NmrfError(problems)
+    profile._warnings = [Problem(msg, file=str(path), line=line_of(loc, lines), field=dotted(loc))
+                         for loc, msg in profile.warnings()] + unreached_levels(profile, path=str(path), lines=lines)
     return profile
+
+
+def policy_problems(profile: Profile, *, path: str, lines: dict) -> list[Problem]:
+    """What the notification policy asks of the people in the profile, checked before anything is written."""
+    override = profile.notifications
+    policy = effective_policy(override)
+    _, default_lines = default_spec()
+    held: set[str] = set()
+    keys = {p.key for p in profile.people}
+    for person in profile.people:
+        held.update(role for role, _ in person.role_pairs())
+
+    def where(section: str, loc: tuple) -> tuple[str, int | None, str]:
+        if section_source(override, section) == "profile":
+            full = ("notifications", section, *loc)
+            return path, line_of(full, lines), dotted(full)
+        return str(DEFAULT_POLICY_PATH), line_of((section, *loc), default_lines), dotted((section, *loc))
+
+    problems: list[Problem] = []
+    reached_roles: set[str] = set()
+    reached_people: set[str] = set()
+    for section, loc, target in policy.targets():
+        if target == OWNER:
+            reached_roles.update(m.owner for t in load_catalogue().templates.values()
+                                 for m in t.milestones if m.owner and m.completion == "person")
+            continue
+        file, line, field = where(section, loc)
+        if target.startswith("person:"):
+            key = target.removeprefix("person:")
+            reached_people.add(key)
+            if key not in keys:
+                problems.append(Problem(f"unknown person {key!r}: no one in the profile has this key",
+                                        file=file, line=line, field=field))
+            continue
+        reached_roles.add(target)
+        if target not in held:
+            hint = ("" if section_source(override, section) == "profile"
+                    else f" (the shipped policy; give your own notifications.{section} in the profile to change it)")
+            problems.append(Problem(f"the {section} policy sends to {target}, a role nobody in the profile holds"
+                                    + hint, file=file, line=line, field=field))
+    for n, person in enumerate(profile.people):
+        roles = {role for role, _ in person.role_pairs()}
+        if not person.addresses and (roles & reached_roles or person.key in reached_people):
+            why = ", ".join(sorted(roles & reached_roles)) or "a person named in the policy"
+            problems.append(Problem(
+                f"{person.key} has no notification address, yet reminders or escalations reach them "
+                f"({why}): add addresses: [{{label: email, url: \"mailto://...\"}}]",
+                file=path, line=line_of(("people", n), lines), field=dotted(("people", n, "addresses"))))
+    return problems
+
+
+def unreached_levels(profile: Profile, *, path: str, lines: dict) -> list[Problem]:
+    """Escalation levels that reach nobody for some institution, with the role and the institution.
+
+    A per-institution role (head_of_unit, minister) is resolved at the late item's institution: a level
+    `to: [minister]` reaches nobody for a judiciary or a statistics office that has no minister. The profile
+    still loads (the chain's other levels go on), and `nmrf init` prints each such gap as a warning.
+    """
+    wide = {"secretariat", "head_of_secretariat", "nhri_contact", "cso_contact"}
+    override = profile.notifications
+    policy = effective_policy(override)
+    _, default_lines = default_spec()
+    held: dict[str, set[str]] = {}
+    for person in profile.people:
+        for role, inst in person.role_pairs():
+            held.setdefault(role, set()).add(inst)
+    names = {i.key: i.name for i in profile.institutions}
+    owing = [i.key for i in profile.institutions if i.kind in CONTRIBUTING_KINDS]
+    problems: list[Problem] = []
+    for i, esc in enumerate(policy.escalation):
+        if esc.roles and all(r in wide for r in esc.roles):
+            continue  # items owed by NMRF-wide roles have no institution to resolve a role at
+        insts = owing if not esc.roles else sorted({k for r in esc.roles if r not in wide
+                                                    for k in held.get(r, set())})
+        for j, level in enumerate(esc.levels):
+            if OWNER in level.to or any(t.startswith("person:") or (t in wide and t in held) for t in level.to):
+                continue
+            roles = [t for t in level.to if t not in wide and not t.startswith("person:")]
+            loc = ("escalation", i, "levels", j, "to")
+            if section_source(override, "escalation") == "profile":
+                file, line, field = path, line_of(("notifications", *loc), lines), dotted(("notifications", *loc))
+            else:
+                file, line, field = str(DEFAULT_POLICY_PATH), line_of(loc, default_lines), dotted(loc)
+            for key in insts:
+                if not any(key in held.get(role, set()) for role in roles):
+                    problems.append(Problem(
+                        f"escalation {esc.name!r}, level {level.name!r} reaches nobody for {key} ({names[key]}): "
+                        f"nobody there holds {' or '.join(roles)}", file=file, line=line, field=field))
+    return problems
+
+
+def load_warnings(profile: Profile) -> list[Any]:
+    """The warnings of the file a profile was loaded from (each a Problem with file, line, field)."""
+    return list(getattr(profile, "_warnings", []))

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from nmrf.errors import NmrfError
 from nmrf.models import Acknowledgement, Cycle, EscalationChain, Milestone, Person, Record, State
 from nmrf.notifications.decide import Chain, Item, current_chain
-from nmrf.notifications.timing import local_date
+from nmrf.domain.clock import today_in
 
 MAX_PROMISE = timedelta(days=366)
 
@@ -49,7 +49,7 @@ def record_ack(*, session: Session, milestone: Milestone, person: Person | None,
                         "a newer message carries a new link")
     cycle = session.get(Cycle, milestone.cycle_id)
     state = session.get(State, cycle.state_id)
-    today = local_date(now, state.timezone)
+    today = today_in(state.timezone, now)
     if promised_by is not None:
         if promised_by < today:
             raise NmrfError(f"the promised date {promised_by} has already passed (today is {today})")

@@ -1,6 +1,6 @@
 """The alert that the sweep has gone silent, to each State's secretariat, through the outbox.
 
-Prefect's server notices the silence (nmrf/sweep_watch.py) and runs the sweep-alert
+Prefect's server notices the silence (nmrf/prefect_automation.py) and runs the sweep-alert
 flow; this module decides the words and the key and writes the messages like any
 other: a Notification per member of the secretariat, a Delivery per address, sent
 with a lease and recorded. The key counts silence windows from the last successful
@@ -19,11 +19,11 @@ from sqlalchemy import Engine, select, true
 from sqlmodel import Session
 
 from nmrf.models import Address, Delivery, Notification, Person, RoleAssignment, State
-from nmrf.models.db import session_scope
+from nmrf.models.db import dialect_insert, session_scope
 from nmrf.notifications.compose import reference
 from nmrf.notifications.delivery import deliver_due
-from nmrf.notifications.messages import render
-from nmrf.notifications.store import _insert, idempotency_key
+from nmrf.notifications.messages import duration, render
+from nmrf.notifications.store import idempotency_key
 from nmrf.settings import Settings
 
 ROLES = ("secretariat", "head_of_secretariat")
@@ -56,7 +56,7 @@ def compose_alert(*, language: str, timezone: str, secretariat: str, last_succes
     """(subject, body) in the recipient's language, times in their zone. Pure."""
     silent = (now - last_success).total_seconds() if last_success else window_seconds
     shown = (last_success.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z") if last_success else None)
-    return render("alert", language, {"silent_for": duration_text(silent), "last_success": shown,
+    return render("alert", language, {"silent_for": duration(silent, language), "last_success": shown,
                                       "secretariat": secretariat}, ref=reference(dedup_key))
 
 
@@ -79,7 +79,7 @@ def write_alerts(*, session: Session, now: datetime, last_success: datetime | No
                                       last_success=last_success, now=now, window_seconds=window_seconds,
                                       dedup_key=key)
         # Urgent and through quiet hours: while the sweep is silent, nobody is reminded of anything.
-        got = session.execute(_insert(session, N).values(
+        got = session.execute(dialect_insert(session, N).values(
             state_id=p.state_id, dedup_key=key, kind="alert", step="sweep-silent", person_id=p.id,
             language=p.language, subject=subject, body=body,
             data={"kind": "alert", "alert": "sweep-silent", "window": window}, urgent=True,
@@ -93,7 +93,7 @@ def write_alerts(*, session: Session, now: datetime, last_success: datetime | No
             session.execute(N.update().where(N.c.id == got.id).values(
                 status="failed", status_note="the recipient has no active address"))
         for a in addresses:
-            session.execute(_insert(session, D).values(
+            session.execute(dialect_insert(session, D).values(
                 notification_id=got.id, address_id=a.id, label=a.label,
                 idempotency_key=idempotency_key(p.code, key, a.label), status="pending", attempts=0,
                 next_attempt_at=now, created_at=now, updated_at=now,

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from nmrf.domain import wording
 from nmrf.domain.dates import WorkCalendar
+from nmrf.domain.i18n import Translator, translator
 from nmrf.notifications.decide import Intent, Recipient, working_days_between
 from nmrf.notifications.messages import format_date, nobody, render, role_label
 
@@ -32,10 +34,30 @@ class ItemFacts:
     owner_keys: tuple[str, ...]
     blocks: tuple[tuple[str, date | None], ...]  # (title, due) of what waits for this item
     waiting: tuple[str, ...]  # names of the people who own what waits
+    # What the words need in other languages: the institution's names per language, the cycle's template,
+    # mechanism and reference (its title is the catalogue's, translated), the State's name(s).
+    institution_names: dict[str, str] | None = None
+    cycle_template: str | None = None
+    mechanism: str = ""
+    reference: str | None = None
+    state_name: str = ""
+    state_names: dict[str, Any] | None = None
 
     @property
     def label(self) -> str:
         return f"{self.title} ({self.institution_name})" if self.institution_name else self.title
+
+    def label_in(self, t: Translator) -> str:
+        """The item as its reader names it: the title in their language, the institution's name in it."""
+        title = wording.title(t, self.title)
+        if not self.institution_name:
+            return title
+        return f"{title} ({wording.name(t, self.institution_names, self.institution_name)})"
+
+    def cycle_in(self, t: Translator) -> str:
+        return wording.cycle_title(t, stored=self.cycle_title, template=self.cycle_template,
+                                   mechanism=self.mechanism, reference=self.reference,
+                                   state_name=self.state_name, state_names=self.state_names)
 
 
 @dataclass(frozen=True)
@@ -74,11 +96,13 @@ def _names(names: tuple[str, ...], language: str, limit: int = 4) -> str:
 def item_context(f: ItemFacts, recipient: Recipient, today: date, cal: WorkCalendar,
                  ack: AckFacts | None) -> dict[str, Any]:
     lang = recipient.language
+    t = translator(lang)
     by = recipient.key if recipient.key in f.owner_keys else (f.owner_keys[0] if f.owner_keys else None)
-    blocks = "; ".join(f"{title} ({format_date(due, lang)})" if due else title for title, due in f.blocks[:2])
+    blocks = "; ".join(f"{wording.title(t, title)} ({format_date(due, lang)})" if due else wording.title(t, title)
+                       for title, due in f.blocks[:2])
     return {
-        "item": f.label,
-        "cycle": f.cycle_title,
+        "item": f.label_in(t),
+        "cycle": f.cycle_in(t),
         "cycle_id": f.cycle_id,
         "due": format_date(f.due_date, lang),
         "due_short": format_date(f.due_date, lang, short=True),
@@ -114,10 +138,11 @@ def compose_single(intent: Intent, f: ItemFacts, recipient: Recipient, today: da
 def compose_digest(dedup_key: str, entries: list[tuple[Intent, ItemFacts]], recipient: Recipient, today: date,
                    window_label: str) -> tuple[str, str, dict[str, Any]]:
     lang = recipient.language
+    t = translator(lang)
     rows = []
     for intent, f in sorted(entries, key=lambda e: (e[1].due_date, e[1].label)):
         by = recipient.key if recipient.key in f.owner_keys else (f.owner_keys[0] if f.owner_keys else None)
-        rows.append({"item": f.label, "cycle": f.cycle_title, "cycle_id": f.cycle_id,
+        rows.append({"item": f.label_in(t), "cycle": f.cycle_in(t), "cycle_id": f.cycle_id,
                      "due": format_date(f.due_date, lang), "days_late": max((today - f.due_date).days, 0),
                      "command": record_command(f, by)})
     ctx = {"count": len(rows), "window": window_label, "entries": rows}

@@ -21,8 +21,9 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from nmrf.domain.dates import WorkCalendar
-from nmrf.notifications.policy import OWNER, EscalationPolicy, Policy, ReminderLadder
-from nmrf.notifications.timing import local_date, window_of
+from nmrf.domain.policy import OWNER, EscalationPolicy, Policy, ReminderLadder
+from nmrf.domain.clock import today_in
+from nmrf.notifications.timing import window_of
 
 # Roles held for the whole NMRF rather than for one institution (as in services.people).
 NMRF_WIDE_ROLES = frozenset({"secretariat", "head_of_secretariat", "nhri_contact", "cso_contact"})
@@ -275,7 +276,7 @@ def decide(
 
     def today_for(tz: str) -> date:
         if tz not in today_of:
-            today_of[tz] = local_date(now, tz)
+            today_of[tz] = today_in(tz, now)
         return today_of[tz]
 
     for item in items:
@@ -340,7 +341,7 @@ def decide(
         if state_today + ONE_DAY > item.due_date:
             esc = policy.escalation_for(item.stage, item.owner_role)
             item_acks = [a for a in acks.get(item.milestone_id, ()) if a.sequence == chain_seq]
-            ack_days = {a.id: local_date(a.at, state_zones[item.state_id]) for a in item_acks}
+            ack_days = {a.id: today_in(state_zones[item.state_id], a.at) for a in item_acks}
             sched = _escalation_schedule(esc, item, cal, item_acks, ack_days, policy.acknowledgement.holds_for)
             by_level: dict[int, list[tuple[str, date]]] = {}
             for step, i, _ in level_days(esc, item.due_date, cal):
@@ -421,7 +422,7 @@ def plan_digests(new: Sequence[Intent], *, existing_digests: set[str], people: M
         items = [it for it in items if not (it.early and it.item.milestone_id in due_now)]
         window, min_items = digest_specs.get(p.state_id, ("off", 2))
         if window != "off":
-            wid, start, end = window_of(local_date(now, p.timezone), window)
+            wid, start, end = window_of(today_in(p.timezone, now), window)
             key = f"digest:p{pid}:{wid}"
             # One entry per deadline: its latest step.
             per_item: dict[int, Intent] = {}

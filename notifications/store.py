@@ -16,10 +16,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, func, or_, select, true
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from nmrf.domain.dates import WorkCalendar, national_calendar
+from nmrf.domain.i18n import reader_language
+from nmrf.models.db import dialect_insert
 from nmrf.models import (
     Acknowledgement,
     Address,
@@ -49,18 +50,14 @@ from nmrf.notifications.decide import (
     plan_digests,
 )
 from nmrf.notifications.messages import window_label
-from nmrf.notifications.policy import NotificationsSpec, Policy, effective_policy, policy_from_json
-from nmrf.notifications.timing import local_date, release_at, release_on_working_day, window_of
+from nmrf.domain.policy import NotificationsSpec, Policy, effective_policy, policy_from_json
+from nmrf.domain.clock import today_in
+from nmrf.notifications.timing import release_at, release_on_working_day, window_of
 from nmrf.notifications.tokens import make_token, signing_key
 from nmrf.settings import Settings
 
 M, C, N, D = Milestone.__table__, Cycle.__table__, Notification.__table__, Delivery.__table__
 CHUNK = 500
-
-
-def _insert(session: Session, table):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _chunks(values: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -78,7 +75,7 @@ def ensure_policy(*, session: Session, state: State, spec: NotificationsSpec | N
     if latest is not None and latest.digest == policy.digest_hash:
         return latest
     version = (latest.version + 1) if latest else 1
-    session.execute(_insert(session, NotificationPolicy.__table__).values(
+    session.execute(dialect_insert(session, NotificationPolicy.__table__).values(
         state_id=state.id, version=version, digest=policy.digest_hash, body=policy.canonical(), created_at=now,
     ).on_conflict_do_nothing(index_elements=["state_id", "version"]))
     return session.execute(select(NotificationPolicy).where(NotificationPolicy.state_id == state.id)
@@ -86,7 +83,6 @@ def ensure_policy(*, session: Session, state: State, spec: NotificationsSpec | N
 
 
 _POLICY_CACHE: dict[tuple[int, str], Policy] = {}
-_CALENDARS: dict[tuple, WorkCalendar] = {}
 
 
 def _policy(row_id: int, digest: str, body: dict) -> Policy:
@@ -94,13 +90,6 @@ def _policy(row_id: int, digest: str, body: dict) -> Policy:
     if key not in _POLICY_CACHE:
         _POLICY_CACHE[key] = policy_from_json(body)
     return _POLICY_CACHE[key]
-
-
-def calendar_for(country: str, subdiv: str | None, extra: Iterable[str]) -> WorkCalendar:
-    key = (country, subdiv, tuple(sorted(extra)))
-    if key not in _CALENDARS:
-        _CALENDARS[key] = national_calendar(country, subdiv, extra=[date.fromisoformat(d) for d in key[2]])
-    return _CALENDARS[key]
 
 
 # ---------------------------------------------------------------- what the decision needs
@@ -116,7 +105,7 @@ class StateInfo:
 
 
 @dataclass
-class World:
+class DecisionInputs:
     now: datetime
     states: dict[int, StateInfo]
     today: dict[int, date]
@@ -153,7 +142,7 @@ def ensure_policies(*, session: Session, state_ids: Iterable[int], now: datetime
             ensure_policy(session=session, state=state, spec=None, now=now)
 
 
-def load_world(*, session: Session, now: datetime, today: date | None = None) -> World:
+def load_decision_inputs(*, session: Session, now: datetime, today: date | None = None) -> DecisionInputs:
     ST = State.__table__
     states: dict[int, StateInfo] = {}
     cals: dict[int, WorkCalendar] = {}
@@ -161,9 +150,9 @@ def load_world(*, session: Session, now: datetime, today: date | None = None) ->
             select(ST.c.id, ST.c.code, ST.c.name, ST.c.secretariat, ST.c.timezone, ST.c.quiet_hours,
                    ST.c.holidays_country, ST.c.holidays_subdiv, ST.c.extra_holidays)):
         states[sid] = StateInfo(sid, code, name, secretariat, tz, quiet)
-        cals[sid] = calendar_for(country, subdiv, extra or [])
+        cals[sid] = national_calendar(country, subdiv, [date.fromisoformat(d) for d in extra or ()])
     ensure_policies(session=session, state_ids=states, now=now)
-    today_of = {sid: today or local_date(now, s.timezone) for sid, s in states.items()}
+    today_of = {sid: today or today_in(s.timezone, now) for sid, s in states.items()}
 
     P = NotificationPolicy.__table__
     policies: dict[int, Policy] = {}
@@ -211,7 +200,7 @@ def load_world(*, session: Session, now: datetime, today: date | None = None) ->
     existing = set(session.execute(select(N.c.dedup_key).where(N.c.milestone_id.in_(cand))).scalars())
     existing.update(session.execute(select(N.c.dedup_key).where(
         N.c.kind == "digest", N.c.created_at >= now - timedelta(days=9))).scalars())
-    return World(now=now, states=states, today=today_of, calendars=cals, policies=policies,
+    return DecisionInputs(now=now, states=states, today=today_of, calendars=cals, policies=policies,
                  current_policy={sid: pid for sid, (pid, _) in current.items()}, items=items, chains=chains,
                  acks=acks, ack_rows=ack_rows, reopened=reopened, directory=load_directory(session=session),
                  existing=existing)
@@ -225,11 +214,13 @@ def load_directory(*, session: Session) -> Directory:
     P, S, AD, RA = Person.__table__, State.__table__, Address.__table__, RoleAssignment.__table__
     addressed = set(session.execute(select(AD.c.person_id).where(AD.c.active == true())).scalars())
     rows = session.execute(select(P.c.id, P.c.state_id, P.c.key, P.c.name, P.c.institution_id, P.c.timezone,
-                                  P.c.language, P.c.quiet_hours, S.c.quiet_hours)
+                                  P.c.language, P.c.quiet_hours, S.c.quiet_hours, S.c.language)
                            .select_from(P.join(S, S.c.id == P.c.state_id)).where(P.c.active == true()))
-    # Plain tuples: eight thousand people are read on every sweep.
-    people = [Recipient(pid, sid, key, name, inst, tz, lang, quiet or state_quiet, pid in addressed)
-              for pid, sid, key, name, inst, tz, lang, quiet, state_quiet in rows]
+    # Plain tuples: eight thousand people are read on every sweep. A language without a catalog (wo) falls
+    # back to the State's before English.
+    people = [Recipient(pid, sid, key, name, inst, tz, reader_language(lang, state_lang), quiet or state_quiet,
+                        pid in addressed)
+              for pid, sid, key, name, inst, tz, lang, quiet, state_quiet, state_lang in rows]
     roles = session.execute(select(RA.c.person_id, RA.c.role, RA.c.institution_id)).all()
     CM = CycleMember.__table__
     members: dict[int, list[int]] = {}
@@ -250,7 +241,7 @@ class Plan:
     decided: int = 0  # every step due, new or not
 
 
-def plan(world: World) -> Plan:
+def plan(world: DecisionInputs) -> Plan:
     decision = decide(world.items, chains=world.chains, acks=world.acks, reopened=world.reopened,
                       policies=world.policies, current_policy=world.current_policy, directory=world.directory,
                       calendars=world.calendars, state_zones={s: i.timezone for s, i in world.states.items()},
@@ -268,18 +259,21 @@ def plan(world: World) -> Plan:
 
 # ---------------------------------------------------------------- facts for the words
 
-def load_facts(*, session: Session, world: World, milestone_ids: Iterable[int]) -> dict[int, ItemFacts]:
+def load_facts(*, session: Session, world: DecisionInputs, milestone_ids: Iterable[int]) -> dict[int, ItemFacts]:
     ids = sorted(set(milestone_ids))
     if not ids:
         return {}
-    I = Institution.__table__
+    I, ST = Institution.__table__, State.__table__
     rows = []
     for chunk in _chunks(ids):
         rows += list(session.execute(
             select(M.c.id, M.c.key, M.c.template_key, M.c.title, M.c.stage, M.c.cycle_id, M.c.institution_id,
                    M.c.owner_role, M.c.due_date, C.c.title.label("cycle_title"), C.c.state_id,
-                   I.c.key.label("inst_key"), I.c.name.label("inst_name"))
-            .select_from(M.join(C, C.c.id == M.c.cycle_id).outerjoin(I, I.c.id == M.c.institution_id))
+                   C.c.template.label("cycle_template"), C.c.mechanism, C.c.reference,
+                   I.c.key.label("inst_key"), I.c.name.label("inst_name"), I.c.names.label("inst_names"),
+                   ST.c.name.label("state_name"), ST.c.names.label("state_names"))
+            .select_from(M.join(C, C.c.id == M.c.cycle_id).join(ST, ST.c.id == C.c.state_id)
+                         .outerjoin(I, I.c.id == M.c.institution_id))
             .where(M.c.id.in_(chunk))))
     cycles = sorted({r.cycle_id for r in rows})
     waiting_on: dict[tuple[int, str], list[Any]] = {}
@@ -308,11 +302,13 @@ def load_facts(*, session: Session, world: World, milestone_ids: Iterable[int]) 
             cycle_title=r.cycle_title, institution_key=r.inst_key, institution_name=r.inst_name,
             due_date=r.due_date, owner_names=tuple(p.name for p in owners), owner_keys=tuple(p.key for p in owners),
             blocks=tuple(dict.fromkeys((b.title, b.due_date) for b in blocked)),
-            waiting=tuple(dict.fromkeys(waiting)))
+            waiting=tuple(dict.fromkeys(waiting)), institution_names=r.inst_names or None,
+            cycle_template=r.cycle_template, mechanism=r.mechanism, reference=r.reference,
+            state_name=r.state_name, state_names=r.state_names or None)
     return out
 
 
-def _ack_facts(world: World, intent: Intent, today: date) -> AckFacts | None:
+def _ack_facts(world: DecisionInputs, intent: Intent, today: date) -> AckFacts | None:
     acks = [a for a in world.acks.get(intent.item.milestone_id, ()) if a.sequence == intent.chain_sequence]
     if intent.ack_id is not None:
         acks = [a for a in acks if a.id == intent.ack_id] or acks
@@ -322,7 +318,7 @@ def _ack_facts(world: World, intent: Intent, today: date) -> AckFacts | None:
     state = world.states[intent.item.state_id]
     cal = world.calendars[intent.item.state_id]
     policy = world.policies[intent.policy_id]
-    on = local_date(ack.at, state.timezone)
+    on = today_in(state.timezone, ack.at)
     promised = ack.promised_by or policy.acknowledgement.holds_for.after(cal, on)
     p = world.directory.people.get(ack.person_id) if ack.person_id else None
     row = world.ack_rows.get(ack.id, {})
@@ -352,7 +348,7 @@ def message_domain(settings: Settings) -> str:
     return host if "." in host and not host.replace(".", "").isdigit() else "nmrf.local"
 
 
-def ack_url(settings: Settings, key: bytes, world: World, intent: Intent) -> str:
+def ack_url(settings: Settings, key: bytes, world: DecisionInputs, intent: Intent) -> str:
     policy = world.policies[intent.policy_id]
     valid = timedelta(days=policy.acknowledgement.link_valid_for.days or 14)
     expires = max(world.now, datetime.now(UTC)) + valid
@@ -361,7 +357,7 @@ def ack_url(settings: Settings, key: bytes, world: World, intent: Intent) -> str
     return f"{settings.public_url.rstrip('/')}/ack/{token}"
 
 
-def compose_plan(*, session: Session, world: World, plan: Plan, settings: Settings) -> list[dict[str, Any]]:
+def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, settings: Settings) -> list[dict[str, Any]]:
     """Every message of the plan, in words: rows ready for the notification table
     (digests first, each followed by the entries it lists)."""
     facts = load_facts(session=session, world=world,
@@ -373,7 +369,7 @@ def compose_plan(*, session: Session, world: World, plan: Plan, settings: Settin
 
     for dp in plan.digests:
         person = people[dp.person_id]
-        today = local_date(world.now, person.timezone)
+        today = today_in(person.timezone, world.now)
         window = world.policies[world.current_policy[person.state_id]].digest.window
         _, start, _ = window_of(today, window)
         entries = [(i, facts[i.item.milestone_id]) for i in dp.intents]
@@ -395,7 +391,7 @@ def compose_plan(*, session: Session, world: World, plan: Plan, settings: Settin
                          "_digest": dp.dedup_key})
     for intent in plan.intents:
         person = people[intent.person_id]
-        today = local_date(world.now, person.timezone)
+        today = today_in(person.timezone, world.now)
         url = ack_url(settings, key, world, intent) if intent.kind in ("escalation", "lapse") else None
         subject, body, data = compose_single(intent, facts[intent.item.milestone_id], person, today,
                                              world.calendars[person.state_id], _ack_facts(world, intent, today), url)
@@ -403,7 +399,7 @@ def compose_plan(*, session: Session, world: World, plan: Plan, settings: Settin
     return rows
 
 
-def _release(world: World, person: Recipient, intent: Intent | None) -> datetime:
+def _release(world: DecisionInputs, person: Recipient, intent: Intent | None) -> datetime:
     """When delivery may start: now, or the end of the recipient's quiet hours (and, if the
     policy says so, not before the next working day); some levels are let through."""
     if intent is not None and intent.through_quiet_hours:
@@ -415,7 +411,7 @@ def _release(world: World, person: Recipient, intent: Intent | None) -> datetime
     return release_at(world.now, person.timezone, person.quiet_hours)
 
 
-def _intent_row(intent: Intent, person: Recipient, world: World) -> dict[str, Any]:
+def _intent_row(intent: Intent, person: Recipient, world: DecisionInputs) -> dict[str, Any]:
     held = _release(world, person, intent)
     return dict(state_id=person.state_id, dedup_key=intent.dedup_key, kind=intent.kind, step=intent.step,
                 milestone_id=intent.item.milestone_id, chain_sequence=intent.chain_sequence,
@@ -425,7 +421,7 @@ def _intent_row(intent: Intent, person: Recipient, world: World) -> dict[str, An
                 created_at=world.now, not_before=held)
 
 
-def write_outbox(*, session: Session, world: World, plan: Plan, rows: list[dict[str, Any]]) -> Written:
+def write_outbox(*, session: Session, world: DecisionInputs, plan: Plan, rows: list[dict[str, Any]]) -> Written:
     """Write the chains, the messages and one delivery per active address of each recipient.
 
     ON CONFLICT DO NOTHING everywhere: what a concurrent sweep already wrote stays as it
@@ -433,7 +429,7 @@ def write_outbox(*, session: Session, world: World, plan: Plan, rows: list[dict[
     """
     out = Written()
     if plan.new_chains:
-        res = session.execute(_insert(session, EscalationChain.__table__).on_conflict_do_nothing(
+        res = session.execute(dialect_insert(session, EscalationChain.__table__).on_conflict_do_nothing(
             index_elements=["milestone_id", "sequence"]),
             [dict(milestone_id=m, sequence=s, due_date=d, policy_id=p, started_at=world.now)
              for m, s, d, p in plan.new_chains.values()])
@@ -441,7 +437,7 @@ def write_outbox(*, session: Session, world: World, plan: Plan, rows: list[dict[
     if not rows:
         return out
     columns = [c.name for c in N.columns if c.name != "id"]
-    ins = _insert(session, N).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(N.c.id, N.c.dedup_key)
+    ins = dialect_insert(session, N).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(N.c.id, N.c.dedup_key)
     digest_rows = [r for r in rows if r["kind"] == "digest"]
     ids: dict[str, int] = {}
     for r in digest_rows:
@@ -490,7 +486,7 @@ def write_outbox(*, session: Session, world: World, plan: Plan, rows: list[dict[
                                    status="pending", attempts=0, next_attempt_at=r["not_before"],
                                    created_at=world.now, updated_at=world.now))
     for chunk in _chunks(deliveries):
-        res = session.execute(_insert(session, D).on_conflict_do_nothing(
+        res = session.execute(dialect_insert(session, D).on_conflict_do_nothing(
             index_elements=["notification_id", "address_id"]), list(chunk))
         out.deliveries += max(res.rowcount, 0)
     if out.no_address:

@@ -10,16 +10,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+
 from zoneinfo import ZoneInfo
 
-
-@lru_cache(maxsize=1024)
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def local_date(now: datetime, tz: str) -> date:
-    return now.astimezone(zone(tz)).date()
+from nmrf.domain.clock import zone
 
 
 @lru_cache(maxsize=256)

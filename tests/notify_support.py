@@ -12,11 +12,11 @@ import pytest
 import yaml
 from sqlalchemy import Engine, select
 
-from nmrf.flows.runtime import moment
+from nmrf.domain.clock import moment
 from nmrf.models import Address, Cycle, Delivery, Notification
 from nmrf.models.db import make_engine, session_scope, upgrade_schema
-from nmrf.notifications.sinks import HttpSink, SmtpSink
-from nmrf.notifications.sweeping import run_sweep
+from nmrf.testing.sinks import HttpSink, SmtpSink
+from nmrf.flows.sweep import run_sweep
 from nmrf.profile import EXAMPLE_PROFILE, load_profile
 from nmrf.services.cycles import launch_cycle, record_action
 from nmrf.services.people import get_state

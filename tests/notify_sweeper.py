@@ -17,7 +17,7 @@ import traceback
 from datetime import date
 
 from nmrf.models.db import make_engine
-from nmrf.notifications.sweeping import run_sweep
+from nmrf.flows.sweep import run_sweep
 from nmrf.settings import get_settings
 
 
@@ -25,9 +25,10 @@ def _warm() -> None:
     # What every sweep loads once per process, loaded before forking.
     import apprise  # noqa: F401
 
-    from nmrf.notifications.messages import KINDS, _template, languages
-    from nmrf.notifications.policy import default_policy
-    from nmrf.notifications.store import calendar_for
+    from nmrf.notifications.messages import KINDS, languages
+    from nmrf.notifications.messages import template as _template
+    from nmrf.domain.policy import default_policy
+    from nmrf.domain.dates import national_calendar as calendar_for
 
     default_policy()
     calendar_for("CL", None, ()).is_working_day(date(2027, 6, 1))

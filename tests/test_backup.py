@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from nmrf.cli.app import app
 from nmrf.errors import NmrfError
-from nmrf.flows.runtime import moment
+from nmrf.domain.clock import moment
 from nmrf.models import Delivery, Notification
 from nmrf.models.db import make_engine, session_scope, upgrade_schema
 from nmrf.services.backup import backup_database, restore_backup, table_digests, verify_backup

@@ -184,7 +184,7 @@ def test_an_escalation_level_that_reaches_nobody_is_reported_with_the_role_and_t
 def test_control_characters_are_refused_by_the_importer_on_every_database_and_migrate_still_works(
         initialised, tmp_path: Path, db_backend):
     from nmrf.cli.recommendations import TEMPLATE_EXAMPLE
-    from nmrf.domain.sources import TEMPLATE_HEADER
+    from nmrf.domain.recommendation_files import TEMPLATE_HEADER
 
     import csv
 

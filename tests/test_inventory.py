@@ -6,7 +6,7 @@ from datetime import date
 
 from nmrf.domain.inventory import Ratification, UprSchedule, inventory
 from nmrf.domain.rules import load_catalogue
-from nmrf.reference import all_ratifications, upr_schedule
+from nmrf.domain.reference import all_ratifications, upr_schedule
 
 TODAY = date(2026, 11, 27)
 

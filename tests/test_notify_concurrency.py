@@ -23,10 +23,10 @@ import pytest
 from notify_support import TZ, launch_cedaw, load, point_addresses, sweep, write_profile
 from sqlalchemy import select
 
-from nmrf.flows.runtime import moment
+from nmrf.domain.clock import moment
 from nmrf.models import Delivery
 from nmrf.models.db import make_engine, session_scope, upgrade_schema
-from nmrf.notifications.sinks import HttpSink
+from nmrf.testing.sinks import HttpSink
 from nmrf.services.cycles import launch_cycle
 from nmrf.services.people import get_state
 

@@ -16,7 +16,7 @@ from nmrf.notifications.decide import (
     decide,
     plan_digests,
 )
-from nmrf.notifications.policy import NotificationsSpec, default_policy, effective_policy
+from nmrf.domain.policy import NotificationsSpec, default_policy, effective_policy
 
 CL = national_calendar("CL")
 PLAIN = WorkCalendar()

@@ -26,8 +26,8 @@ from nmrf.cli.app import app
 from nmrf.flows.runtime import prefect_runtime
 from nmrf.models import AuditEntry, Milestone, Notification
 from nmrf.models.db import session_scope
-from nmrf.notifications.sweeping import run_sweep_forever
-from nmrf.notifications.timing import local_date
+from nmrf.web.sweep_loop import run_sweep_forever
+from nmrf.domain.clock import today_in
 from nmrf.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +104,7 @@ def test_the_serve_loop_sweeps_every_interval_until_stopped(db_url, smtp, http, 
     # A CEDAW cycle whose inputs are due in about ten days from the real today; no quiet hours.
     profile = write_profile(tmp_path, edit=lambda d: d["state"].update(quiet_hours="00:00-00:00"))
     w = make_world(db_url, smtp, http, profile)
-    today = local_date(datetime.now(UTC), TZ)
+    today = today_in(TZ, datetime.now(UTC))
     from nmrf.domain.dates import Offset
 
     due = Offset(months=4).apply(today + timedelta(days=10))

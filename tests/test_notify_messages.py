@@ -6,7 +6,7 @@ from datetime import date
 
 from nmrf.notifications.messages import format_date, render, role_label
 from nmrf.notifications.sender import Outgoing, send
-from nmrf.notifications.sinks import HttpSink
+from nmrf.testing.sinks import HttpSink
 
 CONTEXT = dict(item="Input (Ministry of Labour)", cycle="Periodic report to CEDAW", cycle_id=1, due="d", due_short="d",
                days_left=3, days_late=1, working_days_late=1, owners="Rodrigo Vera", blocks="", waiting="",
@@ -23,7 +23,9 @@ def test_dates_read_as_each_language_writes_them():
 
 def test_a_language_without_texts_falls_back_to_english():
     assert render("escalation", "de", CONTEXT) == render("escalation", "en", CONTEXT)
-    assert render("escalation", "pt-BR", CONTEXT)[0] == "LATE 1 day: Input (Ministry of Labour)"
+    assert render("escalation", "de-AT", CONTEXT)[0] == "LATE 1 day: Input (Ministry of Labour)"
+    # Portuguese has its catalog now (issue 11): a regional tag reads as its language.
+    assert render("escalation", "pt-BR", CONTEXT)[0] == "ATRASADO 1 dia: Input (Ministry of Labour)"
     assert role_label("minister", "de") == "minister responsible"
 
 
@@ -37,7 +39,7 @@ def test_templates_run_in_a_sandbox():
     import pytest
     from jinja2.exceptions import SecurityError
 
-    from nmrf.notifications.messages import _env
+    from nmrf.notifications.messages import template_environment as _env
 
     with pytest.raises(SecurityError):
         _env().from_string("{{ cycle.__class__.__mro__ }}").render(cycle="x")

@@ -56,11 +56,12 @@ def test_reminders_come_14_and_3_days_before_and_on_the_day_then_the_escalation_
     assert len(minister) == 1
     text = minister[0].text
     # Spanish (the minister's language), short and factual.
-    assert minister[0].subject.startswith("ATRASADO 14 días: Information from the institution")
+    # The title in Spanish too (issue 11: no English title inside a Spanish frame).
+    assert minister[0].subject.startswith("ATRASADO 14 días: Información de la institución para el informe")
     assert "Ministry of Labour and Social Security" in text
     assert "Vencía el martes 1 de junio de 2027: 14 días de atraso (10 días hábiles)" in text
     assert "Corresponde a Rodrigo Vera" in text
-    assert "Retrasa: Draft report compiled from the inputs" in text  # what it blocks
+    assert "Retrasa: Proyecto de informe compilado a partir de las contribuciones" in text  # what it blocks
     assert "Lo esperan:" in text and "Tomás Silva" in text  # who is waiting
     assert "nmrf record input 1 labour --by rodrigo-vera" in text  # the command to record it
     assert "/ack/" in text
@@ -203,7 +204,7 @@ def test_a_person_with_ten_items_this_week_gets_one_digest_instead_of_ten(db_url
 
     from nmrf.services.cycles import launch_cycle
     from nmrf.services.people import get_state
-    from nmrf.flows.runtime import moment
+    from nmrf.domain.clock import moment
 
     with session_scope(w.engine) as s:
         state = get_state(session=s)
@@ -236,7 +237,7 @@ def test_a_person_with_ten_items_this_week_gets_one_digest_instead_of_ten(db_url
 @pytest.mark.both_databases
 def test_secrets_in_notification_urls_never_show_in_logs_errors_or_the_outbox(db_url, smtp, http, tmp_path,
                                                                               caplog, capsys):
-    from nmrf.notifications.sinks import SmtpSink
+    from nmrf.testing.sinks import SmtpSink
 
     caplog.set_level(logging.DEBUG)
     w = make_world(db_url, smtp, http)

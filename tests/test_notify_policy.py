@@ -21,7 +21,7 @@ from nmrf.cli.app import app
 from nmrf.errors import NmrfError
 from nmrf.models import AuditEntry, NotificationPolicy, Person
 from nmrf.models.db import session_scope
-from nmrf.notifications.policy import DEFAULT_POLICY_PATH, default_policy
+from nmrf.domain.policy import DEFAULT_POLICY_PATH, default_policy
 from nmrf.profile import load_profile
 
 CUSTOM = {

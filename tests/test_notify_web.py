@@ -30,7 +30,7 @@ from nmrf.cli.app import app as cli
 from nmrf.models import Acknowledgement, AuditEntry
 from nmrf.models.db import session_scope
 from nmrf.notifications.tokens import make_token, signing_key
-from nmrf.notifications.web import make_router
+from nmrf.web.routes.acks import make_router
 from nmrf.settings import get_settings
 
 ON_TIME = ("foreign-affairs", "justice", "health", "education", "women", "social-development", "statistics",
@@ -91,7 +91,9 @@ def test_opening_the_link_shows_a_confirmation_page_and_records_nothing(db_url, 
     for _ in range(3):  # a mail scanner, a preview, the person
         page = httpx.get(f"{server}/ack/{token}")
         assert page.status_code == 200
-        assert "Information from the institution for the report (Ministry of Labour and Social Security)" in page.text
+        # In the language of the person the link was made for (Ana Rojas Muñoz: es), names as written.
+        assert "Información de la institución para el informe (Ministry of Labour and Social Security)" in page.text
+        assert '<html lang="es" dir="ltr">' in page.text
         assert "method='post'" in page.text and f"value='{token}'" in page.text
         assert page.headers["cache-control"] == "no-store"
     assert _acks(w.engine) == 0
@@ -101,7 +103,7 @@ def test_the_post_records_who_acknowledged_and_the_chain_waits_for_the_promise(d
     w, token = _late_labour(db_url, smtp, http)
     answer = httpx.post(f"{server}/ack", data={"token": token, "promised_by": "2027-06-16",
                                                "note": "seen, input by Wednesday"})
-    assert answer.status_code == 200 and "promised by 2027-06-16" in answer.text
+    assert answer.status_code == 200 and "comprometido para el miércoles 16 de junio de 2027 (2027-06-16)" in answer.text
     with session_scope(w.engine, readonly=True) as s:
         ack = s.execute(select(Acknowledgement)).scalar_one()
         assert (ack.actor, ack.via, ack.promised_by, ack.note) == (
@@ -129,7 +131,7 @@ def test_a_link_acknowledges_once(db_url, smtp, http, server):
     w, token = _late_labour(db_url, smtp, http)
     assert httpx.post(f"{server}/ack", data={"token": token, "promised_by": "2027-06-11"}).status_code == 200
     again = httpx.post(f"{server}/ack", data={"token": token, "promised_by": "2027-06-18"})
-    assert again.status_code == 409 and "already used" in again.text
+    assert again.status_code == 409 and "ya se usó" in again.text
     assert _acks(w.engine) == 1
 
 
@@ -145,17 +147,20 @@ def test_a_changed_expired_or_foreign_token_is_refused(db_url, smtp, http, serve
     old = make_token(key, purpose="ack", data=data, expires_at=clock.now - timedelta(seconds=1))
     page = httpx.get(f"{server}/ack/{old}")
     assert page.status_code == 410 and "expired" in page.text
+    # Nobody known from a refused link: the browser's language among ours.
+    french = httpx.get(f"{server}/ack/{old}", headers={"Accept-Language": "fr-SN,fr;q=0.9,en;q=0.5"})
+    assert french.status_code == 410 and "Ce lien a expiré" in french.text and 'lang="fr"' in french.text
     assert _acks(w.engine) == 0
 
 
 def test_a_promise_in_the_past_or_for_an_item_already_done_is_not_recorded(db_url, smtp, http, server):
     w, token = _late_labour(db_url, smtp, http)
     past = httpx.post(f"{server}/ack", data={"token": token, "promised_by": "2027-06-01"})
-    assert past.status_code == 409 and "already passed" in past.text
+    assert past.status_code == 409 and "ya pasó" in past.text
     record(w.engine, w.cycle_id, "input:labour", date(2027, 6, 9), by="rodrigo-vera")
     done = httpx.post(f"{server}/ack", data={"token": token, "promised_by": "2027-06-11"})
-    assert done.status_code == 409 and "nothing to acknowledge" in done.text
-    assert "already recorded done" in httpx.get(f"{server}/ack/{token}").text
+    assert done.status_code == 409 and "nada que acusar" in done.text
+    assert "Ya está registrado: hecho" in httpx.get(f"{server}/ack/{token}").text
     assert _acks(w.engine) == 0
 
 

@@ -26,10 +26,10 @@ from notify_support import TZ, World, make_world
 from sqlalchemy import func, select
 
 from nmrf import prefect_stack as ps
-from nmrf.flows.runtime import moment
+from nmrf.domain.clock import moment
 from nmrf.models import CycleEvent, Delivery, Notification, Person
 from nmrf.models.db import session_scope
-from nmrf.notifications.sinks import HttpSink, SmtpSink
+from nmrf.testing.sinks import HttpSink, SmtpSink
 
 URL = os.environ.get("NMRF_TEST_POSTGRES_URL")
 pytestmark = [
@@ -192,14 +192,14 @@ def test_a_reporting_cycle_advances_through_its_deployment_and_a_second_run_chan
 
 
 def test_no_sweep_within_the_window_alerts_the_secretariat_through_a_worker(stack):
-    from nmrf.sweep_watch import remove_sweep_watch
+    from nmrf.prefect_automation import remove_sweep_watch
 
     w = stack.world
     mails_before = len(w.smtp.mails)
     with session_scope(w.engine, readonly=True) as s:
         addresses = {p.key: p.id for p in s.execute(select(Person)).scalars()}
     with stack.server.settings():
-        from nmrf.sweep_watch import ensure_sweep_watch
+        from nmrf.prefect_automation import ensure_sweep_watch
 
         ensure_sweep_watch(within_seconds=10)  # Prefect's minimum for a proactive trigger
     try:

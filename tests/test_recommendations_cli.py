@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from nmrf.cli.app import app
 from nmrf.models.db import make_engine, upgrade_schema
 from nmrf.profile import EXAMPLE_PROFILE
-from nmrf.reference import UPR_INFO_CSV
+from nmrf.domain.reference import UPR_INFO_CSV
 
 UHRI = Path(__file__).resolve().parent / "data" / "uhri-chile.csv"
 

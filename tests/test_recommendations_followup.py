@@ -14,13 +14,13 @@ from nmrf.domain.similarity import Item, cluster_items, explain, vectorise
 from nmrf.errors import NmrfError
 from nmrf.models import Cluster, Cycle, CycleEvent, InputAnswer, Milestone, Recommendation, Record
 from nmrf.models.db import session_scope
-from nmrf.reference import UPR_INFO_CSV
+from nmrf.domain.reference import UPR_INFO_CSV
 from nmrf.services.clustering import cluster_recommendations, why
 from nmrf.services.cycles import advance_cycle, launch_cycle, set_official_date
 from nmrf.services.drafts import compile_draft
 from nmrf.services.followup import add_action, assign, assign_theme, update_action
 from nmrf.services.inputs import import_workbook, request_workbooks
-from nmrf.services.listing import cluster_rows, recommendation_rows
+from nmrf.services.recommendation_rows import cluster_rows, recommendation_rows
 from nmrf.services.people import get_state
 from nmrf.services.publication import public_view, render
 from nmrf.services.recommendations import get_cluster, import_recommendations, record_factors

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from nmrf.domain.sources import decode, parse
+from nmrf.domain.recommendation_files import decode, parse
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
 from nmrf.models import AuditEntry, Recommendation, RecommendationImport
 from nmrf.models.db import session_scope
-from nmrf.reference import UPR_INFO_CSV
+from nmrf.domain.reference import UPR_INFO_CSV
 from nmrf.services.people import get_state
 from nmrf.services.recommendations import import_recommendations
 from tests.conftest import NOW

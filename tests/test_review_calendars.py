@@ -19,9 +19,9 @@ from nmrf.errors import NmrfError
 from nmrf.models import CycleEvent
 from nmrf.models.db import session_scope
 from nmrf.notifications.decide import level_days, reminder_days
-from nmrf.notifications.policy import default_policy
+from nmrf.domain.policy import default_policy
 from nmrf.domain.dates import WorkCalendar
-from nmrf.reference import member_names, upr_calendar
+from nmrf.domain.reference import member_names, upr_calendar
 from nmrf.services.cycles import launch_cycle, milestones_of
 from nmrf.services.people import get_state
 from tests.conftest import at

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from nmrf.models import Notification, Person
 from nmrf.models.db import session_scope
 from nmrf.notifications.alerts import alert_sweep_silent, compose_alert, duration_text, silence_window
-from nmrf.notifications.sinks import SmtpSink
+from nmrf.testing.sinks import SmtpSink
 from notify_support import point_addresses, settings
 
 LAST = datetime(2027, 6, 15, 14, 0, tzinfo=UTC)

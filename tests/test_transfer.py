@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from nmrf.calendars.links import Subject, issue_link
 from nmrf.cli.app import app
 from nmrf.errors import NmrfError
-from nmrf.flows.runtime import moment
+from nmrf.domain.clock import moment
 from nmrf.models import Cycle, CycleEvent, Milestone, Notification, Record
 from nmrf.models.db import make_engine, session_scope, upgrade_schema
 from nmrf.profile import EXAMPLE_PROFILE, load_profile

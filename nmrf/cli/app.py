@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nmrf.cli import cycles, feeds, inputs, meetings, notify, recommendations, setup
+from nmrf.cli import costs, cycles, feeds, inputs, meetings, notify, recommendations, setup, workplan
 from nmrf.cli.prefect import prefect_app
 from nmrf.cli.common import friendly, make_context
 
@@ -38,6 +38,10 @@ app.add_typer(setup.rules_app, name="rules")
 app.add_typer(setup.db_app, name="db")
 app.add_typer(feeds.feeds_app, name="feeds")
 app.add_typer(meetings.meeting_app, name="meeting")
+app.add_typer(costs.cost_app, name="cost")
+app.command("workplan")(workplan.workplan)
+app.add_typer(workplan.pledge_app, name="pledge")
+app.command("annual-report")(workplan.annual_report)
 app.command("serve")(feeds.serve)
 app.add_typer(recommendations.app, name="recommendations")
 app.add_typer(inputs.app, name="inputs")
@@ -54,7 +58,7 @@ def demo(
     keep: bool = typer.Option(False, "--keep", help="Keep the demo's data folder and print where it is."),
 ) -> None:
     """A complete cycle from nothing: a UPR review and a CEDAW report, time advancing."""
-    from nmrf.demo import run_demo
+    from nmrf.cli.demo import run_demo
 
     run_demo(keep=keep)
 

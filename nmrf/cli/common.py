@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +20,9 @@ from sqlmodel import Session
 
 from nmrf.errors import NmrfError
 from nmrf.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from nmrf.models import State
 
 def _width() -> int | None:
     # Tables of plans need room; when output goes to a file or a pipe, use 120
@@ -202,21 +205,51 @@ def parse_pairs(values: list[str] | None, *, option: str) -> dict[str, str]:
     return out
 
 
+# The options every command that works on a State shares.
+STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
+
+
 def as_of_option() -> Any:
     return typer.Option(None, "--as-of", help="Act as if today were this date (YYYY-MM-DD).")
 
 
 def now_for(as_of: str | None, timezone: str) -> tuple[date, datetime]:
-    from nmrf.flows.runtime import moment
+    # Imported when a command runs: `nmrf --help` loads every command module (0.5 s more measured).
+    from nmrf.domain.clock import moment
 
     day = parse_date(as_of, what="--as-of") if as_of is not None else None
     return moment(day, timezone)
 
 
-def state_moment(session: Any, state_code: str | None, as_of: str | None) -> tuple[Any, date, datetime]:
+def state_moment(session: Any, state_code: str | None, as_of: str | None) -> tuple["State", date, datetime]:
     """The State a command works on (--state) and its `today` and `now` (--as-of, in its zone)."""
-    from nmrf.services.people import get_state
+    from nmrf.services.people import get_state  # when a command runs, as above
 
     state = get_state(session=session, code=state_code)
     today, now = now_for(as_of, state.timezone)
     return state, today, now
+
+
+@dataclass
+class Work:
+    """What a command works with: one unit of work, the State, its today and now, who acts."""
+    session: Session
+    state: "State"
+    today: date
+    now: datetime
+    actor: str
+    settings: Settings
+
+
+@contextmanager
+def state_work(ctx: typer.Context, state_code: str | None, as_of: str | None = None, *,
+               readonly: bool = False) -> Iterator[Work]:
+    """The preamble of a command on a State, in one line: `with state_work(ctx, state_code, as_of) as w:`.
+
+    Everything in the block is one transaction (committed at its end, rolled back on any error).
+    """
+    c = ctx_of(ctx)
+    with c.session(readonly=readonly) as s:
+        state, today, now = state_moment(s, state_code, as_of)
+        yield Work(session=s, state=state, today=today, now=now, actor=c.settings.effective_actor,
+                   settings=c.settings)

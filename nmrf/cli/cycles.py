@@ -7,14 +7,13 @@ from datetime import date
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, parse_date, parse_pairs, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, parse_pairs, state_moment
 from nmrf.errors import NmrfError
 
 cycle_app = typer.Typer(help="Reporting cycles: launch, list, show, set official dates.", no_args_is_help=True)
 record_app = typer.Typer(help="Record what a person did: an input, a sign-off, a comment, a waiver.",
                          no_args_is_help=True)
 
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 
 
 @cycle_app.command("launch")
@@ -90,7 +89,7 @@ def show(
 ) -> None:
     """The plan: who owes what by when, what is done and what is late."""
     from nmrf.services.cycles import get_cycle
-    from nmrf.services.views import cycle_rows
+    from nmrf.services.plan_rows import cycle_rows
 
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
@@ -143,7 +142,7 @@ def set_date(
 def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | None, note: str,
             state_code: str | None, as_of: str | None) -> None:
     from nmrf.services.cycles import advance_cycle, get_cycle, record_action
-    from nmrf.services.views import describe_events
+    from nmrf.services.plan_rows import describe_events
 
     c = ctx_of(ctx)
     with c.session() as s:
@@ -271,7 +270,7 @@ def advance(
         targets = [(cy.id, cy.flow, cy.title) for cy in cycles]
     from rich.progress import Progress
 
-    from nmrf.services.runs import run_cycle_flows
+    from nmrf.flows.runs import run_cycle_flows
 
     with Progress(console=err_console, transient=True, disable=len(targets) < 4) as progress:
         bar = progress.add_task("running the cycle flows", total=len(targets))

@@ -7,12 +7,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, now_for, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, now_for, state_moment
 from nmrf.errors import NmrfError
 
 feeds_app = typer.Typer(help="Calendar feeds people subscribe to: private links, export.", no_args_is_help=True)
 
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 INSTITUTION = typer.Option(None, "--institution", help="The institution's feed (given to PERSON) instead of PERSON's own.")
 CYCLE = typer.Option(None, "--cycle", help="A cycle's feed (number or key), given to PERSON.")
 SECRETARIAT = typer.Option(False, "--secretariat", help="The secretariat's whole calendar, given to PERSON.")
@@ -189,7 +188,7 @@ def show(
     import sys
 
     from nmrf.calendars.build import render_feed
-    from nmrf.calendars.sources import person_feed
+    from nmrf.calendars.queries import person_feed
     from nmrf.services.people import get_person
 
     c = ctx_of(ctx)
@@ -242,7 +241,7 @@ def serve(
     """Serve the calendar feeds and acknowledgement pages; sweep every few minutes."""
     import os
 
-    from nmrf.server.run import run_server
+    from nmrf.web.run import run_server
 
     c = ctx_of(ctx)
     c.require_schema()

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import typer
 
-from nmrf.cli.common import as_of_option, console, ctx_of, force_option, friendly, output_file, state_moment
+from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, force_option, friendly, output_file,
+                             state_moment, state_work)
 from nmrf.errors import NmrfError
 
 app = typer.Typer(help="The information request: workbooks out, answers in, the draft compiled.",
                   no_args_is_help=True)
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 
 
 @app.command("request")
@@ -28,12 +28,10 @@ def request(
     from nmrf.services.cycles import get_cycle
     from nmrf.services.inputs import request_workbooks
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
-        cycle = get_cycle(session=s, state=state, ref=cycle_ref)
-        result = request_workbooks(session=s, state=state, cycle=cycle, out_dir=out, now=now,
-                                   actor=c.settings.effective_actor, institutions=institutions or None)
+    with state_work(ctx, state_code, as_of) as w:
+        cycle = get_cycle(session=w.session, state=w.state, ref=cycle_ref)
+        result = request_workbooks(session=w.session, state=w.state, cycle=cycle, out_dir=out, now=w.now,
+                                   actor=w.actor, institutions=institutions or None)
     for sent in result.sent:
         console.print(f"{sent.institution}: {sent.rows} recommendation(s) -> {sent.file}"
                       + (" (same request as before)" if sent.reused else ""))

@@ -5,11 +5,10 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_moment
 
 meeting_app = typer.Typer(help="Meetings the secretariat calls (they appear in the attendees' calendar feeds).",
                           no_args_is_help=True)
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 
 
 @meeting_app.command("add")
@@ -113,3 +112,153 @@ def list_meetings(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> 
             who = ", ".join(m.attendee_roles) + (f" ({', '.join(m.institutions)})" if m.institutions else "")
             table.add_row(m.key, f"{local:%Y-%m-%d %H:%M} {m.timezone}", m.kind, m.title, who, m.status)
     console.print(table)
+
+
+series_app = typer.Typer(help="Recurring meetings: plenaries, focal points' calls, meetings before each report "
+                              "deadline (one recurring event in the attendees' calendars).", no_args_is_help=True)
+meeting_app.add_typer(series_app, name="series")
+
+
+@series_app.command("add")
+@friendly
+def series_add(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="A short name, e.g. plenary."),
+    kind: str = typer.Option(..., "--kind", help="plenary, coordination, validation, consultation or other."),
+    title: str = typer.Option(..., "--title"),
+    every: str = typer.Option(..., "--every", help="weekly, monthly, quarterly or before-deadlines."),
+    first: str = typer.Option(..., "--from", help="The first occurrence (YYYY-MM-DD); before-deadlines: counting from."),
+    at: str = typer.Option(..., "--at", help="Local start, HH:MM, in --timezone (it stays at that local time)."),
+    until: str | None = typer.Option(None, "--until", help="The last possible day (YYYY-MM-DD)."),
+    interval: int = typer.Option(1, "--interval", help="Every N weeks or months."),
+    weeks_before: int | None = typer.Option(None, "--weeks-before", help="before-deadlines: N weeks before each."),
+    mechanism: str | None = typer.Option(None, "--mechanism", help="before-deadlines: only this mechanism's reports."),
+    timezone: str | None = typer.Option(None, "--timezone", help="IANA zone (default: the State's)."),
+    minutes: int = typer.Option(120, "--minutes"),
+    roles: list[str] = typer.Option(None, "--role", help="Who attends, by role (repeatable)."),
+    institutions: list[str] = typer.Option(None, "--institution", help="Only these institutions (repeatable)."),
+    location: str | None = typer.Option(None, "--location"),
+    description: str = typer.Option("", "--description"),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Schedule a recurring meeting."""
+    from nmrf.calendars.series import schedule_series
+    from nmrf.cli.common import parse_date
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        series = schedule_series(
+            session=s, state=state, key=key, kind=kind, title=title, frequency=every.replace("-", "_"),
+            first_date=parse_date(first, what="--from"), start_time=at, timezone=timezone or state.timezone,
+            roles=roles or [], now=now, minutes=minutes, interval=interval,
+            until=parse_date(until, what="--until") if until else None, weeks_before=weeks_before,
+            mechanism=mechanism, institutions=institutions or [], location=location, description=description)
+    console.print(f"Series {series.key} scheduled: {series.title}, {every} at {series.start_time} {series.timezone}; "
+                  "it appears in its attendees' calendar feeds as one recurring event.")
+
+
+@series_app.command("cancel")
+@friendly
+def series_cancel(
+    ctx: typer.Context,
+    key: str = typer.Argument(...),
+    day: str = typer.Argument(..., help="The occurrence's date (YYYY-MM-DD)."),
+    note: str = typer.Option(..., "--note", help="Why (shown in the calendars)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Cancel one occurrence of a series (an EXDATE in the feeds)."""
+    from nmrf.calendars.series import cancel_occurrence, get_series
+    from nmrf.cli.common import parse_date
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        cancel_occurrence(session=s, series=get_series(session=s, state=state, key=key),
+                          day=parse_date(day, what="date"), note=note, now=now)
+    console.print(f"The {day} occurrence of {key} is cancelled.")
+
+
+@series_app.command("show")
+@friendly
+def series_show(
+    ctx: typer.Context,
+    key: str = typer.Argument(...),
+    months: int = typer.Option(6, "--months", help="How far ahead."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """A series' next occurrences, in local time."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from nmrf.calendars.series import get_series, recurrence_of
+    from nmrf.domain.recurrence import all_days, local_start
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state, today, _ = state_moment(s, state_code, as_of)
+        series = get_series(session=s, state=state, key=key)
+        rec = recurrence_of(session=s, series=series)
+    console.print(f"{series.title} ({series.frequency}, {series.start_time} {series.timezone})")
+    for day in all_days(rec, last=today + timedelta(days=31 * months)):
+        if day < today:
+            continue
+        start = local_start(rec, day)
+        mark = "  cancelled" if day in rec.exdates else ""
+        console.print(f"  {start:%Y-%m-%d %a %H:%M %Z} ({start.astimezone(ZoneInfo('UTC')):%H:%M} UTC){mark}")
+
+
+@meeting_app.command("minutes")
+@friendly
+def minutes(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="A meeting series' key or a meeting's key."),
+    day: str | None = typer.Option(None, "--date", help="The occurrence (YYYY-MM-DD); required for a series."),
+    agenda: str = typer.Option("", "--agenda"),
+    text: str = typer.Option("", "--text", help="The minutes as text."),
+    document: str | None = typer.Option(None, "--document", help="The minutes as a document (its path or link)."),
+    decisions: list[str] = typer.Option(None, "--decision", help="A decision (repeatable)."),
+    actions: list[str] = typer.Option(None, "--action",
+                                      help="An action point: 'TEXT|INSTITUTION|YYYY-MM-DD[|PERSON]' (repeatable)."),
+    circulate: bool = typer.Option(False, "--circulate", help="Send them to the attendees (through the outbox)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Record the agenda and minutes of a meeting occurrence; action points become deadlines."""
+    from nmrf.calendars.series import get_series
+    from nmrf.cli.common import parse_date
+    from nmrf.errors import NmrfError, Problem
+    from nmrf.models import MeetingSeries
+    from nmrf.services.minutes import ActionPoint, record_minutes
+
+    points = []
+    for n, raw in enumerate(actions or []):
+        parts = [p.strip() for p in raw.split("|")]
+        if len(parts) not in (3, 4):
+            raise NmrfError([Problem(f"{raw!r}: expected TEXT|INSTITUTION|YYYY-MM-DD[|PERSON]", field=f"--action {n + 1}")])
+        points.append(ActionPoint(parts[0], parts[1], parse_date(parts[2], what="--action due date"),
+                                  parts[3] if len(parts) == 4 else None))
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        from sqlmodel import select
+
+        is_series = s.exec(select(MeetingSeries.id).where(MeetingSeries.state_id == state.id,
+                                                          MeetingSeries.key == key)).first() is not None
+        if is_series:
+            get_series(session=s, state=state, key=key)
+        occ = record_minutes(session=s, state=state, now=now, actor="cli", series=key if is_series else None,
+                             meeting=None if is_series else key, day=parse_date(day, what="--date") if day else None,
+                             agenda=agenda, minutes=text, minutes_file=document, decisions=decisions or [],
+                             actions=points, circulate=circulate)
+        if circulate:
+            from nmrf.notifications.circulation import write_circulations
+
+            written = len(write_circulations(session=s, now=now))
+        else:
+            written = 0
+    console.print(f"Minutes of {key} on {occ.occurs_on} recorded" + (
+        f"; {written} messages to the attendees in the outbox (`nmrf sweep` sends them)." if circulate else "."))

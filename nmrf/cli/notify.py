@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, parse_date, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, parse_date, state_moment
 from nmrf.errors import NmrfError
 
 outbox_app = typer.Typer(help="The outbox: every message, sent, waiting or failed, and to whom.",
@@ -16,7 +16,6 @@ outbox_app = typer.Typer(help="The outbox: every message, sent, waiting or faile
 notify_app = typer.Typer(help="Notifications: test a person's addresses, acknowledgements, the policy.",
                          no_args_is_help=True)
 
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 
 
 def _when(value: datetime | None) -> str:
@@ -84,7 +83,7 @@ def outbox(
     """Every delivery, newest first: to whom, on which channel, sent, waiting or failed (and why)."""
     if ctx.invoked_subcommand:
         return
-    from nmrf.notifications.views import FILTERS, outbox_rows, outbox_summary
+    from nmrf.notifications.outbox_rows import FILTERS, outbox_rows, outbox_summary
 
     if status not in FILTERS:
         raise NmrfError(f"--status {status!r}: expected one of {', '.join(FILTERS)}")
@@ -124,7 +123,7 @@ def outbox(
 @friendly
 def outbox_show(ctx: typer.Context, notification_id: int = typer.Argument(..., help="The message number (#).")) -> None:
     """One message as it was (or will be) sent, with every try."""
-    from nmrf.notifications.views import notification_detail
+    from nmrf.notifications.outbox_rows import notification_detail
 
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
@@ -185,7 +184,7 @@ def outbox_retry(
 def notify_test(ctx: typer.Context, person: str = typer.Argument(..., help="Person key from the profile."),
                 state_code: str | None = STATE_OPTION) -> None:
     """Send a test message to each of a person's addresses and say whether each worked."""
-    from nmrf.notifications.probe import send_test
+    from nmrf.services.probe import send_test
 
     c = ctx_of(ctx)
     c.require_schema()
@@ -257,7 +256,7 @@ def notify_policy(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> 
     from sqlalchemy import select
 
     from nmrf.models import NotificationPolicy
-    from nmrf.notifications.policy import policy_from_json
+    from nmrf.domain.policy import policy_from_json
     from nmrf.services.people import get_state
 
     c = ctx_of(ctx)

@@ -27,7 +27,7 @@ def setup(
     PREFECT_API_URL (the server). Running it again updates everything in place.
     """
     from nmrf import prefect_stack
-    from nmrf.sweep_watch import MIN_WITHIN
+    from nmrf.prefect_automation import MIN_WITHIN
 
     if not os.environ.get("PREFECT_API_URL"):
         raise NmrfError("set PREFECT_API_URL to the server's API (e.g. http://127.0.0.1:4200/api)")

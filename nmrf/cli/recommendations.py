@@ -8,8 +8,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nmrf.cli.common import (as_of_option, console, ctx_of, err_console, force_option, friendly, output_file,
-                             parse_date, state_moment)
+from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, err_console, force_option, friendly,
+                             output_file, parse_date, state_moment)
 from nmrf.errors import NmrfError
 
 app = typer.Typer(help="Recommendations: import, cluster, prioritise, assign, plan the follow-up, publish.",
@@ -18,7 +18,6 @@ action_app = typer.Typer(help="Actions of the follow-up plan (each one a deadlin
                          no_args_is_help=True)
 app.add_typer(action_app, name="action")
 
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 SORTS = ("priority", "id", "cluster", "theme", "mechanism")
 
 
@@ -82,7 +81,7 @@ def import_(
 @friendly
 def template(out: Path = typer.Option(..., "--out", help="Where to write the CSV template.")) -> None:
     """Write our CSV template for treaty-body and special-procedure recommendations."""
-    from nmrf.domain.sources import TEMPLATE_HEADER
+    from nmrf.domain.recommendation_files import TEMPLATE_HEADER
 
     output_file(out)
     example = TEMPLATE_EXAMPLE
@@ -127,7 +126,7 @@ def cluster(
 
 
 def _rows(s, state, **filters):  # type: ignore[no-untyped-def]
-    from nmrf.services.listing import recommendation_rows
+    from nmrf.services.recommendation_rows import recommendation_rows
 
     return recommendation_rows(session=s, state=state, **filters)
 
@@ -183,7 +182,7 @@ def list_(
 def show(ctx: typer.Context, ref: str = typer.Argument(..., help="Recommendation number or uid."),
          state_code: str | None = STATE_OPTION) -> None:
     """One recommendation: exact text, source, themes, SDGs, priority, responsibility, actions, answers."""
-    from nmrf.services.listing import recommendation_detail
+    from nmrf.services.recommendation_rows import recommendation_detail
     from nmrf.services.people import get_state
 
     c = ctx_of(ctx)
@@ -221,7 +220,7 @@ def clusters(
     state_code: str | None = STATE_OPTION,
 ) -> None:
     """The clusters, largest first, grouped by theme."""
-    from nmrf.services.listing import cluster_rows
+    from nmrf.services.recommendation_rows import cluster_rows
     from nmrf.services.people import get_state
 
     c = ctx_of(ctx)

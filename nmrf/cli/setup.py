@@ -8,8 +8,6 @@ import typer
 from rich.table import Table
 from sqlmodel import select
 
-from rich.markup import escape
-
 from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, state_moment
 from nmrf.errors import NmrfError
 
@@ -30,11 +28,13 @@ def init(
     from nmrf.services.profiles import apply_profile
 
     c = ctx_of(ctx)
-    from nmrf.notifications.policy import unreached_levels
-
     spec = load_profile(profile)  # every problem, with its line, before touching the database
-    for gap in unreached_levels(spec, path=str(profile), lines=_lines_of(profile)):
-        err_console.print(f"[yellow]warning:[/yellow] {escape(str(gap))}", soft_wrap=True)
+    from rich.markup import escape
+
+    from nmrf.profile import load_warnings
+
+    for warning in load_warnings(spec):
+        err_console.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", soft_wrap=True)
     upgrade_schema(c.engine)
     with session_scope(c.engine, actor=c.settings.effective_actor) as s:
         result = apply_profile(session=s, profile=spec, now=utcnow())
@@ -49,12 +49,6 @@ def init(
             console.print(f"  {line}")
     if not dry_run:
         console.print(f"Database: {c.engine.url.render_as_string(hide_password=True)}")
-
-
-def _lines_of(path: Path) -> dict:
-    from nmrf.domain.yamlfile import load_yaml
-
-    return load_yaml(path.read_text(encoding="utf-8"), filename=str(path))[1]
 
 
 @friendly

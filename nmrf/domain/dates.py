@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+import holidays
 import pendulum
 from pydantic import BaseModel, ConfigDict
 
@@ -87,8 +88,6 @@ def national_calendar(country: str, subdiv: str | None = None, extra: Iterable[d
 
 @lru_cache(maxsize=512)
 def _national_calendar(country: str, subdiv: str | None, extra: frozenset[date]) -> WorkCalendar:
-    import holidays
-
     probe = holidays.country_holidays(country, subdiv=subdiv, years=2020)
     weekend = frozenset(getattr(probe, "weekend", {5, 6}))
     return WorkCalendar(weekend=weekend, holidays_for=_holidays_source(country, subdiv), extra=extra)
@@ -96,8 +95,6 @@ def _national_calendar(country: str, subdiv: str | None, extra: frozenset[date])
 
 @lru_cache(maxsize=512)
 def _holidays_source(country: str, subdiv: str | None) -> Callable[[int], Iterable[date]]:
-    import holidays
-
     def for_year(year: int) -> Iterable[date]:
         return holidays.country_holidays(country, subdiv=subdiv, years=year).keys()
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from nmrf.domain.sources import TREATY_BODIES
+from nmrf.domain.recommendation_files import TREATY_BODIES
 
 # Wording treaty bodies use when they ask for urgent measures.
 _URGENT = re.compile(r"\b(urgent(ly)?|as a matter of (urgency|priority)|without (further )?delay|immediate(ly)?)\b",

@@ -19,11 +19,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nmrf.domain.packaged import REVIEW_CALENDARS_DIR
 from nmrf.domain.rules import Mechanism, Rule
 from nmrf.domain.yamlfile import line_of, load_yaml, parse_model
 from nmrf.errors import NmrfError, Problem
 
-CALENDARS_DIR = Path(__file__).resolve().parent.parent / "data" / "calendars"
+CALENDARS_DIR = REVIEW_CALENDARS_DIR
 UPR_CALENDAR_PATH = CALENDARS_DIR / "upr-4th-cycle.yaml"
 
 # calendar field -> (the rule it is checked against, the template milestone it sets)

@@ -16,8 +16,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nmrf.domain.dates import Offset
+from nmrf.domain.packaged import RULES_DIR
+from nmrf.domain.yamlfile import load_model
 
-CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "rules" / "catalogue.yaml"
+CATALOGUE_PATH = RULES_DIR / "catalogue.yaml"
 
 STAGES = (
     "inventory", "information_request", "coordination", "inputs", "drafting", "consultation",
@@ -250,8 +252,6 @@ class Catalogue(_Strict):
 
 
 def parse_catalogue(path: Path | str) -> Catalogue:
-    from nmrf.domain.yamlfile import load_model
-
     return load_model(Catalogue, path)
 
 

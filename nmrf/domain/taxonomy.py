@@ -12,11 +12,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
-TAXONOMY_DIR = Path(__file__).resolve().parent.parent / "data" / "taxonomy"
+from nmrf.domain.packaged import TAXONOMY_DIR
+from nmrf.domain.reference import member_names
+
 
 
 def fold(text: str) -> str:
@@ -120,8 +121,6 @@ def load_taxonomy() -> Taxonomy:
 @lru_cache(maxsize=1)
 def state_aliases() -> dict[str, str]:
     """Folded State name -> ISO code, from the ratification data and the aliases file."""
-    from nmrf.reference import member_names
-
     out = {fold(name): code for code, name in member_names().items()}
     with (TAXONOMY_DIR / "state-names.yaml").open(encoding="utf-8") as fh:
         for code, aliases in yaml.safe_load(fh).items():
@@ -133,8 +132,6 @@ def state_aliases() -> dict[str, str]:
 def state_code(name_or_code: str) -> str | None:
     """The ISO code of a State given by name (any known spelling) or by code."""
     text = name_or_code.strip()
-    from nmrf.reference import member_names
-
     if len(text) == 2 and text.upper() in member_names():
         return text.upper()
     return state_aliases().get(fold(text))

@@ -56,14 +56,14 @@ def _construct(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int
     # PyYAML's composer gives an alias the very node object of its anchor: a node met again is an alias use.
     if id(node) in budget.open:
         raise NmrfError([Problem("an alias refers to a node that contains it (a recursive alias)",
-                                 line=_where(node), field=_dotted(path) or None)])
+                                 line=_where(node), field=dotted(path) or None)])
     alias = id(node) in budget.seen
     budget.seen.add(id(node))
     if alias or budget.inside:
         budget.aliased += 1
         if budget.aliased > MAX_ALIAS_VALUES:
             raise NmrfError([Problem(f"aliases repeat more than {MAX_ALIAS_VALUES} values; write the values out",
-                                     line=_where(node), field=_dotted(path) or None)])
+                                     line=_where(node), field=dotted(path) or None)])
     if alias:
         budget.inside += 1
         try:
@@ -84,11 +84,11 @@ def _build(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int], b
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise NmrfError([Problem("a key must be a plain word or number", line=_where(key_node),
-                                         field=_dotted(path) or None)])
+                                         field=dotted(path) or None)])
             key = _scalar(key_node, loader, path, lines)
             if key in out:
                 raise NmrfError([Problem(f"duplicate key {key!r}", line=_where(key_node),
-                                         field=_dotted(path + (key,)))])
+                                         field=dotted(path + (key,)))])
             out[key] = _construct(value_node, loader, path + (key,), lines, budget)
         budget.open.discard(id(node))
         return out
@@ -105,16 +105,16 @@ def _scalar(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int]) 
         value = loader.construct_object(node, deep=True)
     except ValueError as exc:  # 2024-02-30: the resolver says "timestamp", the date does not exist
         raise NmrfError([Problem(f"{node.value!r} is not a date that exists ({exc})", line=_where(node),
-                                 field=_dotted(path) or None)]) from None
+                                 field=dotted(path) or None)]) from None
     if isinstance(value, str):
         problem = text_problem(value)
         if problem:
-            raise NmrfError([Problem(problem, line=_where(node), field=_dotted(path) or None)])
+            raise NmrfError([Problem(problem, line=_where(node), field=dotted(path) or None)])
     elif isinstance(value, date):
         try:
             check_date_range(value if not isinstance(value, datetime) else value.date(), what=node.value)
         except NmrfError as exc:
-            raise NmrfError([Problem(exc.problems[0].message, line=_where(node), field=_dotted(path) or None)]) from None
+            raise NmrfError([Problem(exc.problems[0].message, line=_where(node), field=dotted(path) or None)]) from None
     return value
 
 
@@ -146,7 +146,7 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
             loader.dispose()
 
 
-def _dotted(loc: Loc) -> str:
+def dotted(loc: Loc) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -174,7 +174,7 @@ def problems_from(exc: ValidationError, *, filename: str, lines: dict[Loc, int])
             message = "is required but missing"
         elif err["type"] == "extra_forbidden":
             message = "is not a known field (check the spelling)"
-        problems.append(Problem(message, file=filename, line=line_of(loc, lines), field=_dotted(loc)))
+        problems.append(Problem(message, file=filename, line=line_of(loc, lines), field=dotted(loc)))
     return problems
 
 

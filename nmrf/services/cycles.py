@@ -36,7 +36,7 @@ from nmrf.models import (
     RoleAssignment,
     State,
 )
-from nmrf.reference import upr_calendar
+from nmrf.domain.reference import upr_calendar
 from nmrf.services.people import get_person, holds, owners, work_calendar
 
 # Institution kinds asked for inputs unless a cycle names its own participants.

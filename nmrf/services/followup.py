@@ -22,7 +22,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from nmrf.domain.sources import MECHANISMS
+from nmrf.domain.recommendation_files import MECHANISMS
+from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
 from nmrf.models import (
     ActionUpdate,
@@ -36,7 +37,13 @@ from nmrf.models import (
     State,
 )
 from nmrf.models.recommendations import ACTION_STATUSES, INDICATOR_KINDS
-from nmrf.services.cycles import add_milestone, get_milestone, launch_cycle, record_action, update_milestone
+from nmrf.services.cycles import (
+    add_milestone,
+    get_milestone,
+    launch_cycle,
+    record_action,
+    update_milestone,
+)
 from nmrf.services.people import get_institution, get_person, holders
 
 
@@ -142,8 +149,6 @@ def responsibilities_by_recommendation(*, session: Session, state: State) -> dic
 def assign_theme(*, session: Session, state: State, theme: str, lead: str, supporting: Sequence[str],
                  now: datetime, actor: str) -> tuple[int, int]:
     """Give every cluster of a theme without a lead these institutions; (assigned, already led)."""
-    from nmrf.domain.taxonomy import load_taxonomy
-
     key = load_taxonomy().lookup(theme)
     if key is None:
         raise NmrfError(f"unknown theme {theme!r}: `nmrf recommendations themes` lists them")

@@ -39,7 +39,7 @@ from nmrf.models import (
 from nmrf.services.clustering import cluster_mechanisms
 from nmrf.services.cycles import milestones_of, record_action
 from nmrf.services.followup import Responsible, responsibilities_by_recommendation
-from nmrf.services.views import cycle_rows
+from nmrf.services.plan_rows import cycle_rows
 
 
 def cycle_recommendations(*, session: Session, cycle: Cycle) -> list[Recommendation]:

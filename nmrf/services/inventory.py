@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from nmrf.domain.inventory import COMPUTED, OFFICIAL, Obligation, Ratification, inventory
 from nmrf.domain.rules import load_catalogue
 from nmrf.models import Cycle, Milestone, State
-from nmrf.reference import all_ratifications, upr_calendar, upr_schedule
+from nmrf.domain.reference import all_ratifications, upr_calendar, upr_schedule
 from nmrf.services.cycles import cycle_key
 
 

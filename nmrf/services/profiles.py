@@ -8,7 +8,15 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from nmrf.models import Address, Institution, NotificationPolicy, Person, RoleAssignment, State
+from nmrf.models import (
+    Address,
+    Institution,
+    NotificationPolicy,
+    Person,
+    RoleAssignment,
+    State,
+)
+from nmrf.notifications.store import ensure_policy
 from nmrf.profile import Profile
 
 
@@ -45,6 +53,10 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
         ratifications={k: v.model_dump() for k, v in profile.ratifications.items()},
         reporting={k: v.model_dump(mode="json", exclude_defaults=True) for k, v in profile.reporting.items()},
         quiet_hours=spec.quiet_hours,
+        budget=({"lines": {b.key: b.name for b in profile.budget.lines},
+                 "currencies": list(profile.budget.currencies)} if profile.budget else {}),
+        names={k: v for k, v in (("name", dict(spec.names)), ("secretariat", dict(spec.secretariats_by_language)))
+               if v},
     )
     if state is None:
         state = State(code=spec.code, created_at=now, updated_at=now, **values)
@@ -57,7 +69,8 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
 
     institutions = {i.key: i for i in session.exec(select(Institution).where(Institution.state_id == state.id))}
     for ispec in profile.institutions:
-        values = dict(name=ispec.name, kind=ispec.kind, contributes_to=list(ispec.contributes_to), active=True)
+        values = dict(name=ispec.name, kind=ispec.kind, contributes_to=list(ispec.contributes_to), active=True,
+                      names=dict(ispec.names), language=ispec.language)
         inst = institutions.get(ispec.key)
         if inst is None:
             inst = Institution(state_id=state.id, key=ispec.key, created_at=now, updated_at=now, **values)
@@ -78,7 +91,7 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
         values = dict(
             name=pspec.name, institution_id=institutions[pspec.institution].id,
             timezone=pspec.timezone or spec.timezone, language=pspec.language or spec.language,
-            quiet_hours=pspec.quiet_hours, active=True,
+            quiet_hours=pspec.quiet_hours, active=True, title=pspec.title, titles=dict(pspec.titles_by_language),
         )
         person = people.get(pspec.key)
         if person is None:
@@ -97,8 +110,6 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
             person.active, person.updated_at = False, now
             result.deactivated.append(f"person {key}")
     session.flush()
-    from nmrf.notifications.store import ensure_policy
-
     before = session.execute(select(func.max(NotificationPolicy.version))
                              .where(NotificationPolicy.state_id == state.id)).scalar()
     policy = ensure_policy(session=session, state=state, spec=profile.notifications, now=now)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from nmrf.domain.sources import CONFIDENTIAL_KINDS
+from nmrf.domain.recommendation_files import CONFIDENTIAL_KINDS
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.domain.escape import csv_cell, md_text
 from nmrf.errors import NmrfError

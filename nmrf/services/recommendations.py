@@ -21,10 +21,12 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from nmrf.domain.sources import FORMATS, ParsedFile, SourceRecommendation, parse
+from nmrf.domain.clock import today_in
+from nmrf.domain.recommendation_files import FORMATS, ParsedFile, SourceRecommendation, parse
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError, Problem
 from nmrf.models import Cluster, Recommendation, RecommendationImport, State
+from nmrf.services.people import get_state
 
 Progress = Callable[[int, int], None]
 CHUNK = 500
@@ -250,12 +252,8 @@ def record_factors(*, session: Session, recs: Iterable[Recommendation], values: 
 
 def state_for_import(*, session: Session, code: str | None) -> State | None:
     """The State whose rows an import keeps by default: the database's (only) State."""
-    from nmrf.services.people import get_state
-
     return get_state(session=session, code=code)
 
 
 def today_of(now: datetime, state: State) -> date:
-    from nmrf.flows.runtime import state_today
-
-    return state_today(state.timezone, now)
+    return today_in(state.timezone, now)

@@ -48,3 +48,22 @@ def world(loaded: Engine) -> World:
     return launch_world(loaded)
 
 
+
+
+@pytest.fixture
+def loaded(engine: Engine) -> Engine:
+    """The example profile with English as every reader's language: these tests are about who sees what
+    and how feeds are served and parsed, with the English texts they assert; feeds in each reader's own
+    language are tested in tests/test_i18n_renderings.py."""
+    from nmrf.models.db import session_scope
+    from nmrf.profile import EXAMPLE_PROFILE, load_profile
+    from nmrf.services.profiles import apply_profile
+    from tests.conftest import NOW
+
+    profile = load_profile(EXAMPLE_PROFILE)
+    profile.state.language = "en"
+    for person in profile.people:
+        person.language = "en"
+    with session_scope(engine, actor="test") as s:
+        apply_profile(session=s, profile=profile, now=NOW)
+    return engine

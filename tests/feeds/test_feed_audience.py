@@ -13,7 +13,7 @@ from worlds import LAUNCH, NOW, World
 from nmrf.calendars.build import render_feed
 from nmrf.calendars.links import Subject, find_link, issue_link
 from nmrf.calendars.meetings import cancel_meeting, get_meeting, local_time, move_meeting, schedule_meeting
-from nmrf.calendars.sources import Feed, feed_for_link, institution_feed, person_feed, secretariat_feed
+from nmrf.calendars.queries import Feed, feed_for_link, institution_feed, person_feed, secretariat_feed
 from nmrf.cli.app import app
 from nmrf.errors import NmrfError
 from nmrf.models import Cycle, CycleMember

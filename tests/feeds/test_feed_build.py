@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from nmrf.calendars.build import CANCELLED_GRACE, FeedSpec, Window, build_calendar, render_feed, select_items
 from nmrf.calendars.items import FeedItem
-from nmrf.calendars.serving import not_modified
+from nmrf.web.routes.feeds import not_modified
 
 NOW = datetime(2027, 5, 2, 9, 0, tzinfo=UTC)
 CHANGED = datetime(2027, 4, 20, 13, 5, 7, 123456, tzinfo=UTC)

@@ -18,8 +18,8 @@ from worlds import NOW, Clock, World, issue
 
 from nmrf.models import Person
 from nmrf.models.db import session_scope
-from nmrf.server import create_app
-from nmrf.server.run import BackgroundServer
+from nmrf.web import create_app
+from nmrf.web.run import BackgroundServer
 from nmrf.settings import get_settings
 from tally import count
 

@@ -10,7 +10,7 @@ from worlds import NOW, World
 
 from nmrf.calendars.build import render_feed
 from nmrf.calendars.meetings import local_time, schedule_meeting
-from nmrf.calendars.sources import cycle_feed, institution_feed, person_feed, secretariat_feed
+from nmrf.calendars.queries import cycle_feed, institution_feed, person_feed, secretariat_feed
 from nmrf.models import Cycle, Milestone
 from nmrf.models.db import session_scope
 from nmrf.services.cycles import get_milestone, record_action

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from worlds import NOW, Clock, issue, launch_world
 
-from nmrf.calendars.serving import FeedPublisher
+from nmrf.calendars.publishing import FeedPublisher
 from nmrf.models import Cycle
 from nmrf.models.db import make_engine, session_scope, upgrade_schema
 from nmrf.profile import EXAMPLE_PROFILE, load_profile

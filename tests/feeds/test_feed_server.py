@@ -19,8 +19,8 @@ from worlds import NOW, Clock, World, issue
 from nmrf.calendars.links import find_link, revoke
 from nmrf.models import Cycle
 from nmrf.models.db import session_scope
-from nmrf.server import create_app
-from nmrf.server.run import BackgroundServer
+from nmrf.web import create_app
+from nmrf.web.run import BackgroundServer
 from nmrf.services.cycles import record_action, set_official_date
 from nmrf.settings import get_settings
 

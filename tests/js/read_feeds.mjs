@@ -25,7 +25,21 @@ function readOne(path) {
     const ev = new ICAL.Event(vevent);
     const stamp = vevent.getFirstPropertyValue("dtstamp");
     const modified = vevent.getFirstPropertyValue("last-modified");
+    // A recurring event: every occurrence's start (EXDATEs left out by ical.js itself),
+    // up to the end of 2031, as Thunderbird would show them.
+    let occurrences = null;
+    if (ev.isRecurring()) {
+      occurrences = [];
+      const it = ev.iterator();
+      let next;
+      while ((next = it.next()) && occurrences.length < 500) {
+        const details = ev.getOccurrenceDetails(next);
+        if (details.startDate.year > 2031) break;
+        occurrences.push(details.startDate.toUnixTime() * 1000);
+      }
+    }
     return {
+      occurrences,
       uid: ev.uid,
       summary: ev.summary,
       description: ev.description,

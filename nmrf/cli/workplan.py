@@ -1,0 +1,179 @@
+"""The NMRF's institutional work on the command line: the annual workplan, pledges, the annual report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, parse_date, state_moment
+
+STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
+pledge_app = typer.Typer(help="Voluntary pledges made under the UPR, tracked like actions.", no_args_is_help=True)
+
+
+@friendly
+def workplan(
+    ctx: typer.Context,
+    year: int = typer.Argument(..., help="The year, e.g. 2027."),
+    xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write it as a workbook (a sheet per quarter)."),
+    docx: Path | None = typer.Option(None, "--docx", help="Also write it as a Word document."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """The annual workplan: obligations, cycles, deadlines, meetings, actions and pledges of the year,
+    who answers for each, and the estimated costs per currency."""
+    from nmrf.documents.workplan_files import workplan_text, write_workplan_docx, write_workplan_xlsx
+    from nmrf.domain.i18n import translator
+    from nmrf.services.workplan import state_workplan
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state, today, now = state_moment(s, state_code, as_of)
+        wp = state_workplan(session=s, state=state, year=year, today=today)
+        t = translator(state.language, fallback=state.language)
+    for line in workplan_text(wp, t):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if xlsx:
+        xlsx.write_bytes(write_workplan_xlsx(wp, t))
+        console.print(f"Workbook: {xlsx}")
+    if docx:
+        docx.write_bytes(write_workplan_docx(wp, t, created=now))
+        console.print(f"Document: {docx}")
+
+
+@friendly
+def annual_report(
+    ctx: typer.Context,
+    year: int = typer.Argument(..., help="The year reported on."),
+    out: Path = typer.Option(..., "--out", help="report.docx or report.md"),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """The NMRF's annual report (for parliament and the public), in the State's language."""
+    from nmrf.documents.annual_report import write_annual_docx, write_annual_markdown
+    from nmrf.domain.i18n import translator
+    from nmrf.errors import NmrfError
+    from nmrf.services.annual import state_annual_report
+
+    if out.suffix not in (".docx", ".md"):
+        raise NmrfError(f"--out {out}: expected a .docx or .md file")
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state, today, now = state_moment(s, state_code, as_of)
+        report = state_annual_report(session=s, state=state, year=year, today=today)
+        t = translator(state.language, fallback=state.language)
+    if out.suffix == ".docx":
+        out.write_bytes(write_annual_docx(report, t, created=now))
+    else:
+        out.write_text(write_annual_markdown(report, t), encoding="utf-8")
+    console.print(f"Annual report {year}: {out}")
+
+
+@pledge_app.command("add")
+@friendly
+def pledge_add(
+    ctx: typer.Context,
+    text: str = typer.Option(..., "--text"),
+    institution: str = typer.Option(..., "--institution", help="The lead institution's key."),
+    made_on: str = typer.Option(..., "--date", help="When it was made (YYYY-MM-DD)."),
+    mechanism: str = typer.Option("UPR", "--mechanism"),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Record a voluntary pledge."""
+    from nmrf.services.pledges import add_pledge
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        p = add_pledge(session=s, state=state, text=text, institution=institution,
+                       made_on=parse_date(made_on, what="--date"), mechanism=mechanism, now=now, actor="cli")
+    console.print(f"Pledge #{p.id} recorded.")
+
+
+@pledge_app.command("update")
+@friendly
+def pledge_update(
+    ctx: typer.Context,
+    ref: int = typer.Argument(...),
+    status: str = typer.Option(..., "--status", help="planned, in_progress, done or cancelled."),
+    note: str = typer.Option("", "--note"),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Record where a pledge stands."""
+    from nmrf.errors import NmrfError
+    from nmrf.models import Pledge
+    from nmrf.models.recommendations import ACTION_STATUSES
+
+    if status not in ACTION_STATUSES:
+        raise NmrfError(f"--status {status!r}: expected one of {', '.join(ACTION_STATUSES)}")
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        p = s.get(Pledge, ref)
+        if p is None or p.state_id != state.id:
+            raise NmrfError(f"no pledge {ref}: `nmrf pledge list` lists them")
+        p.status, p.updated_at = status, now
+        if note:
+            p.note = note
+    console.print(f"Pledge #{ref}: {status}.")
+
+
+@pledge_app.command("list")
+@friendly
+def pledge_list(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> None:
+    """The pledges, with their institution and status."""
+    from sqlmodel import select
+
+    from nmrf.models import Institution, Pledge
+    from nmrf.services.people import get_state
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        for p, inst in s.exec(select(Pledge, Institution).join(Institution, Institution.id == Pledge.institution_id)
+                              .where(Pledge.state_id == state.id).order_by(Pledge.id)):
+            console.print(f"#{p.id} {p.made_on} {p.mechanism} [{p.status}] {inst.key}: {p.text}", markup=False)
+
+
+@pledge_app.command("year-end")
+@friendly
+def year_end(
+    ctx: typer.Context,
+    year: int = typer.Argument(...),
+    out: Path = typer.Option(..., "--out", help="Folder for one workbook per lead institution."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """The year-end round: ask every lead institution the status of its actions and pledges."""
+    from nmrf.services.pledges import year_end_round
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        sent = year_end_round(session=s, state=state, year=year, out_dir=out, now=now, actor="cli")
+    for key, path, rows in sent.files:
+        console.print(f"{key}: {path} ({rows} rows)")
+
+
+@pledge_app.command("year-end-import")
+@friendly
+def year_end_import(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., exists=True, dir_okay=False),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Read a returned year-end workbook (strict: all or nothing; the same file twice changes nothing)."""
+    from nmrf.services.pledges import import_year_end
+
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        got = import_year_end(session=s, state=state, path=path, now=now, actor="cli")
+    if got.already:
+        console.print(f"{path.name} was already imported; nothing changed.")
+    else:
+        console.print(f"{got.institution}: {got.updated} updated, {got.unchanged} unchanged.")
