@@ -232,7 +232,7 @@ def check_outbox(url: str, sink, stats: Stats) -> None:  # noqa: ANN001
 
 
 def run(clients: int = 200, seconds: float = 60.0, floor_seconds: float = 5.0, quiet: bool = False) -> tuple[Stats, Stats]:
-    from nmrf.notifications.sinks import HttpSink
+    from nmrf.testing.sinks import HttpSink
 
     with tempfile.TemporaryDirectory(prefix="nmrf-load-") as tmp, HttpSink() as sink:
         folder = Path(tmp)
