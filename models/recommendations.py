@@ -79,7 +79,13 @@ class Recommendation(SQLModel, table=True):
     source_themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     theme_basis: str = Field(default="source", max_length=10)  # source | text | none
-    sdgs: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    sdgs: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # the source's own
+    # Goals the themes imply that the source did not give: shown apart, labelled inferred.
+    inferred_sdgs: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Source themes no list maps: kept verbatim (also in source_themes) and shown as unmapped.
+    unmapped_themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # False: the recommending State or body is not one the lists (or the profile's aliases) know.
+    body_known: bool = True
     affected_persons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     response: str = Field(default="", max_length=60)  # as the source gives it
     position: str = Field(default="", max_length=12)  # supported | noted | pending

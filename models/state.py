@@ -32,6 +32,10 @@ class State(SQLModel, table=True):
     ratifications: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reporting: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     quiet_hours: str = Field(default="20:00-07:30", max_length=11)
+    # The profile's own spellings for recommendation imports: {"states": {code: [..]}, "themes": {key: [..]}}.
+    recommendation_aliases: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What the State chose to publish: {"site": true, "languages": ["es", "en"]}.
+    publication: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # The profile's budget: {"lines": {key: name}, "currencies": [ISO 4217 codes, empty: any]}.
     budget: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -251,7 +251,62 @@ class ReportingSpec(_Strict):
     follow_up_submitted: bool = False
     procedure: Literal["standard", "simplified"] = "standard"
     source: str | None = None
+    # The language of the State's reports to this mechanism (default: the State's language).
+    language: Literal["en", "es", "fr", "ar", "ru", "zh"] | None = None
     visits: list[VisitSpec] = []
+
+
+class RecommendationAliasesSpec(_Strict):
+    """The secretariat's own spellings, for the files it imports (the package's lists stay untouched)."""
+
+    # ISO code of a UN member or observer State -> other spellings of its name.
+    states: dict[str, list[str]] = {}
+    # Theme key of the shared taxonomy -> theme names a source writes.
+    themes: dict[str, list[str]] = {}
+
+    @field_validator("states")
+    @classmethod
+    def _known_states(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from nmrf.domain.taxonomy import un_states
+
+        known = un_states().names
+        for code in value:
+            if code not in known:
+                raise ValueError(f"{code!r} is not the ISO code of a UN member or observer State")
+        return value
+
+    @field_validator("themes")
+    @classmethod
+    def _known_themes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from nmrf.domain.taxonomy import load_taxonomy
+
+        themes = load_taxonomy().themes
+        for key in value:
+            if key not in themes:
+                raise ValueError(f"{key!r} is not a theme of the shared taxonomy (`nmrf recommendations themes`)")
+        return value
+
+
+class PublicationSpec(_Strict):
+    """What the State chooses to publish: the public site of its recommendations (off unless it says so)."""
+
+    site: bool = False
+    # The site's languages (default: the State's); each must be one nmrf has a catalog for.
+    languages: list[str] = []
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        from nmrf.domain.i18n import SUPPORTED
+
+        for lang in value:
+            if lang not in SUPPORTED:
+                raise ValueError(f"{lang!r}: the site can be published in {', '.join(SUPPORTED)}")
+        return value
+
+
+class RecommendationsSpec(_Strict):
+    aliases: RecommendationAliasesSpec = RecommendationAliasesSpec()
 
 
 class BudgetLineSpec(_Strict):
@@ -291,6 +346,8 @@ class Profile(_Strict):
     # Reminders and escalation: each section given replaces the shipped default's
     # (nmrf/data/default-policy.yaml).
     notifications: NotificationsSpec | None = None
+    recommendations: RecommendationsSpec = RecommendationsSpec()
+    publication: PublicationSpec = PublicationSpec()
 
     @model_validator(mode="after")
     def _names_in_the_states_language(self) -> Profile:

@@ -42,3 +42,16 @@ def test_import_cluster_list_and_a_refused_file_from_the_command_line(db_url, tm
     bad.write_text("To,Text\nChile,x\n", encoding="utf-8")
     refused = run(app, ["recommendations", "import", str(bad), "--format", "upr-info"])
     assert refused.exit_code == 2 and "missing column(s)" in refused.output and "Nothing was changed" in refused.output
+
+
+def test_an_unknown_recommending_state_is_listed_after_the_import_and_by_flagged(db_url):
+    run = CliRunner().invoke
+    assert run(app, ["init", "--profile", str(EXAMPLE_PROFILE)]).exit_code == 0
+    current = Path(__file__).resolve().parent / "data" / "uhri-current.csv"
+    imported = run(app, ["recommendations", "import", str(current), "--format", "uhri"])
+    assert imported.exit_code == 0, imported.output
+    assert "new 9" in imported.output and "'Republic of Utopia' (1 row(s)) is not one we know" in imported.output
+    listed = run(app, ["recommendations", "flagged"])
+    assert listed.exit_code == 0
+    assert "'Republic of Utopia': 1 recommendation(s), not one we know" in listed.output
+    assert "'Indigenous data sovereignty': 1 recommendation(s), not mapped" in listed.output

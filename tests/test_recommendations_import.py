@@ -144,7 +144,7 @@ def test_the_demo_ships_the_same_uhri_file_as_the_tests():
     assert shipped.read_bytes() == UHRI.read_bytes()
 
 
-def test_our_template_flags_individual_communications_confidential_and_refuses_unknown_themes(loaded):
+def test_our_template_flags_individual_communications_confidential_and_keeps_unknown_themes_as_unmapped(loaded):
     header = "state,mechanism,body,document,paragraph,date,text,themes,sdgs,affected_persons,article,urgent,confidential,kind\n"
     good = ("CL,CCPR,Human Rights Committee,CCPR/C/130/D/1234/2019,9,2021-07-20,"
             "Provide the author with an effective remedy.,Administration of justice and fair trial,16,,,no,no,views\n"
@@ -156,9 +156,14 @@ def test_our_template_flags_individual_communications_confidential_and_refuses_u
         recs = {r.mechanism: r for r in s.exec(select(Recommendation))}
     assert recs["CCPR"].confidential and recs["CCPR"].kind == "views"
     assert recs["CEDAW"].urgent_flag and recs["CEDAW"].article == "2" and recs["CEDAW"].paragraph == "21(a)"
-    bad = header + "CL,CEDAW,,CEDAW/C/CHL/CO/7,3,2018-03-14,Something.,Space travel,,,,,,\n"
-    with pytest.raises(NmrfError, match=r"file.csv:2: Issue/themes: 'Space travel' is not in the shared taxonomy"):
-        _import(loaded, bad.encode(), "template")
+    # Issue 15: a theme no list knows is kept verbatim and shown as unmapped, never a reason to refuse the file.
+    odd = header + "CL,CEDAW,,CEDAW/C/CHL/CO/7,3,2018-03-14,Something.,Space travel,,,,,,\n"
+    result = _import(loaded, odd.encode(), "template")
+    assert result.created == 1
+    assert any("'Space travel' (1 row(s)) is not in the shared taxonomy" in w for w in result.parsed.warnings)
+    with session_scope(loaded, readonly=True) as s:
+        rec = s.exec(select(Recommendation).where(Recommendation.paragraph == "3")).one()
+    assert rec.source_themes == ["Space travel"] and rec.unmapped_themes == ["Space travel"]
 
 
 def test_a_windows_1252_file_is_told_apart_from_mac_roman():

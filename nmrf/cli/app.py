@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nmrf.cli import costs, cycles, feeds, inputs, meetings, notify, recommendations, setup, workplan
+from nmrf.cli import costs, cycles, feeds, inputs, meetings, notify, publish, recommendations, setup, workplan
 from nmrf.cli.prefect import prefect_app
 from nmrf.cli.common import friendly, make_context
 
@@ -45,6 +45,7 @@ app.command("annual-report")(workplan.annual_report)
 app.command("serve")(feeds.serve)
 app.add_typer(recommendations.app, name="recommendations")
 app.add_typer(inputs.app, name="inputs")
+app.add_typer(publish.publish_app, name="publish")
 app.command("sweep")(notify.sweep)
 app.add_typer(notify.outbox_app, name="outbox")
 app.add_typer(notify.notify_app, name="notify")

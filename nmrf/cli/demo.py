@@ -34,6 +34,7 @@ from nmrf.cli.common import console
 from nmrf.cli.cycles import print_plan
 from nmrf.cli.demo_messages import prepare, summary
 from nmrf.cli.demo_plan import act_institutional_work
+from nmrf.documents.draft_docx import write_docx
 from nmrf.domain.clock import moment
 from nmrf.domain.packaged import UHRI_CHILE_CSV, UPR_INFO_CSV
 from nmrf.flows.runs import run_cycle_flows
@@ -42,15 +43,16 @@ from nmrf.models import Cycle, Recommendation
 from nmrf.models.db import upgrade_schema
 from nmrf.models.types import utcnow
 from nmrf.profile import EXAMPLE_PROFILE, load_profile
-from nmrf.services.clustering import cluster_recommendations
+from nmrf.services.clustering import cluster_recommendations, why
 from nmrf.services.cycles import active_cycles, launch_cycle, record_action
-from nmrf.services.drafts import compile_draft
+from nmrf.services.drafts import compile_draft, report_language
 from nmrf.services.followup import add_action, assign, assign_theme
 from nmrf.services.inputs import import_workbook, request_workbooks
 from nmrf.services.inventory import state_inventory
 from nmrf.services.people import get_person, get_state
 from nmrf.services.plan_rows import cycle_rows
 from nmrf.services.profiles import apply_profile
+from nmrf.services.publication import public_site, write_site
 from nmrf.services.recommendation_rows import cluster_rows, recommendation_rows
 from nmrf.services.recommendations import (
     get_cluster,
@@ -223,20 +225,32 @@ def act_recommendations(demo: Demo) -> None:
     today, now = moment(day, "America/Santiago")
     _step(f"6. {day}: the recommendations, clustered, prioritised, assigned; the workbooks; the draft")
     uhri = UHRI_CHILE_CSV
+    fr_es = uhri.with_name("uhri-chile-fr-es.csv")
     with demo.session() as s:
         state = get_state(session=s)
         a = import_recommendations(session=s, data=UPR_INFO_CSV.read_bytes(), file_name=UPR_INFO_CSV.name,
                                    fmt="upr-info", now=now, actor="demo", states=[state])
         b = import_recommendations(session=s, data=uhri.read_bytes(), file_name=uhri.name, fmt="uhri", now=now,
                                    actor="demo", states=[state])
+        c = import_recommendations(session=s, data=fr_es.read_bytes(), file_name=fr_es.name, fmt="uhri", now=now,
+                                   actor="demo", states=[state])
         console.print(f"Imported {a.created} UPR recommendations to Chile from UPR Info's export "
-                      f"({len(a.parsed.rows):,} rows, {a.parsed.encoding}) and {b.created} treaty-body, "
-                      "special-procedure and UPR ones from a UHRI export.")
+                      f"({len(a.parsed.rows):,} rows, {a.parsed.encoding}), {b.created} treaty-body, "
+                      f"special-procedure and UPR ones from a UHRI export and {c.created} concluding observations "
+                      "in French and Spanish.")
         r = cluster_recommendations(session=s, now=now, state=state)
         cross = cluster_rows(session=s, state=state, several=True)
         console.print(f"{r.recommendations} recommendations in {r.clusters} clusters; {r.cross_mechanism} span "
                       f"several mechanisms, e.g. #{cross[0].id} {cross[0].label} ({', '.join(cross[0].mechanisms)}).")
-        torture = next(c for c in cross if c.theme == "torture")
+        spanish = s.exec(_by_paragraph("CAT/C/CHL/CO/6", "11")).one()
+        english = s.exec(_by_paragraph("A/HRC/26/5", "121.60")).one()
+        link = why(session=s, a=spanish, b=english)
+        console.print(f"Across languages: #{spanish.id} (CAT, Spanish) and #{english.id} (UPR, English) are in "
+                      f"cluster #{spanish.cluster_id}: they share "
+                      + ", ".join(a_.label(state.language) for a_, _ in link.shared_signals)
+                      + f" (`nmrf recommendations why {spanish.id} {english.id}`).")
+        police = s.exec(_by_paragraph("CAT/C/CHL/CO/5", "11")).one()  # excessive use of force by the police
+        torture = next(c for c in cross if c.id == police.cluster_id)
         record_factors(session=s, recs=[x for x in s.exec(_members(torture.id))],
                        values={"no_budget": True, "national_priority": True, "disadvantaged_groups": True},
                        note="police reform is a government priority", now=now, actor="demo")
@@ -262,15 +276,29 @@ def act_recommendations(demo: Demo) -> None:
         state = get_state(session=s)
         got = import_workbook(session=s, state=state, data=filled.read_bytes(), file_name=filled.name,
                               now=now, actor="valentina-diaz")
-        d = compile_draft(session=s, state=state, cycle=_cycle(s, demo, "upr"), today=today)
+        d = compile_draft(session=s, state=state, cycle=_cycle(s, demo, "upr"), today=today,
+                          language=report_language(state, "UPR"))
+    draft = demo.home / "draft-national-report.docx"
+    draft.write_bytes(write_docx(d, created=now))
     console.print(f"Returned workbook read: {got.answered} answers from {got.institution.key}; "
                   f"{got.milestone_done} done.")
-    console.print(f"Draft national report: {d.limit_text()}; still missing from "
+    console.print(f"Draft national report ({d.language}, A4, {len(d.numbered())} numbered paragraphs): {draft}; "
+                  f"{d.limit_text()}; still missing from "
                   + ", ".join(f"{k} ({v})" for k, v in list(d.missing_from.items())[:3]) + ".")
+    with demo.session() as s:
+        files = public_site(session=s, state=get_state(session=s), today=today, languages=["es", "en"])
+    site = demo.home / "public-site"
+    _, size = write_site(files, site)
+    console.print(f"Public site (es, en): {site / 'index.html'}, {len(files):,} files, {size / 1e6:.1f} MB; "
+                  "`nmrf publish site DIR` writes it, `nmrf serve` serves it under /public/ when the profile says "
+                  "publication: site: true.")
+
+
+def _by_paragraph(document: str, paragraph: str):  # type: ignore[no-untyped-def]
+    return select(Recommendation).where(Recommendation.document == document, Recommendation.paragraph == paragraph)
 
 
 def _members(cluster_id: int):  # type: ignore[no-untyped-def]
-
     return select(Recommendation).where(Recommendation.cluster_id == cluster_id)
 
 

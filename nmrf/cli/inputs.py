@@ -77,13 +77,18 @@ def draft(
     cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
     out: Path = typer.Option(..., "--out", help="draft.docx or draft.md"),
     force: bool = force_option(),
-    by: str = typer.Option("cluster", "--by", help="Organise by cluster or by (treaty) article."),
+    by: str | None = typer.Option(None, "--by", help="cluster (by theme) or article; default: by theme for a UPR "
+                                  "report, by article for a treaty-body report."),
+    language: str | None = typer.Option(None, "--language", "--lang", help="The report's language (en, es, fr, "
+                                        "ar, ru, zh, pt); default: "
+                                        "the profile's reporting language for the mechanism, else the State's."),
     state_code: str | None = STATE_OPTION,
     as_of: str | None = as_of_option(),
 ) -> None:
-    """Compile the draft report from the inputs received, marking what is missing and from whom."""
+    """Compile the draft report (OHCHR's structure, numbered paragraphs, A4) from the inputs received, marking
+    what is missing and from whom."""
     from nmrf.services.cycles import get_cycle
-    from nmrf.services.drafts import compile_draft
+    from nmrf.services.drafts import compile_draft, report_language
 
     if out.suffix.lower() not in (".docx", ".md"):
         raise NmrfError(f"{out}: write a .docx or a .md file")
@@ -92,7 +97,8 @@ def draft(
     with c.session(readonly=True) as s:
         state, today, now = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
-        d = compile_draft(session=s, state=state, cycle=cycle, today=today, by=by)
+        d = compile_draft(session=s, state=state, cycle=cycle, today=today, by=by,
+                          language=language or report_language(state, cycle.mechanism))
         s.expunge_all()  # what was read stays usable after the read-only rollback
     write_draft(d, out, now)
     console.print(f"Draft written to {out}: {d.limit_text()}.")

@@ -30,7 +30,7 @@ def _truncate(text: str, n: int) -> str:
 @friendly
 def import_(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="The file to import (CSV)."),
+    file: Path = typer.Argument(..., help="The file to import (CSV or XLSX)."),
     fmt: str = typer.Option(..., "--format", "-f", help="upr-info, uhri or template."),
     state_code: str | None = typer.Option(None, "--state", help="Keep the rows of this State (default: the "
                                           "database's State)."),
@@ -75,6 +75,29 @@ def import_(
         console.print(f"[yellow]warning:[/yellow] {w}")
     if not result.changed:
         console.print("Nothing changed: every recommendation was already imported.")
+
+
+@app.command("flagged")
+@friendly
+def flagged_(ctx: typer.Context, state_code: str | None = typer.Option(None, "--state", help="Default: the "
+                                                                       "database's State.")) -> None:
+    """What imports kept but could not place: unknown recommending States or bodies, unmapped themes."""
+    from nmrf.services.people import get_state
+    from nmrf.services.recommendations import flagged
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state = get_state(session=s, code=state_code)
+        bodies, themes = flagged(session=s, state=state)
+    if not bodies and not themes:
+        console.print("Nothing flagged: every recommending State or body is known and every theme maps.")
+        return
+    for body, n in sorted(bodies.items()):
+        console.print(f"recommending State or body {body!r}: {n} recommendation(s), not one we know")
+    for theme, n in sorted(themes.items()):
+        console.print(f"theme {theme!r}: {n} recommendation(s), not mapped to the shared taxonomy")
+    console.print("Add spellings to the profile (recommendations: aliases: states: {CODE: [...]}, themes: "
+                  "{theme-key: [...]}), run `nmrf init --profile ...`, then import the file again.")
 
 
 @app.command("template")
@@ -254,14 +277,18 @@ def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., h
         members = cluster_explanation(session=s, cluster=cl)
         s.expunge_all()  # what was read stays usable after the read-only rollback
     console.print(f"[bold]Cluster {cl.id}[/bold]: {cl.label} ({len(members)} recommendation(s)). Every two members "
-                  "share a theme and have a similarity of at least the threshold (complete linkage).")
+                  "are linked (complete linkage): similar words in one language with a theme in common, or "
+                  "shared signals that do not depend on language (instruments, laws, articles, actions, groups).")
     for rec, link in members:
         console.print(f"#{rec.id} [{rec.mechanism} {rec.body}] {_truncate(rec.text, 110)}", soft_wrap=True)
         if link is not None:
             other = link.b if link.a == rec.id else link.a
             terms = ", ".join(f"{t} ({w:.2f})" for t, w in link.shared_terms[:5])
-            console.print(f"    closest: #{other}, similarity {link.score:.2f}; shared words: {terms}; "
-                          f"shared themes: {', '.join(link.shared_themes) or '-'}"
+            signals = ", ".join(f"{a.label(state.language)} ({w:.2f})" for a, w in link.shared_signals[:5])
+            console.print(f"    closest: #{other}, text similarity {link.score:.2f}"
+                          + (f" ({terms})" if terms else "") + f"; shared signals {link.signal_score:.2f}"
+                          + (f" ({signals})" if signals else "")
+                          + f"; shared themes: {', '.join(link.shared_themes) or '-'}"
                           + ("" if rec.cluster_basis == "computed" else f" ({rec.cluster_basis})"), soft_wrap=True)
 
 
@@ -270,7 +297,7 @@ def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., h
 def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation."),
         b: str = typer.Argument(..., help="Another recommendation."), state_code: str | None = STATE_OPTION) -> None:
     """Why two recommendations share a cluster (or do not)."""
-    from nmrf.domain.similarity import THRESHOLD
+    from nmrf.domain.similarity import SDG_CAP, SDG_WEIGHT, SIGNAL_THRESHOLD, THEME_CAP, THEME_WEIGHT, THRESHOLD
     from nmrf.services.clustering import why as why_link
     from nmrf.services.people import get_state
     from nmrf.services.recommendations import get_recommendation
@@ -285,14 +312,27 @@ def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation.
     same = ra.cluster_id is not None and ra.cluster_id == rb.cluster_id
     for r in (ra, rb):
         console.print(f"#{r.id} [{r.mechanism} {r.body}, {r.document}] {_truncate(r.text, 120)}", soft_wrap=True)
-    console.print(f"Similarity {link.score:.2f} (threshold {THRESHOLD:.2f}); shared themes: "
-                  f"{', '.join(link.shared_themes) or 'none'}.")
+    language = state.language
+    if link.same_language:
+        console.print(f"Both in {link.languages[0]}: text similarity {link.score:.2f} (threshold {THRESHOLD:.2f}); "
+                      f"shared themes: {', '.join(link.shared_themes) or 'none'}.")
+    else:
+        console.print(f"Written in {link.languages[0]} and {link.languages[1]}: words are not compared across "
+                      f"languages; shared themes: {', '.join(link.shared_themes) or 'none'}.")
     if link.shared_terms:
         console.print("Shared words, with their weight in the similarity: "
                       + ", ".join(f"{t} ({w:.2f})" for t, w in link.shared_terms), soft_wrap=True)
+    console.print(f"Shared signals that do not depend on language: {link.signal_score:.2f} "
+                  f"(threshold {SIGNAL_THRESHOLD:.2f})"
+                  + (": " + ", ".join(f"{a.kind} {a.label(language)!r} ({w:.2f})" for a, w in link.shared_signals)
+                     + (f", themes in common (+{min(THEME_CAP, THEME_WEIGHT * len(link.shared_themes)):.2f})"
+                        if link.shared_themes else "")
+                     + (f", SDGs {', '.join(map(str, link.shared_sdgs))} in common "
+                        f"(+{min(SDG_CAP, SDG_WEIGHT * len(link.shared_sdgs)):.2f})" if link.shared_sdgs else "")
+                     if link.shared_signals else ": none") + ".", soft_wrap=True)
     if same:
         console.print(f"Both are in cluster {ra.cluster_id}: "
-                      + ("they are linked (similar enough, a theme in common)." if link.linked else
+                      + ("they are linked." if link.linked else
                          f"placed there ({ra.cluster_basis} / {rb.cluster_basis})."))
     else:
         console.print("They are in different clusters"

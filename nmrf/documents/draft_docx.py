@@ -1,4 +1,13 @@
-"""The draft report as a Word document (python-docx), from the same data as the Markdown."""
+"""The draft report as a Word document (python-docx), from the same data as the Markdown.
+
+As a UN document is laid out: A4 pages with 2.5 cm margins and the page number
+centred in the footer; body paragraphs numbered by Word itself (the "List
+Number" style, so a paragraph added while editing renumbers the rest); headings
+unnumbered by Word (the chapter's roman numeral and the section's letter are in
+their text). Editorial notes ([MISSING], the word count) stand out in red and
+are not numbered. The document's language is the report's, so LibreOffice and
+Word check its spelling in it.
+"""
 
 from __future__ import annotations
 
@@ -6,51 +15,93 @@ import io
 from datetime import datetime
 
 from docx import Document
-from docx.shared import Pt, RGBColor
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
 
-from nmrf.domain.draft import Draft
+from nmrf.domain.draft import MISSING, Draft
 
 _RED = RGBColor(0xC0, 0x00, 0x00)
+LANG_TAGS = {"en": "en-GB", "es": "es-ES", "fr": "fr-FR", "ar": "ar-SA", "ru": "ru-RU", "zh": "zh-CN", "pt": "pt-PT"}
+NUMBERED = "List Number"
+
+
+def _page_number(paragraph) -> None:  # type: ignore[no-untyped-def]
+    """A PAGE field: Word and LibreOffice show the page's number."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _language(doc, tag: str) -> None:  # type: ignore[no-untyped-def]
+    rpr = doc.styles["Normal"].element.get_or_add_rPr()
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), tag)
+
+
+def _note(doc, text: str, *, bold: bool = True):  # type: ignore[no-untyped-def]
+    r = doc.add_paragraph().add_run(text)
+    r.bold = bold
+    r.font.color.rgb = _RED
+    return r
 
 
 def write_docx(d: Draft, *, created: datetime) -> bytes:
+    t = d.t
     doc = Document()
     doc.core_properties.author = "nmrf"
     doc.core_properties.created = created.replace(tzinfo=None)
     doc.core_properties.modified = created.replace(tzinfo=None)
     doc.core_properties.last_modified_by = "nmrf"
+    doc.core_properties.title = d.title
+    doc.core_properties.language = LANG_TAGS.get(d.language, d.language)
+    _language(doc, LANG_TAGS.get(d.language, d.language))
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(25)
+        section.top_margin = section.bottom_margin = Mm(25)
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _page_number(footer)
     doc.add_heading(d.title, level=0)
     p = doc.add_paragraph()
     p.add_run(d.subtitle).italic = True
-    p = doc.add_paragraph()
-    p.add_run("Word count: ").bold = True
-    p.add_run(d.limit_text())
+    r = _note(doc, f"{t['word_count']}: ", bold=True)
+    r._parent.add_run(d.limit_text()).font.color.rgb = _RED  # type: ignore[attr-defined]
     if d.missing_from:
-        p = doc.add_paragraph()
-        r = p.add_run("Missing inputs: " + "; ".join(f"{k} ({v} recommendation(s))" for k, v in d.missing_from.items()))
-        r.font.color.rgb = _RED
+        _note(doc, f"{t['missing_inputs']}: {d.missing_text()}", bold=False)
     for s in d.sections:
-        doc.add_heading(s.title, level=1)
+        doc.add_heading(s.title, level=s.level)
         for b in s.blocks:
-            doc.add_heading(b.title, level=2)
-            doc.add_paragraph(b.references).runs[0].font.size = Pt(9)
-            for a in b.answers:
-                p = doc.add_paragraph(a.text + (f" {a.data}" if a.data else ""))
-                r = p.add_run(f" ({a.institution}; {a.implementation.replace('_', ' ')})")
-                r.italic = True
+            if b.title:
+                doc.add_heading(b.title, level=min(s.level + 1, 3))
+            for para in b.paragraphs:
+                p = doc.add_paragraph(para.text, style=NUMBERED)
+                if para.source:
+                    p.add_run(f" ({para.source})").italic = True
             for m in b.missing:
-                r = doc.add_paragraph().add_run(f"[MISSING] {m}")
-                r.bold = True
-                r.font.color.rgb = _RED
+                _note(doc, f"{MISSING} {m}")
     if d.annex:
-        doc.add_heading("Annex: the recommendations (not counted)", level=1)
+        doc.add_heading(t["annex"], level=1)
         table = doc.add_table(rows=1, cols=3)
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, ("Ref", "Source", "Recommendation"), strict=True):
+        for cell, text in zip(table.rows[0].cells, ("#", "Source", "Text"), strict=True):
             cell.text = text
         for a in d.annex:
             row = table.add_row().cells
             row[0].text, row[1].text, row[2].text = a.ref, a.source, a.text
+            for cell in row:
+                for run in cell.paragraphs[0].runs:
+                    run.font.size = Pt(9)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

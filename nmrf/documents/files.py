@@ -1,26 +1,17 @@
 """Files a person hands us, bounded: a size cap before reading, and an Office file's unpacked size counted
-before any parser opens it.
-
-A returned XLSX of 1.4 MB that unpacked to 1.5 GB once took 1.58 GB of memory in openpyxl before it was
-refused; `check_zip` streams every member through a counter (a megabyte at a time, nothing kept), so a zip
-bomb is refused for the time it takes to inflate `limit` bytes, without their memory, whatever sizes its
-directory claims.
+before any parser opens it (nmrf.domain.archives).
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
+from nmrf.domain.archives import MAX_MEMBERS, MAX_OFFICE_BYTES, MAX_UNPACKED_BYTES, MB, unpacked_problem
 from nmrf.errors import NmrfError, Problem
 
-MB = 1024 * 1024
-# Caps: UPR Info's whole export is about 40 MB; a workbook nmrf writes is tens of kB, a draft a few MB.
+# UPR Info's whole export is about 40 MB; the Office caps are nmrf.domain.archives'.
 MAX_IMPORT_BYTES = 256 * MB
-MAX_OFFICE_BYTES = 20 * MB
-MAX_UNPACKED_BYTES = 200 * MB
-MAX_MEMBERS = 2000
+__all__ = ["MAX_IMPORT_BYTES", "MAX_MEMBERS", "MAX_OFFICE_BYTES", "MAX_UNPACKED_BYTES", "check_zip", "read_file"]
 
 
 def read_file(path: Path | str, *, limit: int, what: str = "file") -> bytes:
@@ -49,35 +40,6 @@ def read_file(path: Path | str, *, limit: int, what: str = "file") -> bytes:
 def check_zip(data: bytes, *, file: str, kind: str = "XLSX workbook", limit: int = MAX_UNPACKED_BYTES,
               packed_limit: int = MAX_OFFICE_BYTES) -> None:
     """Refuse (NmrfError) an Office file that is too large packed or unpacked, before a parser sees it."""
-    if len(data) > packed_limit:
-        raise NmrfError([Problem(f"the file is {len(data) / MB:.1f} MB; a {kind} nmrf reads is at most "
-                                 f"{packed_limit // MB} MB", file=file)])
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise NmrfError([Problem(f"not an {kind} (not a zip archive: {exc})", file=file)]) from None
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_MEMBERS:
-            raise NmrfError([Problem(f"not an {kind}: {len(members)} parts in the archive", file=file)])
-        if sum(m.file_size for m in members) > limit:
-            raise NmrfError([Problem(f"unpacks to more than {limit // MB} MB (a zip bomb?); refused unopened",
-                                     file=file)])
-        total = 0
-        for member in members:  # the directory may lie: count what actually comes out
-            try:
-                with archive.open(member) as fh:
-                    while chunk := fh.read(MB):
-                        total += len(chunk)
-                        if total > limit:
-                            raise NmrfError([Problem(f"unpacks to more than {limit // MB} MB (a zip bomb?); "
-                                                     "refused", file=file)])
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
-                    zipfile.LargeZipFile) as exc:
-                raise NmrfError([Problem(f"not an {kind} (damaged part {member.filename!r}: {exc})",
-                                         file=file)]) from None
-            except Exception as exc:  # zlib.error and others from a damaged stream
-                if isinstance(exc, NmrfError):
-                    raise
-                raise NmrfError([Problem(f"not an {kind} (damaged part {member.filename!r}: {exc})",
-                                         file=file)]) from None
+    problem = unpacked_problem(data, kind=kind, limit=limit, packed_limit=packed_limit)
+    if problem:
+        raise NmrfError([Problem(problem, file=file)])

@@ -1,11 +1,26 @@
-"""A draft report as data: sections, the recommendations they answer, the answers, what is missing.
+"""A draft report as data, in the structure OHCHR's reporting guidelines give, and its word count.
 
-Pure: rendering to Markdown and the word count are here; DOCX rendering is in
-nmrf.documents.draft_docx. The word count is that of the text that would be
-submitted (headings, the references to the recommendations, the answers); the
-editorial notes saying what is missing and the annex listing the
-recommendations' full texts are not counted (annexes are not counted for the
-UPR national report either).
+Two structures:
+
+- a UPR national report (HRC decision 17/119, general guidelines for the second
+  and later cycles): I. methodology and consultation; II. developments since
+  the previous review; III. implementation of the recommendations of the
+  previous review, by theme; IV. achievements, best practices, challenges and
+  constraints; V. key national priorities, initiatives and commitments;
+- a treaty-body periodic report (the harmonized guidelines, HRI/GEN/2/Rev.6,
+  and the treaty-specific guidelines): I. introduction and methodology;
+  II. the implementation of the convention article by article, each previous
+  concluding observation answered under its article.
+
+Body paragraphs are numbered (consecutively, through the whole report, as UN
+documents are); headings are not. Recommendations are cited by document symbol
+and paragraph. What is missing is an editorial note marked [MISSING]: not
+numbered, not counted. The word count is that of the text that would be
+submitted (headings and numbered paragraphs); the editorial notes and the annex
+listing the recommendations' full texts are not counted (annexes are not counted
+for the UPR national report either).
+
+Pure: rendering to Markdown is here; DOCX rendering is in nmrf.documents.draft_docx.
 """
 
 from __future__ import annotations
@@ -13,11 +28,82 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from nmrf.domain.i18n import N_, translator
+
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
+REPORT_LANGUAGES = ("en", "es", "fr", "ar", "ru", "zh", "pt")
+MISSING = "[MISSING]"
 
 
 def count_words(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+# The words of the report itself, through the translation catalogs (nmrf/locales): the report is written in
+# its language (English for one nmrf has no catalog for). Placeholders are named ({name}).
+MESSAGES: dict[str, str] = {
+    'upr.methodology': N_('Methodology and consultation process'),
+    'upr.developments': N_('Developments since the previous review'),
+    'upr.implementation': N_('Implementation of the recommendations of the previous review'),
+    'upr.achievements': N_('Achievements, best practices, challenges and constraints'),
+    'upr.commitments': N_('Key national priorities, initiatives and commitments'),
+    'tb.introduction': N_('Introduction and methodology'),
+    'tb.articles': N_('Implementation of the Convention, article by article'),
+    'tb.article': N_('Article {article}'),
+    'tb.general': N_('General measures and concluding observations not linked to an article'),
+    'cite.recommendations': N_('Recommendations {refs}.'),
+    'cite.observation': N_('Concluding observation {refs}.'),
+    'para': N_('para.'),
+    'session': N_('UPR Working Group, session {session}'),
+    'prepared': N_('This report was prepared by {secretariat}, the national mechanism for implementation, reporting and follow-up, from the inputs of {n} institution(s): {names}.'),
+    'asked': N_('Inputs were requested from {n} institution(s); {answered} answered.'),
+    'consulted': N_('The draft was submitted to consultation on {date}.'),
+    'nhri': N_('The national human rights institution commented on the draft on {date}.'),
+    'done': N_('{institution}: {title}, completed on {date}.'),
+    'planned': N_('{institution} commits to: {title}, by {date}.'),
+    'summary': N_('Of the {n} recommendations reported on, the institutions report {implemented} implemented, {partial} partially implemented, {progress} in progress and {not_started} not started.'),
+    'source': N_('Source: {institution}, input of {date}.'),
+    'm.methodology': N_('describe the consultation with civil society and the national human rights institution (dates, participants, how their views were taken into account).'),
+    'm.developments': N_('no completed follow-up action is recorded: describe the normative and institutional developments since the previous review.'),
+    'm.commitments': N_('no planned follow-up action is recorded: state the national priorities and commitments.'),
+    'm.achievements': N_("the secretariat's assessment of achievements, best practices, challenges and constraints."),
+    'm.symbol': N_('document symbol and paragraph of {refs}: the source does not give them.'),
+    'm.answer': N_('recommendation {ref}: no answer from {institution} ({role}){due}{late}{asked}'),
+    'm.unassigned': N_('recommendation {ref}: no institution assigned (`nmrf recommendations assign`)'),
+    'm.due': N_(', input due {date}'),
+    'm.late': N_(' (LATE)'),
+    'm.not_asked': N_(' (not asked for input in this cycle)'),
+    'role.lead': N_('lead'),
+    'role.supporting': N_('supporting'),
+    'word_count': N_('Word count'),
+    'missing_inputs': N_('Missing inputs'),
+    'annex': N_('Annex: the recommendations (not counted)'),
+    'limit': N_('{words} of {limit} words ({pct}%)'),
+    'over': N_('OVER THE LIMIT'),
+    'no_limit': N_('{words} words (no word limit set)'),
+    'n_recs': N_('{n} recommendation(s)'),
+    'subtitle': N_('Draft compiled by nmrf on {today} from the inputs received. {n} {mechanism} recommendation(s).'),
+    'title.upr': N_('National report submitted in accordance with Human Rights Council resolutions 5/1 and 16/21: {state}'),
+    'title.tb': N_('{mechanism}: periodic report of {state}'),
+    'impl.implemented': N_('implemented'),
+    'impl.partially_implemented': N_('partially implemented'),
+    'impl.in_progress': N_('in progress'),
+    'impl.not_started': N_('not started'),
+    'impl.not_applicable': N_('not applicable'),
+}
+
+
+def texts(language: str) -> dict[str, str]:
+    """The report's words in its language."""
+    t = translator(language, fallback="en")
+    return {k: t.gettext(v) for k, v in MESSAGES.items()}
+
+def roman(n: int) -> str:
+    out = ""
+    for value, sym in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + sym, n - value
+    return out
 
 
 @dataclass(frozen=True)
@@ -26,22 +112,34 @@ class Answer:
     implementation: str
     text: str
     data: str = ""
+    received: str = ""  # the date the input arrived
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A numbered paragraph of the report; `source` says whose input it is (kept in the text)."""
+    text: str
+    source: str = ""
+
+    @property
+    def full(self) -> str:
+        return f"{self.text} ({self.source})" if self.source else self.text
 
 
 @dataclass(frozen=True)
 class Block:
-    """One cluster (or article) of recommendations answered together."""
+    """What the report says on one cluster, one concluding observation or one subject."""
 
-    title: str
-    references: str  # e.g. "Recommendations 12 (Argentina), 15 (Spain); CEDAW/C/CHL/CO/7 para. 21"
-    answers: tuple[Answer, ...]
-    missing: tuple[str, ...]  # "Ministry of Health (lead), due 2027-06-01"
+    title: str  # "" for none
+    paragraphs: tuple[Paragraph, ...]
+    missing: tuple[str, ...] = ()  # editorial notes: not numbered, not counted
 
 
 @dataclass(frozen=True)
 class Section:
-    title: str
+    title: str  # with its numbering: "I. Methodology ..." or "A. Women's rights"
     blocks: tuple[Block, ...]
+    level: int = 1  # 1 chapter, 2 sub-heading
 
 
 @dataclass(frozen=True)
@@ -56,18 +154,35 @@ class Draft:
     title: str
     subtitle: str
     word_limit: int | None
+    language: str = "en"
+    report_type: str = "upr"  # upr | treaty_body
     sections: list[Section] = field(default_factory=list)
     annex: list[AnnexRow] = field(default_factory=list)
     missing_from: dict[str, int] = field(default_factory=dict)  # institution -> recommendations unanswered
 
+    @property
+    def t(self) -> dict[str, str]:
+        return texts(self.language)
+
+    def numbered(self) -> list[tuple[int, Paragraph]]:
+        """Every numbered paragraph with its number, in order."""
+        out, n = [], 0
+        for s in self.sections:
+            for b in s.blocks:
+                for p in b.paragraphs:
+                    n += 1
+                    out.append((n, p))
+        return out
+
     def body_text(self) -> str:
-        """The text the word count counts."""
+        """The text the word count counts: the title, headings and numbered paragraphs."""
         parts = [self.title]
         for s in self.sections:
             parts.append(s.title)
             for b in s.blocks:
-                parts += [b.title, b.references]
-                parts += [a.text + (" " + a.data if a.data else "") for a in b.answers]
+                if b.title:
+                    parts.append(b.title)
+                parts += [p.full for p in b.paragraphs]
         return "\n".join(parts)
 
     @property
@@ -75,33 +190,40 @@ class Draft:
         return count_words(self.body_text())
 
     def limit_text(self) -> str:
+        t = self.t
         if not self.word_limit:
-            return f"{self.words:,} words (no word limit set)"
-        pct = 100 * self.words / self.word_limit
-        over = " OVER THE LIMIT" if self.words > self.word_limit else ""
-        return f"{self.words:,} of {self.word_limit:,} words ({pct:.0f}%){over}"
+            return t["no_limit"].format(words=f"{self.words:,}")
+        pct = round(100 * self.words / self.word_limit)
+        over = f" {t['over']}" if self.words > self.word_limit else ""
+        return t["limit"].format(words=f"{self.words:,}", limit=f"{self.word_limit:,}", pct=pct) + over
+
+    def missing_text(self) -> str:
+        t = self.t
+        return "; ".join(f"{k} ({t['n_recs'].format(n=v)})" for k, v in self.missing_from.items())
 
 
 def to_markdown(d: Draft) -> str:
     """The draft as Markdown; every text from outside escaped (nmrf.domain.escape.md_text)."""
-    from nmrf.domain.escape import md_text as m
+    from nmrf.domain.escape import md_text as e
 
-    out = [f"# {m(d.title)}", "", f"_{m(d.subtitle)}_", "", f"**Word count:** {m(d.limit_text())}", ""]
+    t = d.t
+    out = [f"# {e(d.title)}", "", f"_{e(d.subtitle)}_", "", f"**{t['word_count']}:** {e(d.limit_text())}", ""]
     if d.missing_from:
-        out += ["**Missing inputs:** " + "; ".join(f"{m(k)} ({v} recommendation(s))"
-                                                  for k, v in d.missing_from.items()), ""]
+        out += [f"**{t['missing_inputs']}:** {e(d.missing_text())}", ""]
+    n = 0
     for s in d.sections:
-        out += [f"## {m(s.title)}", ""]
+        out += [f"{'#' * (s.level + 1)} {e(s.title)}", ""]
         for b in s.blocks:
-            out += [f"### {m(b.title)}", "", m(b.references), ""]
-            for a in b.answers:
-                out += [m(a.text + (f" {a.data}" if a.data else ""))
-                        + f" _({m(a.institution)}; {m(a.implementation.replace('_', ' '))})_", ""]
-            for miss in b.missing:
-                out += [f"> **[MISSING]** {m(miss)}", ""]
+            if b.title:
+                out += [f"{'#' * (s.level + 2)} {e(b.title)}", ""]
+            for p in b.paragraphs:
+                n += 1
+                out += [f"{n}. {e(p.full)}", ""]
+            for m in b.missing:
+                out += [f"> **{MISSING}** {e(m)}", ""]
     if d.annex:
-        out += ["## Annex: the recommendations (not counted)", ""]
+        out += [f"## {t['annex']}", ""]
         for a in d.annex:
-            out += [f"- **{m(a.ref)}** ({m(a.source)}): {m(a.text)}"]
+            out += [f"- **{e(a.ref)}** ({e(a.source)}): {e(a.text)}"]
         out.append("")
     return "\n".join(out)

@@ -13,7 +13,16 @@ What the files throw at us, and what we do:
 - several themes in one cell: split, each mapped to the shared taxonomy, the
   source's own spelling kept;
 - trailing spaces in the text: the exact text is kept, identity uses the
-  normalised text, so a re-export that trims them is the same recommendation.
+  normalised text, so a re-export that trims them is the same recommendation;
+- a theme no list knows is kept verbatim and listed as unmapped, never dropped
+  and never a reason to refuse the file; the SDGs stored are the source's own,
+  those a theme implies are kept apart as inferred;
+- a recommending State or body no list knows (nor the State's own aliases) is
+  kept as written and flagged: the file is still imported. Only the State under
+  review must be known;
+- SDG cells come as "Goal 5 - Gender equality", "1 - NO POVERTY", "SDG 1",
+  "S01 SDG 1 - ..." (in a theme cell) or "1; 5";
+- UHRI exports come as XLSX as well as CSV (told apart by their bytes).
 """
 
 from __future__ import annotations
@@ -28,14 +37,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from nmrf.domain.taxonomy import Taxonomy, fold, state_code, words
+from nmrf.domain.taxonomy import SDG_THEME, Taxonomy, fold, state_code, words
 from nmrf.domain.text import text_problem
 from nmrf.errors import Problem
 
 FORMATS = ("upr-info", "uhri", "template")
 LEGACY_ENCODINGS = ("cp1252", "mac_roman", "latin-1")
 TREATY_BODIES = ("CERD", "CCPR", "CESCR", "CEDAW", "CAT", "CRC", "CMW", "CRPD", "CED")
-MECHANISMS = ("UPR", *TREATY_BODIES, "SPT", "SP", "ACHPR", "IACHR")
+# OTHER: a body the lists do not know, kept as the file writes it and flagged.
+MECHANISMS = ("UPR", *TREATY_BODIES, "SPT", "SP", "ACHPR", "IACHR", "OTHER")
 # Kinds of source document; individual communications are always confidential.
 KINDS = ("upr_recommendation", "concluding_observations", "sp_report", "sp_communication",
          "spt_report", "views", "other")
@@ -56,10 +66,33 @@ _BODY_NAMES = {
     "crpd": "CRPD", "committee on the rights of persons with disabilities": "CRPD",
     "ced": "CED", "committee on enforced disappearances": "CED",
     "spt": "SPT", "subcommittee on prevention of torture": "SPT",
+    "subcommittee on prevention of torture and other cruel, inhuman or degrading treatment or punishment": "SPT",
+    "working group on the universal periodic review": "UPR", "upr working group": "UPR",
+    "human rights council": "UPR",
+    "committee on the rights of migrant workers": "CMW",
     "sp": "SP", "special procedures": "SP",
+    # The committees as French and Spanish exports and documents name them.
+    "examen périodique universel": "UPR", "examen periódico universal": "UPR",
+    "comité pour l'élimination de la discrimination raciale": "CERD",
+    "comité para la eliminación de la discriminación racial": "CERD",
+    "comité des droits de l'homme": "CCPR", "comité de derechos humanos": "CCPR",
+    "comité des droits économiques, sociaux et culturels": "CESCR",
+    "comité de derechos económicos, sociales y culturales": "CESCR",
+    "comité pour l'élimination de la discrimination à l'égard des femmes": "CEDAW",
+    "comité para la eliminación de la discriminación contra la mujer": "CEDAW",
+    "comité contre la torture": "CAT", "comité contra la tortura": "CAT",
+    "comité des droits de l'enfant": "CRC", "comité de los derechos del niño": "CRC",
+    "comité des droits des personnes handicapées": "CRPD",
+    "comité sobre los derechos de las personas con discapacidad": "CRPD",
+    "comité des disparitions forcées": "CED", "comité contra la desaparición forzada": "CED",
+    "comité des travailleurs migrants": "CMW", "comité de protección de los derechos de todos los trabajadores "
+                                                "migratorios y de sus familiares": "CMW",
+    "sous-comité pour la prévention de la torture": "SPT", "subcomité para la prevención de la tortura": "SPT",
 }
 _SP_PREFIXES = ("special rapporteur", "working group on", "working group of experts", "independent expert",
-                "sr on", "special procedures")
+                "sr on", "special procedures", "rapporteur spécial", "rapporteuse spéciale", "groupe de travail",
+                "expert indépendant", "experte indépendante", "relator especial", "relatora especial",
+                "grupo de trabajo", "experto independiente", "experta independiente")
 
 
 @dataclass(frozen=True)
@@ -76,7 +109,7 @@ class SourceRecommendation:
     source_themes: tuple[str, ...]
     themes: tuple[str, ...]
     theme_basis: str  # source | text | none
-    sdgs: tuple[int, ...]
+    sdgs: tuple[int, ...]  # the source's own
     affected_persons: tuple[str, ...]
     response: str
     position: str  # supported | noted | pending | ""
@@ -89,6 +122,9 @@ class SourceRecommendation:
     kind: str
     raw: dict[str, str] = field(compare=False)
     uid: str = ""
+    unmapped_themes: tuple[str, ...] = ()  # source themes no list maps: kept, shown as unmapped
+    inferred_sdgs: tuple[int, ...] = ()  # implied by the themes, not given by the source
+    body_known: bool = True  # False: a recommending State or body no list knows (kept as written)
 
 
 @dataclass
@@ -100,6 +136,8 @@ class ParsedFile:
     problems: list[Problem]
     warnings: list[str]
     lines: int
+    unmapped: dict[str, int] = field(default_factory=dict)  # source theme -> rows
+    unknown_bodies: dict[str, int] = field(default_factory=dict)  # recommending State/body -> rows
 
 
 # ---------------------------------------------------------------- encoding
@@ -193,13 +231,24 @@ def _split(cell: str, seps: str) -> list[str]:
     return [p.strip() for p in re.split(f"[{re.escape(seps)}\r\n]", cell) if p.strip()]
 
 
+_SUPPORTED = ("accepted", "supported", "accepted/supported", "support", "supported/accepted", "acceptée",
+              "acceptee", "soutenue", "aceptada", "aceptado", "apoyada", "apoyado", "a")
+_NOTED = ("noted", "rejected", "not accepted", "not supported", "notée", "notee", "prise en note", "rejetée",
+          "tomada nota", "anotada", "rechazada", "n", "r")
+_PENDING = ("pending", "deferred", "under consideration", "en attente", "pendiente", "pending/deferred")
+
+
 def _position(response: str) -> str:
-    r = fold(response)
-    if r in ("accepted", "supported", "accepted/supported", "support", "supported/accepted"):
+    """supported | noted | pending from the State's response as a file writes it (en, fr, es); "" otherwise.
+
+    A partial answer ("Supported in part", "Partially accepted") is left for the secretariat: the
+    response is kept as given."""
+    r = fold(response).rstrip(".")
+    if r in _SUPPORTED:
         return "supported"
-    if r in ("noted", "rejected", "not accepted", "not supported"):
+    if r in _NOTED:
         return "noted"
-    if r in ("pending", "deferred", "under consideration"):
+    if r in _PENDING:
         return "pending"
     return ""
 
@@ -216,7 +265,7 @@ def _yes(cell: str) -> bool | None:
 
 
 def mechanism_of(body: str) -> str | None:
-    b = fold(body)
+    b = fold(body).replace("’", "'")
     if b in _BODY_NAMES:
         return _BODY_NAMES[b]
     if b.upper() in MECHANISMS:
@@ -226,22 +275,38 @@ def mechanism_of(body: str) -> str | None:
     return None
 
 
+_SDG_WORD = r"(?:goal|sdg|ods|odd|objetivo|objectif)"
+# One goal at the start of a part: "Goal 5 - Gender equality", "1 - NO POVERTY", "SDG 1", "S01 SDG 1 - ...", "5".
+_SDG_ITEM = re.compile(rf"^(?:S\d{{1,2}}\s+)?(?:{_SDG_WORD}\s*(?:no\.?\s*)?)?#?\s*(\d{{1,2}})(?=$|[\s.:)\-–—])",
+                       re.IGNORECASE)
+# Where a comma starts a new goal ("1 - NO POVERTY, 5 - GENDER EQUALITY"), not a comma inside a name.
+_SDG_COMMA = re.compile(rf",\s*(?=(?:S\d{{1,2}}\s+)?(?:{_SDG_WORD}\s*)?\d{{1,2}}(?:$|[\s.:)\-–—,]))",
+                        re.IGNORECASE)
+
+
 def _sdgs(cell: str) -> list[int]:
-    """Goals from "Goal 5 - Gender equality; Goal 16 - Peace, justice and strong institutions" or "5; 16"."""
-    text = cell.strip()
-    if not text:
-        return []
-    if re.search(r"[^\W\d_]", text):
-        found = re.findall(r"(?:goal|sdg|ods|odd|objetivo|objectif)\s*(\d{1,2})\b", text, re.IGNORECASE)
-        if not found:
-            raise ValueError(f"{cell!r} names no goal (expected e.g. 'Goal 5 - Gender equality' or '5; 16')")
-    else:
-        found = [p for p in re.split(r"[;,|\s]+", text) if p]
+    """Goals from every way OHCHR and UPR Info write them.
+
+    "Goal 5 - Gender equality; Goal 16 - Peace, justice and strong institutions", "1 - NO POVERTY",
+    "SDG 1", "Goal 1", "1", "5, 16", "S05 SDG 5 - gender equality" (one or several, separated by ';',
+    '|', a line break, or a comma before the next goal's number)."""
     goals = []
-    for g in found:
-        if not g.isdigit() or not 1 <= int(g) <= 17:
-            raise ValueError(f"{g!r} is not an SDG (1 to 17)")
-        goals.append(int(g))
+    for chunk in re.split(r"[;|\r\n]", cell):
+        for part in _SDG_COMMA.split(chunk.strip()):
+            part = part.strip().strip(",")
+            if not part:
+                continue
+            if re.fullmatch(r"\d{1,2}(?:\s+\d{1,2})+", part):  # "5 16"
+                goals.extend(_sdgs(";".join(part.split())))
+                continue
+            m = _SDG_ITEM.match(part)
+            if not m:
+                raise ValueError(f"{part!r} names no goal (expected e.g. '1 - NO POVERTY', 'SDG 1', "
+                                 "'Goal 5 - Gender equality' or '5; 16')")
+            g = int(m.group(1))
+            if not 1 <= g <= 17:
+                raise ValueError(f"{m.group(1)!r} is not an SDG (1 to 17)")
+            goals.append(g)
     return sorted(set(goals))
 
 
@@ -271,7 +336,8 @@ SPECS = {
             "affected_persons": ("affected persons", "affected persons/groups", "concerned persons",
                                  "persons affected"),
             "sdgs": ("sdg goals", "sdgs", "sdg", "sustainable development goals"),
-            "position": ("position", "upr position", "upr position (supported/noted)", "status"),
+            "position": ("position", "upr position", "upr position (supported/noted)", "status", "state position",
+                         "position of the state", "response", "state's position", "position (supported/noted)"),
             "state": ("country", "state", "countries", "state under review", "country/entity"),
             "date": ("publication date", "date", "date of document"),
             "session": ("session", "upr cycle", "cycle"),
@@ -315,47 +381,141 @@ def _headers(fmt: str, header: Sequence[str], file: str) -> tuple[dict[str, int]
     return index, problems
 
 
-def parse(data: bytes, *, fmt: str, file: str, taxonomy: Taxonomy, encoding: str | None = None) -> ParsedFile:
-    """Every recommendation in the file, or every problem found (with its line)."""
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def _xlsx_cell(value: Any) -> str:
+    """An XLSX cell as the CSV export would write it."""
+    from datetime import datetime as _dt
+
+    if value is None:
+        return ""
+    if isinstance(value, _dt):
+        return value.date().isoformat() if value.time() == _dt.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(data: bytes) -> tuple[list[tuple[int, list[str]]], str]:
+    """(Excel row number, cells) of the first sheet whose rows hold something; raises ValueError."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    from nmrf.domain.archives import unpacked_problem
+
+    problem = unpacked_problem(data, kind="XLSX workbook")  # a zip bomb is refused before openpyxl opens it
+    if problem:
+        raise ValueError(problem)
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ValueError(f"not a readable XLSX workbook: {exc}") from None
+    try:
+        for ws in wb.worksheets:
+            rows = [(i, [_xlsx_cell(v) for v in row])
+                    for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+            rows = [(i, cells) for i, cells in rows if any(c.strip() for c in cells)]
+            if rows:
+                return rows, ws.title
+    finally:
+        wb.close()
+    return [], ""
+
+
+def _find_header(fmt: str, rows: list[tuple[int, list[str]]], file: str
+                 ) -> tuple[int, dict[str, int], list[Problem]]:
+    """The header row: the first of the first ten that names the format's columns (exports put a title above)."""
+    first: tuple[int, dict[str, int], list[Problem]] | None = None
+    for n, (line, cells) in enumerate(rows[:10]):
+        index, problems = _headers(fmt, [c.strip() for c in cells], file)
+        problems = [Problem(p.message, file=file, line=line) for p in problems]
+        if not problems:
+            return n, index, []
+        first = first or (n, index, problems)
+    assert first is not None
+    return first
+
+
+def parse(data: bytes, *, fmt: str, file: str, taxonomy: Taxonomy, encoding: str | None = None,
+          state_aliases: dict[str, str] | None = None,
+          theme_aliases: dict[str, tuple[str, ...]] | None = None) -> ParsedFile:
+    """Every recommendation in the file (CSV or XLSX), or every problem found (with its line).
+
+    `state_aliases` and `theme_aliases` are the State profile's own spellings (taxonomy.state_alias_keys,
+    taxonomy.theme_alias_table)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    try:
-        text, enc, note = decode(data, encoding)
-    except ValueError as exc:
-        return ParsedFile(fmt, encoding or "", "", [], [Problem(str(exc), file=file)], [], 0)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    ctx = _Context(taxonomy=taxonomy, state_aliases=state_aliases or {}, theme_aliases=theme_aliases or {})
     problems: list[Problem] = []
     warnings: list[str] = []
-    try:
-        header = next(reader)
-    except StopIteration:
-        return ParsedFile(fmt, enc, note, [], [Problem("the file is empty", file=file)], [], 0)
-    except csv.Error as exc:
-        return ParsedFile(fmt, enc, note, [], [Problem(f"not a CSV file: {exc}", file=file, line=1)], [], 0)
+    if data.startswith(XLSX_MAGIC):
+        try:
+            table, sheet = _xlsx_rows(data)
+        except ValueError as exc:
+            return ParsedFile(fmt, "xlsx", "", [], [Problem(str(exc), file=file)], [], 0)
+        enc, note = "xlsx", f"XLSX workbook (sheet {sheet!r})" if sheet else "XLSX workbook"
+        if not table:
+            return ParsedFile(fmt, enc, note, [], [Problem("the workbook is empty", file=file)], [], 0)
+        start, index, problems = _find_header(fmt, table, file)
+        if problems:
+            return ParsedFile(fmt, enc, note, [], problems, [], table[start][0])
+        header = [c.strip() for c in table[start][1]]
+        width = len(header)
+        while width and not header[width - 1]:
+            width -= 1  # an XLSX sheet's used range can run past the header
+        header = header[:width]
+        # Cells past the header's width are kept only when they hold something: then the row is refused.
+        body: Any = ((line, cells if any(c.strip() for c in cells[width:]) else
+                      cells[:width] + [""] * (width - len(cells))) for line, cells in table[start + 1:])
+        last = table[-1][0]
+        csv_reader = None
+    else:
+        try:
+            text, enc, note = decode(data, encoding)
+        except ValueError as exc:
+            return ParsedFile(fmt, encoding or "", "", [], [Problem(str(exc), file=file)], [], 0)
+        csv_reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            header = next(csv_reader)
+        except StopIteration:
+            return ParsedFile(fmt, enc, note, [], [Problem("the file is empty", file=file)], [], 0)
+        except csv.Error as exc:
+            return ParsedFile(fmt, enc, note, [], [Problem(f"not a CSV file: {exc}", file=file, line=1)], [], 0)
+        index, problems = _headers(fmt, header, file)
+        if problems:
+            return ParsedFile(fmt, enc, note, [], problems, [], 1)
+        last = csv_reader.line_num
+        body = None
     bad_header = [f"header {name!r} {problem}" for name in header if (problem := text_problem(name)) is not None]
     if bad_header:
         return ParsedFile(fmt, enc, note, [], [Problem(b, file=file, line=1) for b in bad_header], [], 1)
-    index, problems = _headers(fmt, header, file)
-    if problems:
-        return ParsedFile(fmt, enc, note, [], problems, [], 1)
     rows: list[SourceRecommendation] = []
     seen: dict[str, int] = {}
-    unmapped: dict[str, int] = {}
-    last = reader.line_num
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(Problem(f"unreadable CSV: {exc}", file=file, line=last + 1))
-            break
-        line, last = last + 1, reader.line_num
+
+    def lines():  # (line, cells) from the CSV reader, counting physical lines
+        nonlocal last
+        assert csv_reader is not None
+        while True:
+            try:
+                cells = next(csv_reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                problems.append(Problem(f"unreadable CSV: {exc}", file=file, line=last + 1))
+                return
+            line, last = last + 1, csv_reader.line_num
+            yield line, cells
+
+    for line, cells in (body if body is not None else lines()):
         if not any(c.strip() for c in cells):
             continue  # a blank line
         if len(cells) != len(header):
             problems.append(Problem(f"{len(cells)} cells where the header has {len(header)} "
-                                    "(a stray comma or quote?)", file=file, line=line))
+                                    "(a truncated row, or a stray comma or quote?)", file=file, line=line))
             continue
         raw = dict(zip(header, cells, strict=True))
         bad = [f"column {name!r} {problem}" for name, value in raw.items()
@@ -365,7 +525,7 @@ def parse(data: bytes, *, fmt: str, file: str, taxonomy: Taxonomy, encoding: str
             continue
         cell = {k: cells[i] for k, i in index.items()}
         try:
-            rec = _READERS[fmt](cell, raw, line, taxonomy, unmapped)
+            rec = _READERS[fmt](cell, raw, line, ctx)
         except ValueError as exc:
             problems.append(Problem(str(exc), file=file, line=line))
             continue
@@ -376,10 +536,15 @@ def parse(data: bytes, *, fmt: str, file: str, taxonomy: Taxonomy, encoding: str
         rows.append(rec)
         if len(problems) >= MAX_PROBLEMS:
             break
-    for theme, n in sorted(unmapped.items()):
-        warnings.append(f"theme {theme!r} ({n} row(s)) is not in the shared taxonomy: kept as the source "
-                        "gives it, not mapped")
-    return ParsedFile(fmt, enc, note, rows, problems, warnings, last)
+    for theme, n in sorted(ctx.unmapped.items()):
+        warnings.append(f"theme {theme!r} ({n} row(s)) is not in the shared taxonomy: kept verbatim and shown "
+                        "as unmapped (add it under recommendations: aliases: themes in the profile)")
+    for body_name, n in sorted(ctx.unknown_bodies.items()):
+        warnings.append(f"recommending State or body {body_name!r} ({n} row(s)) is not one we know: kept as "
+                        "written and flagged (add a spelling under recommendations: aliases: states in the "
+                        "profile, then import again)")
+    return ParsedFile(fmt, enc, note, rows, problems, warnings, last, dict(ctx.unmapped),
+                      dict(ctx.unknown_bodies))
 
 
 def _with_uid(rec: SourceRecommendation, occurrence: int = 1) -> SourceRecommendation:
@@ -397,34 +562,99 @@ def _need(value: str, what: str) -> str:
     return value
 
 
-def _code(name: str) -> str:
-    code = state_code(name)
-    if code is None:
-        raise ValueError(f"State {name!r}: not a UN member State name or ISO code we know "
-                         "(spellings are in nmrf/data/taxonomy/state-names.yaml)")
-    return code
+@dataclass
+class _Context:
+    """What every row reader needs besides its cells: the lists, the State's own aliases, the tallies."""
+    taxonomy: Taxonomy
+    state_aliases: dict[str, str]
+    theme_aliases: dict[str, tuple[str, ...]]
+    unmapped: dict[str, int] = field(default_factory=dict)
+    unknown_bodies: dict[str, int] = field(default_factory=dict)
+    # A file names the same few hundred States and themes thousands of times: each is looked up once.
+    _codes: dict[str, str | None] = field(default_factory=dict)
+    _themes: dict[tuple[str, str], tuple[str, ...] | None] = field(default_factory=dict)
+
+    def state(self, name: str) -> str | None:
+        if name not in self._codes:
+            self._codes[name] = state_code(name, self.state_aliases)
+        return self._codes[name]
+
+    def theme(self, source: str, theme: str) -> tuple[str, ...] | None:
+        key = (source, theme)
+        if key not in self._themes:
+            self._themes[key] = self.taxonomy.map_source(source, theme, self.theme_aliases)
+        return self._themes[key]
+
+    def code(self, name: str) -> str:
+        code = self.state(name)
+        if code is None:
+            raise ValueError(f"State under review {name!r}: not a UN member or observer State name or ISO code "
+                             "we know (spellings are in nmrf/data/taxonomy/state-names.yaml; add yours to the "
+                             "profile under recommendations: aliases: states)")
+        return code
+
+    def body_known(self, body: str, mechanism: str) -> bool:
+        """A recommending State (UPR) or body is known; an unknown one is counted, never refused."""
+        if mechanism == "UPR":
+            names = _split(body, ";|") or [body]
+            known = all(self.state(n) is not None for n in names)
+        else:
+            known = mechanism != "OTHER"
+        if not known:
+            self.unknown_bodies[body] = self.unknown_bodies.get(body, 0) + 1
+        return known
 
 
-def _themes_from(source: str, given: list[str], text: str, taxonomy: Taxonomy, unmapped: dict[str, int],
-                 strict: bool) -> tuple[tuple[str, ...], str]:
+def _themes_from(source: str, given: list[str], text: str, ctx: _Context
+                 ) -> tuple[tuple[str, ...], str, tuple[str, ...], tuple[int, ...]]:
+    """(theme keys, basis, unmapped source themes, SDGs written as themes)."""
     keys: list[str] = []
+    unmapped: list[str] = []
+    sdgs: list[int] = []
     for theme in given:
-        mapped = taxonomy.map_source(source, theme)
+        sdg = SDG_THEME.match(theme)
+        if sdg and 1 <= int(sdg.group(1)) <= 17:
+            sdgs.append(int(sdg.group(1)))  # "S05 SDG 5 - gender equality": a goal, not a theme
+            continue
+        mapped = ctx.theme(source, theme)
         if mapped is None:
-            if strict:
-                raise ValueError(f"Issue/themes: {theme!r} is not in the shared taxonomy "
-                                 "(nmrf/data/taxonomy/taxonomy.yaml)")
-            unmapped[theme] = unmapped.get(theme, 0) + 1
+            ctx.unmapped[theme] = ctx.unmapped.get(theme, 0) + 1
+            unmapped.append(theme)
             continue
         keys.extend(mapped)
     if keys:
-        return tuple(taxonomy.order(keys)), "source"
-    derived = taxonomy.from_text(words(text))
-    return tuple(derived), ("text" if derived else "none")
+        return tuple(ctx.taxonomy.order(keys)), "source", tuple(unmapped), tuple(sdgs)
+    derived = ctx.taxonomy.from_text(words(text))
+    return tuple(derived), ("text" if derived else "none"), tuple(unmapped), tuple(sdgs)
 
 
-def _upr_info(cell: dict[str, str], raw: dict[str, str], line: int, taxonomy: Taxonomy,
-              unmapped: dict[str, int]) -> SourceRecommendation:
+def _split_themes(cell: str, source: str, ctx: _Context) -> list[str]:
+    """Themes separated by ';' or '|', keeping whole the UHRI names that hold a ';' themselves
+    ("Children: definition; general principles; protection")."""
+    parts = _split(cell, ";|")
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        for j in range(min(len(parts), i + 4), i + 1, -1):  # the longest join of parts that names a theme
+            joined = "; ".join(parts[i:j])
+            if ctx.theme(source, joined) is not None:
+                out.append(joined)
+                i = j
+                break
+        else:
+            out.append(parts[i])
+            i += 1
+    return out
+
+
+def _split_sdgs(given: Sequence[int], themes: Sequence[str], taxonomy: Taxonomy) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The source's own goals, and those its themes imply (kept apart, labelled inferred)."""
+    own = sorted(set(given))
+    inferred = [g for g in taxonomy.sdgs_for(themes) if g not in own]
+    return tuple(own), tuple(inferred)
+
+
+def _upr_info(cell: dict[str, str], raw: dict[str, str], line: int, ctx: _Context) -> SourceRecommendation:
     text = _need(cell["Text"], "Text")
     state = _need(cell["To"], "To").strip()
     session = cell["Session"].strip()
@@ -435,12 +665,15 @@ def _upr_info(cell: dict[str, str], raw: dict[str, str], line: int, taxonomy: Ta
         raise ValueError(f"Action: {action!r} is not an action category 1 to 5")
     response = cell["Response"].strip()
     given = _split(cell["Issue"], ",")
-    themes, basis = _themes_from("upr-info", given, text, taxonomy, unmapped, strict=True)
+    themes, basis, unmapped, theme_sdgs = _themes_from("upr-info", given, text, ctx)
+    sdgs, inferred = _split_sdgs(theme_sdgs, themes, ctx.taxonomy)
+    body = _need(cell["From"], "From").strip()
     rec = SourceRecommendation(
-        line=line, source="upr-info", state_name=state, state_code=_code(state), mechanism="UPR",
-        body=_need(cell["From"], "From").strip(), document=f"UPR session {session}", paragraph="",
-        text=text, source_themes=tuple(given), themes=themes, theme_basis=basis,
-        sdgs=tuple(taxonomy.sdgs_for(themes)), affected_persons=(), response=response,
+        line=line, source="upr-info", state_name=state, state_code=ctx.code(state), mechanism="UPR",
+        body=body, document=f"UPR session {session}", paragraph="",
+        text=text, source_themes=tuple(given), themes=themes, theme_basis=basis, unmapped_themes=unmapped,
+        sdgs=sdgs, inferred_sdgs=inferred, body_known=ctx.body_known(body, "UPR"), affected_persons=(),
+        response=response,
         position=_position(response), action_category=int(action) if action else None, session=session,
         adopted_on=None, article="", urgent_flag=False, confidential=False, kind="upr_recommendation", raw=raw)
     object.__setattr__(rec, "uid", _uid(rec))  # frozen, but not yet shared with anyone
@@ -471,14 +704,10 @@ def _in_range(day: date | None, value: str) -> date:
     return day
 
 
-def _uhri(cell: dict[str, str], raw: dict[str, str], line: int, taxonomy: Taxonomy,
-          unmapped: dict[str, int]) -> SourceRecommendation:
+def _uhri(cell: dict[str, str], raw: dict[str, str], line: int, ctx: _Context) -> SourceRecommendation:
     text = _need(cell["text"], "recommendation text")
     body_cell = _need(cell["body"], "body").strip()
-    mechanism = mechanism_of(body_cell)
-    if mechanism is None:
-        raise ValueError(f"body: {body_cell!r} is not a mechanism we know (a treaty body, UPR, a special "
-                         "procedure, SPT)")
+    mechanism = mechanism_of(body_cell) or "OTHER"  # an unknown body: kept as written, flagged
     states = _split(cell["state"], ";|")
     if len(states) != 1:
         raise ValueError(f"country: {cell['state']!r} names {len(states)} States; one recommendation, one State")
@@ -488,16 +717,18 @@ def _uhri(cell: dict[str, str], raw: dict[str, str], line: int, taxonomy: Taxono
         sdgs_given = _sdgs(cell.get("sdgs", ""))
     except ValueError as exc:
         raise ValueError(f"SDG goals: {exc}") from None
-    given = _split(cell.get("themes", ""), ";|")
-    themes, basis = _themes_from("uhri", given, text, taxonomy, unmapped, strict=False)
+    given = _split_themes(cell.get("themes", ""), "uhri", ctx)
+    themes, basis, unmapped, theme_sdgs = _themes_from("uhri", given, text, ctx)
+    sdgs, inferred = _split_sdgs([*sdgs_given, *theme_sdgs], themes, ctx.taxonomy)
     response = cell.get("position", "").strip()
     kind = {"UPR": "upr_recommendation", "SP": "sp_report", "SPT": "spt_report"}.get(mechanism,
                                                                                    "concluding_observations")
     rec = SourceRecommendation(
-        line=line, source="uhri", state_name=states[0], state_code=_code(states[0]), mechanism=mechanism,
+        line=line, source="uhri", state_name=states[0], state_code=ctx.code(states[0]), mechanism=mechanism,
         body=body, document=_need(cell["document"], "document symbol").strip(),
         paragraph=cell.get("paragraph", "").strip(), text=text, source_themes=tuple(given), themes=themes,
-        theme_basis=basis, sdgs=tuple(sorted(set(sdgs_given) | set(taxonomy.sdgs_for(themes)))),
+        theme_basis=basis, unmapped_themes=unmapped, sdgs=sdgs, inferred_sdgs=inferred,
+        body_known=ctx.body_known(body, mechanism),
         affected_persons=tuple(_split(cell.get("affected_persons", ""), ";|")), response=response,
         position=_position(response), action_category=None, session=cell.get("session", "").strip(),
         adopted_on=_date(cell.get("date", "")), article="", urgent_flag=False,
@@ -506,8 +737,7 @@ def _uhri(cell: dict[str, str], raw: dict[str, str], line: int, taxonomy: Taxono
     return rec
 
 
-def _template(cell: dict[str, str], raw: dict[str, str], line: int, taxonomy: Taxonomy,
-              unmapped: dict[str, int]) -> SourceRecommendation:
+def _template(cell: dict[str, str], raw: dict[str, str], line: int, ctx: _Context) -> SourceRecommendation:
     text = _need(cell["text"], "text")
     mechanism = cell["mechanism"].strip().upper()
     if mechanism not in MECHANISMS:
@@ -525,14 +755,17 @@ def _template(cell: dict[str, str], raw: dict[str, str], line: int, taxonomy: Ta
         sdgs_given = _sdgs(cell["sdgs"])
     except ValueError as exc:
         raise ValueError(f"sdgs: {exc}") from None
-    given = _split(cell["themes"], ";|")
-    themes, basis = _themes_from("template", given, text, taxonomy, unmapped, strict=True)
+    given = _split_themes(cell["themes"], "template", ctx)
+    themes, basis, unmapped, theme_sdgs = _themes_from("template", given, text, ctx)
+    sdgs, inferred = _split_sdgs([*sdgs_given, *theme_sdgs], themes, ctx.taxonomy)
     state = _need(cell["state"], "state").strip()
+    body = cell["body"].strip() or mechanism
     rec = SourceRecommendation(
-        line=line, source="template", state_name=state, state_code=_code(state), mechanism=mechanism,
-        body=cell["body"].strip() or mechanism, document=_need(cell["document"], "document").strip(),
+        line=line, source="template", state_name=state, state_code=ctx.code(state), mechanism=mechanism,
+        body=body, document=_need(cell["document"], "document").strip(),
         paragraph=cell["paragraph"].strip(), text=text, source_themes=tuple(given), themes=themes,
-        theme_basis=basis, sdgs=tuple(sorted(set(sdgs_given) | set(taxonomy.sdgs_for(themes)))),
+        theme_basis=basis, unmapped_themes=unmapped, sdgs=sdgs, inferred_sdgs=inferred,
+        body_known=ctx.body_known(body, mechanism),
         affected_persons=tuple(_split(cell["affected_persons"], ";|")), response="", position="",
         action_category=None, session="", adopted_on=_date(cell["date"]), article=cell["article"].strip(),
         urgent_flag=bool(urgent),

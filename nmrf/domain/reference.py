@@ -47,10 +47,15 @@ def all_ratifications() -> dict[str, dict[str, Ratification]]:
     return out
 
 
+# The ratification data still codes Timor-Leste TP (East Timor, withdrawn from ISO 3166 in 2002).
+_RECODED = {"TP": "TL"}
+
+
 @lru_cache(maxsize=1)
 def member_names() -> dict[str, str]:
+    """iso2 -> name, for the 193 UN member States, as the ratification data names them."""
     with (RATIFICATIONS_DIR / "hr_status_crc.csv").open(newline="", encoding="utf-8") as fh:
-        return {row["iso2"]: row["member"] for row in csv.DictReader(fh)}
+        return {_RECODED.get(row["iso2"], row["iso2"]): row["member"] for row in csv.DictReader(fh)}
 
 
 @lru_cache(maxsize=1)

@@ -24,13 +24,21 @@ from nmrf.domain.similarity import (
     Link,
     cluster_items,
     explain,
-    label_terms,
+    label_phrase,
     main_theme,
+    profiles,
     vectorise,
 )
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
 from nmrf.models import Cluster, FollowUpAction, Recommendation, Responsibility, State
+
+
+def _reader_language(session: Session, state: State | None, state_id: int | None) -> str:
+    if state is not None:
+        return state.language
+    st = session.get(State, state_id) if state_id is not None else None
+    return st.language if st is not None else "en"
 
 
 @dataclass
@@ -45,21 +53,27 @@ class ClusterResult:
     by_state: dict[str, int] = field(default_factory=dict)
 
 
+def _sdgs(own: list[int] | None, inferred: list[int] | None) -> tuple[int, ...]:
+    return tuple(sorted({*(own or []), *(inferred or [])}))
+
+
 def _item(r: Recommendation) -> Item:
     return Item(id=r.id, uid=r.uid, text=r.text, themes=tuple(r.themes), mechanism=r.mechanism,  # type: ignore[arg-type]
-                cluster=r.cluster_id)
+                cluster=r.cluster_id, sdgs=_sdgs(r.sdgs, r.inferred_sdgs))
 
 
 _COLUMNS = (Recommendation.id, Recommendation.uid, Recommendation.text, Recommendation.themes,
-            Recommendation.mechanism, Recommendation.cluster_id, Recommendation.state_code, Recommendation.state_id)
+            Recommendation.mechanism, Recommendation.cluster_id, Recommendation.state_code, Recommendation.state_id,
+            Recommendation.sdgs, Recommendation.inferred_sdgs)
 
 
 def _items(session: Session, q) -> dict[str, tuple[list[Item], int | None]]:  # type: ignore[no-untyped-def]
     """State code -> its items and NMRF State id (columns only: no ORM objects to keep in sync)."""
     out: dict[str, tuple[list[Item], int | None]] = {}
-    for rid, uid, text, themes, mech, cid, code, sid in session.exec(q.order_by(Recommendation.id)):
+    for rid, uid, text, themes, mech, cid, code, sid, sdgs, inferred in session.exec(q.order_by(Recommendation.id)):
         items, _ = out.setdefault(code, ([], sid))
-        items.append(Item(id=rid, uid=uid, text=text, themes=tuple(themes), mechanism=mech, cluster=cid))
+        items.append(Item(id=rid, uid=uid, text=text, themes=tuple(themes), mechanism=mech, cluster=cid,
+                          sdgs=_sdgs(sdgs, inferred)))
     return out
 
 
@@ -97,15 +111,18 @@ def cluster_recommendations(*, session: Session, now: datetime, state: State | N
                 result.dissolved += 1
             session.flush()
             items = [Item(it.id, it.uid, it.text, it.themes, it.mechanism,
-                          it.cluster if it.cluster in clusters else None) for it in items]
+                          it.cluster if it.cluster in clusters else None, it.sdgs) for it in items]
         by_id = {it.id: it for it in items}
         vectors = vectorise(items)
+        profs = profiles(items)
+        language = _reader_language(session, state, state_id)
         n_clusters = 0
-        for members in cluster_items(items, threshold=threshold):
+        for members in cluster_items(items, threshold=threshold, vectors=vectors, profs=profs):
             its = [by_id[i] for i in members]
             recorded = next((it.cluster for it in its if it.cluster is not None), None)
             theme = main_theme(its, taxonomy)
-            label = f"{taxonomy.themes[theme].name}: {', '.join(label_terms(its, vectors))}"[:300]
+            # Its theme and a short phrase in the reader's language (the State's language).
+            label = f"{taxonomy.themes[theme].name}: {label_phrase(its, profs, vectors, language)}"[:300]
             if recorded is None:
                 cl = Cluster(state_code=code, state_id=state_id, key=min(it.uid for it in its), theme=theme,
                              label=label, created_at=now, updated_at=now)
@@ -151,7 +168,7 @@ def why(*, session: Session, a: Recommendation, b: Recommendation) -> Link:
     items = _state_items(session, a)
     vectors = vectorise(items)
     by_id = {it.id: it for it in items}
-    return explain(by_id[a.id], by_id[b.id], vectors)  # type: ignore[index]
+    return explain(by_id[a.id], by_id[b.id], vectors, profs=profiles([by_id[a.id], by_id[b.id]]))  # type: ignore[index]
 
 
 def cluster_explanation(*, session: Session, cluster: Cluster) -> list[tuple[Recommendation, Link | None]]:
@@ -163,10 +180,11 @@ def cluster_explanation(*, session: Session, cluster: Cluster) -> list[tuple[Rec
     items = _state_items(session, members[0])
     vectors = vectorise(items)
     by_id = {it.id: it for it in items}
+    profs = profiles([by_id[m.id] for m in members])  # type: ignore[index]
     out = []
     for m in members:
-        links = [explain(by_id[m.id], by_id[o.id], vectors) for o in members if o.id != m.id]  # type: ignore[index]
-        out.append((m, max(links, key=lambda lk: lk.score)))
+        links = [explain(by_id[m.id], by_id[o.id], vectors, profs=profs) for o in members if o.id != m.id]  # type: ignore[index]
+        out.append((m, max(links, key=lambda lk: (lk.linked, lk.score + lk.signal_score))))
     return out
 
 

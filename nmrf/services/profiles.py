@@ -53,6 +53,8 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
         ratifications={k: v.model_dump() for k, v in profile.ratifications.items()},
         reporting={k: v.model_dump(mode="json", exclude_defaults=True) for k, v in profile.reporting.items()},
         quiet_hours=spec.quiet_hours,
+        recommendation_aliases=profile.recommendations.aliases.model_dump(exclude_defaults=True),
+        publication=profile.publication.model_dump(exclude_defaults=True),
         budget=({"lines": {b.key: b.name for b in profile.budget.lines},
                  "currencies": list(profile.budget.currencies)} if profile.budget else {}),
         names={k: v for k, v in (("name", dict(spec.names)), ("secretariat", dict(spec.secretariats_by_language)))

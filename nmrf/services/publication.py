@@ -43,12 +43,18 @@ class PublicRow:
     document: str
     text: str
     themes: list[str]
-    sdgs: list[int]
+    theme_keys: list[str]
+    sdgs: list[int]  # the source's own
+    inferred_sdgs: list[int]  # implied by the themes, labelled so
     position: str
     lead: str
     supporting: list[str]
     status: str
     actions: list[PublicAction]
+    review: str  # the document the recommendation comes from: a UPR session or review, a report
+    status_code: str  # the status as a code (for the site's translations and filters)
+    lead_key: str
+    supporting_keys: list[str]
 
 
 @dataclass
@@ -94,13 +100,26 @@ def public_view(*, session: Session, state: State, today: date) -> PublicView:
         rows.append(PublicRow(
             ref=r.uid, mechanism=r.mechanism, recommended_by=r.body,
             document=r.document + (f" para. {r.paragraph}" if r.paragraph else ""), text=r.text,
-            themes=[taxonomy.themes[t].name for t in r.themes], sdgs=list(r.sdgs), position=r.position,
+            themes=[taxonomy.themes[t].name for t in r.themes], theme_keys=list(r.themes), sdgs=list(r.sdgs),
+            inferred_sdgs=list(r.inferred_sdgs), position=r.position,
             lead=who.lead.name if who and who.lead else "", supporting=[i.name for i in who.supporting] if who else [],
             status=status.replace("_", " "),
             actions=[PublicAction(a.title, insts[a.institution_id].name, a.due_date.isoformat(), a.status,
                                   f"{a.indicator_kind}: {a.indicator}" if a.indicator else a.indicator_kind)
-                     for a in acts]))
+                     for a in acts],
+            review=r.document, status_code=status.replace(" ", "_"),
+            lead_key=who.lead.key if who and who.lead else "",
+            supporting_keys=[i.key for i in who.supporting] if who else []))
     return PublicView(state=state.name, as_of=today.isoformat(), rows=rows, left_out=len(recs) - len(public))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe
+    (OWASP's advice for CSV injection). The one implementation is nmrf.domain.escape.csv_cell."""
+    return csv_cell(value)
 
 
 def render(view: PublicView, suffix: str) -> str:
@@ -110,12 +129,13 @@ def render(view: PublicView, suffix: str) -> str:
     if suffix == ".csv":
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(["ref", "mechanism", "recommended_by", "document", "text", "themes", "sdgs", "position", "lead",
-                    "supporting", "status", "actions"])
+        w.writerow(["ref", "mechanism", "recommended_by", "document", "text", "themes", "sdgs", "sdgs_inferred",
+                    "position", "lead", "supporting", "status", "actions"])
         for r in view.rows:
             w.writerow([csv_cell(c) for c in (
                 r.ref, r.mechanism, r.recommended_by, r.document, r.text, "; ".join(r.themes),
-                "; ".join(map(str, r.sdgs)), r.position, r.lead, "; ".join(r.supporting), r.status,
+                "; ".join(map(str, r.sdgs)), "; ".join(map(str, r.inferred_sdgs)), r.position, r.lead,
+                "; ".join(r.supporting), r.status,
                 "; ".join(f"{a.title} ({a.institution}, due {a.due}, {a.status})" for a in r.actions))])
         return buf.getvalue()
     if suffix == ".md":
@@ -123,7 +143,8 @@ def render(view: PublicView, suffix: str) -> str:
         out = [f"# Recommendations to {m(view.state)} and their follow-up", "", f"As of {view.as_of}.", ""]
         for r in view.rows:
             out += [f"## {m(r.mechanism)}: {m(r.recommended_by)} ({m(r.document)})", "", m(r.text), "",
-                    f"- Themes: {m(', '.join(r.themes)) or '-'}; SDGs: {', '.join(map(str, r.sdgs)) or '-'}",
+                    f"- Themes: {m(', '.join(r.themes)) or '-'}; SDGs: {', '.join(map(str, r.sdgs)) or '-'}"
+                    + (f" (inferred: {', '.join(map(str, r.inferred_sdgs))})" if r.inferred_sdgs else ""),
                     f"- Position: {m(r.position) or '-'}; status: {m(r.status)}",
                     f"- Responsible: {m(r.lead) or '-'}"
                     + (f" (with {m(', '.join(r.supporting))})" if r.supporting else "")]
@@ -137,3 +158,42 @@ def render(view: PublicView, suffix: str) -> str:
 def write_public_view(view: PublicView, out: Path) -> None:
     text = render(view, out.suffix.lower())
     out.write_text(text, encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the public site
+
+def site_languages(state: State, languages: list[str] | None = None) -> list[str]:
+    """The site's languages: those asked, else the profile's `publication.languages`, else the State's."""
+    chosen = languages or (state.publication or {}).get("languages") or [state.language]
+    return list(dict.fromkeys(chosen))
+
+
+def public_site(*, session: Session, state: State, today: date, languages: list[str] | None = None
+                ) -> dict[str, bytes]:
+    """Every file of the State's public site (path -> bytes): the same for `nmrf serve` and `publish site`."""
+    from nmrf.documents.site import build_site
+
+    view = public_view(session=session, state=state, today=today)
+    return build_site(view, languages=site_languages(state, languages), state_language=state.language,
+                      sdg_names=load_taxonomy().sdgs, csv_text=render(view, ".csv"), json_text=render(view, ".json"))
+
+
+def write_site(files: dict[str, bytes], out: Path) -> tuple[int, int]:
+    """Write the site under `out`: rewrites only what changed and removes files a previous build left.
+
+    Returns (files written, bytes in all)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for rel, data in files.items():
+        path = out / rel
+        if path.is_file() and path.read_bytes() == data:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written += 1
+    marker = out / ".nmrf-site"
+    previous = marker.read_text(encoding="utf-8").splitlines() if marker.is_file() else []
+    for rel in set(previous) - set(files):
+        (out / rel).unlink(missing_ok=True)
+    marker.write_text("\n".join(sorted(files)) + "\n", encoding="utf-8")
+    return written, sum(len(b) for b in files.values())

@@ -102,9 +102,14 @@ def recommendation_detail(*, session: Session, state: State, ref: str) -> list[s
         + (f" · art. {r.article}" if r.article else "") + (f" · {r.adopted_on}" if r.adopted_on else ""),
         f"Text: {escape(r.text)}",
         f"Source themes: {', '.join(r.source_themes) or '-'}; taxonomy: "
-        f"{', '.join(taxonomy.themes[t].name for t in r.themes) or '-'} ({r.theme_basis}); SDGs: "
-        f"{', '.join(str(g) for g in r.sdgs) or '-'}",
+        f"{', '.join(taxonomy.themes[t].name for t in r.themes) or '-'} ({r.theme_basis})"
+        + (f"; unmapped: {', '.join(r.unmapped_themes)}" if r.unmapped_themes else "")
+        + f"; SDGs: {', '.join(str(g) for g in r.sdgs) or '-'}"
+        + (f" (inferred from the themes: {', '.join(str(g) for g in r.inferred_sdgs)})" if r.inferred_sdgs else ""),
     ]
+    if not r.body_known:
+        lines.append(f"[yellow]Recommended by {escape(r.body)!s}: not a State or body the lists know "
+                     "(kept as written; add a spelling in the profile and import again)[/yellow]")
     if r.affected_persons:
         lines.append(f"Affected persons: {', '.join(r.affected_persons)}")
     if r.response:

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from nmrf.domain.clock import today_in
 from nmrf.domain.recommendation_files import FORMATS, ParsedFile, SourceRecommendation, parse
-from nmrf.domain.taxonomy import load_taxonomy
+from nmrf.domain.taxonomy import load_taxonomy, state_alias_keys, theme_alias_table
 from nmrf.errors import NmrfError, Problem
 from nmrf.models import Cluster, Recommendation, RecommendationImport, State
 from nmrf.services.people import get_state
@@ -33,9 +33,10 @@ CHUNK = 500
 INSERT_CHUNK = 2000
 
 # Fields an import writes (and compares on re-import); everything else is the secretariat's.
-SOURCE_FIELDS = ("state_code", "source", "kind", "mechanism", "body", "document", "paragraph", "session", "article",
-                 "adopted_on", "text", "source_themes", "themes", "theme_basis", "sdgs", "affected_persons",
-                 "response", "position", "action_category", "urgent_flag", "confidential", "raw")
+SOURCE_FIELDS = ("state_code", "source", "kind", "mechanism", "body", "body_known", "document", "paragraph", "session",
+                 "article", "adopted_on", "text", "source_themes", "themes", "unmapped_themes", "theme_basis", "sdgs",
+                 "inferred_sdgs", "affected_persons", "response", "position", "action_category", "urgent_flag",
+                 "confidential", "raw")
 
 
 @dataclass
@@ -58,10 +59,11 @@ class ImportResult:
 def _values(rec: SourceRecommendation) -> dict[str, Any]:
     return {
         "state_code": rec.state_code, "source": rec.source, "kind": rec.kind, "mechanism": rec.mechanism,
-        "body": rec.body, "document": rec.document, "paragraph": rec.paragraph, "session": rec.session,
+        "body": rec.body, "body_known": rec.body_known, "document": rec.document, "paragraph": rec.paragraph, "session": rec.session,
         "article": rec.article, "adopted_on": rec.adopted_on, "text": rec.text,
-        "source_themes": list(rec.source_themes), "themes": list(rec.themes), "theme_basis": rec.theme_basis,
-        "sdgs": list(rec.sdgs), "affected_persons": list(rec.affected_persons), "response": rec.response,
+        "source_themes": list(rec.source_themes), "themes": list(rec.themes),
+        "unmapped_themes": list(rec.unmapped_themes), "theme_basis": rec.theme_basis,
+        "sdgs": list(rec.sdgs), "inferred_sdgs": list(rec.inferred_sdgs), "affected_persons": list(rec.affected_persons), "response": rec.response,
         "position": rec.position, "action_category": rec.action_category, "urgent_flag": rec.urgent_flag,
         "confidential": rec.confidential, "raw": dict(rec.raw),
     }
@@ -93,7 +95,10 @@ def import_recommendations(
         raise NmrfError([Problem(f"the file is over {MAX_IMPORT_BYTES // (1024 * 1024)} MB", file=file_name)])
     if fmt not in FORMATS:
         raise NmrfError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    parsed = parse(data, fmt=fmt, file=file_name, taxonomy=load_taxonomy(), encoding=encoding)
+    taxonomy = load_taxonomy()
+    state_aliases, theme_aliases = profile_aliases(session=session, states=states)
+    parsed = parse(data, fmt=fmt, file=file_name, taxonomy=taxonomy, encoding=encoding,
+                   state_aliases=state_aliases, theme_aliases=theme_aliases)
     if parsed.problems:
         problems = list(parsed.problems)
         if len(problems) >= 50:
@@ -179,6 +184,34 @@ def import_recommendations(
     if progress:
         progress(total, total)
     return result
+
+
+def profile_aliases(*, session: Session, states: Sequence[State] | None = None
+                    ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """The spellings the States' profiles add (every State in the database when None)."""
+    taxonomy = load_taxonomy()
+    state_keys: dict[str, str] = {}
+    themes: dict[str, tuple[str, ...]] = {}
+    for st in (states if states is not None else session.exec(select(State).order_by(State.id))):
+        aliases = st.recommendation_aliases or {}
+        state_keys |= state_alias_keys(aliases.get("states"))
+        for key, keys in theme_alias_table(aliases.get("themes"), taxonomy).items():
+            themes[key] = tuple(dict.fromkeys((*themes.get(key, ()), *keys)))
+    return state_keys, themes
+
+
+def flagged(*, session: Session, state: State | None = None) -> tuple[Counter[str], Counter[str]]:
+    """What imports kept but could not place: unknown recommending States/bodies and unmapped themes (rows each)."""
+    q = select(Recommendation.body, Recommendation.body_known, Recommendation.unmapped_themes)
+    if state is not None:
+        q = q.where(Recommendation.state_id == state.id)
+    bodies: Counter[str] = Counter()
+    themes: Counter[str] = Counter()
+    for body, known, unmapped in session.exec(q):
+        if not known:
+            bodies[body] += 1
+        themes.update(unmapped or [])
+    return bodies, themes
 
 
 # ---------------------------------------------------------------- reading

@@ -16,8 +16,8 @@ from nmrf.models.db import make_engine
 from nmrf.models.types import utcnow
 from nmrf.settings import Settings, get_settings
 from nmrf.web.guard import Guard
+from nmrf.web.routes import acks, feeds, public_site
 from nmrf.web.security import Security
-from nmrf.web.routes import acks, feeds
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None,
@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(feeds.router)
     # Acknowledgement pages of escalations (GET shows, POST records).
     app.include_router(acks.make_router(settings, clock=clock))
+    # The public site of the State's recommendations, when it chooses to publish it.
+    app.include_router(public_site.make_router(clock=clock))
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> PlainTextResponse:

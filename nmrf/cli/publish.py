@@ -1,0 +1,36 @@
+"""`nmrf publish site DIR`: the State's public site as static files for any web server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
+
+publish_app = typer.Typer(help="Publish what the State chooses to: the public site of its recommendations.",
+                          no_args_is_help=True)
+
+
+@publish_app.command("site")
+@friendly
+def site(
+    ctx: typer.Context,
+    out: Path = typer.Argument(..., help="The folder to write the site into (created if missing)."),
+    language: list[str] = typer.Option(None, "--language", help="A language of the site (repeat for several; "
+                                       "default: the profile's publication.languages, else the State's)."),
+    state_code: str | None = typer.Option(None, "--state", help="Default: the database's State."),
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Write the public site: every public recommendation with its status, responsible institutions and actions,
+    browsable and searchable in the browser (no server needed), with CSV and JSON downloads."""
+    from nmrf.services.publication import public_site, site_languages, write_site
+
+    c = ctx_of(ctx)
+    with c.session(readonly=True) as s:
+        state, today, _ = state_moment(s, state_code, as_of)
+        files = public_site(session=s, state=state, today=today, languages=language or None)
+        langs = site_languages(state, language or None)
+    written, size = write_site(files, out)
+    console.print(f"Public site written to {out}: {len(files):,} files ({size / 1e6:.1f} MB), {written:,} changed; "
+                  f"languages {', '.join(langs)}. Open {out / 'index.html'} in a browser, or serve the folder.")
