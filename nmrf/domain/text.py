@@ -14,7 +14,7 @@ import re
 # C0 controls except TAB, LF and CR; DEL; the C1 controls; the Unicode line and paragraph separators (read as
 # line breaks by some parsers); lone surrogates (no UTF-8 encoding exists for them); U+FEFF (an invisible byte-order
 # mark that iCalendar and other writers drop, so it cannot round-trip); U+FFFE/U+FFFF non-characters.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+CONTROL = _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 _BREAK = re.compile("[\r\n]")
 
 

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from nmrf.domain.dates import check_date_range
-from nmrf.domain.text import text_problem
+from nmrf.domain.text import CONTROL, text_problem
 from nmrf.errors import NmrfError, Problem
 
 M = TypeVar("M", bound=BaseModel)
@@ -123,6 +123,13 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
     lines: dict[Loc, int] = {}
     if len(text) > MAX_BYTES:
         raise NmrfError([Problem(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB", file=filename)])
+    text = text.removeprefix("\ufeff")  # a byte-order mark at the start is the file's encoding, not text
+    # Checked in the raw text, not only in the values: YAML itself reads NEL (U+0085) and U+2028/9 as line
+    # breaks and would fold them silently into a space before any value could be checked.
+    found = CONTROL.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise NmrfError([Problem(text_problem(found.group()) or "control character", file=filename, line=line)])
     loader = None
     try:
         loader = _Loader(text)  # the reader refuses some control characters here already
