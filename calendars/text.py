@@ -280,11 +280,14 @@ def milestone_item(m: MilestoneFacts, state: StateFacts, *, viewer: str | None =
 
 
 def meeting_item(meeting: MeetingFacts, state: StateFacts, *, t: Translator | None = None) -> FeedItem:
-    """A meeting the secretariat called; its title and description are shown as typed."""
+    """A meeting the secretariat called; a title typed as one of ours is translated, any other kept as typed."""
     t = t or translator(state.language)
     _ = t.gettext
     kind = _(MEETING_LABELS.get(meeting.kind, MEETING_LABELS["other"]))
-    lines = [_("%(kind)s: %(title)s") % {"kind": kind, "title": meeting.title}]
+    # A title typed as one of ours (a plenary "Plenary of the NMRF") reads in the reader's language; any
+    # other stays as typed.
+    title = wording.title(t, meeting.title)
+    lines = [_("%(kind)s: %(title)s") % {"kind": kind, "title": title}]
     if meeting.cycle is not None:
         cycle_title = wording.cycle_title(t, stored=meeting.cycle.title, template=meeting.cycle.template,
                                           mechanism=meeting.cycle.mechanism, reference=meeting.cycle.reference,
@@ -307,7 +310,7 @@ def meeting_item(meeting: MeetingFacts, state: StateFacts, *, t: Translator | No
     prefix = meeting.cycle.mechanism + ": " if meeting.cycle is not None else _("NMRF: ")
     return FeedItem(
         uid=meeting_uid(state, meeting),
-        summary=prefix + meeting.title,
+        summary=prefix + title,
         description="\n".join(lines),
         status="cancelled" if meeting.status == "cancelled" else "active",
         sequence=meeting.sequence,

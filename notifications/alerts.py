@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select, true
 from sqlmodel import Session
 
+from nmrf.domain.i18n import reader_language
 from nmrf.models import Address, Delivery, Notification, Person, RoleAssignment, State
 from nmrf.models.db import dialect_insert, session_scope
 from nmrf.notifications.compose import reference
@@ -67,7 +68,8 @@ def write_alerts(*, session: Session, now: datetime, last_success: datetime | No
     P, R, S, AD = Person.__table__, RoleAssignment.__table__, State.__table__, Address.__table__
     window = silence_window(last_success=last_success, now=now, window_seconds=window_seconds)
     people = session.execute(
-        select(P.c.id, P.c.state_id, P.c.language, P.c.timezone, S.c.code, S.c.secretariat)
+        select(P.c.id, P.c.state_id, P.c.language, P.c.timezone, S.c.code, S.c.secretariat,
+               S.c.language.label("state_language"))
         .select_from(P.join(S, S.c.id == P.c.state_id))
         .where(P.c.active == true(), P.c.id.in_(select(R.c.person_id).where(R.c.role.in_(ROLES))))
         .order_by(P.c.id)).all()
@@ -75,7 +77,9 @@ def write_alerts(*, session: Session, now: datetime, last_success: datetime | No
     for p in people:
         key = f"alert:sweep-silent:{window}:p{p.id}"
         keys.append(key)
-        subject, body = compose_alert(language=p.language, timezone=p.timezone, secretariat=p.secretariat,
+        # A language without a catalog (wo) reads the State's before English.
+        subject, body = compose_alert(language=reader_language(p.language, p.state_language), timezone=p.timezone,
+                                      secretariat=p.secretariat,
                                       last_success=last_success, now=now, window_seconds=window_seconds,
                                       dedup_key=key)
         # Urgent and through quiet hours: while the sweep is silent, nobody is reminded of anything.

@@ -7,6 +7,7 @@ import typer
 from nmrf.cli import costs, cycles, feeds, inputs, meetings, notify, publish, recommendations, setup, workplan
 from nmrf.cli.prefect import prefect_app
 from nmrf.cli.common import friendly, make_context
+from nmrf.errors import NmrfError
 
 app = typer.Typer(
     name="nmrf",
@@ -24,8 +25,21 @@ def root(
     home: str | None = typer.Option(None, "--home", envvar="NMRF_HOME", help="Data folder (default ~/.nmrf)."),
     database_url: str | None = typer.Option(None, "--db", envvar="NMRF_DATABASE_URL",
                                             help="Database URL (default: a SQLite file in the data folder)."),
+    lang: str | None = typer.Option(None, "--lang", envvar="NMRF_LANG",
+                                    help="The language the command speaks (ar, zh, en, fr, ru, es, pt); default: "
+                                         "the person running it (NMRF_ACTOR), else LANG/LC_ALL, else English."),
 ) -> None:
+    from nmrf.cli.lang import choose, set_language
+
+    if lang is not None:
+        from nmrf.domain.i18n import LanguageError, resolve_language
+
+        try:
+            lang = resolve_language(lang).catalog
+        except LanguageError as exc:
+            raise NmrfError(f"--lang: {exc}") from None
     ctx.obj = make_context(home, database_url)
+    set_language(choose(lang, ctx.obj.actor_language() if lang is None else None))
 
 
 app.command("init")(setup.init)

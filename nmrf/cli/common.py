@@ -53,6 +53,22 @@ class Context:
             raise NmrfError("no NMRF database here yet: run `nmrf init --profile state.yaml` "
                             f"(database: {self.engine.url.render_as_string(hide_password=True)})")
 
+    def actor_language(self) -> str | None:
+        """The language of the person running the command, when NMRF_ACTOR names one in the database."""
+        if not self.settings.actor:
+            return None
+        try:
+            if not inspect(self.engine).has_table("person"):
+                return None
+            from sqlalchemy import select
+
+            from nmrf.models import Person
+
+            with self.engine.connect() as conn:
+                return conn.execute(select(Person.language).where(Person.key == self.settings.actor)).scalar()
+        except Exception:  # noqa: BLE001 - no database yet, or unreadable: the locale decides
+            return None
+
     @contextmanager
     def session(self, *, readonly: bool = False) -> Iterator[Session]:
         from nmrf.models.db import session_scope
@@ -146,10 +162,16 @@ def report(exc: BaseException) -> int | None:
     told = explain(exc)
     if told is None:
         return None
+    from nmrf.cli.lang import t
+
     lines, code = told
-    for n, line in enumerate(lines):
-        prefix = "" if line == "Nothing was changed." else "[red]error:[/red] "
-        err_console.print(prefix + escape(redact(line)), soft_wrap=True, markup=True)
+    label = escape(t().gettext("error:"))
+    for line in lines:
+        if line == "Nothing was changed.":
+            err_console.print(t().gettext(line))
+        else:
+            # Escaped: a pattern such as ^[a-z]{2}$ in the text is not Rich markup.
+            err_console.print(f"[red]{label}[/red] " + escape(redact(line)), soft_wrap=True, markup=True)
     return code
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, parse_pairs, state_moment
@@ -43,11 +44,20 @@ def launch(
                               institutions=institutions or None, members=members or None, now=now,
                               actor=c.settings.effective_actor, reason=reason)
         n = len(milestones_of(session=s, cycle=result.cycle))
+        from nmrf.cli.lang import t
+        from nmrf.domain import wording
+
+        tr, cy = t(), result.cycle
+        title = wording.cycle_title(tr, stored=cy.title, template=cy.template, mechanism=cy.mechanism,
+                                    reference=cy.reference, state_name=state.name, state_names=state.names)
+    values = {"id": cy.id, "title": title, "num": n, "show": f"`nmrf cycle show {cy.id}`",
+              "advance": f"`nmrf advance {cy.id}`"}
     if result.created:
-        console.print(f"Launched cycle #{result.cycle.id}: {result.cycle.title} ({n} milestones).")
-        console.print(f"See the plan with `nmrf cycle show {result.cycle.id}`; run it with `nmrf advance {result.cycle.id}`.")
+        console.print(tr.ngettext("Launched cycle #%(id)s: %(title)s (%(num)s milestone).",
+                                  "Launched cycle #%(id)s: %(title)s (%(num)s milestones).", n) % values)
+        console.print(tr.gettext("See the plan with %(show)s; run it with %(advance)s.") % values)
     else:
-        console.print(f"Cycle #{result.cycle.id} ({result.cycle.title}) was already launched; nothing changed.")
+        console.print(tr.gettext("Cycle #%(id)s (%(title)s) was already launched; nothing changed.") % values)
 
 
 @cycle_app.command("list")
@@ -95,13 +105,30 @@ def show(
     with c.session(readonly=True) as s:
         state, today, _ = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
-        rows = cycle_rows(session=s, cycle=cycle, today=today)
-    print_plan(cycle.title, cycle.status, rows, today)
+        from nmrf.cli.lang import t
+        from nmrf.domain import wording
+
+        tr = t()
+        rows = cycle_rows(session=s, cycle=cycle, today=today, t=tr)
+        title = wording.cycle_title(tr, stored=cycle.title, template=cycle.template, mechanism=cycle.mechanism,
+                                    reference=cycle.reference, state_name=state.name, state_names=state.names)
+    print_plan(title, cycle.status, rows, today, tr)
 
 
-def print_plan(title: str, status: str, rows: list, today: date) -> None:
-    table = Table(title=f"{title} [{status}] as of {today}")
-    for col in ("due", "milestone", "key", "owed by", "status", "date from"):
+def print_plan(title: str, status: str, rows: list, today: date, tr=None) -> None:  # type: ignore[no-untyped-def]
+    from nmrf.domain.i18n import translator
+
+    tr = tr or translator("en")
+    from rich.markup import escape
+
+    table = Table(title=escape(tr.gettext("%(title)s [%(status)s] as of %(date)s") % {
+        "title": title, "status": {"active": tr.pgettext("cycle status", "active"),
+                                       "completed": tr.pgettext("cycle status", "completed"),
+                                       "cancelled": tr.pgettext("cycle status", "cancelled")}.get(status, status),
+        "date": today}))
+    for col in (tr.pgettext("plan column", "due"), tr.pgettext("plan column", "milestone"),
+                tr.pgettext("plan column", "key"), tr.pgettext("plan column", "owed by"),
+                tr.pgettext("plan column", "status"), tr.pgettext("plan column", "date from")):
         table.add_column(col, overflow="fold")
     for r in rows:
         colour = {"late": "red", "done": "green", "waived": "dim", "cancelled": "dim", "open": "yellow"}.get(r.state_word)
@@ -110,7 +137,7 @@ def print_plan(title: str, status: str, rows: list, today: date) -> None:
     console.print(table)
     late = sum(1 for r in rows if r.state_word == "late")
     if late:
-        console.print(f"[red]{late} milestone(s) late.[/red]")
+        console.print("[red]" + tr.gettext("%(num)s milestone(s) late.") % {"num": late} + "[/red]")
 
 
 @cycle_app.command("set-date")
@@ -153,11 +180,13 @@ def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | N
         # The record moves the cycle on at once (what it unblocks opens now), in the
         # same transaction; the flows would do the same at their next run.
         events = advance_cycle(session=s, cycle=cycle, today=today, now=now)
-        lines = describe_events([{"kind": e.kind, **e.detail} for e in events])
+        from nmrf.cli.lang import t
+
+        lines = describe_events([{"kind": e.kind, **e.detail} for e in events], t())
     who = f" by {by}" if by else ""
     console.print(f"Recorded: {key} {kind}{who} on {now:%Y-%m-%d %H:%M} UTC (cycle #{cycle.id}).")
     for line in lines:
-        console.print(f"  {line}")
+        console.print(f"  {escape(line)}")
 
 
 BY = typer.Option(None, "--by", help="Who acted (person key from the profile).")
@@ -274,8 +303,10 @@ def advance(
 
     with Progress(console=err_console, transient=True, disable=len(targets) < 4) as progress:
         bar = progress.add_task("running the cycle flows", total=len(targets))
-        for cycle_id, title, lines in run_cycle_flows(c.settings, targets, day):
+        from nmrf.cli.lang import t
+
+        for cycle_id, title, lines in run_cycle_flows(c.settings, targets, day, t()):
             progress.advance(bar)
             console.print(f"[bold]#{cycle_id} {title}[/bold]")
-            for line in lines or ["nothing due"]:
-                console.print(f"  {line}")
+            for line in lines or [t().gettext("nothing due")]:
+                console.print(f"  {escape(line)}")  # "[input]" is a key, not markup

@@ -21,9 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from pathlib import Path
+from typing import Any
 
 import httpx
 from openpyxl import load_workbook
+from rich.markup import escape
+from rich.panel import Panel
 from rich.table import Table
 from sqlmodel import select
 
@@ -80,6 +83,7 @@ class Demo:
     # Days on which the sweep alone advances the cycles (it runs advance_cycle itself).
     sweep_only: set[date] = field(default_factory=set)
     cleanup: list[Callable[[], None]] = field(default_factory=list)
+    mails: Any = None  # the SMTP sink's mails, once the messages act started it
 
     def session(self):  # type: ignore[no-untyped-def]
         return session(actor="demo")
@@ -92,7 +96,8 @@ def _step(title: str) -> None:
 def _advance(demo: Demo, day: date) -> None:
     with demo.session() as s:
         targets = [(c.id, c.flow, c.title) for c in active_cycles(session=s)]
-    for cycle_id, title, lines in run_cycle_flows(get_settings(), targets, day):
+    # The demo shows the flows running: Prefect flow runs, as on a server.
+    for cycle_id, title, lines in run_cycle_flows(get_settings(), targets, day, as_flow_runs=True):
         for line in lines:
             console.print(f"  [cyan]#{cycle_id}[/cyan] {line}")
 
@@ -213,10 +218,10 @@ def act_outbox(demo: Demo) -> None:
 def fill_workbook(path: Path, out: Path, answer: Callable[[int], str]) -> None:
     """What a ministry does with its workbook: an answer and a status on every row."""
     wb = load_workbook(path)
-    ws = wb["Recommendations"]
+    ws = wb.worksheets[0]  # "Recomendaciones": the workbook speaks the ministry's working language
     for row in ws.iter_rows(min_row=2):
         row[11].value = answer(int(row[0].value))
-        row[12].value = "in_progress"
+        row[12].value = "en curso"  # the drop-down's Spanish choice (in_progress)
     wb.save(out)
 
 
@@ -340,8 +345,36 @@ def act_feeds(demo: Demo) -> None:
     console.print(f"Asked again with its ETag, the server answers {again.status_code} (nothing changed).")
 
 
+def act_second_language(demo: Demo) -> None:
+    """One person in a second language: Diego Fuentes reads French (`language: fr` in the profile), so his
+    messages and his calendar are in French, dates and titles included, while the State works in Spanish."""
+    from nmrf.calendars.build import render_feed
+    from nmrf.calendars.queries import person_feed
+
+    _step("9. A second language: Diego Fuentes (foreign affairs, in Brussels) reads French")
+    mails = [m for m in (demo.mails or []) if m.recipients == ["diego.fuentes@example.gob.cl"]]
+    if mails:
+        m = mails[0]
+        console.print(Panel(escape(f"Subject: {m.subject}\n\n{m.text.strip()}"), expand=False,
+                            title=f"the first of his {len(mails)} message(s)"))
+    _, now = moment(date(2027, 10, 1), "America/Santiago")
+    with demo.session() as s:
+        diego = get_person(session=s, state=get_state(session=s), key="diego-fuentes")
+        feed = person_feed(session=s, person=diego, now=now, window=Window(past_days=365))
+        body = render_feed(feed.spec, feed.items, now=now, window=Window(past_days=365)).body
+    events = read_events(body)
+    console.print(f"His calendar \"{escape(feed.spec.name)}\" holds {len(events)} events:")
+    for ev in events[:6]:
+        console.print(f"  {escape(ev.summary)}", soft_wrap=True)
+    # A deadline (an all-day event) says everything an event says: in French.
+    deadline = next((e for e in events if not hasattr(e.start, "hour")), None)
+    if deadline is not None:
+        console.print(Panel(escape(deadline.description), expand=False, title=escape(deadline.summary)))
+
+
 ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_messages, act_time_passes,
-                                      act_result, act_recommendations, act_institutional_work, act_outbox, act_feeds]
+                                      act_result, act_recommendations, act_institutional_work, act_outbox, act_feeds,
+                                      act_second_language]
 
 
 def run_demo(*, keep: bool = False) -> Path:

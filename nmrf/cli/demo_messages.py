@@ -35,6 +35,7 @@ def prepare(demo: Any, console: Console) -> None:
     console.rule("[bold]Messages: reminders and escalation, delivered to local sinks")
     smtp, http = SmtpSink().start(), HttpSink().start()
     demo.cleanup += [smtp.stop, http.stop]
+    demo.mails = smtp.mails  # the demo shows what a reader of a second language received
     with demo.session() as s:
         for a in s.execute(select(Address)).scalars():
             if a.url.startswith("mailto"):

@@ -518,6 +518,8 @@ def publish(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="The public file: .csv, .json or .md."),
     force: bool = force_option(),
+    lang: str | None = typer.Option(None, "--lang", help="The language of the view (ar, zh, en, fr, ru, es, pt; "
+                                    "default: the State's)."),
     state_code: str | None = STATE_OPTION,
     as_of: str | None = as_of_option(),
 ) -> None:
@@ -530,7 +532,14 @@ def publish(
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state, today, _ = state_moment(s, state_code, as_of)
-        view = public_view(session=s, state=state, today=today)
+        if lang is not None:
+            from nmrf.domain.i18n import LanguageError, resolve_language
+
+            try:
+                lang = resolve_language(lang, fallback=state.language).catalog
+            except LanguageError as exc:
+                raise NmrfError(f"--lang: {exc}") from None
+        view = public_view(session=s, state=state, today=today, lang=lang)
         s.expunge_all()  # what was read stays usable after the read-only rollback
     write_public_view(view, out)
     console.print(f"Public view written to {out}: {len(view.rows)} recommendation(s); {view.left_out} confidential "

@@ -33,17 +33,22 @@ def init(
 
     from nmrf.profile import load_warnings
 
+    from nmrf.cli.lang import t
+
+    label = escape(t().gettext("warning:"))
     for warning in load_warnings(spec):
-        err_console.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", soft_wrap=True)
+        err_console.print(f"[yellow]{label}[/yellow] {escape(str(warning))}", soft_wrap=True)
     upgrade_schema(c.engine)
     with session_scope(c.engine, actor=c.settings.effective_actor) as s:
         result = apply_profile(session=s, profile=spec, now=utcnow())
         if dry_run:
             s.rollback()
-    verb = "would change" if dry_run else "loaded"
-    console.print(f"{spec.state.name} ({spec.state.code}): profile {verb}: "
-                  f"{len(result.created)} created, {len(result.updated)} updated, "
-                  f"{len(result.deactivated)} deactivated.")
+    line = (t().gettext("%(state)s (%(code)s): profile would change: %(created)s created, %(updated)s updated, "
+                        "%(deactivated)s deactivated.") if dry_run else
+            t().gettext("%(state)s (%(code)s): profile loaded: %(created)s created, %(updated)s updated, "
+                        "%(deactivated)s deactivated."))
+    console.print(line % {"state": spec.state.name, "code": spec.state.code, "created": len(result.created),
+                          "updated": len(result.updated), "deactivated": len(result.deactivated)})
     if result.created and len(result.created) <= 10 or result.updated or result.deactivated:
         for line in (result.created if len(result.created) <= 10 else []) + result.updated + result.deactivated:
             console.print(f"  {line}")

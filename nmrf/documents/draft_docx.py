@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from nmrf.domain.draft import MISSING, Draft
+from nmrf.domain.i18n import text_direction
 
 _RED = RGBColor(0xC0, 0x00, 0x00)
 LANG_TAGS = {"en": "en-GB", "es": "es-ES", "fr": "fr-FR", "ar": "ar-SA", "ru": "ru-RU", "zh": "zh-CN", "pt": "pt-PT"}
@@ -53,6 +54,25 @@ def _note(doc, text: str, *, bold: bool = True):  # type: ignore[no-untyped-def]
     r.bold = bold
     r.font.color.rgb = _RED
     return r
+
+
+def _right_to_left(doc) -> None:  # type: ignore[no-untyped-def]
+    """Arabic: every paragraph and run right-to-left (w:bidi, w:rtl), tables laid out from the right
+    (w:bidiVisual), the section's page too; Word then aligns and orders the text as Arabic reads."""
+    def mark(parent, tag: str) -> None:  # type: ignore[no-untyped-def]
+        if parent.find(qn(f"w:{tag}")) is None:
+            parent.append(OxmlElement(f"w:{tag}"))
+
+    paragraphs = list(doc.paragraphs) + [p for t in doc.tables for row in t.rows for c in row.cells
+                                         for p in c.paragraphs]
+    for p in paragraphs:
+        mark(p._p.get_or_add_pPr(), "bidi")
+        for r in p.runs:
+            mark(r._r.get_or_add_rPr(), "rtl")
+    for t in doc.tables:
+        mark(t._tbl.tblPr, "bidiVisual")
+    for section in doc.sections:
+        mark(section._sectPr, "bidi")
 
 
 def write_docx(d: Draft, *, created: datetime) -> bytes:
@@ -102,6 +122,8 @@ def write_docx(d: Draft, *, created: datetime) -> bytes:
             for cell in row:
                 for run in cell.paragraphs[0].runs:
                     run.font.size = Pt(9)
+    if text_direction(d.language) == "rtl":
+        _right_to_left(doc)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -115,21 +115,29 @@ def chain(lang: str | None, fallback: str | None = None) -> tuple[str, ...]:
         b = base_language(tag)
         if b in SUPPORTED and b not in out:
             out.append(b)
+        if b == SOURCE:
+            break  # English is the msgids themselves: complete, nothing falls back beyond it
     return tuple(out)
 
 
 def pick_name(names: dict[str, str] | None, default: str, lang: str | None, *, fallback: str | None = None) -> str:
-    """A name given per language, for one reader: their tag (fr-SN), its base language (fr), the State's
-    language, English, then the name kept as the default (the State's language's, or the only one)."""
+    """A name given per language, for one reader: their tag (fr-SN), its base language (fr, or any fr-XX
+    given), the State's language, English, then the name kept as the default (the State's language's, or
+    the only one)."""
     if not names:
         return default
-    for tag in (lang, base_language(lang), fallback, base_language(fallback), SOURCE):
-        if tag and tag in names:
+    by_base: dict[str, str] = {}
+    for k, v in names.items():
+        by_base.setdefault(base_language(k), v)
+    for tag in (lang, fallback, SOURCE):
+        if not tag:
+            continue
+        if tag in names:
             return names[tag]
-    by_base = {base_language(k): v for k, v in names.items()}
-    for tag in (base_language(lang), base_language(fallback)):
-        if tag in by_base:
-            return by_base[tag]
+        if base_language(tag) in names:
+            return names[base_language(tag)]
+        if base_language(tag) in by_base:
+            return by_base[base_language(tag)]
     return default or next(iter(names.values()))
 
 
@@ -317,23 +325,71 @@ class CatalogProblem:
         return f"{self.path}:{self.line}: {self.what} (msgid {self.msgid[:60]!r})"
 
 
-def catalog_problems(langs: tuple[str, ...] = SUPPORTED, *, template: Path | None = None) -> list[CatalogProblem]:
+_PO_LINE = re.compile(r'^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"$')
+
+
+def _syntax_problems(path: Path, rel: str) -> list[CatalogProblem]:
+    """What Babel's lenient reader would let through: an unclosed quote, an unknown keyword, a second
+    msgstr for one msgid, the same msgid twice. Each with its line (GNU msgfmt refuses all of these)."""
+    out: list[CatalogProblem] = []
+    last = ""
+    seen: dict[tuple[str, str], int] = {}
+    ctx = ""
+    entry_start = 0
+    current: list[str] = []
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not _PO_LINE.match(line):
+            out.append(CatalogProblem(rel, n, "", f"does not compile: expected a keyword and a quoted string, got "
+                                                 f"{line[:60]!r}"))
+            continue
+        keyword = line.split(" ", 1)[0] if not line.startswith('"') else '"'
+        if keyword == "msgstr" and last in ("msgstr", '"') and current and current[-1] == "msgstr":
+            out.append(CatalogProblem(rel, n, "", "does not compile: a second msgstr for one msgid"))
+        if keyword in ("msgctxt", "msgid"):
+            if keyword == "msgctxt" or last not in ("msgctxt",):
+                current = []
+                entry_start = n
+            if keyword == "msgctxt":
+                ctx = line
+            elif keyword == "msgid":
+                key = (ctx if last == "msgctxt" or (current and current[-1] == "msgctxt") else "", line)
+                if line != 'msgid ""' and key in seen:
+                    out.append(CatalogProblem(rel, n, line[7:-1], f"does not compile: the same msgid as line "
+                                                                  f"{seen[key]}"))
+                seen.setdefault(key, entry_start)
+                ctx = ""
+        if keyword != '"':
+            current.append(keyword if not keyword.startswith("msgstr[") else "msgstr[]")
+            last = keyword
+    return out
+
+
+def catalog_problems(langs: tuple[str, ...] = SUPPORTED, *, template: Path | None = None,
+                     locales: Path | None = None) -> list[CatalogProblem]:
     """Everything wrong with the catalogs, each with file and line: a file that does not parse, a message
     untranslated, fuzzy, missing from a catalog or stale (gone from the template), a placeholder lost or
     invented. A plural form may leave out the count ``num`` (Arabic's 'one day' says no number)."""
     problems: list[CatalogProblem] = []
-    template = template or LOCALES_DIR / f"{DOMAIN}.pot"
+    locales = locales or LOCALES_DIR
+    template = template or locales / f"{DOMAIN}.pot"
     pot_ids: set[Any] | None = None
     if template.exists():
         with template.open("rb") as fh:
             pot = read_po(fh)
         pot_ids = {(m.id, m.context) for m in pot if m.id}
     for lang in langs:
-        path = catalog_path(lang)
+        path = locales / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
         rel = str(path.relative_to(LOCALES_DIR.parent.parent)) if path.is_relative_to(
             LOCALES_DIR.parent.parent) else str(path)
         if not path.exists():
             problems.append(CatalogProblem(rel, 0, "", f"no catalog for {lang}"))
+            continue
+        syntax = _syntax_problems(path, rel)
+        if syntax:
+            problems += syntax
             continue
         try:
             with path.open("rb") as fh:

@@ -30,6 +30,8 @@ from nmrf.domain.draft import (
     roman,
     texts,
 )
+from nmrf.domain import wording
+from nmrf.domain.i18n import translator
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
 from nmrf.models import Cluster, Cycle, FollowUpAction, Institution, Recommendation, State
@@ -130,7 +132,8 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
             title = cl.label.split(": ", 1)[-1] if cl else ""
             by_theme[key[1]].append(answered_block(members, title[:1].upper() + title[1:], observation=False))
         for n, (theme, blocks) in enumerate(by_theme.items()):
-            answer_sections.append(Section(f"{chr(ord('A') + n % 26)}. {taxonomy.themes[theme].name}",
+            answer_sections.append(Section(f"{chr(ord('A') + n % 26)}. "
+                                           f"{wording.title(translator(language), taxonomy.themes[theme].name)}",
                                            tuple(blocks), level=2))
     else:
         arts: dict[tuple, list[Recommendation]] = defaultdict(list)

@@ -23,7 +23,21 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from nmrf.documents.workbooks import RequestRow, RequestSheet, read_returned, write_request
+from nmrf.documents.workbooks import (
+    COLUMNS,
+    RequestRow,
+    RequestSheet,
+    column_labels,
+    implementation_label,
+    read_returned,
+    write_request,
+)
+from nmrf.domain import wording
+from nmrf.domain.i18n import N_, Translator, reader_language, translator
+from nmrf.models.recommendations import IMPLEMENTATION
+
+# Whether the institution leads or supports a recommendation, as its workbook says it.
+ROLE_WORDS = {"lead": N_("lead"), "supporting": N_("supporting")}
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError, Problem
 from nmrf.models import (
@@ -64,10 +78,21 @@ def word_limit(*, session: Session, cycle: Cycle) -> int | None:
     return None
 
 
-def _question(cycle: Cycle, inst: Institution) -> str:
-    since = "the last review" if cycle.mechanism == "UPR" else f"the last concluding observations of {cycle.mechanism}"
-    return (f"What has {inst.name} done since {since} to implement this recommendation? Give the measures "
-            "(laws, policies, programmes, budget), their dates, their results and data (indicators).")
+def _question(cycle: Cycle, inst: Institution, t: Translator) -> str:
+    name = wording.name(t, inst.names, inst.name)
+    if cycle.mechanism == "UPR":
+        return t.gettext("What has %(institution)s done since the last review to implement this recommendation? "
+                         "Give the measures (laws, policies, programmes, budget), their dates, their results and "
+                         "data (indicators).") % {"institution": name}
+    return t.gettext("What has %(institution)s done since the last concluding observations of %(mechanism)s to "
+                     "implement this recommendation? Give the measures (laws, policies, programmes, budget), their "
+                     "dates, their results and data (indicators).") % {"institution": name,
+                                                                      "mechanism": cycle.mechanism}
+
+
+def workbook_language(state: State, inst: Institution) -> str:
+    """An institution's workbook is in its working language (the State's by default)."""
+    return reader_language(inst.language or state.language, state.language)
 
 
 def _previous(session: Session, cycle: Cycle, rec_ids: Sequence[int]) -> dict[int, str]:
@@ -118,7 +143,6 @@ def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: 
     limit = word_limit(session=session, cycle=cycle)
     per_answer = (limit // len(recs)) if limit else None
     previous = _previous(session, cycle, [r.id for r in recs])  # type: ignore[misc]
-    calendar = [(r.due_text, r.title, r.owed_by) for r in cycle_rows(session=session, cycle=cycle, today=now.date())]
     info = next((m for m in milestones_of(session=session, cycle=cycle) if m.template_key == "info_request"), None)
     out_dir.mkdir(parents=True, exist_ok=True)
     result = RequestResult()
@@ -142,33 +166,53 @@ def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: 
         else:
             token = hashlib.sha256(f"{cycle.id}:{inst.id}:{ids}:{now.isoformat()}".encode()).hexdigest()[:20]
             at = now
+        t = translator(workbook_language(state, inst), fallback=state.language)
         rows = []
         for r, role in mine:
             cl = clusters.get(r.cluster_id) if r.cluster_id else None
             others = [x for x in mechs.get(r.cluster_id, ()) if x != r.mechanism] if r.cluster_id else []
             rows.append(RequestRow(
-                ref=r.id, cluster=str(cl.id) if cl else "", theme=", ".join(taxonomy.themes[t].name for t in r.themes),  # type: ignore[arg-type]
+                ref=r.id, cluster=str(cl.id) if cl else "", theme=", ".join(wording.title(t, taxonomy.themes[th].name) for th in r.themes),  # type: ignore[arg-type]
                 mechanism=r.mechanism, body=r.body,
-                document=r.document + (f" para. {r.paragraph}" if r.paragraph else ""), text=r.text, role=role,
-                also=", ".join(others), previous=previous.get(r.id, ""), question=_question(cycle, inst)))  # type: ignore[arg-type]
+                document=r.document + (" " + t.gettext("para.") + f" {r.paragraph}" if r.paragraph else ""), text=r.text,
+                role=t.gettext(ROLE_WORDS[role]) if role in ROLE_WORDS else role,
+                also=", ".join(others), previous=previous.get(r.id, ""), question=_question(cycle, inst, t)))  # type: ignore[arg-type]
+        cols = dict(zip(COLUMNS, column_labels(t), strict=True))
+        title = wording.cycle_title(t, stored=cycle.title, template=cycle.template, mechanism=cycle.mechanism,
+                                    reference=cycle.reference, state_name=state.name, state_names=state.names)
+
+        def day(d):  # type: ignore[no-untyped-def]
+            return f"{d.isoformat()} ({wording.long_date(t, d)})" if d else None
+
         about = [
-            ("Institution", f"{inst.name} ({inst.key})"),
-            ("Cycle", f"#{cycle.id} {cycle.title}"),
-            ("Request sent", info.due_date.isoformat() if info and info.due_date else "-"),
-            ("Deadline for your answers", m.due_date.isoformat() if m.due_date else "to be set"),
-            ("Word limit of the report", f"{limit:,} words" if limit else "none set"),
-            ("Suggested length", f"about {per_answer} words per answer" if per_answer else "-"),
-            ("Recommendations", f"{len(rows)} ({sum(1 for _, x in mine if x == 'lead')} you lead)"),
-            ("How to answer", "Fill in the yellow columns only: Answer, Implementation (choose from the list: "
-             + ", ".join(("not_started", "in_progress", "implemented", "partially_implemented", "not_applicable"))
-             + ") and Data / indicator. Do not add, remove, reorder or rename columns or rows."),
-            ("Return to", state.secretariat),
+            (t.pgettext("workbook", "Institution"), f"{wording.name(t, inst.names, inst.name)} ({inst.key})"),
+            (t.pgettext("workbook", "Cycle"), f"#{cycle.id} {title}"),
+            (t.pgettext("workbook", "Request sent"), day(info.due_date) if info and info.due_date else "-"),
+            (t.pgettext("workbook", "Deadline for your answers"), day(m.due_date) or t.gettext("to be set")),
+            (t.pgettext("workbook", "Word limit of the report"),
+             t.ngettext("%(num)s word", "%(num)s words", limit) % {"num": t.format_number(limit)} if limit
+             else t.gettext("none set")),
+            (t.pgettext("workbook", "Suggested length"),
+             t.ngettext("about %(num)s word per answer", "about %(num)s words per answer", per_answer)
+             % {"num": t.format_number(per_answer)} if per_answer else "-"),
+            (t.pgettext("workbook", "Recommendations"),
+             t.gettext("%(count)s (%(lead)s you lead)") % {"count": len(rows),
+                                                          "lead": sum(1 for _, x in mine if x == "lead")}),
+            (t.pgettext("workbook", "How to answer"),
+             t.gettext("Fill in the yellow columns only: %(answer)s, %(implementation)s (choose from the list: "
+                       "%(choices)s) and %(data)s. Do not add, remove, reorder or rename columns or rows.")
+             % {"answer": cols["Answer"], "implementation": cols["Implementation"], "data": cols["Data / indicator"],
+                "choices": ", ".join(implementation_label(t, k) for k in IMPLEMENTATION)}),
+            (t.pgettext("workbook", "Return to"), wording.name(t, (state.names or {}).get("secretariat"), state.secretariat)),
         ]
         used = {r.cluster_id for r, _ in mine if r.cluster_id}
         cl_rows = [(str(c.id), c.label, str(sum(1 for r in recs if r.cluster_id == c.id)), ", ".join(mechs.get(c.id, ())))
                    for c in sorted((clusters[i] for i in used if i in clusters), key=lambda c: c.id)]  # type: ignore[arg-type,union-attr]
+        cal_rows = [(r.due_text, r.title, r.owed_by) for r in cycle_rows(session=session, cycle=cycle,
+                                                                         today=now.date(), t=t)]
         data = write_request(RequestSheet(token=token, cycle_key=cycle.key, institution_key=inst.key, about=about,
-                                          rows=rows, calendar=calendar, clusters=cl_rows, generated_at=at))
+                                          rows=rows, calendar=cal_rows, clusters=cl_rows, generated_at=at,
+                                          lang=t.tag))
         path = out_dir / f"request-{cycle.id}-{cycle.mechanism}-{inst.key}.xlsx"
         path.write_bytes(data)
         if not reused:

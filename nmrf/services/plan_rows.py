@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from nmrf.domain import wording
+from nmrf.domain.i18n import N_, Translator, translator
 from nmrf.domain.progress import days_late
 from nmrf.models import Cycle, Institution, Milestone, Person, RoleAssignment
 from nmrf.services.cycles import milestones_of
@@ -28,7 +30,9 @@ class PlanRow:
     days_late: int
 
 
-def cycle_rows(*, session: Session, cycle: Cycle, today: date) -> list[PlanRow]:
+def cycle_rows(*, session: Session, cycle: Cycle, today: date, t: Translator | None = None) -> list[PlanRow]:
+    """The plan's rows, in `t`'s language (English without one)."""
+    t = t or translator("en")
     ms = milestones_of(session=session, cycle=cycle)
     insts = {i.id: i for i in session.exec(select(Institution).where(Institution.state_id == cycle.state_id))}
     holders: dict[tuple[str, int | None], list[str]] = {}
@@ -40,11 +44,16 @@ def cycle_rows(*, session: Session, cycle: Cycle, today: date) -> list[PlanRow]:
         holders.setdefault((role, None), []).append(name)
     rows = []
     for m in ms:
-        rows.append(_row(m, insts, holders, today))
+        rows.append(_row(m, insts, holders, today, t))
     return rows
 
 
-def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date) -> PlanRow:
+STATUS_WORDS = {"planned": N_("planned"), "open": N_("open"), "done": N_("done"), "waived": N_("waived"),
+                "cancelled": N_("cancelled")}
+
+
+def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date, t: Translator) -> PlanRow:
+    status = t.gettext(STATUS_WORDS[m.status]) if m.status in STATUS_WORDS else m.status
     inst = insts.get(m.institution_id) if m.institution_id else None
     if m.owner_role in NMRF_WIDE_ROLES or inst is None:
         names = holders.get((m.owner_role, None), [])
@@ -55,27 +64,38 @@ def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date
     late = days_late(m.due_date, today) if m.status in ("planned", "open") and m.completion == "person" else 0
     if m.status in ("done", "waived", "cancelled"):
         word = m.status
-        text = f"{m.status} {m.completed_at:%Y-%m-%d}" if m.completed_at else m.status
+        text = f"{status} {m.completed_at:%Y-%m-%d}" if m.completed_at else status
         if m.status == "done" and m.completed_actor and m.completion == "person":
             text += f" ({m.completed_actor})"
     elif late and m.track:
-        word, text = "late", f"LATE {late} day(s)"
+        word, text = "late", t.gettext("LATE %(num)s day(s)") % {"num": late}
     else:
-        word, text = m.status, m.status
+        word, text = m.status, status
     if m.starts_at and m.timezone:
         local = m.starts_at.astimezone(ZoneInfo(m.timezone))
         due_text = f"{local:%Y-%m-%d %H:%M} {m.timezone}"
     else:
-        due_text = m.due_date.isoformat() if m.due_date else "to be set"
-    basis = "official" if m.official_date else ("rule" if m.side == "un" else "internal")
-    if not m.verified and not m.official_date:
-        basis += " (unverified)"
-    return PlanRow(key=m.key, title=m.title, due=m.due_date, due_text=due_text, owed_by=owed_by,
+        due_text = m.due_date.isoformat() if m.due_date else t.gettext("to be set")
+    if m.official_date:
+        basis = t.pgettext("date basis", "official")
+    elif m.side == "un":
+        basis = t.pgettext("date basis", "rule") if m.verified else t.pgettext("date basis", "rule (unverified)")
+    else:
+        basis = t.pgettext("date basis", "internal") if m.verified else t.pgettext("date basis",
+                                                                                 "internal (unverified)")
+    return PlanRow(key=m.key, title=wording.title(t, m.title), due=m.due_date, due_text=due_text, owed_by=owed_by,
                    status=m.status, status_text=text, state_word=word, basis=basis, days_late=late)
 
 
-def describe_events(events: list[dict]) -> list[str]:
-    """What the flows did, one line per kind of step: nine inputs opening make one line."""
+EVENT_WORDS = {"opened": N_("opened"), "completed": N_("completed"), "took_place": N_("took place"),
+               "launched_alongside": N_("launched alongside")}
+
+
+def describe_events(events: list[dict], t: Translator | None = None) -> list[str]:
+    """What the flows did, one line per kind of step: nine inputs opening make one line (in `t`'s language,
+    English without one)."""
+    t = t or translator("en")
+    _ = t.gettext
     groups: dict[tuple[str, str], list[dict]] = {}
     for e in events:
         key = e.get("key") or ""
@@ -84,16 +104,24 @@ def describe_events(events: list[dict]) -> list[str]:
     for (kind, base), items in groups.items():
         first = items[0]
         insts = [i["key"].split(":", 1)[1] for i in items if ":" in (i.get("key") or "")]
-        who = f" for {len(insts)} institution(s): {', '.join(insts)}" if insts else ""
+        title = wording.title(t, first.get("title") or "")
         if kind == "missed":
-            lines.append(f"LATE {base}{(': ' + ', '.join(insts)) if insts else ''} "
-                         f"(due {first['due']}, {first['days_late']} day(s) late)")
+            what = f"{base}{(': ' + ', '.join(insts)) if insts else ''}"
+            lines.append(_("LATE %(what)s (due %(due)s, %(num)s day(s) late)") % {
+                "what": what, "due": first["due"], "num": first["days_late"]})
         elif kind == "request_sent":
-            lines.append(f"request for information sent to {', '.join(first.get('institutions', []))}")
+            lines.append(_("request for information sent to %(institutions)s") % {
+                "institutions": ", ".join(first.get("institutions", []))})
         elif kind == "follow_up_launched":
-            lines.append(f"follow-up cycle #{first['child_cycle']} launched: {first['title']}")
+            lines.append(_("follow-up cycle #%(id)s launched: %(title)s") % {"id": first["child_cycle"],
+                                                                             "title": first["title"]})
         elif kind == "cycle_completed":
-            lines.append(f"cycle completed: {first['title']}")
+            lines.append(_("cycle completed: %(title)s") % {"title": first["title"]})
         else:
-            lines.append(f"{kind.replace('_', ' ')}: {first['title']} [{base}]{who}")
+            word = _(EVENT_WORDS[kind]) if kind in EVENT_WORDS else kind.replace("_", " ")
+            if insts:
+                lines.append(_("%(event)s: %(title)s [%(key)s] for %(num)s institution(s): %(institutions)s") % {
+                    "event": word, "title": title, "key": base, "num": len(insts), "institutions": ", ".join(insts)})
+            else:
+                lines.append(_("%(event)s: %(title)s [%(key)s]") % {"event": word, "title": title, "key": base})
     return lines

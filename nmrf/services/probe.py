@@ -49,7 +49,9 @@ def send_test(*, engine: Engine, settings: Settings, person_key: str, state_code
             raise NmrfError(f"{person.key} has no active notification address: add one in the profile "
                             "(addresses: [{label: email, url: \"mailto://...\"}]) and load it again")
         dedup = f"test:p{person.id}:{uuid.uuid4().hex[:12]}"
-        subject, body = render("test", person.language, {"secretariat": state.secretariat, "name": person.name,
+        from nmrf.domain.i18n import reader_language
+
+        subject, body = render("test", reader_language(person.language, state.language), {"secretariat": state.secretariat, "name": person.name,
                                                          "label": ", ".join(a.label for a in addresses)},
                                ref=reference(dedup))
         n = Notification(state_id=state.id, dedup_key=dedup, kind="test", step="test", person_id=person.id,

@@ -18,6 +18,9 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from nmrf.domain import wording
+from nmrf.documents.workbooks import IMPLEMENTATION_LABELS, implementation_label
+from nmrf.domain.i18n import N_, Translator, reader_language, translator
 from nmrf.domain.recommendation_files import CONFIDENTIAL_KINDS
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.domain.escape import csv_cell, md_text
@@ -63,13 +66,29 @@ class PublicView:
     as_of: str
     rows: list[PublicRow]
     left_out: int
+    lang: str = "en"  # the words of the view (field names and keys of .csv/.json stay as they are)
+
+
+# What the public reads of a status, in the view's language.
+STATUS_WORDS = {
+    "no action planned": N_("no action planned"), "actions completed": N_("actions completed"),
+    "planned": N_("planned"), "done": N_("done"), "cancelled": N_("cancelled"),
+}
+
+
+def _status(t: Translator, status: str) -> str:
+    if status in IMPLEMENTATION_LABELS:
+        return implementation_label(t, status)
+    return t.gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status.replace("_", " ")
 
 
 def is_public(r: Recommendation) -> bool:
     return not r.confidential and r.kind not in CONFIDENTIAL_KINDS
 
 
-def public_view(*, session: Session, state: State, today: date) -> PublicView:
+def public_view(*, session: Session, state: State, today: date, lang: str | None = None) -> PublicView:
+    """What the public may see, in `lang` (the State's by default)."""
+    t = translator(reader_language(lang, state.language), fallback=state.language)
     taxonomy = load_taxonomy()
     recs = list(session.exec(select(Recommendation).where(Recommendation.state_id == state.id).order_by(Recommendation.id)))
     public = [r for r in recs if is_public(r)]
@@ -99,18 +118,22 @@ def public_view(*, session: Session, state: State, today: date) -> PublicView:
                 status = "in progress"
         rows.append(PublicRow(
             ref=r.uid, mechanism=r.mechanism, recommended_by=r.body,
-            document=r.document + (f" para. {r.paragraph}" if r.paragraph else ""), text=r.text,
-            themes=[taxonomy.themes[t].name for t in r.themes], theme_keys=list(r.themes), sdgs=list(r.sdgs),
-            inferred_sdgs=list(r.inferred_sdgs), position=r.position,
-            lead=who.lead.name if who and who.lead else "", supporting=[i.name for i in who.supporting] if who else [],
-            status=status.replace("_", " "),
-            actions=[PublicAction(a.title, insts[a.institution_id].name, a.due_date.isoformat(), a.status,
+            document=r.document + (" " + t.gettext("para.") + f" {r.paragraph}" if r.paragraph else ""), text=r.text,
+            themes=[wording.title(t, taxonomy.themes[th].name) for th in r.themes], theme_keys=list(r.themes),
+            sdgs=list(r.sdgs), inferred_sdgs=list(r.inferred_sdgs), position=r.position,
+            lead=wording.name(t, who.lead.names, who.lead.name) if who and who.lead else "",
+            supporting=[wording.name(t, i.names, i.name) for i in who.supporting] if who else [],
+            status=_status(t, status),
+            actions=[PublicAction(a.title, wording.name(t, insts[a.institution_id].names, insts[a.institution_id].name),
+                                  a.due_date.isoformat(), _status(t, a.status),
                                   f"{a.indicator_kind}: {a.indicator}" if a.indicator else a.indicator_kind)
                      for a in acts],
             review=r.document, status_code=status.replace(" ", "_"),
             lead_key=who.lead.key if who and who.lead else "",
             supporting_keys=[i.key for i in who.supporting] if who else []))
-    return PublicView(state=state.name, as_of=today.isoformat(), rows=rows, left_out=len(recs) - len(public))
+    state_name = wording.name(t, (state.names or {}).get("name"), state.name)
+    return PublicView(state=state_name, as_of=today.isoformat(), rows=rows, left_out=len(recs) - len(public),
+                      lang=t.tag)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -123,6 +146,7 @@ def inert_cell(value: str) -> str:
 
 
 def render(view: PublicView, suffix: str) -> str:
+    """.json and .csv keep their keys (machines read them); their values and .md are in the view's language."""
     if suffix == ".json":
         return json.dumps({"state": view.state, "as_of": view.as_of,
                            "recommendations": [asdict(r) for r in view.rows]}, ensure_ascii=False, indent=2)
@@ -136,20 +160,32 @@ def render(view: PublicView, suffix: str) -> str:
                 r.ref, r.mechanism, r.recommended_by, r.document, r.text, "; ".join(r.themes),
                 "; ".join(map(str, r.sdgs)), "; ".join(map(str, r.inferred_sdgs)), r.position, r.lead,
                 "; ".join(r.supporting), r.status,
-                "; ".join(f"{a.title} ({a.institution}, due {a.due}, {a.status})" for a in r.actions))])
+                "; ".join(translator(view.lang).gettext("%(title)s (%(institution)s, due %(due)s, %(status)s)")
+                          % {"title": a.title, "institution": a.institution, "due": a.due, "status": a.status}
+                          for a in r.actions))])
         return buf.getvalue()
     if suffix == ".md":
-        m = md_text
-        out = [f"# Recommendations to {m(view.state)} and their follow-up", "", f"As of {view.as_of}.", ""]
+        m = md_text  # every text from outside escaped: it cannot make a heading, a list or HTML
+        t = translator(view.lang)
+        _ = t.gettext
+        out = [f"# " + _("Recommendations to %(state)s and their follow-up") % {"state": m(view.state)}, "",
+               _("As of %(date)s.") % {"date": wording.long_date(t, date.fromisoformat(view.as_of))}, ""]
         for r in view.rows:
+            responsible = m(r.lead) or "-"
+            if r.supporting:
+                responsible = _("%(lead)s (with %(supporting)s)") % {"lead": responsible,
+                                                                    "supporting": m(", ".join(r.supporting))}
             out += [f"## {m(r.mechanism)}: {m(r.recommended_by)} ({m(r.document)})", "", m(r.text), "",
-                    f"- Themes: {m(', '.join(r.themes)) or '-'}; SDGs: {', '.join(map(str, r.sdgs)) or '-'}"
-                    + (f" (inferred: {', '.join(map(str, r.inferred_sdgs))})" if r.inferred_sdgs else ""),
-                    f"- Position: {m(r.position) or '-'}; status: {m(r.status)}",
-                    f"- Responsible: {m(r.lead) or '-'}"
-                    + (f" (with {m(', '.join(r.supporting))})" if r.supporting else "")]
-            out += [f"- Action: {m(a.title)} ({m(a.institution)}, due {a.due}, {m(a.status)}; {m(a.indicator)})"
-                    for a in r.actions]
+                    "- " + _("Themes: %(themes)s; SDGs: %(sdgs)s") % {
+                        "themes": m(", ".join(r.themes)) or "-", "sdgs": ", ".join(map(str, r.sdgs)) or "-"}
+                    + (" " + _("(inferred: %(sdgs)s)") % {"sdgs": ", ".join(map(str, r.inferred_sdgs))}
+                       if r.inferred_sdgs else ""),
+                    "- " + _("Position: %(position)s; status: %(status)s") % {"position": m(r.position) or "-",
+                                                                              "status": m(r.status)},
+                    "- " + _("Responsible: %(who)s") % {"who": responsible}]
+            out += ["- " + _("Action: %(title)s (%(institution)s, due %(due)s, %(status)s; %(indicator)s)") % {
+                "title": m(a.title), "institution": m(a.institution), "due": a.due, "status": m(a.status),
+                "indicator": m(a.indicator)} for a in r.actions]
             out.append("")
         return "\n".join(out)
     raise NmrfError(f"public view: {suffix!r}; write .csv, .json or .md")

@@ -1,0 +1,67 @@
+"""The command line speaks the secretariat's language: --lang, else the person running it (NMRF_ACTOR),
+else the locale variables; English by default (issue 11)."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from nmrf.cli.app import app
+from nmrf.cli.lang import choose, from_environment
+from nmrf.profile import EXAMPLE_PROFILE
+
+runner = CliRunner()
+ENGLISH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "C.UTF-8", "NMRF_ACTOR": None,
+           "NMRF_LANG": None}
+
+
+def nmrf(*args: str, **env: str | None):
+    return runner.invoke(app, list(args), env={**ENGLISH, **env}, catch_exceptions=False)
+
+
+def test_the_locale_variables_are_read_as_gettext_reads_them():
+    assert from_environment({"LANG": "fr_SN.UTF-8"}) == "fr-SN"
+    assert from_environment({"LC_ALL": "C", "LANG": "fr_FR.UTF-8"}) is None  # LC_ALL wins, and C is English
+    assert from_environment({"LANGUAGE": "wo:fr_SN:en", "LANG": "es_CL.UTF-8"}) == "fr-SN"
+    assert from_environment({"LANG": "de_DE.UTF-8"}) is None
+    assert choose("ar", "fr", {"LANG": "es_CL"}) == "ar" and choose(None, "fr", {"LANG": "es_CL"}) == "fr"
+    assert choose(None, "wo", {"LANG": "es_CL.UTF-8"}) == "es-CL" and choose(None, None, {}) == "en"
+
+
+def test_the_command_line_is_english_by_default_and_speaks_french_from_lang(db_url: str):
+    english = nmrf("init", "--profile", str(EXAMPLE_PROFILE))
+    assert english.exit_code == 0 and "Chile (CL): profile loaded: " in english.output
+    french = nmrf("init", "--profile", str(EXAMPLE_PROFILE), LANG="fr_FR.UTF-8")
+    assert french.exit_code == 0 and "Chile (CL) : profil chargé : 0 créés" in french.output
+
+
+def test_lang_and_the_persons_language_choose_the_words_and_the_titles(db_url: str):
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    arabic = nmrf("--lang", "ar", "cycle", "launch", "periodic_report", "-m", "CEDAW", "--date",
+                  "submission=2027-10-01")
+    assert arabic.exit_code == 0 and "أُطلقت الدورة رقم 1: التقرير الدوري لـChile إلى CEDAW" in arabic.output
+    # Diego Fuentes reads French (the example profile): running the command as him, it speaks French.
+    again = nmrf("cycle", "launch", "periodic_report", "-m", "CEDAW", "--date", "submission=2027-10-01",
+                 NMRF_ACTOR="diego-fuentes")
+    assert "Le cycle n° 1 (Rapport périodique de Chili au CEDAW) était déjà lancé" in again.output
+    plan = nmrf("cycle", "show", "1", "--as-of", "2027-06-10", LANG="ru_RU.UTF-8", COLUMNS="200")
+    assert "Периодический доклад (Chile) для CEDAW [активен] на 2027-06-10" in plan.output
+    assert "срок" in plan.output and "Просрочено этапов: 9." in plan.output and "LATE" not in plan.output
+    english = nmrf("cycle", "show", "1", "--as-of", "2027-06-10", COLUMNS="200")
+    assert "Periodic report of Chile to CEDAW [active] as of 2027-06-10" in english.output
+    assert "LATE 9 day(s)" in english.output and "9 milestone(s) late." in english.output
+
+
+def test_a_bad_lang_is_refused_with_the_supported_list(db_url: str):
+    bad = nmrf("--lang", "xx", "inventory")
+    assert bad.exit_code == 2 and "supported languages: ar, zh, en, fr, ru, es, pt" in bad.output
+    french_error = nmrf("inventory", LANG="fr_FR.UTF-8")
+    assert french_error.exit_code == 2 and "erreur :" in french_error.output
+    assert "Rien n'a été modifié." in french_error.output
+
+
+def test_advance_says_what_the_flows_did_in_the_command_lines_language(db_url: str):
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    assert nmrf("cycle", "launch", "periodic_report", "-m", "CEDAW", "--date", "submission=2027-10-01").exit_code == 0
+    out = nmrf("advance", "--as-of", "2027-06-10", LANG="es_CL.UTF-8", COLUMNS="300").output
+    assert "abierto: Información de la institución para el informe [input] para 9 institución(es)" in out
+    assert "ATRASADO input: education" in out and "(vencía el 2027-06-01, 9 día(s) de atraso)" in out
