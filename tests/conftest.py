@@ -26,6 +26,9 @@ import pytest
 _PREFECT_HOME = tempfile.mkdtemp(prefix="nmrf-test-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.pop("PREFECT_API_URL", None)
+# The tests' links point at 127.0.0.1 on purpose: say so, as a deployment sets its public address (a test of
+# the unset case removes it). Without it, messages with links wait in the outbox (issue 12).
+os.environ["NMRF_PUBLIC_URL"] = "http://127.0.0.1:8765"
 # The command line speaks the locale's language (nmrf/cli/lang.py); the tests read its English
 # unless they ask for another, whatever locale the machine running them has.
 for _var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):

@@ -54,6 +54,10 @@ def init(
             console.print(f"  {line}")
     if not dry_run:
         console.print(f"Database: {c.engine.url.render_as_string(hide_password=True)}")
+    from nmrf.notifications.public_url import unset_warning
+
+    if unset_warning(c.settings):
+        err_console.print(f"[yellow]warning:[/yellow] {escape(unset_warning(c.settings) or '')}", soft_wrap=True)
 
 
 @friendly

@@ -16,7 +16,7 @@ from nmrf.models.db import make_engine
 from nmrf.models.types import utcnow
 from nmrf.settings import Settings, get_settings
 from nmrf.web.guard import Guard
-from nmrf.web.routes import acks, feeds, public_site
+from nmrf.web.routes import acks, feeds, pages, public_site
 from nmrf.web.security import Security
 
 
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(feeds.router)
     # Acknowledgement pages of escalations (GET shows, POST records).
     app.include_router(acks.make_router(settings, clock=clock))
+    app.include_router(pages.make_router(settings, clock=clock, engine=engine))  # personal pages under /p/
     # The public site of the State's recommendations, when it chooses to publish it.
     app.include_router(public_site.make_router(clock=clock))
 

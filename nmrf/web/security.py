@@ -7,7 +7,7 @@ limits where a link can be guessed.
   it: secret links live in URLs and must not leak through Referer).
 - A body larger than `max_body` gets 413, whether it says its length or streams it (the only form is the
   acknowledgement's: a token, a date and a note).
-- Link guessing: the secret paths (/feeds/..., /ack...) answer 429 with Retry-After to a client address that
+- Link guessing: the secret paths (/feeds/..., /ack..., the personal pages /p/...) answer 429 with Retry-After to a client address that
   got more than `max_misses` refusals (404, 400, 409, 410) from them in `window` seconds; a subscribed calendar
   that refreshes with a good link is never counted. POSTs to them (acknowledging, rotating a link: the
   sign-in-like actions) are limited to `max_posts` per window per address. Behind a reverse proxy, run the
