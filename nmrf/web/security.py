@@ -30,7 +30,7 @@ MAX_BODY = 64 * 1024
 WINDOW = 60.0
 MAX_MISSES = 60
 MAX_POSTS = 30
-_SECRET_PATH = re.compile(r"^/(feeds|ack)(/|$)")
+_SECRET_PATH = re.compile(r"^/(feeds|ack|p)(/|$)")  # feeds, acknowledgements, personal pages
 _MISS = {400, 404, 409, 410}
 
 
