@@ -170,10 +170,14 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
                    "example": now().date().isoformat()}])
         note = form.get("note", "")
         # The one rule for text from outside (nmrf.domain.text), and the form's own length.
-        problem = text_problem(note) if len(note) <= 4000 else "is too long"
-        if problem:
+        # Whole sentences in the reader's language: text_problem's own words are English, for logs and the CLI.
+        if len(note) > 4000:
             return _page(t, t.gettext("Not recorded"), status=400,
-                         lines=[t.gettext("The note %(problem)s.") % {"problem": problem}])
+                         lines=[t.gettext("The note is too long: at most %(n)s characters.") % {"n": 4000}])
+        if text_problem(note):
+            return _page(t, t.gettext("Not recorded"), status=400, lines=[
+                t.gettext("The note holds a control character (an invisible character such as a null byte): "
+                          "remove it and send the form again.")])
         try:
             with session_scope(engine(), actor="web") as s:
                 m = s.get(Milestone, data["m"])
