@@ -98,4 +98,19 @@ def demo(
 
 
 def main() -> None:
-    app()
+    """The `nmrf` command: errors that escape a command (click's own parsing aside) still end as one line."""
+    import sys
+
+    from nmrf.cli.common import report
+
+    try:
+        app()
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        import os
+
+        if os.environ.get("NMRF_DEBUG"):
+            raise
+        code = report(exc)
+        sys.exit(1 if code is None else code)
