@@ -346,6 +346,10 @@ def test_a_french_ministry_types_en_cours_and_it_is_understood(world: World, tmp
     assert implementation_choices(translator("fr"))["partially implemented"] == "partially_implemented"
 
 
+ENGLISH_MARKERS = ("[MISSING]", "(LATE)", "(lead)", "(supporting)", "(unassigned)", "OVER THE LIMIT",
+                   "no answer from", "input due", "recommendation(s)")
+
+
 def _docx_text(data: bytes) -> tuple[str, object]:
     import io
 
@@ -362,7 +366,7 @@ def _docx_text(data: bytes) -> tuple[str, object]:
 @pytest.mark.parametrize("lang", SUPPORTED)
 def test_a_draft_is_in_the_language_it_is_written_in(world: World, lang: str):
     from nmrf.documents.draft_docx import write_docx
-    from nmrf.domain.draft import to_markdown
+    from nmrf.domain.draft import texts, to_markdown
     from nmrf.services.drafts import compile_draft
     from nmrf.services.people import get_state
 
@@ -373,11 +377,23 @@ def test_a_draft_is_in_the_language_it_is_written_in(world: World, lang: str):
     md = to_markdown(d)
     docx_text, doc = _docx_text(write_docx(d, created=NOW))
     answers: set[str] = set()
-    assert d.language == lang and "[MISSING]" in md
+    words = texts(lang)
+    marker = words["missing.note"].format(note="").strip()
+    with session_scope(world.engine, readonly=True) as s:
+        justice = s.exec(select(Institution).where(Institution.key == "justice")).one().name
+    # The supporting ministry has not answered: the note says so, whole, in the report's language.
+    no_answer = justice + words["m.answer.supporting"].split("{institution}")[1]
+    assert d.language == lang and justice in d.missing_from
+    assert [c.text for c in doc.tables[-1].rows[0].cells] == ["#", words["annex.source"], words["annex.text"]]
+    for text in (md, docx_text):
+        assert marker in text and no_answer in text
     if lang != "en":
         for text in (md, docx_text):
             left = english_left(text, world.quoted | answers)
             assert not left, f"{lang}: English left in the draft: {left[:5]}"
+            # Markers too short to be "sentences" are English markers all the same.
+            markers = [m for m in ENGLISH_MARKERS if m in text]
+            assert not markers, f"{lang}: English markers in the draft: {markers}"
     body = doc.element.body
     ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
     bidi = body.findall(f".//{ns}pPr/{ns}bidi")

@@ -26,6 +26,7 @@ from nmrf.domain.draft import (
     Block,
     Draft,
     Paragraph,
+    UNASSIGNED,
     Section,
     roman,
     texts,
@@ -96,7 +97,7 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
                 [(i, "supporting") for i in (who.supporting if who else ())]
             if not expected:
                 missing.append(t["m.unassigned"].format(ref=r.id))
-                missing_from["(unassigned)"] += 1
+                missing_from[UNASSIGNED] += 1
                 continue
             for inst, role in expected:
                 a = answers.get((r.id, inst.id))  # type: ignore[arg-type]
@@ -109,11 +110,14 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
                                                                              date=ans.received)))
                     continue
                 m = inputs.get(inst.id)  # type: ignore[arg-type]
-                due = t["m.due"].format(date=m.due_date) if m is not None and m.due_date else ""
-                late = t["m.late"] if m is not None and m.due_date and m.due_date < today and not m.is_closed else ""
-                asked = "" if m is not None else t["m.not_asked"]
-                missing.append(t["m.answer"].format(ref=r.id, institution=inst.name, role=t[f"role.{role}"],
-                                                    due=due, late=late, asked=asked))
+                # Whole sentences (translators order their words): who has not answered, then where its input is.
+                note = [t[f"m.answer.{role}"].format(ref=r.id, institution=inst.name)]
+                if m is None:
+                    note.append(t["m.not_asked"])
+                elif m.due_date:
+                    late = m.due_date < today and not m.is_closed
+                    note.append(t["m.late" if late else "m.due"].format(date=m.due_date))
+                missing.append(" ".join(note))
                 missing_from[inst.name] += 1
         return Block(title, tuple(paragraphs), tuple(missing))
 
