@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 
 JS_DIR := tests/js
 
-.PHONY: demo test test-all install clean i18n
+.PHONY: demo test test-unit test-integration test-e2e test-rest test-all install clean i18n
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +25,31 @@ install: $(VENV)/.installed $(JS_DIR)/node_modules/.installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/nmrf demo
 
-# The default run; `make test-all` adds the slow tests (-m slow).
+# The tests, in three tiers (tests/unit, tests/integration, tests/e2e; see tests/conftest.py).
+# `make test`: every tier, without what needs PostgreSQL or a Prefect server (and without -m slow):
+# the target is under 3 minutes on 2 idle cores. `make test-rest`: exactly what `make test` leaves out
+# (PostgreSQL through NMRF_TEST_POSTGRES_URL, the Prefect-server test, the slow tests); .ci/run runs
+# `make test` then `make test-rest`. `make test-all`: both in one run. Every run prints its 15 slowest tests.
+PYTEST := $(PY) -m pytest -q --durations=15
+LOCAL  := -m "not slow and not postgres and not prefect_server"
+
 test: install
-	$(PY) -m pytest -q
+	env -u NMRF_TEST_POSTGRES_URL $(PYTEST) $(LOCAL)
+
+test-unit: install
+	$(PYTEST) tests/unit
+
+test-integration: install
+	env -u NMRF_TEST_POSTGRES_URL $(PYTEST) $(LOCAL) tests/integration
+
+test-e2e: install
+	$(PYTEST) -m "slow or not slow" tests/e2e
+
+test-rest: install
+	$(PYTEST) -m "slow or postgres or prefect_server"
 
 test-all: install
-	$(PY) -m pytest -q -m "slow or not slow"
+	$(PYTEST) -m "slow or not slow"
 
 # Translations: extract every marked string (Python, Jinja2 templates, our YAML texts) into
 # nmrf/locales/nmrf.pot, update the seven catalogs, check them (file:line of every problem; exits 1).

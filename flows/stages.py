@@ -13,6 +13,7 @@ from datetime import date
 from prefect import Task, task
 
 from nmrf.domain.clock import moment
+from nmrf.flows.inline import call
 from nmrf.flows.runtime import session
 from nmrf.models import Cycle, State
 from nmrf.services.cycles import advance_cycle
@@ -93,5 +94,7 @@ def settle_cycle(cycle_id: int, as_of: date | None = None) -> list[dict]:
 
 
 def run_stages(cycle_id: int, as_of: date | None, tasks: Sequence[Callable[..., list[dict]]]) -> list[dict]:
-    """Run the stage tasks in order, then settle the cycle (a later stage can unblock an earlier one)."""
-    return [event for t in (*tasks, settle_cycle) for event in t(cycle_id, as_of)]
+    """Run the stage tasks in order, then settle the cycle (a later stage can unblock an earlier one).
+
+    In a flow run each is a task run; called as `flow.fn` (no server), each is its plain function."""
+    return [event for t in (*tasks, settle_cycle) for event in call(t, cycle_id, as_of)]

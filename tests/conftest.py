@@ -1,4 +1,9 @@
-"""Shared fixtures: a real database per test, the example profile, Prefect without a server.
+"""Shared fixtures: a real database per test, the example profile, Prefect without a server, the
+SMTP/HTTP sinks, the feed worlds. The one way to share fixtures: conftest.py files (plain helpers
+are in tests/support/).
+
+Tiers: tests/unit (no database, no Prefect), tests/integration (a real database),
+tests/e2e (subprocess CLI, the demo, the Prefect server, PostgreSQL).
 
 The database is a SQLite file; test modules marked ``both_databases`` run their
 database tests a second time on PostgreSQL when NMRF_TEST_POSTGRES_URL names a
@@ -35,6 +40,10 @@ from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 from nmrf.models.db import make_engine, session_scope, upgrade_schema  # noqa: E402
+from nmrf.testing.sinks import HttpSink, SmtpSink  # noqa: E402
+from tests.support.database import migrated_engine  # noqa: E402
+from tests.support.feed_parsers import assert_parsers_agree  # noqa: E402
+from tests.support.feed_worlds import World, launch_world  # noqa: E402
 from nmrf.profile import EXAMPLE_PROFILE, load_profile  # noqa: E402
 
 NOW = datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
@@ -135,8 +144,8 @@ def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path, monk
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    eng = make_engine(db_url)
-    upgrade_schema(eng)
+    """The test's database, migrated (a copy of the session's migrated SQLite file)."""
+    eng = migrated_engine(db_url)
     yield eng
     eng.dispose()
 
@@ -164,3 +173,58 @@ def loaded(engine: Engine) -> Engine:
 
 def at(day: date, hour: int = 12) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def http() -> Iterator[HttpSink]:
+    """A real HTTP server on 127.0.0.1 that keeps what it receives (webhooks)."""
+    with HttpSink() as sink:
+        yield sink
+
+
+# ---------------------------------------------------------------- the feeds (calendars)
+
+@pytest.fixture
+def every_feed_read_by_three_parsers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
+    """Every calendar serialised during a test (by the builder, the server or the export) is
+    collected and, at the end of the test, read by icalendar, vobject and ical.js, which must
+    agree; its lines must end in CRLF and be folded at 75 octets. Autouse in the calendars
+    folders (their conftest.py)."""
+    from icalendar import Calendar
+
+    produced: list[bytes] = []
+    original = Calendar.to_ical
+
+    def recording(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        body = original(self, *args, **kwargs)
+        produced.append(body)
+        return body
+
+    monkeypatch.setattr(Calendar, "to_ical", recording)
+    yield produced
+    monkeypatch.undo()
+    unique = list(dict.fromkeys(produced))
+    if unique:
+        assert_parsers_agree(unique)
+
+
+@pytest.fixture
+def loaded_in_english(engine: Engine) -> Engine:
+    """The example profile with English as every reader's language: the feed tests are about who sees
+    what and how feeds are served and parsed, with the English texts they assert; feeds in each reader's
+    own language are tested in tests/integration/services/test_i18n_renderings.py. The calendars
+    folders' `loaded` (their conftest.py)."""
+    return load_example(engine, language="en")
+
+
+@pytest.fixture
+def world(loaded: Engine) -> World:
+    """The example profile (Chile) with a CEDAW periodic report and a UPR review launched."""
+    return launch_world(loaded)

@@ -96,7 +96,8 @@ def _step(title: str) -> None:
 def _advance(demo: Demo, day: date) -> None:
     with demo.session() as s:
         targets = [(c.id, c.flow, c.title) for c in active_cycles(session=s)]
-    for cycle_id, title, lines in run_cycle_flows(get_settings(), targets, day):
+    # The demo shows the flows running: Prefect flow runs, as on a server.
+    for cycle_id, title, lines in run_cycle_flows(get_settings(), targets, day, as_flow_runs=True):
         for line in lines:
             console.print(f"  [cyan]#{cycle_id}[/cyan] {line}")
 

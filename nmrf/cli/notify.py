@@ -36,10 +36,14 @@ def sweep(
     c.require_schema()
     day = parse_date(as_of, what="--as-of") if as_of else None
     prepare_prefect_environment(c.settings)
+    from nmrf.flows.inline import server_configured
     from nmrf.flows.sweep import sweep as sweep_flow
 
-    with prefect_runtime():
-        result = sweep_flow(as_of=day, dry_run=dry_run)
+    if server_configured():  # a flow run the server records
+        with prefect_runtime():
+            result = sweep_flow(as_of=day, dry_run=dry_run)
+    else:  # the flow's own function: no temporary server to start (nmrf.flows.inline)
+        result = sweep_flow.fn(as_of=day, dry_run=dry_run)
     when = f"as of {day}" if day else "now"
     console.print(f"Sweep {when}{' (dry run)' if dry_run else ''}: {result.get('cycles_checked', 0)} cycle(s) checked, "
                   f"{result.get('cycles_advanced', 0)} advanced; {result.get('deadlines_watched', 0)} open deadline(s) "
