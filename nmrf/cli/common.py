@@ -15,6 +15,7 @@ from rich.console import Console
 from sqlalchemy import Engine, inspect
 from sqlmodel import Session
 
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 from nmrf.settings import Settings, get_settings
 
@@ -47,8 +48,9 @@ class Context:
 
     def require_schema(self) -> None:
         if not inspect(self.engine).has_table("state"):
-            raise NmrfError("no NMRF database here yet: run `nmrf init --profile state.yaml` "
-                            f"(database: {self.engine.url.render_as_string(hide_password=True)})")
+            raise NmrfError.said(N_("no NMRF database here yet: run %(command)s (database: %(database)s)"),
+                                 command="`nmrf init --profile state.yaml`",
+                                 database=self.engine.url.render_as_string(hide_password=True))
 
     def actor_language(self) -> str | None:
         """The language of the person running the command, when NMRF_ACTOR names one in the database."""
@@ -107,7 +109,7 @@ def friendly(func: F) -> F:
             from nmrf.cli.lang import t
 
             label = t().gettext("error:")
-            for problem in exc.problems:
+            for problem in (p.translated(t().gettext) for p in exc.problems):
                 # Escaped: a pattern such as ^[a-z]{2}$ in the text is not Rich markup.
                 err_console.print(f"[red]{escape(label)}[/red] {escape(str(problem))}", soft_wrap=True, markup=True)
             err_console.print(t().gettext("Nothing was changed."))
@@ -120,7 +122,8 @@ def parse_date(text: str, *, what: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise NmrfError(f"{what}: {text!r} is not a date (expected YYYY-MM-DD)") from None
+        raise NmrfError.said(N_("%(what)s: %(text)s is not a date (expected YYYY-MM-DD)"),
+                             what=what, text=repr(text)) from None
 
 
 def parse_pairs(values: list[str] | None, *, option: str) -> dict[str, str]:
@@ -128,9 +131,9 @@ def parse_pairs(values: list[str] | None, *, option: str) -> dict[str, str]:
     for raw in values or []:
         key, sep, value = raw.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise NmrfError(f"{option} {raw!r}: expected KEY=VALUE")
+            raise NmrfError.said(N_("%(option)s %(value)s: expected KEY=VALUE"), option=option, value=repr(raw))
         if key.strip() in out:
-            raise NmrfError(f"{option}: {key.strip()!r} given twice")
+            raise NmrfError.said(N_("%(option)s: %(key)s given twice"), option=option, key=repr(key.strip()))
         out[key.strip()] = value.strip()
     return out
 

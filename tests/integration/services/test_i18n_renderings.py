@@ -25,36 +25,15 @@ from icalendar import Calendar
 from sqlalchemy import Engine, update
 from sqlmodel import select
 
-from nmrf.domain.i18n import SUPPORTED, source_messages, text_direction, translator
+from nmrf.domain.i18n import SUPPORTED, text_direction, translator
 from nmrf.models import Cluster, Cycle, Institution, Meeting, Milestone, Person, Recommendation, State
 from nmrf.models.db import make_engine, session_scope, upgrade_schema
 from tests.conftest import NOW, load_example
+from tests.support.english import english_left
 
 OTHERS = [lang for lang in SUPPORTED if lang != "en"]
 PERSON = "jorge-nunez"  # focal point of the Ministry of Health
 INSTITUTION = "women"
-
-
-def _fragments() -> list[str]:
-    """Literal runs of at least three words in our English msgids."""
-    out = set()
-    for ids in source_messages():
-        for text in ids:
-            for part in re.split(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|\{\w+\}|%%", text):
-                part = part.strip(" .,:;()[]\"'—-")
-                # (CLDR date patterns and the YYYY-MM-DD a date field expects are formats, not words)
-                if len(re.findall(r"[A-Za-z]+", part)) >= 3 and not re.fullmatch(r"[EMdyGYD' ,.-]+", part):
-                    out.add(part)
-    return sorted(out, key=len, reverse=True)
-
-
-FRAGMENTS = _fragments()
-
-
-def english_left(text: str, quoted: set[str]) -> list[str]:
-    for q in sorted((q for q in quoted if q), key=len, reverse=True):
-        text = text.replace(q, " ")
-    return [f for f in FRAGMENTS if f in text]
 
 
 @dataclass
