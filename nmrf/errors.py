@@ -39,6 +39,7 @@ class NmrfError(Exception):
     def __init__(self, problems: list[Problem] | str):
         if isinstance(problems, str):
             problems = [Problem(problems)]
+        problems = [p if isinstance(p, Problem) else Problem(str(p)) for p in problems]  # a list of texts too
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 

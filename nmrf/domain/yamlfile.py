@@ -6,6 +6,7 @@ we keep the line of every node while loading and translate the path back.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -52,8 +53,7 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
         raise NmrfError([Problem(f"not valid YAML: {exc.problem or exc}", file=filename,
                                  line=mark.line + 1 if mark else None)]) from None
     except NmrfError as exc:
-        raise NmrfError([Problem(p.message, file=filename, line=p.line, field=p.field)
-                         for p in exc.problems]) from None
+        raise NmrfError([replace(p, file=filename) for p in exc.problems]) from None  # its msgid kept
     finally:
         loader.dispose()
 
