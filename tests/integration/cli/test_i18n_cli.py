@@ -106,5 +106,12 @@ def test_a_sample_of_commands_speaks_french_and_arabic_with_no_english_sentence_
                 ).rstrip() in out.replace("\n", " ")
         assert t.pgettext("meetings", "attendees") in out and t.gettext("Meetings of %(state)s") % {
             "state": "Chile"} in out
+    # The inventory: its title, headers, statuses and the bases of its dates in French (the obligations'
+    # titles and notes, written by nmrf.domain.inventory, are still English: not asserted here).
+    inventory = nmrf("--lang", "fr", "inventory", "--years", "2", "--as-of", "2027-03-10", COLUMNS="300").output
+    assert "Obligations de rapport de Chile, du 2027-03-10 à 2029" in inventory
+    assert "échéance" in inventory and "date fondée sur" in inventory and "à venir" in inventory
+    assert "règle par défaut" in inventory and "rule default" not in inventory and "upcoming" not in inventory
+    assert "obligations, dont" in inventory and "Dates resting on" not in inventory
     english = nmrf("meeting", "cancel", "plenary-fr", "--note", "", COLUMNS="300")
     assert "say why with --note: a cancelled meeting needs a reason" in english.output
