@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nmrf.cli import costs, cycles, feeds, inputs, meetings, notify, publish, recommendations, setup, workplan
+from nmrf.cli import costs, cycles, feeds, inputs, meetings, notify, people, publish, recommendations, setup, workplan
 from nmrf.cli.prefect import prefect_app
 from nmrf.cli.common import friendly, make_context
 from nmrf.errors import NmrfError
@@ -51,6 +51,7 @@ app.add_typer(cycles.record_app, name="record")
 app.add_typer(setup.rules_app, name="rules")
 app.add_typer(setup.db_app, name="db")
 app.add_typer(feeds.feeds_app, name="feeds")
+app.add_typer(people.people_app, name="people")
 app.add_typer(meetings.meeting_app, name="meeting")
 app.add_typer(costs.cost_app, name="cost")
 app.command("workplan")(workplan.workplan)
@@ -79,4 +80,19 @@ def demo(
 
 
 def main() -> None:
-    app()
+    """The `nmrf` command: errors that escape a command (click's own parsing aside) still end as one line."""
+    import sys
+
+    from nmrf.cli.common import report
+
+    try:
+        app()
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        import os
+
+        if os.environ.get("NMRF_DEBUG"):
+            raise
+        code = report(exc)
+        sys.exit(1 if code is None else code)

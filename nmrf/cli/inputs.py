@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_moment, state_work
+from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, force_option, friendly, output_file,
+                             state_moment, state_work)
 from nmrf.cli.lang import t
 from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
@@ -57,10 +58,13 @@ def import_(
 
     if not workbook.is_file():
         raise NmrfError(f"{workbook}: no such file")
+    from nmrf.documents.files import MAX_OFFICE_BYTES, read_file
+
     c = ctx_of(ctx)
+    data = read_file(workbook, limit=MAX_OFFICE_BYTES, what="XLSX workbook")
     with c.session() as s:
         state, _, now = state_moment(s, state_code, as_of)
-        r = import_workbook(session=s, state=state, data=workbook.read_bytes(), file_name=str(workbook), now=now,
+        r = import_workbook(session=s, state=state, data=data, file_name=str(workbook), now=now,
                             actor=c.settings.effective_actor)
     said = (t().gettext("%(institution)s, cycle #%(cycle)s: %(answered)s of %(rows)s recommendation(s) answered; "
                         "%(recorded)s answer(s) recorded.") if r.recorded else
@@ -80,6 +84,7 @@ def draft(
     ctx: typer.Context,
     cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
     out: Path = typer.Option(..., "--out", help="draft.docx or draft.md"),
+    force: bool = force_option(),
     by: str | None = typer.Option(None, "--by", help="cluster (by theme) or article; default: by theme for a UPR "
                                   "report, by article for a treaty-body report."),
     language: str | None = typer.Option(None, "--language", "--lang", help="The report's language (en, es, fr, "
@@ -95,6 +100,7 @@ def draft(
 
     if out.suffix.lower() not in (".docx", ".md"):
         raise NmrfError(f"{out}: write a .docx or a .md file")
+    output_file(out, force=force)
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state, today, now = state_moment(s, state_code, as_of)

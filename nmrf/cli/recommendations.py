@@ -8,7 +8,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, state_moment
+from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, err_console, force_option, friendly,
+                             output_file, parse_date, state_moment)
 from nmrf.errors import NmrfError
 
 app = typer.Typer(help="Recommendations: import, cluster, prioritise, assign, plan the follow-up, publish.",
@@ -43,7 +44,9 @@ def import_(
     if not file.is_file():
         raise NmrfError(f"{file}: no such file")
     c = ctx_of(ctx)
-    data = file.read_bytes()
+    from nmrf.documents.files import MAX_IMPORT_BYTES, read_file
+
+    data = read_file(file, limit=MAX_IMPORT_BYTES, what="CSV file")
     with c.session() as s:
         state, _, now = state_moment(s, state_code, as_of)
         with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -103,8 +106,7 @@ def template(out: Path = typer.Option(..., "--out", help="Where to write the CSV
     """Write our CSV template for treaty-body and special-procedure recommendations."""
     from nmrf.domain.recommendation_files import TEMPLATE_HEADER
 
-    if out.exists():
-        raise NmrfError(f"{out} exists; choose another name")
+    output_file(out)
     example = TEMPLATE_EXAMPLE
     import csv
 
@@ -515,6 +517,7 @@ def actions(ctx: typer.Context, cluster_id: int | None = typer.Option(None, "--c
 def publish(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="The public file: .csv, .json or .md."),
+    force: bool = force_option(),
     lang: str | None = typer.Option(None, "--lang", help="The language of the view (ar, zh, en, fr, ru, es, pt; "
                                     "default: the State's)."),
     state_code: str | None = STATE_OPTION,
@@ -523,6 +526,9 @@ def publish(
     """The public view: recommendations with their status and actions, nothing confidential."""
     from nmrf.services.publication import public_view, write_public_view
 
+    if out.suffix.lower() not in (".csv", ".json", ".md"):
+        raise NmrfError(f"--out {out}: write a .csv, .json or .md file")
+    output_file(out, force=force)
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state, today, _ = state_moment(s, state_code, as_of)

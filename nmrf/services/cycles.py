@@ -8,16 +8,17 @@ refuses, changing nothing, where a person's input is wrong.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from nmrf.domain.dates import Offset
-from nmrf.domain.planning import Participant, PlannedMilestone, missing_anchors, plan_cycle
+from nmrf.domain.planning import Moved, Participant, PlannedMilestone, compress_late, missing_anchors, plan_cycle
 from nmrf.domain.progress import MilestoneState, Step, next_steps
 from nmrf.domain.review_calendars import upr_dates
 from nmrf.domain.rules import ROLE_NAMES, Catalogue, Mechanism, Template, load_catalogue
@@ -48,6 +49,8 @@ DEFAULT_PARTICIPANT_KINDS = ("ministry", "statistics_office", "judiciary", "parl
 class Launched:
     cycle: Cycle
     created: bool
+    # Internal dates a late launch compressed (planned -> now), to be said at launch.
+    compressed: list[Moved] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- launching
@@ -176,6 +179,10 @@ def launch_cycle(
     plan = plan_cycle(tpl, mech, officials=dates, participants=[p for _, p in parts],
                       calendar=work_calendar(state), timezone=state.timezone, lead_times=lead_times,
                       sources=sources)
+    # Launched after its first internal lead times: what is left is compressed up to the next UN deadline
+    # (never before today; UN and official dates untouched), and said at launch.
+    today = now.astimezone(ZoneInfo(state.timezone)).date()
+    plan, moved = compress_late(plan, today=today, calendar=work_calendar(state), timezone=state.timezone)
     title = tpl.title.format(state=state.name, mechanism=mechanism, reference=reference or "")
     cycle = Cycle(state_id=state.id, key=key, template=template, mechanism=mechanism, flow=tpl.flow,
                   title=title, template_version=catalogue.version, confidential=tpl.confidential,
@@ -203,7 +210,12 @@ def launch_cycle(
     stmt = insert(Milestone).returning(Milestone.id, sort_by_parameter_order=True)
     ids = session.execute(stmt, rows).scalars().all()
     audit_inserts(session, Milestone, list(zip(ids, rows, strict=True)))
-    return Launched(cycle, True)
+    if moved:
+        _insert_event(session, cycle_id=cycle.id, milestone_id=None, kind="compressed",
+                      dedup_key=f"{cycle.id}::compressed:0", on_date=today, at=now,
+                      detail={"moved": [{"key": m.key, "planned": m.planned.isoformat(), "now": m.now.isoformat()}
+                                        for m in moved]})
+    return Launched(cycle, True, moved)
 
 
 def _milestone_row(cycle: Cycle, p: PlannedMilestone, inst_ids: Mapping[str, int], now: datetime,
