@@ -127,6 +127,10 @@ def check_arguments(kwargs: dict[str, Any]) -> None:
         raise NmrfError(problems[0] if len(problems) == 1 else "; ".join(problems))
 
 
+# The last line after an error, in the person's language (marked here so that the catalogs hold it).
+NOTHING_CHANGED = N_("Nothing was changed.")
+
+
 def explain(exc: BaseException) -> tuple[list[str], int] | None:
     """What to tell a person about `exc` (lines, exit code), or None for click's own exits.
 
@@ -171,7 +175,7 @@ def report(exc: BaseException) -> int | None:
         lines = [str(p.translated(t().gettext)) for p in exc.problems] + lines[len(exc.problems):]
     label = escape(t().gettext("error:"))
     for line in lines:
-        if line == "Nothing was changed.":
+        if line == NOTHING_CHANGED:
             err_console.print(t().gettext(line))
         else:
             # Escaped: a pattern such as ^[a-z]{2}$ in the text is not Rich markup.
