@@ -92,10 +92,12 @@ def test_a_sample_of_commands_speaks_french_and_arabic_with_no_english_sentence_
             nmrf("--lang", lang, "feeds", "list", COLUMNS="300"),
             nmrf("--lang", lang, "publish", "site", str(tmp_path / lang), "--as-of", "2027-03-10", COLUMNS="300"),
             nmrf("--lang", lang, "sweep", "--dry-run", "--as-of", "2027-03-10", COLUMNS="300"),
+            nmrf("--lang", lang, "cycle", "list", COLUMNS="300"),
         ]
         codes = [r.exit_code for r in runs]
-        assert codes == [0, 0, 0, 2, 2, 2, 2, 2, 0, 0, 0], [r.output for r in runs]
-        assert t.gettext("Nothing was written or sent (dry run).") in runs[-1].output
+        assert codes == [0, 0, 0, 2, 2, 2, 2, 2, 0, 0, 0, 0], [r.output for r in runs]
+        assert t.gettext("Reporting cycles of %(state)s") % {"state": "Chile"} in runs[-1].output
+        assert t.gettext("Nothing was written or sent (dry run).") in runs[-2].output
         out = "\n".join(r.output for r in runs)
         assert not english_left(out, quoted), f"{lang}: {english_left(out, quoted)}\n{out}"
         # What a person checks: the meeting said in their words, the errors too, the headers of the list.
