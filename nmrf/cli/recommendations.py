@@ -217,6 +217,35 @@ def show(ctx: typer.Context, ref: str = typer.Argument(..., help="Recommendation
         console.print(line, soft_wrap=True)
 
 
+@app.command("position")
+@friendly
+def position(
+    ctx: typer.Context,
+    refs: list[str] = typer.Argument(..., help="Recommendation numbers or uids (several: the same position)."),
+    value: str = typer.Option(..., "--position", help="supported, noted or partially_supported."),
+    source: str = typer.Option(..., "--source", help="The document the position comes from (A/HRC/../Add.1)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Record the State's position on recommendations, with its source (all or nothing)."""
+    from nmrf.services.console import position_problems, record_position
+    from nmrf.services.recommendations import get_recommendation
+
+    problems = position_problems(position=value, source=source)
+    if problems:
+        raise NmrfError([type(p)(f"--{p.field}: {p.message}") for p in problems])
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        recs = [get_recommendation(session=s, state=state, ref=r) for r in refs]
+        for r in recs:
+            record_position(session=s, recommendation=r, position=value, source=source, now=now,
+                            actor=c.settings.effective_actor)
+        ids = [r.id for r in recs]
+    console.print(f"Position {value} recorded for {len(ids)} recommendation(s) ({', '.join(map(str, ids))}), "
+                  f"source: {source}")
+
+
 @app.command("themes")
 @friendly
 def themes() -> None:

@@ -16,7 +16,7 @@ from nmrf.models.db import make_engine
 from nmrf.models.types import utcnow
 from nmrf.settings import Settings, get_settings
 from nmrf.web.guard import Guard
-from nmrf.web.routes import acks, feeds, pages, public_site
+from nmrf.web.routes import acks, api, console, feeds, pages, public_site
 from nmrf.web.security import Security
 
 
@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Acknowledgement pages of escalations (GET shows, POST records).
     app.include_router(acks.make_router(settings, clock=clock))
     app.include_router(pages.make_router(settings, clock=clock, engine=engine))  # personal pages under /p/
+    app.include_router(console.make_router(settings, clock=clock, engine=engine))  # the secretariat's console
+    api.mount(app, settings, clock=clock, engine=engine)  # the JSON API under /api/v1, its OpenAPI document
     # The public site of the State's recommendations, when it chooses to publish it.
     app.include_router(public_site.make_router(clock=clock))
 

@@ -5,8 +5,10 @@ limits where a link can be guessed.
   its hash) and forms posting to this site, `frame-ancestors 'none'` (no page can be framed: clickjacking),
   `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` (a route that sets a stricter one keeps
   it: secret links live in URLs and must not leak through Referer).
-- A body larger than `max_body` gets 413, whether it says its length or streams it (the only form is the
-  acknowledgement's: a token, a date and a note).
+- A body larger than `max_body` gets 413, whether it says its length or streams it (forms are a token, a date
+  and a note). The upload routes (a workbook or a document handed in from a personal page, a document recorded
+  from the console) get the backstop `max_upload` instead: their own streamed caps (nmrf.web.uploads) refuse
+  first, with the reason in the reader's language.
 - Link guessing: the secret paths (/feeds/..., /ack..., the personal pages /p/...) answer 429 with Retry-After to a client address that
   got more than `max_misses` refusals (404, 400, 409, 410) from them in `window` seconds; a subscribed calendar
   that refreshes with a good link is never counted. POSTs to them (acknowledging, rotating a link: the
@@ -26,7 +28,13 @@ import time
 from collections import defaultdict, deque
 from typing import Any
 
+from nmrf.web.uploads import MAX_UPLOAD
+
 MAX_BODY = 64 * 1024
+# A backstop only: the upload routes stream with their own cap (MAX_UPLOAD) and answer a bigger file with the
+# reason in the reader's language, so this one sits well above it.
+MAX_UPLOAD_BODY = 2 * MAX_UPLOAD
+_UPLOAD_PATH = re.compile(r"^/(p/[^/]+/(input|document)/\d+|console/cycles/\d+/record)$")
 WINDOW = 60.0
 MAX_MISSES = 60
 MAX_POSTS = 30
@@ -94,10 +102,11 @@ class _TooLarge(BaseException):  # not Exception: the Guard inside would make it
 
 
 class Security:
-    def __init__(self, app: Any, *, max_body: int = MAX_BODY, window: float = WINDOW, max_misses: int = MAX_MISSES,
+    def __init__(self, app: Any, *, max_body: int = MAX_BODY, max_upload: int = MAX_UPLOAD_BODY, window: float = WINDOW, max_misses: int = MAX_MISSES,
                  max_posts: int = MAX_POSTS, clock: Any = time.monotonic) -> None:
         self.app = app
         self.max_body = max_body
+        self.max_upload = max_upload
         self.misses = _Counter(max_misses, window)
         self.posts = _Counter(max_posts, window)
         self.clock = clock
@@ -137,9 +146,10 @@ class Security:
                 return
             if scope.get("method") == "POST":
                 self.posts.add(client, now)
+        cap = self.max_upload if scope.get("method") == "POST" and _UPLOAD_PATH.match(path) else self.max_body
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None:
-            if not length.isdigit() or int(length) > self.max_body:
+            if not length.isdigit() or int(length) > cap:
                 await _plain(secured_send, 413, "Request too large\n")
                 return
         received = {"n": 0}
@@ -148,7 +158,7 @@ class Security:
             message = await receive()
             if message["type"] == "http.request":
                 received["n"] += len(message.get("body", b""))
-                if received["n"] > self.max_body:
+                if received["n"] > cap:
                     raise _TooLarge
             return message
 
