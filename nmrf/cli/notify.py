@@ -65,16 +65,18 @@ def sweep(
                                  "%(digested)s; %(held)s held by quiet hours.") % result)
         if messages:
             table = Table()
-            for col in ("to", "what", "goes out (UTC)"):
+            for col in (tr.pgettext("sweep", "to"), tr.pgettext("sweep", "what"),
+                        tr.pgettext("sweep", "goes out (UTC)")):
                 table.add_column(col, no_wrap=True)
-            table.add_column("subject", overflow="fold")
+            table.add_column(tr.pgettext("sweep", "subject"), overflow="fold")
             for m in messages[:show]:
                 what = m["kind"] + ("" if m["kind"] == "digest" else f" {m['step']}")
-                status = "in the digest" if m["status"] == "digested" else m["not_before"][:16].replace("T", " ")
+                status = (tr.gettext("in the digest") if m["status"] == "digested"
+                          else m["not_before"][:16].replace("T", " "))
                 table.add_row(m["to"], what, status, escape(m["subject"]))
             console.print(table)
             if len(messages) > show:
-                console.print(f"... and {len(messages) - show} more (--show N).")
+                console.print(tr.gettext("... and %(num)s more (--show N).") % {"num": len(messages) - show})
         console.print(tr.gettext("Nothing was written or sent (dry run)."))
     else:
         console.print(tr.gettext("Created %(created)s message(s) (%(digests)s digest(s) replacing %(digested)s); "
