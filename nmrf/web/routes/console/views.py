@@ -182,6 +182,16 @@ def show_recommendation(c: Console, request: Request, rec_id: int, *, status: in
         rec = s.get(Recommendation, rec_id)
         if rec is None or rec.state_id != who.state.id:
             return page("console/not_found.html", who=who, status=404)
-    return page("console/recommendation.html", who=who, rec=rec, status=status,
+        from sqlmodel import select
+
+        from nmrf.models import Institution
+        from nmrf.services.console_followup import follow_up
+
+        fu = follow_up(session=s, recommendation=rec)
+        institutions = list(s.exec(select(Institution).where(Institution.state_id == who.state.id,
+                                                             Institution.active).order_by(Institution.name)))
+    fcsrf = {f: c.form_token(str(who.session_id), f"{f}:{rec_id}") for f in ("assign", "action", "update")}
+    return page("console/recommendation.html", who=who, rec=rec, status=status, fu=fu, institutions=institutions,
+                fcsrf=fcsrf,
                 csrf=c.form_token(str(who.session_id), f"position:{rec_id}"), version=version_of(rec.updated_at),
                 sign_out_csrf=c.form_token(str(who.session_id), "sign-out"), **extra)
