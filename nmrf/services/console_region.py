@@ -63,15 +63,19 @@ def region_view(*, session: Session, states: list[State], now: datetime, state_c
     lines = {ln.state.id: ln for ln in region.lines}
     chosen = next((s for s in states if s.code == state_code), None) if state_code else None
     region.chosen = chosen
-    cycles = {c.id: c for c in session.exec(select(Cycle).where(Cycle.state_id.in_(list(by_id)),  # type: ignore[attr-defined]
-                                                                Cycle.status == "active"))}
+    # The columns the view shows only: a cycle's rules snapshot is large JSON (most of the time, if loaded).
+    cycles = {c.id: c for c in session.exec(select(Cycle.id, Cycle.state_id, Cycle.title, Cycle.mechanism)  # type: ignore[call-overload]
+                                            .where(Cycle.state_id.in_(list(by_id)), Cycle.status == "active"))}
     horizon = max(todays.values(), default=now.date()) + timedelta(days=7)
-    ms: list[Milestone] = []
-    for part in _chunks(list(cycles)):
-        ms.extend(m for m in session.exec(select(Milestone).where(Milestone.cycle_id.in_(part)))  # type: ignore[attr-defined]
-                  if m.status in OPEN and m.kind == "deadline" and m.due_date is not None and m.due_date <= horizon)
+    # Plain rows (no ORM objects) filtered in SQL: across every State, the due-date index is the right walk.
+    M = Milestone
+    ms = session.exec(select(M.id, M.cycle_id, M.key, M.title, M.due_date, M.official_date, M.completion,  # type: ignore[call-overload]
+                             M.track, M.institution_id, M.owner_role)
+                      .join(Cycle, Cycle.id == M.cycle_id)
+                      .where(Cycle.state_id.in_(list(by_id)), Cycle.status == "active",  # type: ignore[attr-defined]
+                             M.status.in_(OPEN), M.kind == "deadline", M.due_date.is_not(None),  # type: ignore[attr-defined,union-attr]
+                             M.due_date <= horizon)).all()  # type: ignore[operator]
     detail_states = {chosen.id} if chosen else set(by_id)
-    items: list[tuple[State, Item, bool]] = []
     need_detail = []
     for m in ms:
         sid = cycles[m.cycle_id].state_id
