@@ -1,8 +1,13 @@
 """Advancing every cycle whose time has come, the sweep's first step: which cycles are due
-(one query for all of them), `advance_cycle` for each, and what each looked like afterwards.
+(one query for all of them), then those cycles a chunk at a time, set-based (their rows locked,
+their milestones and missed events read in one query each, every step applied in memory with the
+same rules as `advance_cycle`, the events written in multi-row INSERTs), and what each looked
+like afterwards.
 
-Safe to run at any moment, in several processes at once: a cycle's advance is keyed by its
-events, and its fingerprint row is an INSERT ... ON CONFLICT DO UPDATE.
+Safe to run at any moment, in several processes at once: the chunk's cycle rows are locked (in
+id order) before anything is read, each event has its unique key (INSERT ... ON CONFLICT DO
+NOTHING), and a cycle's fingerprint row is an INSERT ... ON CONFLICT DO UPDATE. A person's
+action advances its one cycle with `advance_cycle` (nmrf.services.cycles).
 """
 
 from __future__ import annotations
@@ -10,16 +15,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, String, case, cast, func, select
-from sqlmodel import Session
+from sqlalchemy import Engine, String, case, cast, func
+from sqlmodel import Session, select
 
 from nmrf.domain.clock import moment, today_in
-from nmrf.models import Cycle, CycleSweep, Milestone, State
+from nmrf.domain.progress import next_steps
+from nmrf.models import Cycle, CycleEvent, CycleInstitution, CycleSweep, Institution, Milestone, State
 from nmrf.models.db import dialect_insert, session_scope
-from nmrf.services.cycles import advance_cycle
+from nmrf.services.cycles import completion, follow_ups, milestone_states, step_event
 
-M, C, CS = Milestone.__table__, Cycle.__table__, CycleSweep.__table__
-ADVANCE_CHUNK = 50
+M, C, CS, E = Milestone.__table__, Cycle.__table__, CycleSweep.__table__, CycleEvent.__table__
+# Cycles per transaction: big enough that each query serves many cycles, small enough that a
+# person's record waits for one chunk at most (about a second on the 193-State world).
+ADVANCE_CHUNK = 250
+EVENTS_PER_INSERT = 200  # 8 columns each: well under SQLite's and PostgreSQL's bind-parameter limits
 
 
 def sweep_moment(*, session: Session, as_of: date | None) -> tuple[datetime, date | None]:
@@ -81,23 +90,86 @@ def cycles_due(*, session: Session, today_of: dict[int, date], after_id: int = 0
 
 
 def advance_some(*, session: Session, cycle_ids: list[int], today_of: dict[int, date], now: datetime) -> int:
-    """advance_cycle for each (in this transaction); remember what each cycle looked like."""
-    advanced = 0
-    for cid in cycle_ids:
-        cycle = session.get(Cycle, cid)
-        if cycle is None or cycle.status != "active":
-            continue
-        if advance_cycle(session=session, cycle=cycle, today=today_of[cycle.state_id], now=now):
-            advanced += 1
-    session.flush()
-    rows = [dict(cycle_id=r.id, advanced_on=today_of[r.state_id], fingerprint=r.fingerprint, at=now)
-            for r in session.execute(fingerprints_query(cycle_ids))]
-    if rows:
+    """Advance these cycles in this transaction, as `advance_cycle` would one by one; remember
+    what each cycle looked like. Returns how many cycles got a new event."""
+    ids = sorted(set(cycle_ids))
+    # Lock first (PostgreSQL: in id order, so two sweeps cannot deadlock; SQLite's BEGIN IMMEDIATE
+    # already serialises writers), then read afresh: a concurrent sweep's work is seen, not redone.
+    cycles = list(session.exec(select(Cycle).where(Cycle.id.in_(ids), Cycle.status == "active")  # type: ignore[attr-defined]
+                               .order_by(Cycle.id).with_for_update().execution_options(populate_existing=True)))
+    live = [c.id for c in cycles]
+    rows = _advance_loaded(session=session, cycles=cycles, today_of=today_of, now=now) if live else []
+    session.flush()  # the milestones' and cycles' changes, with their audit rows (one multi-row INSERT)
+    advanced = {row["cycle_id"] for row in _insert_events(session, rows)}
+    prints = [dict(cycle_id=r.id, advanced_on=today_of[r.state_id], fingerprint=r.fingerprint, at=now)
+              for r in session.execute(fingerprints_query(ids))]
+    if prints:
         stmt = dialect_insert(session, CS)
         session.execute(stmt.on_conflict_do_update(index_elements=["cycle_id"], set_={
             "advanced_on": stmt.excluded.advanced_on, "fingerprint": stmt.excluded.fingerprint,
-            "at": stmt.excluded.at}), rows)
-    return advanced
+            "at": stmt.excluded.at}), prints)
+    return len(advanced)
+
+
+def _advance_loaded(*, session: Session, cycles: list[Cycle], today_of: dict[int, date],
+                    now: datetime) -> list[dict[str, Any]]:
+    """Every step due for these (locked) cycles, applied in memory; the event rows, in the order
+    `advance_cycle` would write them."""
+    ids = [c.id for c in cycles]
+    milestones: dict[int, list[Milestone]] = {cid: [] for cid in ids}
+    # advance_cycle's order (due date, nulls last, then id): next_steps reads them in it.
+    for m in session.exec(select(Milestone).where(Milestone.cycle_id.in_(ids))  # type: ignore[attr-defined]
+                          .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.id)  # type: ignore[union-attr]
+                          .execution_options(populate_existing=True)):
+        milestones[m.cycle_id].append(m)
+    missed: dict[int, set[tuple[int, int]]] = {cid: set() for cid in ids}
+    for cid, mid, seq in session.execute(select(E.c.cycle_id, E.c.milestone_id, E.c.sequence)
+                                         .where(E.c.cycle_id.in_(ids), E.c.kind == "missed")):
+        missed[cid].add((mid, seq))
+    institutions: dict[int, list[str]] | None = None
+
+    def institutions_of(cid: int) -> list[str]:
+        nonlocal institutions
+        if institutions is None:  # read once per chunk, and only if an information request goes out
+            institutions = {i: [] for i in ids}
+            I, CI = Institution.__table__, CycleInstitution.__table__
+            for c_id, key in session.execute(select(CI.c.cycle_id, I.c.key).join(I, I.c.id == CI.c.institution_id)
+                                             .where(CI.c.cycle_id.in_(ids)).order_by(CI.c.cycle_id, I.c.key)):
+                institutions[c_id].append(key)
+        return institutions[cid]
+
+    rows: list[dict[str, Any]] = []
+    for cycle in cycles:
+        today, ms, seen = today_of[cycle.state_id], milestones[cycle.id], missed[cycle.id]
+        for _ in range(20):  # a fixpoint, as in advance_cycle
+            steps = next_steps(milestone_states(ms, seen), today)
+            if not steps:
+                break
+            by_key = {m.key: m for m in ms}
+            for step in steps:
+                row = step_event(cycle_id=cycle.id, milestone=by_key[step.key], step=step, today=today, now=now,
+                                 institutions=lambda cid=cycle.id: institutions_of(cid))
+                rows.append(row)
+                if row["kind"] == "missed":
+                    # Whether this sweep's INSERT or an earlier one wrote it, the miss is on record.
+                    seen.add((row["milestone_id"], row["sequence"]))
+        rows.extend(follow_ups(session=session, cycle=cycle, milestones=ms, today=today, now=now))
+        done = completion(cycle=cycle, milestones=ms, today=today, now=now)
+        if done is not None:
+            rows.append(done)
+    return rows
+
+
+def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert the events, each once (its unique key): the rows that were new."""
+    new: set[str] = set()
+    for i in range(0, len(rows), EVENTS_PER_INSERT):
+        chunk = [{"sequence": 0, **r} for r in rows[i:i + EVENTS_PER_INSERT]]
+        stmt = (dialect_insert(session, E).values(chunk).on_conflict_do_nothing(index_elements=["dedup_key"])
+                .returning(E.c.dedup_key))
+        # RETURNING, not rowcount: drivers disagree on rowcount after ON CONFLICT DO NOTHING.
+        new.update(session.execute(stmt).scalars())
+    return [r for r in rows if r["dedup_key"] in new]
 
 
 def advance_cycles(*, engine: Engine | None = None, session: Session | None = None, now: datetime,
