@@ -12,7 +12,10 @@ action advances its one cycle with `advance_cycle` (nmrf.services.cycles).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Engine, String, case, cast, func
@@ -20,7 +23,7 @@ from sqlmodel import Session, select
 
 from nmrf.domain.clock import moment, today_in
 from nmrf.domain.progress import next_steps
-from nmrf.models import Cycle, CycleEvent, CycleInstitution, CycleSweep, Institution, Milestone, State
+from nmrf.models import CLOSED_STATUSES, Cycle, CycleEvent, CycleInstitution, CycleSweep, Institution, Milestone, State
 from nmrf.models.db import dialect_insert, session_scope
 from nmrf.services.cycles import completion, follow_ups, milestone_states, step_event
 
@@ -28,7 +31,6 @@ M, C, CS, E = Milestone.__table__, Cycle.__table__, CycleSweep.__table__, CycleE
 # Cycles per transaction: big enough that each query serves many cycles, small enough that a
 # person's record waits for one chunk at most (about a second on the 193-State world).
 ADVANCE_CHUNK = 250
-EVENTS_PER_INSERT = 200  # 8 columns each: well under SQLite's and PostgreSQL's bind-parameter limits
 
 
 def sweep_moment(*, session: Session, as_of: date | None) -> tuple[datetime, date | None]:
@@ -95,10 +97,13 @@ def advance_some(*, session: Session, cycle_ids: list[int], today_of: dict[int, 
     ids = sorted(set(cycle_ids))
     # Lock first (PostgreSQL: in id order, so two sweeps cannot deadlock; SQLite's BEGIN IMMEDIATE
     # already serialises writers), then read afresh: a concurrent sweep's work is seen, not redone.
-    cycles = list(session.exec(select(Cycle).where(Cycle.id.in_(ids), Cycle.status == "active")  # type: ignore[attr-defined]
-                               .order_by(Cycle.id).with_for_update().execution_options(populate_existing=True)))
-    live = [c.id for c in cycles]
-    rows = _advance_loaded(session=session, cycles=cycles, today_of=today_of, now=now) if live else []
+    # Whether a cycle's rules launch a follow-up is asked of the snapshot's text in SQL: parsing
+    # every snapshot would cost more than the rest of the advance.
+    launches = cast(C.c.rules_snapshot, String).contains('"launches"')
+    cycles = session.execute(select(C.c.id, C.c.state_id, launches.label("launches"))
+                             .where(C.c.id.in_(ids), C.c.status == "active").order_by(C.c.id)
+                             .with_for_update()).all()
+    rows = _advance_locked(session=session, cycles=cycles, today_of=today_of, now=now) if cycles else []
     session.flush()  # the milestones' and cycles' changes, with their audit rows (one multi-row INSERT)
     advanced = {row["cycle_id"] for row in _insert_events(session, rows)}
     prints = [dict(cycle_id=r.id, advanced_on=today_of[r.state_id], fingerprint=r.fingerprint, at=now)
@@ -111,16 +116,33 @@ def advance_some(*, session: Session, cycle_ids: list[int], today_of: dict[int, 
     return len(advanced)
 
 
-def _advance_loaded(*, session: Session, cycles: list[Cycle], today_of: dict[int, date],
+# What advancing reads of a milestone, and what it may change (copied onto the ORM object, whose
+# flush writes the UPDATE and its audit row as the per-cycle path does).
+READ = ("id", "cycle_id", "key", "template_key", "stage", "title", "status", "completion", "due_date", "opens_on",
+        "track", "sequence", "completed_at", "completed_actor", "updated_at")
+CHANGED = ("status", "sequence", "completed_at", "completed_actor", "updated_at")
+
+
+@lru_cache(maxsize=4096)
+def _names(text: str) -> tuple[str, ...]:
+    # depends_on / waits_for: a few distinct lists shared by thousands of milestones.
+    return tuple(json.loads(text))
+
+
+def _advance_locked(*, session: Session, cycles: list[Any], today_of: dict[int, date],
                     now: datetime) -> list[dict[str, Any]]:
-    """Every step due for these (locked) cycles, applied in memory; the event rows, in the order
-    `advance_cycle` would write them."""
+    """Every step due for these (locked) cycles, applied to plain copies of their milestones; the
+    ORM objects of what changed updated; the event rows, in the order `advance_cycle` writes them."""
     ids = [c.id for c in cycles]
-    milestones: dict[int, list[Milestone]] = {cid: [] for cid in ids}
-    # advance_cycle's order (due date, nulls last, then id): next_steps reads them in it.
-    for m in session.exec(select(Milestone).where(Milestone.cycle_id.in_(ids))  # type: ignore[attr-defined]
-                          .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.id)  # type: ignore[union-attr]
-                          .execution_options(populate_existing=True)):
+    milestones: dict[int, list[SimpleNamespace]] = {cid: [] for cid in ids}
+    q = (select(*(M.c[n] for n in READ), cast(M.c.depends_on, String).label("depends_on"),
+                cast(M.c.waits_for, String).label("waits_for"))
+         .where(M.c.cycle_id.in_(ids))
+         # advance_cycle's order (due date, nulls last, then id): next_steps reads them in it.
+         .order_by(M.c.due_date.is_(None), M.c.due_date, M.c.id))
+    for r in session.execute(q):
+        m = SimpleNamespace(**r._mapping)
+        m.depends_on, m.waits_for = _names(m.depends_on), _names(m.waits_for)
         milestones[m.cycle_id].append(m)
     missed: dict[int, set[tuple[int, int]]] = {cid: set() for cid in ids}
     for cid, mid, seq in session.execute(select(E.c.cycle_id, E.c.milestone_id, E.c.sequence)
@@ -139,36 +161,57 @@ def _advance_loaded(*, session: Session, cycles: list[Cycle], today_of: dict[int
         return institutions[cid]
 
     rows: list[dict[str, Any]] = []
-    for cycle in cycles:
-        today, ms, seen = today_of[cycle.state_id], milestones[cycle.id], missed[cycle.id]
+    changed: dict[int, SimpleNamespace] = {}
+    for c in cycles:
+        today, ms, seen = today_of[c.state_id], milestones[c.id], missed[c.id]
         for _ in range(20):  # a fixpoint, as in advance_cycle
-            steps = next_steps(milestone_states(ms, seen), today)
+            steps = next_steps(milestone_states(ms, seen), today)  # type: ignore[arg-type]
             if not steps:
                 break
             by_key = {m.key: m for m in ms}
             for step in steps:
-                row = step_event(cycle_id=cycle.id, milestone=by_key[step.key], step=step, today=today, now=now,
-                                 institutions=lambda cid=cycle.id: institutions_of(cid))
+                m = by_key[step.key]
+                row = step_event(cycle_id=c.id, milestone=m, step=step, today=today, now=now,  # type: ignore[arg-type]
+                                 institutions=lambda cid=c.id: institutions_of(cid))
                 rows.append(row)
                 if row["kind"] == "missed":
                     # Whether this sweep's INSERT or an earlier one wrote it, the miss is on record.
                     seen.add((row["milestone_id"], row["sequence"]))
-        rows.extend(follow_ups(session=session, cycle=cycle, milestones=ms, today=today, now=now))
-        done = completion(cycle=cycle, milestones=ms, today=today, now=now)
-        if done is not None:
-            rows.append(done)
+                else:
+                    changed[m.id] = m
+        done = [m for m in ms if m.status == "done"]
+        if c.launches and done:
+            cycle = session.get(Cycle, c.id, populate_existing=True)
+            rows.extend(follow_ups(session=session, cycle=cycle, milestones=ms, today=today, now=now))  # type: ignore[arg-type]
+        if ms and all(m.status in CLOSED_STATUSES for m in ms):
+            cycle = session.get(Cycle, c.id, populate_existing=True)
+            row = completion(cycle=cycle, milestones=ms, today=today, now=now)  # type: ignore[arg-type]
+            if row is not None:
+                rows.append(row)
+    _copy_changes(session, changed)
     return rows
+
+
+def _copy_changes(session: Session, changed: dict[int, SimpleNamespace]) -> None:
+    """Onto the ORM objects: the flush then writes each UPDATE with its audit row."""
+    if not changed:
+        return
+    for obj in session.exec(select(Milestone).where(Milestone.id.in_(list(changed)))  # type: ignore[attr-defined]
+                            .execution_options(populate_existing=True)):
+        draft = changed[obj.id]
+        for name in CHANGED:
+            if getattr(obj, name) != getattr(draft, name):
+                setattr(obj, name, getattr(draft, name))
 
 
 def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Insert the events, each once (its unique key): the rows that were new."""
-    new: set[str] = set()
-    for i in range(0, len(rows), EVENTS_PER_INSERT):
-        chunk = [{"sequence": 0, **r} for r in rows[i:i + EVENTS_PER_INSERT]]
-        stmt = (dialect_insert(session, E).values(chunk).on_conflict_do_nothing(index_elements=["dedup_key"])
-                .returning(E.c.dedup_key))
-        # RETURNING, not rowcount: drivers disagree on rowcount after ON CONFLICT DO NOTHING.
-        new.update(session.execute(stmt).scalars())
+    if not rows:
+        return []
+    stmt = dialect_insert(session, E).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(E.c.dedup_key)
+    # One statement compiled once, sent as multi-row INSERTs (SQLAlchemy's "insertmanyvalues").
+    # RETURNING, not rowcount: drivers disagree on rowcount after ON CONFLICT DO NOTHING.
+    new = set(session.execute(stmt, [{"sequence": 0, **r} for r in rows]).scalars())
     return [r for r in rows if r["dedup_key"] in new]
 
 
