@@ -18,12 +18,13 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Engine, String, case, cast, func
+from sqlalchemy import Engine, String, bindparam, case, cast, func, update
 from sqlmodel import Session, select
 
 from nmrf.domain.clock import moment, today_in
 from nmrf.domain.progress import next_steps
 from nmrf.models import CLOSED_STATUSES, Cycle, CycleEvent, CycleInstitution, CycleSweep, Institution, Milestone, State
+from nmrf.models.audit import audit_updates
 from nmrf.models.db import dialect_insert, session_scope
 from nmrf.services.cycles import completion, follow_ups, milestone_states, step_event
 
@@ -104,7 +105,7 @@ def advance_some(*, session: Session, cycle_ids: list[int], today_of: dict[int, 
                              .where(C.c.id.in_(ids), C.c.status == "active").order_by(C.c.id)
                              .with_for_update()).all()
     rows = _advance_locked(session=session, cycles=cycles, today_of=today_of, now=now) if cycles else []
-    session.flush()  # the milestones' and cycles' changes, with their audit rows (one multi-row INSERT)
+    session.flush()  # the cycles completed, with their audit rows
     advanced = {row["cycle_id"] for row in _insert_events(session, rows)}
     prints = [dict(cycle_id=r.id, advanced_on=today_of[r.state_id], fingerprint=r.fingerprint, at=now)
               for r in session.execute(fingerprints_query(ids))]
@@ -116,8 +117,9 @@ def advance_some(*, session: Session, cycle_ids: list[int], today_of: dict[int, 
     return len(advanced)
 
 
-# What advancing reads of a milestone, and what it may change (copied onto the ORM object, whose
-# flush writes the UPDATE and its audit row as the per-cycle path does).
+# What advancing reads of a milestone (plain rows: loading ORM objects for every milestone of
+# 2,000 cycles cost more than all the rest), and what a step may change (written back with
+# Core UPDATEs and the audit rows the ORM's flush hook writes on the per-cycle path).
 READ = ("id", "cycle_id", "key", "template_key", "stage", "title", "status", "completion", "due_date", "opens_on",
         "track", "sequence", "completed_at", "completed_actor", "updated_at")
 CHANGED = ("status", "sequence", "completed_at", "completed_actor", "updated_at")
@@ -161,7 +163,7 @@ def _advance_locked(*, session: Session, cycles: list[Any], today_of: dict[int, 
         return institutions[cid]
 
     rows: list[dict[str, Any]] = []
-    changed: dict[int, SimpleNamespace] = {}
+    before: dict[int, tuple[SimpleNamespace, dict[str, Any]]] = {}  # milestone id -> (draft, values as read)
     for c in cycles:
         today, ms, seen = today_of[c.state_id], milestones[c.id], missed[c.id]
         for _ in range(20):  # a fixpoint, as in advance_cycle
@@ -171,14 +173,14 @@ def _advance_locked(*, session: Session, cycles: list[Any], today_of: dict[int, 
             by_key = {m.key: m for m in ms}
             for step in steps:
                 m = by_key[step.key]
+                if m.id not in before:
+                    before[m.id] = (m, {n: getattr(m, n) for n in CHANGED})
                 row = step_event(cycle_id=c.id, milestone=m, step=step, today=today, now=now,  # type: ignore[arg-type]
                                  institutions=lambda cid=c.id: institutions_of(cid))
                 rows.append(row)
                 if row["kind"] == "missed":
                     # Whether this sweep's INSERT or an earlier one wrote it, the miss is on record.
                     seen.add((row["milestone_id"], row["sequence"]))
-                else:
-                    changed[m.id] = m
         done = [m for m in ms if m.status == "done"]
         if c.launches and done:
             cycle = session.get(Cycle, c.id, populate_existing=True)
@@ -188,20 +190,27 @@ def _advance_locked(*, session: Session, cycles: list[Any], today_of: dict[int, 
             row = completion(cycle=cycle, milestones=ms, today=today, now=now)  # type: ignore[arg-type]
             if row is not None:
                 rows.append(row)
-    _copy_changes(session, changed)
+    _write_changes(session, before)
     return rows
 
 
-def _copy_changes(session: Session, changed: dict[int, SimpleNamespace]) -> None:
-    """Onto the ORM objects: the flush then writes each UPDATE with its audit row."""
-    if not changed:
-        return
-    for obj in session.exec(select(Milestone).where(Milestone.id.in_(list(changed)))  # type: ignore[attr-defined]
-                            .execution_options(populate_existing=True)):
-        draft = changed[obj.id]
-        for name in CHANGED:
-            if getattr(obj, name) != getattr(draft, name):
-                setattr(obj, name, getattr(draft, name))
+def _write_changes(session: Session, before: dict[int, tuple[SimpleNamespace, dict[str, Any]]]) -> None:
+    """The milestones' changes as executemany UPDATEs (one per set of changed columns), with the
+    audit rows the flush hook would have written for them."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    audit: list[tuple[int, dict[str, tuple[Any, Any]]]] = []
+    for mid, (draft, was) in before.items():
+        diff = {n: (was[n], getattr(draft, n)) for n in CHANGED if was[n] != getattr(draft, n)}
+        if diff:
+            groups.setdefault(tuple(diff), []).append({"_id": mid, **{n: new for n, (_, new) in diff.items()}})
+            audit.append((mid, diff))
+    for cols, params in groups.items():
+        session.execute(update(M).where(M.c.id == bindparam("_id")).values({n: bindparam(n) for n in cols}), params)
+    audit_updates(session, Milestone, audit)
+    # An ORM copy this session already holds (a dry run's) must not shadow the new values.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Milestone) and obj.id in before:
+            session.expire(obj)
 
 
 def _insert_events(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
