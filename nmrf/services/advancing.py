@@ -162,6 +162,15 @@ def _advance_locked(*, session: Session, cycles: list[Any], today_of: dict[int, 
                 institutions[c_id].append(key)
         return institutions[cid]
 
+    # The ORM cycles that may launch a follow-up, in one query (launch_cycle takes the parent as one).
+    held = {c.id: c for c in session.exec(select(Cycle).where(Cycle.id.in_([c.id for c in cycles if c.launches]))  # type: ignore[attr-defined]
+                                          .execution_options(populate_existing=True))}
+
+    def cycle_of(cid: int) -> Cycle:
+        if cid not in held:
+            held[cid] = session.get(Cycle, cid, populate_existing=True)  # type: ignore[assignment]
+        return held[cid]
+
     rows: list[dict[str, Any]] = []
     before: dict[int, tuple[SimpleNamespace, dict[str, Any]]] = {}  # milestone id -> (draft, values as read)
     for c in cycles:
@@ -183,11 +192,9 @@ def _advance_locked(*, session: Session, cycles: list[Any], today_of: dict[int, 
                     seen.add((row["milestone_id"], row["sequence"]))
         done = [m for m in ms if m.status == "done"]
         if c.launches and done:
-            cycle = session.get(Cycle, c.id, populate_existing=True)
-            rows.extend(follow_ups(session=session, cycle=cycle, milestones=ms, today=today, now=now))  # type: ignore[arg-type]
+            rows.extend(follow_ups(session=session, cycle=cycle_of(c.id), milestones=ms, today=today, now=now))  # type: ignore[arg-type]
         if ms and all(m.status in CLOSED_STATUSES for m in ms):
-            cycle = session.get(Cycle, c.id, populate_existing=True)
-            row = completion(cycle=cycle, milestones=ms, today=today, now=now)  # type: ignore[arg-type]
+            row = completion(cycle=cycle_of(c.id), milestones=ms, today=today, now=now)  # type: ignore[arg-type]
             if row is not None:
                 rows.append(row)
     _write_changes(session, before)
