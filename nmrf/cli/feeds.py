@@ -37,7 +37,14 @@ def _subject(s, state, person_key: str, institution: str | None, cycle: str | No
 def _print_links(settings, what: str, token: str) -> None:  # type: ignore[no-untyped-def]
     from nmrf.calendars.links import feed_urls
 
+    from nmrf.notifications.public_url import unset_warning
+
     webcal, web = feed_urls(settings.public_url, token)
+    warning = unset_warning(settings)
+    if warning:
+        # Google and Outlook on the web fetch feeds from their own servers: a 127.0.0.1 link cannot work there.
+        console.print(f"[yellow]warning:[/yellow] {warning} Google Calendar and Outlook on the web cannot "
+                      "subscribe to this link until then.", soft_wrap=True, markup=True)
     console.print(f"Private link to {what} (shown once; keep it like a password):")
     console.print(f"  {webcal}", soft_wrap=True)
     console.print(f"  {web}", soft_wrap=True)

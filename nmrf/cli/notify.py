@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, parse_date, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, state_moment
 from nmrf.errors import NmrfError
 
 outbox_app = typer.Typer(help="The outbox: every message, sent, waiting or failed, and to whom.",
@@ -34,7 +34,7 @@ def sweep(
 
     c = ctx_of(ctx)
     c.require_schema()
-    day = parse_date(as_of, what="--as-of") if as_of else None
+    day = parse_date(as_of, what="--as-of") if as_of is not None else None
     prepare_prefect_environment(c.settings)
     from nmrf.flows.inline import server_configured
     from nmrf.flows.sweep import sweep as sweep_flow
@@ -69,11 +69,25 @@ def sweep(
         console.print(f"Created {result['created']} message(s) ({result['digests']} digest(s) replacing "
                       f"{result['digested']}); sent {result['sent']}, retrying {result['retrying']}, "
                       f"failed {result['failed']}; {result['pending']} waiting in the outbox.")
+        if result.get("released"):
+            console.print(f"{result['released']} held message(s) released: the public address is set now.")
+        if result.get("held_for_address"):
+            console.print(f"{result['held_for_address']} message(s) with links held until the public address is "
+                          "set.")
+    _warn_public_url(c.settings)
     unresolved = result.get("unresolved", [])
     if unresolved:
         console.print(f"[yellow]{len(unresolved)} step(s) reach nobody[/yellow] (fix the profile):")
         for u in unresolved[:10]:
             console.print(f"  milestone #{u['milestone_id']} {u['step']}: {u['target']}: {u['why']}")
+
+
+def _warn_public_url(settings) -> None:  # type: ignore[no-untyped-def]
+    from nmrf.notifications.public_url import unset_warning
+
+    warning = unset_warning(settings)
+    if warning:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
 
 
 @outbox_app.callback()
