@@ -9,14 +9,17 @@ nmrf/flows/inline.py). Worlds, each on SQLite and, with --pg, on PostgreSQL:
   launched, advanced to 2027-03-01;
 - with --states N: the world of bench/scale.py (N States, about ten cycles each; 193 for
   every UN member State, which takes minutes to build), `nmrf sweep` over all of it and
-  `nmrf advance --state` of its first State.
+  `nmrf advance --state` of its first State. Each world is built once per database and copied
+  (the SQLite file; PostgreSQL's CREATE DATABASE ... TEMPLATE) for the floors.
 
 Printed beside each command (first run: what was due gets done; then `--runs` runs,
 min/median, with nothing new due, which is what a sweep every few minutes meets):
 - the bare service call in this process (advance_cycle for each cycle of the State; run_sweep);
 - the bare SQL that reads what those calls read (each cycle's milestones and missed
   events; the sweep's fingerprint query), on the raw DB-API cursor, rows fetched;
-and the ratios. Figures are printed, never asserted; not a test.
+and the ratios; CPU seconds beside the wall times (the process's from its resource usage, the
+service call's from time.process_time): on a shared machine the wall time is mostly waiting
+for a core. Figures are printed, never asserted; not a test.
 """
 
 from __future__ import annotations
