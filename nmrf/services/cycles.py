@@ -244,7 +244,11 @@ def get_cycle(*, session: Session, state: State, ref: str | int) -> Cycle:
     if cycle is None:
         cycle = session.exec(q.where(Cycle.key == str(ref))).first()
     if cycle is None:
-        raise NmrfError(f"no cycle {ref!r} for {state.code}: `nmrf cycle list` shows them")
+        # Name the cycles there are: a mistyped number is then seen at once.
+        known = [f"#{c.id} {c.mechanism}" for c in session.exec(
+            select(Cycle).where(Cycle.state_id == state.id, Cycle.status == "active").order_by(Cycle.id))]
+        there = f" (active: {', '.join(known)})" if known else " (none is active)"
+        raise NmrfError(f"no cycle {ref!r} for {state.code}{there}: `nmrf cycle list` shows them")
     return cycle
 
 
