@@ -16,7 +16,7 @@ from nmrf.domain import wording
 from nmrf.domain.dates import WorkCalendar
 from nmrf.domain.i18n import Translator, translator
 from nmrf.notifications.decide import Intent, Recipient, working_days_between
-from nmrf.notifications.messages import format_date, nobody, render, role_label
+from nmrf.notifications.messages import format_date, nobody, render, roles_label
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def compose_single(intent: Intent, f: ItemFacts, recipient: Recipient, today: da
     With `page_url` (a reader outside the secretariat) the message links to their page, where they act,
     instead of naming the command that records it."""
     ctx = item_context(f, recipient, today, cal, ack)
-    ctx.update(reason=role_label(intent.reason, recipient.language), level=intent.level, levels=intent.levels,
+    ctx.update(reason=roles_label((intent.reason, *intent.also), recipient.language), level=intent.level, levels=intent.levels,
                ack_url=ack_url, page_url=page_url)
     subject, body = render(intent.kind, recipient.language, ctx, ref=reference(intent.dedup_key))
     data = {

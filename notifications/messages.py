@@ -70,6 +70,13 @@ def role_label(reason: str, language: str | None) -> str:
     return _role_label(_t(language), reason)
 
 
+def roles_label(reasons: tuple[str, ...], language: str | None) -> str:
+    """Every role a reader holds for an item, as a list in their language ("focal point and minister")."""
+    t = _t(language)
+    labels = list(dict.fromkeys(_role_label(t, r) for r in reasons))
+    return t.format_list(labels) if len(labels) > 1 else labels[0]
+
+
 def nobody(language: str | None) -> str:
     return _t(language).gettext("nobody yet")
 
