@@ -133,6 +133,25 @@ def test_a_link_acknowledges_once(db_url, smtp, http, server):
     assert _acks(w.engine) == 1
 
 
+def test_a_used_link_shows_what_was_recorded_by_whom_and_when_not_a_live_form(db_url, smtp, http, server):
+    w, token = _late_labour(db_url, smtp, http)
+    assert httpx.post(f"{server}/ack", data={"token": token, "promised_by": "2027-06-16",
+                                              "note": "seen, input by Wednesday"}).status_code == 200
+    # Opened again (or the same link in a second message of the day): the record, in Ana's language.
+    page = httpx.get(f"{server}/ack/{token}")
+    assert page.status_code == 200
+    assert "method='post'" not in page.text and f"value='{token}'" not in page.text
+    assert "comprometido para el miércoles 16 de junio de 2027 (2027-06-16)" in page.text
+    assert "Ana Rojas Muñoz" in page.text and "miércoles 9 de junio de 2027" in page.text  # by whom, when
+    assert "seen, input by Wednesday" in page.text and "ya se usó" in page.text
+    # Once the item is recorded, the used link still shows the acknowledgement, and that it is done.
+    record(w.engine, w.cycle_id, "input:labour", date(2027, 6, 10), by="rodrigo-vera")
+    done = httpx.get(f"{server}/ack/{token}")
+    assert "method='post'" not in done.text and "Ya está registrado: hecho" in done.text
+    assert "comprometido para el miércoles 16 de junio de 2027" in done.text
+    assert _acks(w.engine) == 1
+
+
 def test_a_changed_expired_or_foreign_token_is_refused(db_url, smtp, http, server, clock):
     w, token = _late_labour(db_url, smtp, http)
     tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
