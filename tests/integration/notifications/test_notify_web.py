@@ -194,3 +194,36 @@ def test_an_acknowledgement_can_be_recorded_on_the_command_line(db_url, smtp, ht
     with session_scope(w.engine, readonly=True) as s:
         ack = s.execute(select(Acknowledgement)).scalar_one()
         assert (ack.actor, ack.via, ack.at) == ("Rodrigo Vera", "cli", at(date(2027, 6, 9), 12))
+
+
+def test_a_promise_is_shown_in_the_plan_and_told_to_the_head_of_the_secretariat_in_her_language(
+        db_url, smtp, http, server):
+    w, token = _late_labour(db_url, smtp, http)
+    runner = CliRunner()
+    # Ana Rojas, head of the secretariat, acknowledges herself: nobody to tell.
+    assert httpx.post(f"{server}/ack", data={"token": token, "promised_by": "2027-06-16"}).status_code == 200
+    assert [k for k in to_whom(w.engine) if k[1] == "promise"] == []
+    # Rodrigo Vera, Labour's focal point, promises for Friday 11 June on the command line.
+    got = runner.invoke(cli, ["notify", "ack", "1", "input:labour", "--by", "rodrigo-vera", "--until",
+                              "2027-06-11", "--note", "firma pendiente", "--as-of", "2027-06-09"])
+    assert got.exit_code == 0, got.output
+    assert [k for k in to_whom(w.engine) if k[1] == "promise"] == [("ana-rojas", "promise", "promise 2027-06-11")]
+    sweep(w.engine, date(2027, 6, 9))
+    told = next(m for m in smtp.mails if m.recipients == ["ana.rojas@example.gob.cl"]
+                and "Rodrigo Vera acusó recibo" in m.text)
+    assert "se comprometió a entregarlo a más tardar el viernes 11 de junio de 2027" in told.text
+    assert "Su nota: firma pendiente" in told.text and "nmrf " not in told.text
+    # The plan shows the latest promise beside the lateness (`nmrf cycle show`), and says when it is broken.
+    shown = runner.invoke(cli, ["cycle", "show", "1", "--as-of", "2027-06-10"]).output
+    assert "LATE 9 day(s);" in shown and "(Rodrigo" in shown  # the table folds the promise over lines
+    assert _labour_status(w, date(2027, 6, 10)) == "LATE 9 day(s); promised by 2027-06-11 (Rodrigo Vera)"
+    assert _labour_status(w, date(2027, 6, 14)) == "LATE 13 day(s); promised by 2027-06-11 (Rodrigo Vera): broken"
+
+
+def _labour_status(w, today: date) -> str:
+    from nmrf.models import Cycle
+    from nmrf.services.plan_rows import cycle_rows
+
+    with session_scope(w.engine, readonly=True) as s:
+        rows = cycle_rows(session=s, cycle=s.get(Cycle, w.cycle_id), today=today)
+    return next(r.status_text for r in rows if r.key == "input:labour")
