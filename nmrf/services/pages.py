@@ -40,6 +40,7 @@ from nmrf.models import (
 )
 from nmrf.services.cycles import record_action
 from nmrf.services.people import NMRF_WIDE_ROLES
+from nmrf.services.plan_rows import latest_promises
 
 PAGE_PATH = "/p/{token}"
 # Who issues the page link a person's messages name when they had none (notifications/page_urls.py).
@@ -150,6 +151,9 @@ class Owed:
     mechanism: str = ""
     reference: str | None = None
     institution_names: dict | None = None
+    # The latest promise for the current deadline (an acknowledgement with a date), and who made it.
+    promised_by: date | None = None
+    promised_by_whom: str = ""
 
 
 @dataclass
@@ -260,6 +264,7 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
                                       .order_by(InputRequest.id)):
         requests[(cid, iid)] = rid  # type: ignore[assignment]
     cutoff = today - RECENT
+    promises = latest_promises(session=session, milestones=mine)
     for m in mine:
         done = done_of(session=session, milestone=m)
         if done is not None and done.at.date() < cutoff:
@@ -274,7 +279,9 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
             status=m.status, days_late=late, holds_up=waiting, action=_action(m),
             request_id=requests.get((m.cycle_id, m.institution_id)) if m.institution_id else None,  # type: ignore[arg-type]
             done=done, template=cycles[m.cycle_id].template, mechanism=cycles[m.cycle_id].mechanism,
-            reference=cycles[m.cycle_id].reference, institution_names=dict(i.names or {}) if i else None))
+            reference=cycles[m.cycle_id].reference, institution_names=dict(i.names or {}) if i else None,
+            promised_by=promises[m.id][0] if m.id in promises else None,
+            promised_by_whom=promises[m.id][1] if m.id in promises else ""))
     view.owed.sort(key=lambda o: (o.done is not None, o.due or date.max, o.key))
     return view
 

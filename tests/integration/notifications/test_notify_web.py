@@ -218,6 +218,18 @@ def test_a_promise_is_shown_in_the_plan_and_told_to_the_head_of_the_secretariat_
     assert "LATE 9 day(s);" in shown and "(Rodrigo" in shown  # the table folds the promise over lines
     assert _labour_status(w, date(2027, 6, 10)) == "LATE 9 day(s); promised by 2027-06-11 (Rodrigo Vera)"
     assert _labour_status(w, date(2027, 6, 14)) == "LATE 13 day(s); promised by 2027-06-11 (Rodrigo Vera): broken"
+    # Rodrigo's own page shows his promise beside the lateness, in Spanish.
+    link = runner.invoke(cli, ["people", "link", "rodrigo-vera"])
+    assert link.exit_code == 0, link.output
+    secret = re.search(r"/p/([A-Za-z0-9_-]{43})", link.output).group(1)
+    from fastapi.testclient import TestClient
+
+    from nmrf.web.app import create_app, fixed_clock
+
+    with TestClient(create_app(get_settings(), engine=w.engine, clock=fixed_clock(at(date(2027, 6, 10), 9)))) as c:
+        page = c.get(f"/p/{secret}")
+    assert page.status_code == 200
+    assert "</strong>; comprometido para el 11 de junio de 2027 (Rodrigo Vera)" in page.text
 
 
 def _labour_status(w, today: date) -> str:
