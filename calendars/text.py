@@ -213,6 +213,9 @@ def milestone_item(m: MilestoneFacts, state: StateFacts, *, viewer: str | None =
                                                                           "basis": _date_basis(m, t)})
         lines.append(_("To: %(to)s") % {"to": _to_whom(m, state, t)})
         lines.append(_("Owed by: %(owed)s") % {"owed": _owed_by(m, t)})
+        if m.promised_by is not None and m.status in ("planned", "open"):
+            lines.append(_("Promised by: %(date)s (%(by)s)") % {"date": long_date(m.promised_by, t),
+                                                                "by": m.promised_by_whom})
         owner_keys = [p.key for p in m.owners]
         if viewer is not None and viewer in owner_keys:
             by = viewer

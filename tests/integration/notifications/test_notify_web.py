@@ -230,6 +230,20 @@ def test_a_promise_is_shown_in_the_plan_and_told_to_the_head_of_the_secretariat_
         page = c.get(f"/p/{secret}")
     assert page.status_code == 200
     assert "</strong>; comprometido para el 11 de junio de 2027 (Rodrigo Vera)" in page.text
+    # And his calendar's event for it.
+    from icalendar import Calendar
+
+    from nmrf.calendars.build import render_feed
+    from nmrf.calendars.queries import person_feed
+    from nmrf.models import Person
+
+    now = at(date(2027, 6, 10), 9)
+    with session_scope(w.engine, readonly=True) as s:
+        person = s.execute(select(Person).where(Person.key == "rodrigo-vera")).scalar_one()
+        feed = person_feed(session=s, person=person, now=now)
+    events = [str(ev["DESCRIPTION"]) for ev in Calendar.from_ical(render_feed(feed.spec, feed.items, now=now).body)
+              .walk("VEVENT") if "Trabajo" in str(ev["SUMMARY"]) or "Labour" in str(ev["SUMMARY"])]
+    assert any("Comprometido para: viernes 11 de junio de 2027 (Rodrigo Vera)" in e for e in events), events
 
 
 def _labour_status(w, today: date) -> str:
