@@ -33,6 +33,7 @@ from nmrf.models.notifications import (
     Notification,
     NotificationPolicy,
 )
+from nmrf.models.console import API_SCOPES, ApiToken, ConsoleSession, SignInLink, SignInRequest
 from nmrf.models.pages import PageLink
 from nmrf.models.pledges import Pledge, StatusRequest
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
@@ -54,6 +55,7 @@ __all__ = [
     "FEED_SCOPES", "FeedLink", "FeedState", "Institution", "MEETING_KINDS", "Meeting", "Milestone",
     "Notification", "NotificationPolicy", "PageLink", "Person", "Record", "RoleAssignment", "State",
     "ActionUpdate", "Cluster", "FollowUpAction", "InputAnswer", "InputRequest", "Recommendation",
-    "RecommendationImport", "Responsibility",
+    "RecommendationImport", "Responsibility", "API_SCOPES", "ApiToken", "ConsoleSession", "SignInLink",
+    "SignInRequest",
     "COST_BASES", "CostItem", "SERIES_FREQUENCIES", "MeetingOccurrence", "MeetingSeries", "MinuteItem", "Pledge", "StatusRequest",
 ]

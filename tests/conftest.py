@@ -231,3 +231,21 @@ def loaded_in_english(engine: Engine) -> Engine:
 def world(loaded: Engine) -> World:
     """The example profile (Chile) with a CEDAW periodic report and a UPR review launched."""
     return launch_world(loaded)
+
+
+# -- Hypothesis: a few examples per property in the default run, many in CI (.ci/run sets HYPOTHESIS_PROFILE=ci).
+from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
+from hypothesis import settings as _hsettings  # noqa: E402
+
+_hsettings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=[_HealthCheck.too_slow])
+_hsettings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[_HealthCheck.too_slow])
+_hsettings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.tally import CASES
+
+    if CASES:
+        total = sum(CASES.values())
+        terminalreporter.write_line(f"hardening cases run: {total} ("
+                                    + ", ".join(f"{a}/{w}: {n}" for (a, w), n in sorted(CASES.items())) + ")")

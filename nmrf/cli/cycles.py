@@ -337,7 +337,7 @@ def advance(
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state = get_state(session=s, code=state_code)
-        day = parse_date(as_of, what="--as-of") if as_of else None
+        day = parse_date(as_of, what="--as-of") if as_of is not None else None
         cycles = [get_cycle(session=s, state=state, ref=cycle_ref)] if cycle_ref else active_cycles(session=s, state=state)
         targets = [(cy.id, cy.flow, cy.title) for cy in cycles]
     from rich.progress import Progress

@@ -383,7 +383,7 @@ ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, ac
                                       act_outbox, act_feeds, act_second_language]
 
 
-def run_demo(*, keep: bool = False) -> Path:
+def run_demo(*, keep: bool = False, keep_serving: bool = False) -> Path:
     started = time.monotonic()
     home = Path(tempfile.mkdtemp(prefix="nmrf-demo-"))
     # The demo never touches the user's own database or Prefect home.
@@ -396,6 +396,9 @@ def run_demo(*, keep: bool = False) -> Path:
     try:
         for act in ACTS:
             act(demo)
+        from nmrf.cli.demo_console import act_console
+
+        act_console(demo, console, step=_step, keep_serving=keep_serving)
     finally:
         for stop in demo.cleanup:
             stop()

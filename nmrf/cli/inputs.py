@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_moment, state_work
+from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, force_option, friendly, output_file,
+                             state_moment, state_work)
 from nmrf.errors import NmrfError
 
 app = typer.Typer(help="The information request: workbooks out, answers in, the draft compiled.",
@@ -53,10 +54,13 @@ def import_(
 
     if not workbook.is_file():
         raise NmrfError(f"{workbook}: no such file")
+    from nmrf.documents.files import MAX_OFFICE_BYTES, read_file
+
     c = ctx_of(ctx)
+    data = read_file(workbook, limit=MAX_OFFICE_BYTES, what="XLSX workbook")
     with c.session() as s:
         state, _, now = state_moment(s, state_code, as_of)
-        r = import_workbook(session=s, state=state, data=workbook.read_bytes(), file_name=str(workbook), now=now,
+        r = import_workbook(session=s, state=state, data=data, file_name=str(workbook), now=now,
                             actor=c.settings.effective_actor)
     console.print(f"{r.institution.key}, cycle #{r.cycle.id}: {r.answered} of {r.rows} recommendation(s) answered; "
                   f"{r.recorded} answer(s) recorded" + (" (nothing new)" if not r.recorded else "") + ".")
@@ -72,6 +76,7 @@ def draft(
     ctx: typer.Context,
     cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
     out: Path = typer.Option(..., "--out", help="draft.docx or draft.md"),
+    force: bool = force_option(),
     by: str | None = typer.Option(None, "--by", help="cluster (by theme) or article; default: by theme for a UPR "
                                   "report, by article for a treaty-body report."),
     language: str | None = typer.Option(None, "--language", "--lang", help="The report's language (en, es, fr, "
@@ -87,6 +92,7 @@ def draft(
 
     if out.suffix.lower() not in (".docx", ".md"):
         raise NmrfError(f"{out}: write a .docx or a .md file")
+    output_file(out, force=force)
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state, today, now = state_moment(s, state_code, as_of)

@@ -34,7 +34,7 @@ def sweep(
 
     c = ctx_of(ctx)
     c.require_schema()
-    day = parse_date(as_of, what="--as-of") if as_of else None
+    day = parse_date(as_of, what="--as-of") if as_of is not None else None
     prepare_prefect_environment(c.settings)
     from nmrf.flows.inline import server_configured
     from nmrf.flows.sweep import sweep as sweep_flow

@@ -203,24 +203,27 @@ class Draft:
 
 
 def to_markdown(d: Draft) -> str:
+    """The draft as Markdown; every text from outside escaped (nmrf.domain.escape.md_text)."""
+    from nmrf.domain.escape import md_text as e
+
     t = d.t
-    out = [f"# {d.title}", "", f"_{d.subtitle}_", "", f"**{t['word_count']}:** {d.limit_text()}", ""]
+    out = [f"# {e(d.title)}", "", f"_{e(d.subtitle)}_", "", f"**{t['word_count']}:** {e(d.limit_text())}", ""]
     if d.missing_from:
-        out += [f"**{t['missing_inputs']}:** {d.missing_text()}", ""]
+        out += [f"**{t['missing_inputs']}:** {e(d.missing_text())}", ""]
     n = 0
     for s in d.sections:
-        out += [f"{'#' * (s.level + 1)} {s.title}", ""]
+        out += [f"{'#' * (s.level + 1)} {e(s.title)}", ""]
         for b in s.blocks:
             if b.title:
-                out += [f"{'#' * (s.level + 2)} {b.title}", ""]
+                out += [f"{'#' * (s.level + 2)} {e(b.title)}", ""]
             for p in b.paragraphs:
                 n += 1
-                out += [f"{n}. {p.full}", ""]
+                out += [f"{n}. {e(p.full)}", ""]
             for m in b.missing:
-                out += [f"> **{MISSING}** {m}", ""]
+                out += [f"> **{MISSING}** {e(m)}", ""]
     if d.annex:
         out += [f"## {t['annex']}", ""]
         for a in d.annex:
-            out += [f"- **{a.ref}** ({a.source}): {a.text}"]
+            out += [f"- **{e(a.ref)}** ({e(a.source)}): {e(a.text)}"]
         out.append("")
     return "\n".join(out)

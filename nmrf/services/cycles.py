@@ -575,3 +575,47 @@ def active_cycles(*, session: Session, state: State | None = None) -> list[Cycle
         q = q.where(Cycle.state_id == state.id)
     return list(session.exec(q.order_by(Cycle.id)))
 
+
+
+# ---------------------------------------------------------------- institutions joining a running cycle
+
+def add_institution(*, session: Session, cycle: Cycle, institution: Institution, today: date, now: datetime,
+                    actor: str) -> list[Milestone]:
+    """Add an institution to a running cycle: its own milestones planned with the rules and lead times the
+    cycle was launched with, from today by the late-launch rule (compress_late: what its people owe is spread
+    between today and the next UN deadline, never before today)."""
+    if cycle.status != "active":
+        raise NmrfError(f"cycle {cycle.id} is {cycle.status}; an institution joins only a running cycle")
+    if not institution.active or institution.state_id != cycle.state_id:
+        raise NmrfError(f"{institution.key} is not an active institution of this State")
+    if session.exec(select(CycleInstitution).where(CycleInstitution.cycle_id == cycle.id,
+                                                   CycleInstitution.institution_id == institution.id)).first():
+        raise NmrfError(f"{institution.name} already takes part in cycle {cycle.id}; nothing changed")
+    template, mechanism, lead_times = _from_snapshot(cycle)
+    state = session.get(State, cycle.state_id)
+    ms = milestones_of(session=session, cycle=cycle)
+    officials = {m.key: m.official_date for m in ms if m.official_date is not None}
+    parts = participants(session=session, state=state, mechanism=cycle.mechanism,  # type: ignore[arg-type]
+                         only=[institution.key])
+    existing = {m.key for m in ms}
+    calendar = work_calendar(state)  # type: ignore[arg-type]
+    planned = plan_cycle(template, mechanism, officials=officials, participants=[p for _, p in parts],
+                         calendar=calendar, timezone=state.timezone, lead_times=lead_times)  # type: ignore[union-attr]
+    planned, _ = compress_late(planned, today=today, calendar=calendar, timezone=state.timezone)  # type: ignore[union-attr]
+    plan = [p for p in planned if p.institution_key == institution.key and p.key not in existing]
+    if not plan:
+        raise NmrfError(f"the {cycle.template} template asks nothing of a {institution.kind} "
+                        f"({institution.name}); nothing changed")
+    session.add(CycleInstitution(cycle_id=cycle.id, institution_id=institution.id))  # type: ignore[arg-type]
+    added = []
+    for p in plan:
+        m = Milestone(**_milestone_row(cycle, p, {institution.key: institution.id}, now, None))  # type: ignore[dict-item]
+        session.add(m)
+        added.append(m)
+    cycle.updated_at = now
+    session.flush()
+    session.add(Record(cycle_id=cycle.id, milestone_id=None, kind="comment", actor=actor, at=now,  # type: ignore[arg-type]
+                       note=f"{institution.name} joined the cycle ({len(added)} deadline(s))",
+                       data={"joined": institution.key, "milestones": [m.key for m in added]}))
+    session.flush()
+    return added

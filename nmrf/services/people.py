@@ -12,7 +12,7 @@ from nmrf.errors import NmrfError
 from nmrf.models import Institution, Milestone, Person, RoleAssignment, State
 
 # Roles held for the whole NMRF rather than for one institution.
-NMRF_WIDE_ROLES = ("secretariat", "head_of_secretariat", "nhri_contact", "cso_contact")
+NMRF_WIDE_ROLES = ("secretariat", "head_of_secretariat", "nhri_contact", "cso_contact", "observer")
 
 
 def get_state(*, session: Session, code: str | None = None) -> State:
