@@ -7,6 +7,7 @@ is valid (the database side is nmrf.services.profiles).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -133,6 +134,8 @@ class StateSpec(_Strict):
     names: dict[str, str] = {}
     secretariat: str = Field(min_length=2)
     secretariats_by_language: dict[str, str] = {}
+    # `secretariat: {en: ..., contact: nmrf@example.gob.cl}`: named in every message to someone outside it.
+    secretariat_contact: str | None = Field(default=None, max_length=320)
     timezone: str
     language: str = "en"
     holidays: HolidaysSpec
@@ -146,7 +149,23 @@ class StateSpec(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _by_language(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("secretariat"), dict) and "contact" in data["secretariat"]:
+            data = dict(data)
+            names = dict(data["secretariat"])
+            data["secretariat_contact"] = names.pop("contact")
+            data["secretariat"] = names
         return _split_names(data, "name", "secretariat")
+
+    @field_validator("secretariat_contact")
+    @classmethod
+    def _contact(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = str(value).strip()
+        if not (re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) or re.fullmatch(r"https?://\S+", value)):
+            raise ValueError(f"secretariat.contact {value!r}: expected an e-mail address (nmrf@example.gob.cl) "
+                             "or a web address (https://...)")
+        return value
 
 
 class InstitutionSpec(_Strict):

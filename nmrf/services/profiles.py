@@ -46,7 +46,8 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
     spec = profile.state
     state = session.exec(select(State).where(State.code == spec.code)).first()
     values = dict(
-        name=spec.name, secretariat=spec.secretariat, timezone=spec.timezone, language=spec.language,
+        name=spec.name, secretariat=spec.secretariat, secretariat_contact=spec.secretariat_contact,
+        timezone=spec.timezone, language=spec.language,
         holidays_country=spec.holidays.country, holidays_subdiv=spec.holidays.subdiv,
         extra_holidays=[d.isoformat() for d in spec.holidays.extra],
         lead_times={k: v.model_dump(exclude_defaults=True) for k, v in profile.lead_times.items()},
