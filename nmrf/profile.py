@@ -216,6 +216,8 @@ class PersonSpec(_Strict):
     titles_by_language: dict[str, str] = {}
     quiet_hours: str | None = Field(default=None, pattern=QUIET)
     addresses: list[AddressSpec] = []
+    # A deputy names the minister they act for (a person key): their page offers that minister's sign-off.
+    acts_for: str | None = Field(default=None, pattern=SLUG)
 
     _zone = field_validator("timezone")(lambda v: v if v is None else _check_zone(v))
     _one_line = field_validator("name")(_single_line)
@@ -460,6 +462,11 @@ def reference_problems(profile: Profile) -> list[tuple[tuple, str]]:
         for a, addr in enumerate(person.addresses):
             if labels.count(addr.label) > 1:
                 problems.append((("people", n, "addresses", a, "label"), f"duplicate address label {addr.label!r}"))
+    ministers = {p.key for p in profile.people if any(role == "minister" for role, _ in p.role_pairs())}
+    for n, person in enumerate(profile.people):
+        if person.acts_for is not None and (person.acts_for == person.key or person.acts_for not in ministers):
+            problems.append((("people", n, "acts_for"), f"acts_for {person.acts_for!r}: expected the key of "
+                             f"another person who holds the role minister ({', '.join(sorted(ministers)) or 'none'})"))
     for role in ("secretariat", "head_of_secretariat"):
         if role not in held:
             problems.append((("people",), f"nobody holds the role {role!r}; the NMRF needs one"))

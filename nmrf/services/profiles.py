@@ -95,6 +95,7 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
             name=pspec.name, institution_id=institutions[pspec.institution].id,
             timezone=pspec.timezone or spec.timezone, language=pspec.language or spec.language,
             quiet_hours=pspec.quiet_hours, active=True, title=pspec.title, titles=dict(pspec.titles_by_language),
+            acts_for=pspec.acts_for,
         )
         person = people.get(pspec.key)
         if person is None:
