@@ -179,7 +179,7 @@ def _promises(session: Session, open_items: list[MilestoneFacts]) -> dict[int, t
 
 def _gather(session: Session, view: StateView, audience: Audience, *, now: datetime, window: Window,
             timezone: str, viewer: str | None, cycle_id: int | None = None, narrow: bool = False,
-            t: Translator | None = None) -> list[FeedItem]:
+            t: Translator | None = None, outside: bool = False) -> list[FeedItem]:
     lo, hi = _date_range(now, window, timezone)
     visible = [c.id for c in view.cycles.values()
                if (cycle_id is None or c.id == cycle_id)
@@ -218,7 +218,7 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
                 promised, whom, at = promises[facts.id]
                 facts = replace(facts, promised_by=promised, promised_by_whom=whom,
                                 updated_at=max(_aware(facts.updated_at), at))
-            items.append(milestone_item(facts, view.facts, viewer=viewer, t=t))
+            items.append(milestone_item(facts, view.facts, viewer=viewer, t=t, outside=outside))
     mq = select(Meeting).where(Meeting.state_id == view.state_id,
                                Meeting.starts_at >= datetime.combine(lo, datetime.min.time(), tzinfo=ZoneInfo("UTC")),
                                Meeting.starts_at <= datetime.combine(hi, datetime.max.time(), tzinfo=ZoneInfo("UTC")))
@@ -299,8 +299,10 @@ def person_feed(*, session: Session, person: Person, now: datetime, window: Wind
     view = state_view(session=session, state=state, views=views)
     audience = person_audience(session=session, person=person)
     t = translator(person.language, fallback=state.language)
+    # Outside the secretariat a person acts from their page, not from a command line.
+    outside = not any(role in ("secretariat", "head_of_secretariat") for role, _ in audience.roles)
     items = _gather(session, view, audience, now=now, window=window, timezone=person.timezone,
-                    viewer=person.key, narrow=True, t=t)
+                    viewer=person.key, narrow=True, t=t, outside=outside)
     state_name, secretariat = _state_names(state, t)
     spec = FeedSpec(name=t.gettext("NMRF: %(name)s") % {"name": person.name},
                     description=t.gettext("What %(person)s owes, signs and attends in the human-rights reporting "
@@ -318,7 +320,7 @@ def institution_feed(*, session: Session, institution: Institution, now: datetim
     # A shared feed speaks the institution's working language (the State's by default).
     t = translator(institution.language or state.language, fallback=state.language)
     items = _gather(session, view, audience, now=now, window=window, timezone=state.timezone, viewer=None,
-                    narrow=True, t=t)
+                    narrow=True, t=t, outside=institution.kind != "secretariat")
     state_name, _ = _state_names(state, t)
     name = wording.name(t, institution.names, institution.name)
     spec = FeedSpec(name=t.gettext("NMRF: %(name)s") % {"name": name},

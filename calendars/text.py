@@ -188,9 +188,11 @@ def _status_line(m: MilestoneFacts, t: Translator) -> str | None:
 
 
 def milestone_item(m: MilestoneFacts, state: StateFacts, *, viewer: str | None = None,
-                   t: Translator | None = None) -> FeedItem:
+                   t: Translator | None = None, outside: bool = False) -> FeedItem:
     """`viewer` is the key of the person whose feed this is: their own commands name them; `t` speaks the
-    reader's language (the State's without one)."""
+    reader's language (the State's without one). A reader `outside` the secretariat acts from their page,
+    never a command line: the event says where instead (the page's secret link stays out of calendars,
+    which are often kept by a calendar service)."""
     t = t or translator(state.language)
     _ = t.gettext
     title = wording.title(t, m.title)
@@ -226,6 +228,9 @@ def milestone_item(m: MilestoneFacts, state: StateFacts, *, viewer: str | None =
         command = record_command(m, state, by)
         if m.status in ("done", "waived", "cancelled"):
             pass  # the status line below says what was recorded
+        elif command is not None and outside:
+            lines.append(_("Hand it in on your personal page: its link is in every message from %(secretariat)s.")
+                         % {"secretariat": wording.name(t, state.names.get("secretariat"), state.secretariat)})
         elif command is not None:
             lines.append(_("Record it: %(command)s") % {"command": command})
             if by == PLACEHOLDER_BY:
