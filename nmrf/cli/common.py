@@ -18,6 +18,7 @@ from rich.markup import escape
 from sqlalchemy import Engine, inspect
 from sqlmodel import Session
 
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 from nmrf.settings import Settings, get_settings
 
@@ -50,8 +51,9 @@ class Context:
 
     def require_schema(self) -> None:
         if not inspect(self.engine).has_table("state"):
-            raise NmrfError("no NMRF database here yet: run `nmrf init --profile state.yaml` "
-                            f"(database: {self.engine.url.render_as_string(hide_password=True)})")
+            raise NmrfError.said(N_("no NMRF database here yet: run %(command)s (database: %(database)s)"),
+                                 command="`nmrf init --profile state.yaml`",
+                                 database=self.engine.url.render_as_string(hide_password=True))
 
     def actor_language(self) -> str | None:
         """The language of the person running the command, when NMRF_ACTOR names one in the database."""
@@ -125,6 +127,10 @@ def check_arguments(kwargs: dict[str, Any]) -> None:
         raise NmrfError(problems[0] if len(problems) == 1 else "; ".join(problems))
 
 
+# The last line after an error, in the person's language (marked here so that the catalogs hold it).
+NOTHING_CHANGED = N_("Nothing was changed.")
+
+
 def explain(exc: BaseException) -> tuple[list[str], int] | None:
     """What to tell a person about `exc` (lines, exit code), or None for click's own exits.
 
@@ -165,9 +171,11 @@ def report(exc: BaseException) -> int | None:
     from nmrf.cli.lang import t
 
     lines, code = told
+    if isinstance(exc, NmrfError):  # each problem in the person's language (those raised with a msgid)
+        lines = [str(p.translated(t().gettext)) for p in exc.problems] + lines[len(exc.problems):]
     label = escape(t().gettext("error:"))
     for line in lines:
-        if line == "Nothing was changed.":
+        if line == NOTHING_CHANGED:
             err_console.print(t().gettext(line))
         else:
             # Escaped: a pattern such as ^[a-z]{2}$ in the text is not Rich markup.
@@ -220,9 +228,9 @@ def parse_pairs(values: list[str] | None, *, option: str) -> dict[str, str]:
     for raw in values or []:
         key, sep, value = raw.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise NmrfError(f"{option} {raw!r}: expected KEY=VALUE")
+            raise NmrfError.said(N_("%(option)s %(value)s: expected KEY=VALUE"), option=option, value=repr(raw))
         if key.strip() in out:
-            raise NmrfError(f"{option}: {key.strip()!r} given twice")
+            raise NmrfError.said(N_("%(option)s: %(key)s given twice"), option=option, key=repr(key.strip()))
         out[key.strip()] = value.strip()
     return out
 

@@ -58,9 +58,9 @@ def launch(
                                   "Launched cycle #%(id)s: %(title)s (%(num)s milestones).", n) % values)
         console.print(tr.gettext("See the plan with %(show)s; run it with %(advance)s.") % values)
         if result.compressed:
-            console.print(f"Launched late: the secretariat's own lead times had started; the {len(result.compressed)} "
-                          "internal date(s) left are compressed up to the next UN deadline (UN dates unchanged):",
-                          soft_wrap=True)
+            console.print(tr.gettext("Launched late: the secretariat's own lead times had started; the %(num)s "
+                                     "internal date(s) left are compressed up to the next UN deadline (UN dates "
+                                     "unchanged):") % {"num": len(result.compressed)}, soft_wrap=True)
             for m in result.compressed:
                 console.print(f"  {m.key}: {m.planned} -> {m.now}", soft_wrap=True)
     else:
@@ -87,8 +87,12 @@ def list_cycles(
         if not all_:
             q = q.where(Cycle.status == "active")
         cycles = list(s.exec(q))
-    table = Table(title=f"Reporting cycles of {state.name}")
-    for col in ("#", "cycle", "mechanism", "template", "status", "key"):
+    from nmrf.cli.lang import t
+
+    tr = t()
+    table = Table(title=tr.gettext("Reporting cycles of %(state)s") % {"state": state.name})
+    for col in ("#", tr.pgettext("cycles", "cycle"), tr.pgettext("cycles", "mechanism"),
+                tr.pgettext("cycles", "template"), tr.pgettext("cycles", "status"), tr.pgettext("cycles", "key")):
         table.add_column(col, overflow="fold")
     for cy in cycles:
         table.add_row(str(cy.id), cy.title + (" [dim](confidential)[/dim]" if cy.confidential else ""),
@@ -168,9 +172,12 @@ def set_date(
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         moved = set_official_date(session=s, cycle=cycle, key=key, day=new, source=source, now=now,
                                   actor=c.settings.effective_actor)
-    console.print(f"Official date {key} = {new} recorded ({source}).")
+    from nmrf.cli.lang import t
+
+    console.print(t().gettext("Official date %(key)s = %(day)s recorded (%(source)s).") % {
+        "key": key, "day": new, "source": source})
     for m in moved:
-        console.print(f"  moved: {m.key} -> {m.due_date}")
+        console.print("  " + t().gettext("moved: %(key)s -> %(day)s") % {"key": m.key, "day": m.due_date})
 
 
 def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | None, note: str,
@@ -206,8 +213,10 @@ def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | N
         from nmrf.cli.lang import t
 
         lines = describe_events([{"kind": e.kind, **e.detail} for e in events], t())
-    who = f" by {by} (recorded by {actor})" if by else ""
-    console.print(f"Recorded: {key} {kind}{who} on {now:%Y-%m-%d %H:%M} UTC (cycle #{cycle.id}).")
+    said = {"key": key, "kind": kind, "by": by, "actor": actor, "when": f"{now:%Y-%m-%d %H:%M}", "cycle": cycle.id}
+    console.print(escape((t().gettext("Recorded: %(key)s %(kind)s by %(by)s (recorded by %(actor)s) on %(when)s UTC "
+                                      "(cycle #%(cycle)s).") if by else
+                          t().gettext("Recorded: %(key)s %(kind)s on %(when)s UTC (cycle #%(cycle)s).")) % said))
     if attached is not None:
         console.print(f"  with {(document or evidence).name} ({len(attached):,} bytes) kept in the database")  # type: ignore[union-attr]
     for line in lines:

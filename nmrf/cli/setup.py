@@ -9,6 +9,7 @@ from rich.table import Table
 from sqlmodel import select
 
 from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, state_moment
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 
 rules_app = typer.Typer(help="The rules of every mechanism, with their sources.", no_args_is_help=True)
@@ -60,6 +61,16 @@ def init(
         err_console.print(f"[yellow]warning:[/yellow] {escape(unset_warning(c.settings) or '')}", soft_wrap=True)
 
 
+# An obligation's status and what its date rests on (nmrf.domain.inventory's words), as the table shows them.
+INVENTORY_WORDS = {
+    "overdue": N_("overdue"), "upcoming": N_("upcoming"), "date unknown": N_("date unknown"),
+    "on receipt": N_("on receipt"), "unknown": N_("unknown"), "official": N_("official"),
+    "published calendar": N_("published calendar"),
+    "computed from an official date": N_("computed from an official date"),
+    "recorded": N_("recorded"), "rule default": N_("rule default"),
+}
+
+
 @friendly
 def inventory(
     ctx: typer.Context,
@@ -74,17 +85,27 @@ def inventory(
     with c.session(readonly=True) as s:
         state, today, _ = state_moment(s, state_code, as_of)
         rows = state_inventory(session=s, state=state, today=today, years=years)
-    table = Table(title=f"Reporting obligations of {state.name}, {today} to {today.year + years}")
-    for col in ("due", "mechanism", "obligation", "status", "date rests on", "cycle"):
+    from nmrf.cli.lang import t
+
+    tr = t()
+    table = Table(title=tr.gettext("Reporting obligations of %(state)s, %(start)s to %(end)s") % {
+        "state": state.name, "start": today, "end": today.year + years})
+    for col in (tr.pgettext("inventory", "due"), tr.pgettext("inventory", "mechanism"),
+                tr.pgettext("inventory", "obligation"), tr.pgettext("inventory", "status"),
+                tr.pgettext("inventory", "date rests on"), tr.pgettext("inventory", "cycle")):
         table.add_column(col, overflow="fold")
     for ob, cycle in rows:
-        status = f"[red]{ob.status}[/red]" if ob.status == "overdue" else ob.status
+        shown = tr.gettext(INVENTORY_WORDS[ob.status]) if ob.status in INVENTORY_WORDS else ob.status
+        status = f"[red]{shown}[/red]" if ob.status == "overdue" else shown
+        basis = tr.gettext(INVENTORY_WORDS[ob.basis]) if ob.basis in INVENTORY_WORDS else ob.basis
         table.add_row(ob.due.isoformat() if ob.due else "-", ob.mechanism, ob.title + (f"\n[dim]{ob.note}[/dim]" if ob.note else ""),
-                      status, ob.basis, f"#{cycle.id}" if cycle else "")
+                      status, basis, f"#{cycle.id}" if cycle else "")
     console.print(table)
     overdue = sum(1 for ob, _ in rows if ob.status == "overdue")
-    console.print(f"{len(rows)} obligations, {overdue} overdue. Dates resting on a rule default or a recorded "
-                  "date are fallbacks: record official dates in the profile (reporting:) or with `nmrf cycle set-date`.")
+    console.print(tr.gettext("%(num)s obligations, %(overdue)s overdue. Dates resting on a rule default or a recorded "
+                             "date are fallbacks: record official dates in the profile (reporting:) or with "
+                             "%(command)s.") % {"num": len(rows), "overdue": overdue,
+                                                "command": "`nmrf cycle set-date`"})
 
 
 @rules_app.command("list")

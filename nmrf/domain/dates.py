@@ -118,13 +118,16 @@ def check_date_range(day: date, *, what: str) -> date:
 
 def parse_day(text: str, *, what: str) -> date:
     """A date a person typed (YYYY-MM-DD), checked: the empty string is not a date, nor is 2024-02-30."""
+    from nmrf.domain.i18n import N_
     from nmrf.errors import NmrfError
 
     cleaned = text.strip()
     if not cleaned:
-        raise NmrfError(f"{what}: the empty text is not a date (expected YYYY-MM-DD)")
+        raise NmrfError.said(N_("%(what)s: the empty text is not a date (expected YYYY-MM-DD)"), what=what)
     try:
         day = date.fromisoformat(cleaned)
     except ValueError as exc:
-        raise NmrfError(f"{what}: {text!r} is not a date (expected YYYY-MM-DD; {exc})") from None
+        # (Python's reason stays as Python gives it: "month must be in 1..12")
+        raise NmrfError.said(N_("%(what)s: %(text)s is not a date (expected YYYY-MM-DD; %(reason)s)"),
+                             what=what, text=repr(text), reason=str(exc)) from None
     return check_date_range(day, what=what)

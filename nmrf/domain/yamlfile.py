@@ -11,6 +11,7 @@ exhausted memory), an alias inside itself, nesting deeper than `MAX_DEPTH`, text
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -146,8 +147,7 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
     except RecursionError:
         raise NmrfError([Problem(f"nested too deeply (over {MAX_DEPTH} levels)", file=filename)]) from None
     except NmrfError as exc:
-        raise NmrfError([Problem(p.message, file=filename, line=p.line, field=p.field)
-                         for p in exc.problems]) from None
+        raise NmrfError([replace(p, file=filename) for p in exc.problems]) from None  # its msgid kept
     finally:
         if loader is not None:
             loader.dispose()

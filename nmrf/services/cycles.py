@@ -22,6 +22,7 @@ from nmrf.domain.planning import Moved, Participant, PlannedMilestone, compress_
 from nmrf.domain.progress import MilestoneState, Step, next_steps
 from nmrf.domain.review_calendars import upr_dates
 from nmrf.domain.rules import ROLE_NAMES, Catalogue, Mechanism, Template, load_catalogue
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 from nmrf.models.audit import audit_inserts
 from nmrf.models import (
@@ -244,11 +245,15 @@ def get_cycle(*, session: Session, state: State, ref: str | int) -> Cycle:
     if cycle is None:
         cycle = session.exec(q.where(Cycle.key == str(ref))).first()
     if cycle is None:
-        # Name the cycles there are: a mistyped number is then seen at once.
+        # Name the active cycles: a mistyped number is then seen at once.
         known = [f"#{c.id} {c.mechanism}" for c in session.exec(
             select(Cycle).where(Cycle.state_id == state.id, Cycle.status == "active").order_by(Cycle.id))]
-        there = f" (active: {', '.join(known)})" if known else " (none is active)"
-        raise NmrfError(f"no cycle {ref!r} for {state.code}{there}: `nmrf cycle list` shows them")
+        if known:
+            raise NmrfError.said(N_("no cycle %(ref)s for %(state)s (active: %(cycles)s): %(command)s shows them"),
+                                 ref=repr(ref), state=state.code, cycles=", ".join(known),
+                                 command="`nmrf cycle list`")
+        raise NmrfError.said(N_("no cycle %(ref)s for %(state)s (none is active): %(command)s shows them"),
+                             ref=repr(ref), state=state.code, command="`nmrf cycle list`")
     return cycle
 
 
@@ -265,7 +270,8 @@ def get_milestone(*, session: Session, cycle: Cycle, key: str) -> Milestone:
     m = session.exec(select(Milestone).where(Milestone.cycle_id == cycle.id, Milestone.key == key)).first()
     if m is None:
         keys = [x.key for x in milestones_of(session=session, cycle=cycle)]
-        raise NmrfError(f"cycle {cycle.id} has no milestone {key!r}; its milestones: {', '.join(keys)}")
+        raise NmrfError.said(N_("cycle %(id)s has no milestone %(key)s; its milestones: %(keys)s"), id=cycle.id,
+                             key=repr(key), keys=", ".join(keys))
     return m
 
 
@@ -431,11 +437,11 @@ def record_action(*, session: Session, cycle: Cycle, key: str, kind: str, now: d
             raise NmrfError(f"{person.key} does not hold the role {m.owner_role} for this milestone "
                             f"(owed by: {expected})")
     if kind in ("waived", "cancelled") and m.is_closed:
-        raise NmrfError(f"{m.key} is already {m.status}; nothing changed")
+        raise NmrfError.said(N_("%(key)s is already %(status)s; nothing changed"), key=m.key, status=m.status)
     if kind in ("waived", "cancelled", "reopened") and not note.strip():
-        raise NmrfError(f"say why with --note: a {kind} milestone needs a reason")
+        raise NmrfError.said(N_("say why with --note: a %(kind)s milestone needs a reason"), kind=kind)
     if kind == "reopened" and not m.is_closed:
-        raise NmrfError(f"{m.key} is not closed ({m.status}); nothing to reopen")
+        raise NmrfError.said(N_("%(key)s is not closed (%(status)s); nothing to reopen"), key=m.key, status=m.status)
 
     if kind in ("done", "waived", "cancelled"):
         m.status = kind

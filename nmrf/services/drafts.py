@@ -26,6 +26,7 @@ from nmrf.domain.draft import (
     Block,
     Draft,
     Paragraph,
+    UNASSIGNED,
     Section,
     roman,
     texts,
@@ -100,7 +101,7 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
                 [(i, "supporting") for i in (who.supporting if who else ())]
             if not expected:
                 missing.append(t["m.unassigned"].format(ref=r.id))
-                missing_from["(unassigned)"] += 1
+                missing_from[UNASSIGNED] += 1
                 continue
             for inst, role in expected:
                 a = answers.get((r.id, inst.id))  # type: ignore[arg-type]
@@ -115,17 +116,18 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
                 if inst.id in by_document:
                     continue
                 m = inputs.get(inst.id)  # type: ignore[arg-type]
-                due = t["m.due"].format(date=m.due_date) if m is not None and m.due_date else ""
-                late = t["m.late"] if m is not None and m.due_date and m.due_date < today and not m.is_closed else ""
-                asked = "" if m is not None else t["m.not_asked"]
-                if m is not None and m.status == "done":
+                # Whole sentences (translators order their words): who has not answered, then where its input is.
+                note = [t[f"m.answer.{role}"].format(ref=r.id, institution=inst.name)]
+                if m is None:
+                    note.append(t["m.not_asked"])
+                elif m.status == "done":
                     # Recorded received without its text (a letter, an e-mail): say so, not just "no answer".
-                    # (An editorial note, in English until the catalogs have it.)
-                    asked = (f" (its input was recorded received on {m.completed_at:%Y-%m-%d} by "
-                             f"{m.completed_actor or '-'}, but its text is not in nmrf: attach the document)"
-                             if m.completed_at else " (its input was recorded received, without its text)")
-                missing.append(t["m.answer"].format(ref=r.id, institution=inst.name, role=t[f"role.{role}"],
-                                                    due=due, late=late, asked=asked))
+                    note.append(t["m.received"].format(date=f"{m.completed_at:%Y-%m-%d}", actor=m.completed_actor or "-")
+                                if m.completed_at else t["m.received_undated"])
+                elif m.due_date:
+                    late = m.due_date < today and not m.is_closed
+                    note.append(t["m.late" if late else "m.due"].format(date=m.due_date))
+                missing.append(" ".join(note))
                 missing_from[inst.name] += 1
         return Block(title, tuple(paragraphs), tuple(missing))
 

@@ -210,8 +210,10 @@ def public_site(*, session: Session, state: State, today: date, languages: list[
     from nmrf.documents.site import build_site
 
     view = public_view(session=session, state=state, today=today)
+    taxonomy = load_taxonomy()
     return build_site(view, languages=site_languages(state, languages), state_language=state.language,
-                      sdg_names=load_taxonomy().sdgs, csv_text=render(view, ".csv"), json_text=render(view, ".json"))
+                      sdg_names=taxonomy.sdgs, theme_names={k: th.name for k, th in taxonomy.themes.items()},
+                      csv_text=render(view, ".csv"), json_text=render(view, ".json"))
 
 
 def write_site(files: dict[str, bytes], out: Path) -> tuple[int, int]:

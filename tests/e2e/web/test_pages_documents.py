@@ -194,6 +194,7 @@ def test_two_uploads_at_once_for_the_same_input_one_is_recorded_and_the_other_is
 def test_the_command_line_records_on_someones_behalf_keeping_who_typed_it_with_the_document_or_evidence(
         server, world, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("NMRF_ACTOR", "ana-rojas")
+    monkeypatch.setenv("NMRF_LANG", "en")  # Ana Rojas reads Spanish: the command line would speak it to her
     runner = CliRunner()
     odt = tmp_path / "aporte-justicia.odt"
     odt.write_bytes(an_odt("Justice trained every judge on the Convention.", "A new public defender office."))
@@ -240,7 +241,7 @@ def test_the_draft_lists_a_pdf_input_as_an_annex_and_says_when_an_input_was_reco
     md = to_markdown(d)
     assert "**Ministry of Justice and Human Rights** (justice.pdf, PDF, SHA-256" in md  # in the annex
     assert "Ministry of Justice and Human Rights (justice.pdf, PDF, SHA-256" in md and "): annexed" in md
-    assert "its input was recorded received on 2027-09-20 by Valentina Díaz, but its text is not in nmrf" in md
+    assert "Its input was recorded received on 2027-09-20 by Valentina Díaz, but its text is not in nmrf" in md
 
 
 @pytest.mark.parametrize("language", sorted(SUPPORTED))
