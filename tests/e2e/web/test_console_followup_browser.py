@@ -30,7 +30,7 @@ def test_the_head_of_secretariat_assigns_a_lead_adds_an_action_and_records_its_p
     page.locator("#assign-lead").select_option("health")
     page.locator("#support-education").check()
     page.get_by_role("button", name=T("Assign")).click()
-    facts = page.locator("#responsibility + .notice + dl, #responsibility ~ dl").first.inner_text()
+    facts = page.locator("ul.responsibility").inner_text()
     assert "Ministry of Health" in facts and "Ministry of Education" in facts
 
     page.locator("#action-title").fill("Draft the bill on mental health")
