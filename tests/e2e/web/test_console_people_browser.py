@@ -15,7 +15,7 @@ from sqlmodel import select
 from tests.e2e.web.test_console_browser import CHROMIUM, T, _no_violations, _sign_in, browser  # noqa: F401
 from tests.support.notify import point_addresses
 
-from nmrf.models import Address, AuditEntry
+from nmrf.models import Address, AuditEntry, PageLink
 from nmrf.models.db import session_scope
 from nmrf.services.people import get_person, get_state
 
@@ -81,3 +81,26 @@ def test_the_secretariat_sees_roles_masked_addresses_and_missing_roles_and_issue
     with session_scope(world, readonly=True) as s:
         acts = s.exec(select(AuditEntry).where(AuditEntry.table_name == "page_link")).all()
     assert {e.actor for e in acts} == {"ana-rojas"}
+
+
+def test_an_observer_sees_people_without_forms_and_a_hand_made_link_act_is_refused_on_record(
+        server, world, smtp, browser):  # type: ignore[no-untyped-def]  # noqa: F811
+    from nmrf.models import RoleAssignment
+
+    point_addresses(world, smtp, None)
+    with session_scope(world, actor="test") as s:
+        p = get_person(session=s, state=get_state(session=s), key="tomas-silva")
+        for r in s.exec(select(RoleAssignment).where(RoleAssignment.person_id == p.id)):
+            s.delete(r)
+        s.add(RoleAssignment(person_id=p.id, role="observer"))
+    page = _sign_in(browser, server, smtp, "tomas.silva@example.gob.cl")
+    page.goto(server + "/console/people")
+    assert page.locator("form[action$='/links']").count() == 0
+    _no_violations(page)
+    got = page.request.post(server + "/console/people/paula-herrera/links",
+                            form={"kind": "page", "action": "issue", "csrf": "x"})
+    assert got.status == 403
+    with session_scope(world, readonly=True) as s:
+        refused = s.exec(select(AuditEntry).where(AuditEntry.op == "refused")).all()
+        assert [(e.actor, e.changes["act"]) for e in refused] == [("tomas-silva", "change the links of paula-herrera")]
+        assert not s.exec(select(PageLink)).all()

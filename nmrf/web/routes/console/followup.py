@@ -23,11 +23,12 @@ def make_router(c: Console) -> APIRouter:
             who = c.who(request, s)
             if who is None:
                 return None, to_sign_in()
-            if not c.check_form(csrf, str(who.session_id), form):
-                return who, page("console/expired.html", who=who, status=400)
+            # The role first: an observer is shown no form, and a hand-made POST is refused on record.
             if not who.can_act:
                 record_refusal(session=s, who=who, act=act, now=c.now())
                 return who, forbidden(who, act=act)
+            if not c.check_form(csrf, str(who.session_id), form):
+                return who, page("console/expired.html", who=who, status=400)
         return who, None
 
     async def act(request: Request, rec_id: int, form_name: str, what: str, work, field: str):  # type: ignore[no-untyped-def]

@@ -51,12 +51,13 @@ def make_router(c: Console) -> APIRouter:
             who = c.who(request, s)
             if who is None:
                 return to_sign_in()
-            if not c.check_form(form.get("csrf"), str(who.session_id), f"links:{person_key}"):
-                return page("console/expired.html", who=who, status=400)
+            # The role first: an observer is shown no form, and a hand-made POST is refused on record.
             if not who.can_act:
                 act = f"change the links of {person_key}"
                 record_refusal(session=s, who=who, act=act, now=c.now())
                 return forbidden(who, act=act)
+            if not c.check_form(form.get("csrf"), str(who.session_id), f"links:{person_key}"):
+                return page("console/expired.html", who=who, status=400)
         kind, action, reason = form.get("kind", ""), form.get("action", ""), form.get("reason", "")
         problems = [_here(p, person_key) for p in link_problems(kind=kind, action=action, reason=reason)]
         if problems:
