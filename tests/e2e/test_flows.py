@@ -1,4 +1,8 @@
-"""The cycle flows run through Prefect (its temporary server), end to end."""
+"""The cycle flows run through Prefect (its temporary server), end to end.
+
+The tests that make real flow runs start Prefect's temporary server (10-20 s of CPU) and are
+marked ``prefect_server`` (`make test-rest`); the command line without a server (`flow.fn`)
+runs in `make test`."""
 
 from __future__ import annotations
 
@@ -57,6 +61,7 @@ def events(engine) -> int:
         return s.exec(select(func.count()).select_from(CycleEvent)).one()
 
 
+@pytest.mark.prefect_server  # flow runs on Prefect's temporary server
 def test_every_cycle_flow_runs_and_running_it_again_changes_nothing(loaded):
     cycles = launch_all(loaded)
     assert len({flow for _, flow in cycles}) == 7  # every flow file of flows/ but the follow-up plan's
@@ -88,6 +93,7 @@ def _outcome(engine) -> tuple[list, list]:
     return evs, ms
 
 
+@pytest.mark.prefect_server  # flow runs on Prefect's temporary server
 def test_without_a_server_the_flows_own_functions_write_what_the_flow_runs_write(loaded, tmp_path, monkeypatch):
     from nmrf.models.db import make_engine
     from nmrf.profile import load_profile
@@ -112,6 +118,7 @@ def test_without_a_server_the_flows_own_functions_write_what_the_flow_runs_write
     assert _outcome(make_engine(bare_url)) == _outcome(loaded)
 
 
+@pytest.mark.prefect_server  # flow runs on Prefect's temporary server
 def test_a_recorded_input_moves_the_cycle_on_at_the_next_run(loaded):
     [(cid, flow)] = [c for c in launch_all(loaded) if c[1] == "communication_reply"][:1]
     with prefect_runtime():
@@ -142,6 +149,7 @@ def test_the_command_line_runs_a_cycle_end_to_end(tmp_path: Path):
     assert "LATE 15 day(s)" in late  # due 16 September: the 17th is a national holiday in 2027
 
 
+@pytest.mark.prefect_server  # the demo shows real flow runs, on Prefect's temporary server
 @pytest.mark.timeout(120)
 def test_the_demo_prints_a_complete_cycle(tmp_path: Path):
     env = {**os.environ, "COLUMNS": "200", "TMPDIR": str(tmp_path)}
