@@ -28,7 +28,7 @@ demo: $(VENV)/.installed
 # The tests, in three tiers (tests/unit, tests/integration, tests/e2e; see tests/conftest.py).
 # `make test`: every tier, without what needs PostgreSQL or a Prefect server (and without -m slow):
 # the target is under 3 minutes on 2 idle cores. `make test-rest`: exactly what `make test` leaves out
-# (PostgreSQL through NMRF_TEST_POSTGRES_URL, the Prefect-server test, the slow tests); .ci/run runs
+# (PostgreSQL through NMRF_TEST_POSTGRES_URL, the Prefect-server tests, the slow tests); .ci/run runs
 # `make test` then `make test-rest`. `make test-all`: both in one run. Every run prints its 15 slowest tests.
 # The runs use every core (pytest-xdist; WORKERS=1 for one process), one test file per worker: a file's
 # module fixtures (a sweeper, a Prefect stack) are built once, and its tests keep their order.

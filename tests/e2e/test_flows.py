@@ -23,6 +23,7 @@ from nmrf.profile import EXAMPLE_PROFILE
 from nmrf.services.cycles import get_milestone, launch_cycle, record_action
 from nmrf.services.people import get_state
 from tests.conftest import NOW, at
+from tests.e2e.conftest import DemoRun
 
 NMRF = str(Path(sys.executable).with_name("nmrf"))
 
@@ -151,14 +152,12 @@ def test_the_command_line_runs_a_cycle_end_to_end(tmp_path: Path):
 
 @pytest.mark.prefect_server  # the demo shows real flow runs, on Prefect's temporary server
 @pytest.mark.timeout(120)
-def test_the_demo_prints_a_complete_cycle(tmp_path: Path):
-    env = {**os.environ, "COLUMNS": "200", "TMPDIR": str(tmp_path)}
-    result = _cli("demo", env=env)
-    assert result.returncode == 0, result.stderr[-2000:]
-    out = result.stdout
+def test_the_demo_prints_a_complete_cycle(demo_run: DemoRun):
+    assert demo_run.returncode == 0, demo_run.stderr[-2000:]
+    out = demo_run.stdout
     for expected in ("1. The NMRF: the example profile", "request for information sent to education",
                      "LATE input: labour (due 2027-06-01, 1 day(s) late)", "recorded input:labour by rodrigo-vera",
                      "recorded signoff:women by minister-women", "recorded submission by ana-rojas",
                      "Demo finished in"):
         assert expected in out, expected
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in demo_run.stderr
