@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, vDuration, vText
 
 from nmrf.calendars.items import FeedItem
 from nmrf.calendars.zones import vtimezone
 from nmrf.domain.clock import today_in
 from nmrf.domain.dates import Offset
+from nmrf.domain.text import strip_controls, without_controls
 
 PRODID = "-//nmrf//NMRF calendar feeds//EN"
 REFRESH = timedelta(hours=4)
@@ -88,6 +89,17 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
+def _line(text: str) -> vText:
+    """A single-line property (NAME, SUMMARY, LOCATION...): icalendar leaves a bare CR in some of them as is,
+    and a parser then reads an injected property; line breaks become spaces, control characters go."""
+    return vText(strip_controls(text))
+
+
+def _text(text: str) -> vText:
+    """A multi-line TEXT property: line breaks kept (icalendar escapes them as \\n), control characters go."""
+    return vText(without_controls(text.replace("\r\n", "\n").replace("\r", "\n")))
+
+
 def build_event(item: FeedItem) -> Event:
     event = Event()
     event.add("uid", item.uid)
@@ -96,7 +108,7 @@ def build_event(item: FeedItem) -> Event:
     event.add("last-modified", _utc(item.updated_at))
     event.add("sequence", item.sequence)
     prefix = item.status_prefix if item.status_prefix is not None else PREFIXES.get(item.status, "")
-    event.add("summary", prefix + item.summary)
+    event.add("summary", _line(prefix + item.summary))
     if item.rrule is not None:
         # In its own zone, not UTC: the local time recurs, the UTC instant moves with
         # daylight saving. The VTIMEZONE comes from nmrf.calendars.zones.
@@ -116,11 +128,11 @@ def build_event(item: FeedItem) -> Event:
         event.add("dtend", item.day + timedelta(days=1))
     event.add("transp", "OPAQUE" if item.busy and item.starts_at is not None else "TRANSPARENT")
     event.add("status", "CANCELLED" if item.status == "cancelled" else "CONFIRMED")
-    event.add("description", item.description)
+    event.add("description", _text(item.description))
     if item.location:
-        event.add("location", item.location)
+        event.add("location", _line(item.location))
     if item.categories:
-        event.add("categories", list(item.categories))
+        event.add("categories", [str(_line(c)) for c in item.categories])
     return event
 
 
@@ -136,10 +148,12 @@ def _calendar(spec: FeedSpec, chosen: list[FeedItem]) -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", spec.name)
-    cal.add("x-wr-calname", spec.name)
-    cal.add("description", spec.description)
-    cal.add("x-wr-caldesc", spec.description)
+    # NAME and the X-WR- properties are written raw by icalendar and read raw by clients (a "\\," would show):
+    # one line with no control character is what keeps them from carrying a property of their own.
+    cal.add("name", strip_controls(spec.name))
+    cal.add("x-wr-calname", strip_controls(spec.name))
+    cal.add("description", _text(spec.description))
+    cal.add("x-wr-caldesc", strip_controls(spec.description))
     cal.add("x-wr-timezone", spec.timezone)
     cal.add("refresh-interval", vDuration(spec.refresh), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(spec.refresh))

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 from nmrf.models import MEETING_KINDS, ROLES, Cycle, Institution, Meeting, State
 
@@ -26,7 +27,8 @@ def local_time(text: str, timezone: str) -> datetime:
     try:
         naive = datetime.fromisoformat(text.strip().replace("T", " "))
     except ValueError:
-        raise NmrfError(f"--at {text!r} is not a date and time (expected YYYY-MM-DD HH:MM)") from None
+        raise NmrfError.said(N_("--at %(text)s is not a date and time (expected YYYY-MM-DD HH:MM)"),
+                             text=repr(text)) from None
     if naive.tzinfo is not None:
         raise NmrfError(f"--at {text!r}: give the local time and its zone with --timezone, not an offset")
     local = naive.replace(tzinfo=zone)
@@ -60,7 +62,10 @@ def get_meeting(*, session: Session, state: State, key: str) -> Meeting:
     meeting = session.exec(select(Meeting).where(Meeting.state_id == state.id, Meeting.key == key)).first()
     if meeting is None:
         known = session.exec(select(Meeting.key).where(Meeting.state_id == state.id)).all()
-        raise NmrfError(f"no meeting {key!r}" + (f"; meetings: {', '.join(sorted(known))}" if known else ""))
+        if known:
+            raise NmrfError.said(N_("no meeting %(key)s; meetings: %(known)s"), key=repr(key),
+                                 known=", ".join(sorted(known)))
+        raise NmrfError.said(N_("no meeting %(key)s"), key=repr(key))
     return meeting
 
 
@@ -102,7 +107,7 @@ def cancel_meeting(*, session: Session, meeting: Meeting, note: str, now: dateti
     if meeting.status == "cancelled":
         raise NmrfError(f"meeting {meeting.key!r} is already cancelled; nothing changed")
     if not note.strip():
-        raise NmrfError("say why with --note: a cancelled meeting needs a reason")
+        raise NmrfError.said(N_("say why with --note: a cancelled meeting needs a reason"))
     meeting.status, meeting.note = "cancelled", note
     meeting.sequence += 1
     meeting.updated_at = now

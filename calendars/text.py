@@ -51,6 +51,19 @@ STAGE_LABELS = {
     "parliament": N_("parliament"), "position": N_("position"), "receipt": N_("receipt"),
     "submission": N_("submission"), "validation": N_("validation"), "visit": N_("visit"), "other": N_("other"),
 }
+# A meeting's kind as a calendar category (the kind itself is a key: "plenary").
+MEETING_CATEGORIES = {
+    "plenary": N_("plenary"), "coordination": N_("coordination"), "validation": N_("validation"),
+    "consultation": N_("consultation"), "other": N_("other"),
+}
+
+
+def meeting_categories(kind: str, t: Translator) -> tuple[str, str]:
+    """The categories of a meeting's event, in the reader's language: the mechanism's, then the kind."""
+    # Translators: a calendar category: the national mechanism for reporting and follow-up, short.
+    return t.pgettext("calendar category", "NMRF"), t.gettext(MEETING_CATEGORIES.get(kind, MEETING_CATEGORIES["other"]))
+
+
 STATUS_PREFIXES = {"cancelled": N_("CANCELLED: "), "done": N_("DONE: "), "waived": N_("WAIVED: ")}
 PLACEHOLDER_BY = "YOUR-KEY"
 
@@ -319,7 +332,7 @@ def meeting_item(meeting: MeetingFacts, state: StateFacts, *, t: Translator | No
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
         location=meeting.location,
-        categories=("NMRF", meeting.kind),
+        categories=meeting_categories(meeting.kind, t),
         busy=True,
         status_prefix=t.gettext(STATUS_PREFIXES["cancelled"]) if meeting.status == "cancelled" else None,
     )
@@ -356,7 +369,7 @@ def series_items(series: SeriesFacts, state: StateFacts, *, t: Translator | None
     _ = t.gettext
     common = dict(summary=_("NMRF: ") + series.title, status="cancelled" if series.status == "cancelled" else "active",
                   sequence=series.sequence, created_at=series.created_at, updated_at=series.updated_at,
-                  location=series.location, categories=("NMRF", series.kind), busy=True,
+                  location=series.location, categories=meeting_categories(series.kind, t), busy=True,
                   status_prefix=t.gettext(STATUS_PREFIXES["cancelled"]) if series.status == "cancelled" else None)
     if series.rrule is not None:
         step = dict(series.rrule)

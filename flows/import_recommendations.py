@@ -25,7 +25,9 @@ def import_recommendations(path: str, fmt: str, state: str | None = None, all_st
     file = Path(path)
     with session(actor="nmrf (import)") as s:
         chosen = None if all_states else [get_state(session=s, code=state)]
-        result = import_file(session=s, data=file.read_bytes(), file_name=str(file), fmt=fmt,
+        from nmrf.documents.files import MAX_IMPORT_BYTES, read_file
+
+        result = import_file(session=s, data=read_file(file, limit=MAX_IMPORT_BYTES, what="CSV file"), file_name=str(file), fmt=fmt,
                              now=datetime.now(UTC), actor="nmrf (import)", states=chosen, encoding=encoding)
         return {"file": file.name, "kept": result.kept, "created": result.created,
                 "updated": len(result.updated), "unchanged": result.unchanged}

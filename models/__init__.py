@@ -13,6 +13,7 @@ from nmrf.models.cycles import (
     Milestone,
     Record,
 )
+from nmrf.models.documents import DOCUMENT_KINDS, DocumentContent, InputDocument
 from nmrf.models.feeds import FEED_SCOPES, FeedLink, FeedState
 from nmrf.models.costs import COST_BASES, CostItem
 from nmrf.models.meetings import (
@@ -32,6 +33,8 @@ from nmrf.models.notifications import (
     Notification,
     NotificationPolicy,
 )
+from nmrf.models.console import API_SCOPES, ApiToken, ConsoleSession, SignInLink, SignInRequest
+from nmrf.models.pages import PageLink
 from nmrf.models.pledges import Pledge, StatusRequest
 from nmrf.models.people import ROLES, Address, Institution, Person, RoleAssignment
 from nmrf.models.recommendations import (
@@ -48,10 +51,11 @@ from nmrf.models.state import State
 
 __all__ = [
     "CLOSED_STATUSES", "ROLES", "Acknowledgement", "Address", "AuditEntry", "Cycle", "CycleEvent",
-    "CycleInstitution", "CycleMember", "CycleSweep", "Delivery", "DeliveryAttempt", "EscalationChain",
+    "CycleInstitution", "CycleMember", "CycleSweep", "DOCUMENT_KINDS", "DocumentContent", "InputDocument", "Delivery", "DeliveryAttempt", "EscalationChain",
     "FEED_SCOPES", "FeedLink", "FeedState", "Institution", "MEETING_KINDS", "Meeting", "Milestone",
-    "Notification", "NotificationPolicy", "Person", "Record", "RoleAssignment", "State",
+    "Notification", "NotificationPolicy", "PageLink", "Person", "Record", "RoleAssignment", "State",
     "ActionUpdate", "Cluster", "FollowUpAction", "InputAnswer", "InputRequest", "Recommendation",
-    "RecommendationImport", "Responsibility",
+    "RecommendationImport", "Responsibility", "API_SCOPES", "ApiToken", "ConsoleSession", "SignInLink",
+    "SignInRequest",
     "COST_BASES", "CostItem", "SERIES_FREQUENCIES", "MeetingOccurrence", "MeetingSeries", "MinuteItem", "Pledge", "StatusRequest",
 ]

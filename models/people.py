@@ -15,7 +15,7 @@ INSTITUTION_KINDS = (
 )
 ROLES = (
     "secretariat", "head_of_secretariat", "focal_point", "head_of_unit",
-    "minister", "nhri_contact", "cso_contact",
+    "minister", "nhri_contact", "cso_contact", "observer",
 )
 
 

@@ -88,7 +88,11 @@ class Recommendation(SQLModel, table=True):
     body_known: bool = True
     affected_persons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     response: str = Field(default="", max_length=60)  # as the source gives it
-    position: str = Field(default="", max_length=12)  # supported | noted | pending
+    position: str = Field(default="", max_length=20)  # supported | noted | partially_supported | pending
+    # Where the State's position was given (the addendum, A/HRC/.../Add.1) and who recorded it when.
+    position_source: str = Field(default="", max_length=500)
+    position_by: str | None = Field(default=None, max_length=200)
+    position_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     action_category: int | None = None  # UPR Info's 1 (minimal) to 5 (specific)
     urgent_flag: bool = False  # flagged urgent (or for follow-up) in the source
     confidential: bool = False

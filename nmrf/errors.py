@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Problem:
-    message: str
+    message: str  # in English
     file: str | None = None
     line: int | None = None
     field: str | None = None
+    # A message the command line can say in the person's language: the English msgid (marked with N_ where
+    # it is raised, so that it is in the catalogs) and its named parameters; `message` is msgid % params.
+    msgid: str | None = None
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def translated(self, gettext: Callable[[str], str]) -> Problem:
+        """The same problem in the language of `gettext` (itself when it carries no msgid)."""
+        if not self.msgid:
+            return self
+        return replace(self, message=gettext(self.msgid) % dict(self.params))
 
     def __str__(self) -> str:
         where = ""
@@ -27,5 +39,12 @@ class NmrfError(Exception):
     def __init__(self, problems: list[Problem] | str):
         if isinstance(problems, str):
             problems = [Problem(problems)]
+        problems = [p if isinstance(p, Problem) else Problem(str(p)) for p in problems]  # a list of texts too
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+    @classmethod
+    def said(cls, msgid: str, **params: Any) -> NmrfError:
+        """An error whose text is a catalog message: `NmrfError.said(N_("%(what)s: expected KEY=VALUE"),
+        what=...)`; its English text is msgid % params, the command line prints it translated."""
+        return cls([Problem(msgid % params, msgid=msgid, params=tuple(params.items()))])

@@ -2,7 +2,7 @@
 
 A developer's tool, not part of the running engine. Babel does the work (pybabel extract/update); the sources
 are babel.cfg's: Python under nmrf/, flows/, models/, calendars/, notifications/, Jinja2 templates
-(**/templates/**.html), and the texts of our YAML data (the rules catalogue's names, titles and descriptions;
+(**/templates/**.html), and the texts of our YAML data (the rules catalogue's names, titles and descriptions; the taxonomy's themes and goals;
 the messages of notifications/messages.yaml). Then every catalog is checked (it parses, nothing missing,
 untranslated, fuzzy or stale, placeholders kept) and compiled in memory; any problem is printed as
 file:line: what, and the command exits 1.
@@ -30,7 +30,7 @@ ROOT = LOCALES_DIR.parent.parent
 KEYWORDS = ["_", "N_", "gettext", "ngettext:1,2", "pgettext:1c,2", "npgettext:1c,2,3"]
 # Keys of our YAML data whose values a person reads (the catalogue's `source` and `note` are citations and
 # the secretariat's remarks on a rule: quoted as written).
-YAML_KEYS = {"name", "title", "description", "label"}
+YAML_KEYS = {"name", "title", "description", "label", "sdg"}
 
 
 def extract_yaml(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[str, Any]
@@ -46,7 +46,8 @@ def extract_yaml(fileobj: Any, keywords: Any, comment_tags: Any, options: dict[s
     def walk(n: yaml.Node, key: str | None) -> Iterator[tuple[int, str, Any, list[str]]]:
         if isinstance(n, yaml.MappingNode):
             for k, v in n.value:
-                yield from walk(v, str(k.value))
+                # The taxonomy's `sdgs:` maps each goal's number to its name: the names are read too.
+                yield from walk(v, "sdg" if key == "sdgs" and isinstance(v, yaml.ScalarNode) else str(k.value))
         elif isinstance(n, yaml.SequenceNode):
             for v in n.value:
                 yield from walk(v, key)

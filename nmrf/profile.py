@@ -60,6 +60,13 @@ def _check_zone(value: str) -> str:
     return value
 
 
+def _single_line(value: str) -> str:
+    # Names go into calendars' NAME lines, mail headers and page titles: one line, no control characters.
+    from nmrf.domain.text import single_line
+
+    return single_line(value)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -132,6 +139,7 @@ class StateSpec(_Strict):
     quiet_hours: str = Field(default="20:00-07:30", pattern=QUIET)
 
     _zone = field_validator("timezone")(_check_zone)
+    _one_line = field_validator("name", "secretariat")(_single_line)
     _lang = field_validator("language")(_check_language)
     _names = field_validator("names", "secretariats_by_language")(_check_names)
 
@@ -157,6 +165,8 @@ class InstitutionSpec(_Strict):
     @classmethod
     def _by_language(cls, data: Any) -> Any:
         return _split_names(data, "name")
+
+    _one_line = field_validator("name")(_single_line)
 
 
 class RoleSpec(_Strict):
@@ -189,6 +199,7 @@ class PersonSpec(_Strict):
     addresses: list[AddressSpec] = []
 
     _zone = field_validator("timezone")(lambda v: v if v is None else _check_zone(v))
+    _one_line = field_validator("name")(_single_line)
     _lang = field_validator("language")(_check_language)
     _names = field_validator("titles_by_language")(_check_names)
 
@@ -461,7 +472,7 @@ def load_profile(path: Path | str) -> Profile:
     if problems:
         raise NmrfError(problems)
     profile._warnings = [Problem(msg, file=str(path), line=line_of(loc, lines), field=dotted(loc))
-                         for loc, msg in profile.warnings()]
+                         for loc, msg in profile.warnings()] + unreached_levels(profile, path=str(path), lines=lines)
     return profile
 
 
@@ -511,6 +522,46 @@ def policy_problems(profile: Profile, *, path: str, lines: dict) -> list[Problem
                 f"{person.key} has no notification address, yet reminders or escalations reach them "
                 f"({why}): add addresses: [{{label: email, url: \"mailto://...\"}}]",
                 file=path, line=line_of(("people", n), lines), field=dotted(("people", n, "addresses"))))
+    return problems
+
+
+def unreached_levels(profile: Profile, *, path: str, lines: dict) -> list[Problem]:
+    """Escalation levels that reach nobody for some institution, with the role and the institution.
+
+    A per-institution role (head_of_unit, minister) is resolved at the late item's institution: a level
+    `to: [minister]` reaches nobody for a judiciary or a statistics office that has no minister. The profile
+    still loads (the chain's other levels go on), and `nmrf init` prints each such gap as a warning.
+    """
+    wide = {"secretariat", "head_of_secretariat", "nhri_contact", "cso_contact"}
+    override = profile.notifications
+    policy = effective_policy(override)
+    _, default_lines = default_spec()
+    held: dict[str, set[str]] = {}
+    for person in profile.people:
+        for role, inst in person.role_pairs():
+            held.setdefault(role, set()).add(inst)
+    names = {i.key: i.name for i in profile.institutions}
+    owing = [i.key for i in profile.institutions if i.kind in CONTRIBUTING_KINDS]
+    problems: list[Problem] = []
+    for i, esc in enumerate(policy.escalation):
+        if esc.roles and all(r in wide for r in esc.roles):
+            continue  # items owed by NMRF-wide roles have no institution to resolve a role at
+        insts = owing if not esc.roles else sorted({k for r in esc.roles if r not in wide
+                                                    for k in held.get(r, set())})
+        for j, level in enumerate(esc.levels):
+            if OWNER in level.to or any(t.startswith("person:") or (t in wide and t in held) for t in level.to):
+                continue
+            roles = [t for t in level.to if t not in wide and not t.startswith("person:")]
+            loc = ("escalation", i, "levels", j, "to")
+            if section_source(override, "escalation") == "profile":
+                file, line, field = path, line_of(("notifications", *loc), lines), dotted(("notifications", *loc))
+            else:
+                file, line, field = str(DEFAULT_POLICY_PATH), line_of(loc, default_lines), dotted(loc)
+            for key in insts:
+                if not any(key in held.get(role, set()) for role in roles):
+                    problems.append(Problem(
+                        f"escalation {esc.name!r}, level {level.name!r} reaches nobody for {key} ({names[key]}): "
+                        f"nobody there holds {' or '.join(roles)}", file=file, line=line, field=field))
     return problems
 
 

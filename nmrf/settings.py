@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.home / 'nmrf.db'}"
 
     @property
+    def public_url_is_set(self) -> bool:
+        """Whether the public address was given (environment or argument), rather than the 127.0.0.1 default."""
+        return "public_url" in self.model_fields_set
+
+    @property
     def effective_actor(self) -> str:
         return self.actor or os.environ.get("USER") or "secretariat"
 

@@ -19,6 +19,17 @@ RETIRED = {
 }
 
 
+# Checked per scheme before apprise sees the URL (apprise accepted port 99999 and dropped a malformed
+# recipient with a log line only, so a person was silently unreachable).
+_PORT = re.compile(r"^(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#:@]*):(\d+)(?:[/?#]|$)")
+_HOSTED = {"mailto", "mailtos", "json", "jsons", "xml", "xmls", "form", "forms", "ntfy", "ntfys", "gotify", "gotifys",
+           "matrix", "matrixs", "mmost", "mmosts", "rocket", "rockets"}
+_HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$"
+                   r"|^\[?[0-9A-Fa-f:.]+\]?$")
+_EMAIL = {"mailto", "mailtos"}
+_EMAIL_ADDRESS = re.compile(r"^[^@\s<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
 def scheme_of(url: str) -> str:
     m = _SCHEME.match(url)
     return m.group(1).lower() if m else ""
@@ -34,9 +45,25 @@ def check_url(url: str) -> None:
         raise ValueError("not a notification URL: expected scheme://... (for example mailto://, json://, tgram://)")
     if scheme in RETIRED:
         raise ValueError(f"{scheme}:// is retired: {RETIRED[scheme]}")
-    if apprise.Apprise.instantiate(url) is None:
+    port = _PORT.match(url[len(scheme) + 3:])
+    if port and not 1 <= int(port.group(1)) <= 65535:
+        raise ValueError(f"{scheme}:// URL: port {port.group(1)} is not a port (1 to 65535)")
+    obj = apprise.Apprise.instantiate(url)
+    if obj is None:
         raise ValueError(f"apprise cannot use this {scheme}:// URL (unknown service or malformed; "
                          "see the apprise documentation for its form)")
+    if scheme in _HOSTED and not _HOST.match(getattr(obj, "host", None) or ""):
+        raise ValueError(f"{scheme}:// URL: no server host name (expected {scheme}://[user:password@]host[:port]...)")
+    targets = getattr(obj, "targets", None)
+    if isinstance(targets, list) and not targets:
+        raise ValueError(f"{scheme}:// URL: no valid recipient (a malformed address is dropped by apprise; "
+                         "check to=... or the path)")
+    if scheme in _EMAIL:
+        given = [a for a in re.split(r"[\s,;]+", dict(parse_qsl(urlsplit(url).query)).get("to", "")) if a]
+        kept = {str(t[1]).lower() for t in targets or [] if isinstance(t, tuple) and len(t) > 1}
+        dropped = [a for a in given if a.lower() not in kept and not _EMAIL_ADDRESS.match(a)]
+        if dropped:
+            raise ValueError(f"{scheme}:// URL: {len(dropped)} recipient(s) in to= are not e-mail addresses")
 
 
 @lru_cache(maxsize=4096)

@@ -121,22 +121,27 @@ def item_context(f: ItemFacts, recipient: Recipient, today: date, cal: WorkCalen
 
 
 def compose_single(intent: Intent, f: ItemFacts, recipient: Recipient, today: date, cal: WorkCalendar,
-                   ack: AckFacts | None, ack_url: str | None) -> tuple[str, str, dict[str, Any]]:
-    """(subject, body, JSON fields) of a reminder, an escalation or a lapse notice."""
+                   ack: AckFacts | None, ack_url: str | None, *, page_url: str | None = None
+                   ) -> tuple[str, str, dict[str, Any]]:
+    """(subject, body, JSON fields) of a reminder, an escalation or a lapse notice.
+
+    With `page_url` (a reader outside the secretariat) the message links to their page, where they act,
+    instead of naming the command that records it."""
     ctx = item_context(f, recipient, today, cal, ack)
     ctx.update(reason=role_label(intent.reason, recipient.language), level=intent.level, levels=intent.levels,
-               ack_url=ack_url)
+               ack_url=ack_url, page_url=page_url)
     subject, body = render(intent.kind, recipient.language, ctx, ref=reference(intent.dedup_key))
     data = {
         "kind": intent.kind, "step": intent.step, "cycle_id": f.cycle_id, "milestone": f.key,
         "due_date": f.due_date.isoformat(), "days_late": ctx["days_late"], "level": intent.level,
-        "recipient": recipient.key, "record": ctx["command"], "ack_url": ack_url,
+        "recipient": recipient.key, "ack_url": ack_url,
+        **({"page_url": page_url} if page_url else {"record": ctx["command"]}),
     }
     return subject, body, data
 
 
 def compose_digest(dedup_key: str, entries: list[tuple[Intent, ItemFacts]], recipient: Recipient, today: date,
-                   window_label: str) -> tuple[str, str, dict[str, Any]]:
+                   window_label: str, *, page_url: str | None = None) -> tuple[str, str, dict[str, Any]]:
     lang = recipient.language
     t = translator(lang)
     rows = []
@@ -145,7 +150,7 @@ def compose_digest(dedup_key: str, entries: list[tuple[Intent, ItemFacts]], reci
         rows.append({"item": f.label_in(t), "cycle": f.cycle_in(t), "cycle_id": f.cycle_id,
                      "due": format_date(f.due_date, lang), "days_late": max((today - f.due_date).days, 0),
                      "command": record_command(f, by)})
-    ctx = {"count": len(rows), "window": window_label, "entries": rows}
+    ctx = {"count": len(rows), "window": window_label, "entries": rows, "page_url": page_url}
     subject, body = render("digest", lang, ctx, ref=reference(dedup_key))
     data = {"kind": "digest", "window": window_label, "recipient": recipient.key,
             "items": [{"cycle_id": f.cycle_id, "milestone": f.key, "due_date": f.due_date.isoformat(),

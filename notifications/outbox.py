@@ -15,6 +15,7 @@ from sqlmodel import Session
 from nmrf.models import Delivery, Notification, Person
 from nmrf.models.db import session_scope
 from nmrf.notifications.circulation import write_circulations
+from nmrf.notifications.public_url import hold_messages_with_links, release_held
 from nmrf.notifications.store import compose_plan, load_decision_inputs, plan, write_outbox
 from nmrf.settings import Settings
 
@@ -62,6 +63,9 @@ def write_messages(*, session: Session, now: datetime, today: date | None, setti
     out["minutes_messages"] = len(write_circulations(session=session, now=now))
     out.update(created=written.notifications, digests=written.digests, digested=written.digested,
                held=written.held, deliveries=written.deliveries, chains=written.chains)
+    # Links need the public address: without it, messages with links wait; once it is set, they go.
+    out.update(released=release_held(session=session, settings=settings),
+               held_for_address=hold_messages_with_links(session=session, settings=settings))
     return out
 
 

@@ -52,6 +52,7 @@ from nmrf.notifications.decide import (
 from nmrf.notifications.messages import window_label
 from nmrf.domain.policy import NotificationsSpec, Policy, effective_policy, policy_from_json
 from nmrf.domain.clock import today_in
+from nmrf.notifications.page_urls import page_generations, page_url
 from nmrf.notifications.timing import release_at, release_on_working_day, window_of
 from nmrf.notifications.tokens import make_token, signing_key
 from nmrf.settings import Settings
@@ -363,8 +364,23 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
     facts = load_facts(session=session, world=world,
                        milestone_ids=[i.item.milestone_id for i in plan.intents]
                        + [i.item.milestone_id for d in plan.digests for i in d.intents])
-    key = signing_key(settings) if any(i.kind in ("escalation", "lapse") for i in plan.intents) else b""
     people = world.directory.people
+    # Everyone outside the secretariat acts from their page: their messages link to it instead of
+    # naming a command.
+    holders = world.directory.holders
+    readers = {i.person_id for i in plan.intents} | {d.person_id for d in plan.digests}
+    outside = {pid for pid in readers
+               if not any(pid in holders.get((people[pid].state_id, role, None), ())
+                          for role in ("secretariat", "head_of_secretariat"))}
+    key = signing_key(settings) if outside or any(i.kind in ("escalation", "lapse") for i in plan.intents) else b""
+    generations = page_generations(session=session, person_ids=outside, now=world.now)
+
+    def page(person_id: int) -> str | None:
+        if person_id not in generations:
+            return None
+        return page_url(settings.public_url, key, person_id=person_id, link_id=generations[person_id],
+                        now=world.now)
+
     rows: list[dict[str, Any]] = []
 
     for dp in plan.digests:
@@ -374,7 +390,8 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
         _, start, _ = window_of(today, window)
         entries = [(i, facts[i.item.milestone_id]) for i in dp.intents]
         subject, body, data = compose_digest(dp.dedup_key, entries, person, today,
-                                             window_label(window, start, person.language))
+                                             window_label(window, start, person.language),
+                                             page_url=page(person.id))
         rows.append({"state_id": person.state_id, "dedup_key": dp.dedup_key, "person_id": person.id,
                      "language": person.language, "created_at": world.now, "status": "pending",
                      "status_note": "", "urgent": False, "through_quiet_hours": False, "kind": "digest", "step": f"digest {dp.window_id}",
@@ -385,7 +402,7 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
         for intent in dp.intents:
             f = facts[intent.item.milestone_id]
             subject, body, data = compose_single(intent, f, person, today, world.calendars[person.state_id],
-                                                 _ack_facts(world, intent, today), None)
+                                                 _ack_facts(world, intent, today), None, page_url=page(person.id))
             rows.append({**_intent_row(intent, person, world), "subject": subject, "body": body, "data": data,
                          "status": "digested", "status_note": f"listed in {dp.dedup_key}",
                          "_digest": dp.dedup_key})
@@ -394,7 +411,8 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
         today = today_in(person.timezone, world.now)
         url = ack_url(settings, key, world, intent) if intent.kind in ("escalation", "lapse") else None
         subject, body, data = compose_single(intent, facts[intent.item.milestone_id], person, today,
-                                             world.calendars[person.state_id], _ack_facts(world, intent, today), url)
+                                             world.calendars[person.state_id], _ack_facts(world, intent, today), url,
+                                             page_url=page(person.id))
         rows.append({**_intent_row(intent, person, world), "subject": subject, "body": body, "data": data})
     return rows
 

@@ -26,6 +26,9 @@ import pytest
 _PREFECT_HOME = tempfile.mkdtemp(prefix="nmrf-test-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.pop("PREFECT_API_URL", None)
+# The tests' links point at 127.0.0.1 on purpose: say so, as a deployment sets its public address (a test of
+# the unset case removes it). Without it, messages with links wait in the outbox (issue 12).
+os.environ["NMRF_PUBLIC_URL"] = "http://127.0.0.1:8765"
 # The command line speaks the locale's language (nmrf/cli/lang.py); the tests read its English
 # unless they ask for another, whatever locale the machine running them has.
 for _var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
@@ -231,3 +234,21 @@ def loaded_in_english(engine: Engine) -> Engine:
 def world(loaded: Engine) -> World:
     """The example profile (Chile) with a CEDAW periodic report and a UPR review launched."""
     return launch_world(loaded)
+
+
+# -- Hypothesis: a few examples per property in the default run, many in CI (.ci/run sets HYPOTHESIS_PROFILE=ci).
+from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
+from hypothesis import settings as _hsettings  # noqa: E402
+
+_hsettings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=[_HealthCheck.too_slow])
+_hsettings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[_HealthCheck.too_slow])
+_hsettings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.tally import CASES
+
+    if CASES:
+        total = sum(CASES.values())
+        terminalreporter.write_line(f"hardening cases run: {total} ("
+                                    + ", ".join(f"{a}/{w}: {n}" for (a, w), n in sorted(CASES.items())) + ")")

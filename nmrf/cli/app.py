@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from nmrf.cli import costs, cycles, feeds, inputs, meetings, notify, publish, recommendations, setup, workplan
+from nmrf.cli import (
+    console_cmd,
+    costs,
+    cycles,
+    feeds,
+    inputs,
+    meetings,
+    notify,
+    people,
+    publish,
+    recommendations,
+    setup,
+    workplan,
+)
 from nmrf.cli.prefect import prefect_app
 from nmrf.cli.common import friendly, make_context
 from nmrf.errors import NmrfError
@@ -51,6 +64,7 @@ app.add_typer(cycles.record_app, name="record")
 app.add_typer(setup.rules_app, name="rules")
 app.add_typer(setup.db_app, name="db")
 app.add_typer(feeds.feeds_app, name="feeds")
+app.add_typer(people.people_app, name="people")
 app.add_typer(meetings.meeting_app, name="meeting")
 app.add_typer(costs.cost_app, name="cost")
 app.command("workplan")(workplan.workplan)
@@ -64,6 +78,8 @@ app.command("sweep")(notify.sweep)
 app.add_typer(notify.outbox_app, name="outbox")
 app.add_typer(notify.notify_app, name="notify")
 app.add_typer(prefect_app, name="prefect")
+app.add_typer(console_cmd.console_app, name="console")
+app.add_typer(console_cmd.token_app, name="api-token")
 
 
 @app.command("demo")
@@ -71,12 +87,30 @@ app.add_typer(prefect_app, name="prefect")
 def demo(
     ctx: typer.Context,
     keep: bool = typer.Option(False, "--keep", help="Keep the demo's data folder and print where it is."),
+    keep_serving: bool = typer.Option(False, "--keep-serving",
+                                      help="End by serving the console on 127.0.0.1 with a sign-in link, "
+                                           "until Ctrl-C."),
 ) -> None:
     """A complete cycle from nothing: a UPR review and a CEDAW report, time advancing."""
     from nmrf.cli.demo import run_demo
 
-    run_demo(keep=keep)
+    run_demo(keep=keep, keep_serving=keep_serving)
 
 
 def main() -> None:
-    app()
+    """The `nmrf` command: errors that escape a command (click's own parsing aside) still end as one line."""
+    import sys
+
+    from nmrf.cli.common import report
+
+    try:
+        app()
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        import os
+
+        if os.environ.get("NMRF_DEBUG"):
+            raise
+        code = report(exc)
+        sys.exit(1 if code is None else code)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine, inspect
 from sqlmodel import Session
 
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 from nmrf.settings import Settings, get_settings
 
@@ -47,8 +51,9 @@ class Context:
 
     def require_schema(self) -> None:
         if not inspect(self.engine).has_table("state"):
-            raise NmrfError("no NMRF database here yet: run `nmrf init --profile state.yaml` "
-                            f"(database: {self.engine.url.render_as_string(hide_password=True)})")
+            raise NmrfError.said(N_("no NMRF database here yet: run %(command)s (database: %(database)s)"),
+                                 command="`nmrf init --profile state.yaml`",
+                                 database=self.engine.url.render_as_string(hide_password=True))
 
     def actor_language(self) -> str | None:
         """The language of the person running the command, when NMRF_ACTOR names one in the database."""
@@ -84,7 +89,11 @@ def make_context(home: str | None, database_url: str | None) -> Context:
     try:
         settings = get_settings()
     except Exception as exc:  # pydantic's ValidationError: a bad NMRF_* variable
-        raise NmrfError(f"configuration: {exc}") from None
+        errors = getattr(exc, "errors", None)
+        # Only the messages: pydantic's text repeats the value given, which may be a URL with its password.
+        told = ("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+                          for e in errors()) if callable(errors) else type(exc).__name__)
+        raise NmrfError(f"configuration: {told}") from None
     return Context(settings=settings)
 
 
@@ -94,33 +103,124 @@ def ctx_of(ctx: typer.Context) -> Context:
     return obj
 
 
+_SECRET_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def redact(text: str) -> str:
+    """A message with any password in a URL replaced by ***."""
+    return _SECRET_IN_URL.sub(r"\1***@", text)
+
+
+def check_arguments(kwargs: dict[str, Any]) -> None:
+    """The one rule for command-line text (nmrf.domain.text): every text argument, named by its option."""
+    from nmrf.domain.text import text_problem
+
+    problems = []
+    for name, value in kwargs.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            if isinstance(v, (str, os.PathLike)):
+                problem = text_problem(os.fspath(v))
+                if problem:
+                    problems.append(f"--{name.replace('_', '-')}: {problem}")
+    if problems:
+        raise NmrfError(problems[0] if len(problems) == 1 else "; ".join(problems))
+
+
+# The last line after an error, in the person's language (marked here so that the catalogs hold it).
+NOTHING_CHANGED = N_("Nothing was changed.")
+
+
+def explain(exc: BaseException) -> tuple[list[str], int] | None:
+    """What to tell a person about `exc` (lines, exit code), or None for click's own exits.
+
+    The one place where errors become messages: ours (NmrfError) as they are; files the system refused; a
+    database URL or server that does not answer; anything else as one line, never a traceback (NMRF_DEBUG=1
+    shows it). Passwords in URLs are masked in every line.
+    """
+    import click
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+    if isinstance(exc, (click.exceptions.Exit, click.ClickException, click.Abort, typer.Exit, SystemExit,
+                        GeneratorExit)):
+        return None
+    if isinstance(exc, NmrfError):
+        return [str(p) for p in exc.problems] + ["Nothing was changed."], 2
+    if isinstance(exc, (ArgumentError, NoSuchModuleError)):
+        return ["the database URL is not one nmrf can use (expected sqlite:///PATH or "
+                "postgresql+psycopg://USER@HOST:PORT/DATABASE)", "Nothing was changed."], 2
+    if isinstance(exc, DBAPIError):
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() else ""
+        return [f"the database refused or did not answer: {first or type(exc).__name__}"], 1
+    if isinstance(exc, SQLAlchemyError):
+        return [f"database: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"], 1
+    if isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else ""
+        return [f"{where}: {exc.strerror or exc}" if where else f"{exc.strerror or exc}"], 2
+    if isinstance(exc, KeyboardInterrupt):
+        return ["interrupted"], 130
+    return [f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+            "(this is a fault in nmrf: please report it; NMRF_DEBUG=1 shows the traceback)"], 1
+
+
+def report(exc: BaseException) -> int | None:
+    """Print `explain(exc)` on stderr and return the exit code (None when click handles it)."""
+    told = explain(exc)
+    if told is None:
+        return None
+    from nmrf.cli.lang import t
+
+    lines, code = told
+    if isinstance(exc, NmrfError):  # each problem in the person's language (those raised with a msgid)
+        lines = [str(p.translated(t().gettext)) for p in exc.problems] + lines[len(exc.problems):]
+    label = escape(t().gettext("error:"))
+    for line in lines:
+        if line == NOTHING_CHANGED:
+            err_console.print(t().gettext(line))
+        else:
+            # Escaped: a pattern such as ^[a-z]{2}$ in the text is not Rich markup.
+            err_console.print(f"[red]{label}[/red] " + escape(redact(line)), soft_wrap=True, markup=True)
+    return code
+
+
 def friendly(func: F) -> F:
-    """Print an NmrfError as the person's problem (no traceback) and exit 2."""
+    """Check the command's text arguments, then run it; any error becomes a clean message and an exit code."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            check_arguments(kwargs)
             return func(*args, **kwargs)
-        except NmrfError as exc:
-            from rich.markup import escape
-
-            from nmrf.cli.lang import t
-
-            label = t().gettext("error:")
-            for problem in exc.problems:
-                # Escaped: a pattern such as ^[a-z]{2}$ in the text is not Rich markup.
-                err_console.print(f"[red]{escape(label)}[/red] {escape(str(problem))}", soft_wrap=True, markup=True)
-            err_console.print(t().gettext("Nothing was changed."))
-            raise typer.Exit(2) from None
+        except BaseException as exc:
+            if os.environ.get("NMRF_DEBUG") and not isinstance(exc, NmrfError):
+                raise
+            code = report(exc)
+            if code is None:
+                raise
+            raise typer.Exit(code) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 def parse_date(text: str, *, what: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise NmrfError(f"{what}: {text!r} is not a date (expected YYYY-MM-DD)") from None
+    from nmrf.domain.dates import parse_day
+
+    return parse_day(text, what=what)
+
+
+def output_file(path: Path, *, force: bool = False, option: str = "--out") -> Path:
+    """Where a command may write: in a folder that exists, not a folder, not an existing file unless --force."""
+    if not path.parent.is_dir():
+        raise NmrfError(f"{option} {path}: the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise NmrfError(f"{option} {path}: is a folder; give a file name")
+    if path.exists() and not force:
+        raise NmrfError(f"{option} {path}: the file exists; choose another name or add --force to replace it")
+    return path
+
+
+def force_option() -> Any:
+    return typer.Option(False, "--force", help="Replace the output file if it exists.")
 
 
 def parse_pairs(values: list[str] | None, *, option: str) -> dict[str, str]:
@@ -128,9 +228,9 @@ def parse_pairs(values: list[str] | None, *, option: str) -> dict[str, str]:
     for raw in values or []:
         key, sep, value = raw.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise NmrfError(f"{option} {raw!r}: expected KEY=VALUE")
+            raise NmrfError.said(N_("%(option)s %(value)s: expected KEY=VALUE"), option=option, value=repr(raw))
         if key.strip() in out:
-            raise NmrfError(f"{option}: {key.strip()!r} given twice")
+            raise NmrfError.said(N_("%(option)s: %(key)s given twice"), option=option, key=repr(key.strip()))
         out[key.strip()] = value.strip()
     return out
 
@@ -147,7 +247,7 @@ def now_for(as_of: str | None, timezone: str) -> tuple[date, datetime]:
     # Imported when a command runs: `nmrf --help` loads every command module (0.5 s more measured).
     from nmrf.domain.clock import moment
 
-    day = parse_date(as_of, what="--as-of") if as_of else None
+    day = parse_date(as_of, what="--as-of") if as_of is not None else None
     return moment(day, timezone)
 
 

@@ -6,9 +6,14 @@ import typer
 from rich.table import Table
 
 from nmrf.cli.common import as_of_option, console, ctx_of, friendly, parse_date, state_moment
+from nmrf.cli.lang import t
+from nmrf.domain.i18n import N_
 
 cost_app = typer.Typer(help="Estimated and actual costs (workplan, annual report), per currency.", no_args_is_help=True)
 STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
+
+# A cost's basis (a key) as a person reads it.
+BASIS_WORDS = {"estimate": N_("estimate"), "actual": N_("actual")}
 
 
 @cost_app.command("add")
@@ -50,8 +55,10 @@ def add(
         item = add_cost(session=s, state=state, amount=amount, currency=currency, budget_line=line,
                         description=description, now=now, actor="cli", basis="actual" if actual else "estimate",
                         falls_on=parse_date(on, what="--on") if on else None, **target)
-        console.print(f"Cost #{item.id}: {item.amount} {item.currency} ({item.basis}, {item.budget_line}) "
-                      f"on {item.falls_on}.")
+        console.print(t().gettext("Cost #%(id)s: %(amount)s %(currency)s (%(basis)s, %(line)s) on %(day)s.") % {
+            "id": item.id, "amount": item.amount, "currency": item.currency,
+            "basis": t().gettext(BASIS_WORDS.get(item.basis, item.basis)), "line": item.budget_line,
+            "day": item.falls_on})
 
 
 @cost_app.command("list")
@@ -70,15 +77,19 @@ def list_costs(
 
     c = ctx_of(ctx)
     table = Table()
-    for col in ("#", "on", "amount", "basis", "line", "description"):
+    tr = t()
+    for col in ("#", tr.pgettext("costs", "on"), tr.pgettext("costs", "amount"), tr.pgettext("costs", "basis"),
+                tr.pgettext("costs", "line"), tr.pgettext("costs", "description")):
         table.add_column(col, overflow="fold")
     with c.session(readonly=True) as s:
         state = get_state(session=s, code=state_code)
         rows = costs_of(session=s, state=state, first=date(year, 1, 1) if year else None,
                         last=date(year, 12, 31) if year else None)
         for r in rows:
-            table.add_row(str(r.id), str(r.falls_on), money(r.amount, r.currency), r.basis, r.budget_line,
+            table.add_row(str(r.id), str(r.falls_on), money(r.amount, r.currency),
+                          tr.gettext(BASIS_WORDS.get(r.basis, r.basis)), r.budget_line,
                           r.description)
     console.print(table)
-    for basis in ("estimate", "actual"):
-        console.print(f"Total {basis}: {totals_text(totals((r.currency, r.amount) for r in rows if r.basis == basis))}")
+    for basis, said in (("estimate", tr.gettext("Total estimate: %(totals)s")),
+                        ("actual", tr.gettext("Total actual: %(totals)s"))):
+        console.print(said % {"totals": totals_text(totals((r.currency, r.amount) for r in rows if r.basis == basis))})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import typer
 from rich.markup import escape
@@ -56,6 +57,12 @@ def launch(
         console.print(tr.ngettext("Launched cycle #%(id)s: %(title)s (%(num)s milestone).",
                                   "Launched cycle #%(id)s: %(title)s (%(num)s milestones).", n) % values)
         console.print(tr.gettext("See the plan with %(show)s; run it with %(advance)s.") % values)
+        if result.compressed:
+            console.print(tr.gettext("Launched late: the secretariat's own lead times had started; the %(num)s "
+                                     "internal date(s) left are compressed up to the next UN deadline (UN dates "
+                                     "unchanged):") % {"num": len(result.compressed)}, soft_wrap=True)
+            for m in result.compressed:
+                console.print(f"  {m.key}: {m.planned} -> {m.now}", soft_wrap=True)
     else:
         console.print(tr.gettext("Cycle #%(id)s (%(title)s) was already launched; nothing changed.") % values)
 
@@ -80,8 +87,12 @@ def list_cycles(
         if not all_:
             q = q.where(Cycle.status == "active")
         cycles = list(s.exec(q))
-    table = Table(title=f"Reporting cycles of {state.name}")
-    for col in ("#", "cycle", "mechanism", "template", "status", "key"):
+    from nmrf.cli.lang import t
+
+    tr = t()
+    table = Table(title=tr.gettext("Reporting cycles of %(state)s") % {"state": state.name})
+    for col in ("#", tr.pgettext("cycles", "cycle"), tr.pgettext("cycles", "mechanism"),
+                tr.pgettext("cycles", "template"), tr.pgettext("cycles", "status"), tr.pgettext("cycles", "key")):
         table.add_column(col, overflow="fold")
     for cy in cycles:
         table.add_row(str(cy.id), cy.title + (" [dim](confidential)[/dim]" if cy.confidential else ""),
@@ -161,62 +172,103 @@ def set_date(
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         moved = set_official_date(session=s, cycle=cycle, key=key, day=new, source=source, now=now,
                                   actor=c.settings.effective_actor)
-    console.print(f"Official date {key} = {new} recorded ({source}).")
+    from nmrf.cli.lang import t
+
+    console.print(t().gettext("Official date %(key)s = %(day)s recorded (%(source)s).") % {
+        "key": key, "day": new, "source": source})
     for m in moved:
-        console.print(f"  moved: {m.key} -> {m.due_date}")
+        console.print("  " + t().gettext("moved: %(key)s -> %(day)s") % {"key": m.key, "day": m.due_date})
 
 
 def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | None, note: str,
-            state_code: str | None, as_of: str | None) -> None:
-    from nmrf.services.cycles import advance_cycle, get_cycle, record_action
+            state_code: str | None, as_of: str | None, document: Path | None = None,
+            evidence: Path | None = None) -> None:
+    from nmrf.services.cycles import advance_cycle, get_cycle, get_milestone, record_action
+    from nmrf.services.documents import hand_in_document, store_document
     from nmrf.services.plan_rows import describe_events
 
     c = ctx_of(ctx)
+    attached = _read_file(document or evidence) if (document or evidence) else None
     with c.session() as s:
         state, today, now = state_moment(s, state_code, as_of)
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
-        record_action(session=s, cycle=cycle, key=key, kind=kind, by=by, note=note, now=now,
-                      actor=c.settings.effective_actor)
+        actor = c.settings.effective_actor
+        # Who typed it and whose act it is are both kept: the audit never impersonates the person.
+        data = {"via": "command line", "recorded_by": actor, "on_behalf_of": by}
+        if document is not None:
+            m = get_milestone(session=s, cycle=cycle, key=key)
+            hand_in_document(session=s, cycle=cycle, milestone=m, data=attached, file_name=document.name,  # type: ignore[arg-type]
+                             recorded_by=actor, on_behalf_of=by, via="command line", now=now, by=by, note=note)
+        else:
+            if evidence is not None:
+                m = get_milestone(session=s, cycle=cycle, key=key)
+                doc = store_document(session=s, cycle=cycle, milestone=m, data=attached, file_name=evidence.name,  # type: ignore[arg-type]
+                                     role="evidence", recorded_by=actor, on_behalf_of=by, via="command line", now=now)
+                data |= {"evidence_id": doc.id, "evidence_sha256": doc.sha256}
+            record_action(session=s, cycle=cycle, key=key, kind=kind, by=by, note=note, now=now, actor=actor,
+                          data=data)
         # The record moves the cycle on at once (what it unblocks opens now), in the
         # same transaction; the flows would do the same at their next run.
         events = advance_cycle(session=s, cycle=cycle, today=today, now=now)
         from nmrf.cli.lang import t
 
         lines = describe_events([{"kind": e.kind, **e.detail} for e in events], t())
-    who = f" by {by}" if by else ""
-    console.print(f"Recorded: {key} {kind}{who} on {now:%Y-%m-%d %H:%M} UTC (cycle #{cycle.id}).")
+    said = {"key": key, "kind": kind, "by": by, "actor": actor, "when": f"{now:%Y-%m-%d %H:%M}", "cycle": cycle.id}
+    console.print(escape((t().gettext("Recorded: %(key)s %(kind)s by %(by)s (recorded by %(actor)s) on %(when)s UTC "
+                                      "(cycle #%(cycle)s).") if by else
+                          t().gettext("Recorded: %(key)s %(kind)s on %(when)s UTC (cycle #%(cycle)s).")) % said))
+    if attached is not None:
+        console.print(f"  with {(document or evidence).name} ({len(attached):,} bytes) kept in the database")  # type: ignore[union-attr]
     for line in lines:
         console.print(f"  {escape(line)}")
 
 
+def _read_file(path: Path) -> bytes:
+    from nmrf.documents.handed_in import MAX_DOCUMENT
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT:
+            raise NmrfError(f"{path}: too big ({size:,} bytes; the limit is {MAX_DOCUMENT // (1024 * 1024)} MB)")
+        return path.read_bytes()
+    except OSError as exc:
+        raise NmrfError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
 BY = typer.Option(None, "--by", help="Who acted (person key from the profile).")
+# Acts that belong to a person (an input handed in, a sign-off, a comment) name that person.
+BY_PERSON = typer.Option(..., "--by", help="Whose act it is (person key); you are kept as who recorded it.")
+DOCUMENT = typer.Option(None, "--document", help="The input itself (DOCX, ODT or PDF), kept with its checksum; "
+                                                 "the draft includes it.")
+EVIDENCE = typer.Option(None, "--evidence", help="The evidence (the signed letter: DOCX, ODT or PDF), kept with "
+                                                 "its checksum.")
 NOTE = typer.Option("", "--note", help="A note kept with the record.")
 
 
 @record_app.command("input")
 @friendly
 def record_input(ctx: typer.Context, cycle_ref: str = typer.Argument(...), institution: str = typer.Argument(...),
-                 by: str | None = BY, note: str = NOTE, state_code: str | None = STATE_OPTION,
-                 as_of: str | None = as_of_option()) -> None:
-    """An institution's input received."""
+                 by: str = BY_PERSON, note: str = NOTE, document: Path | None = DOCUMENT,
+                 state_code: str | None = STATE_OPTION, as_of: str | None = as_of_option()) -> None:
+    """An institution's input received (with --document, the input itself)."""
     _record(ctx, cycle_ref, _per_institution(ctx, cycle_ref, "input", institution, state_code), "done", by, note,
-            state_code, as_of)
+            state_code, as_of, document=document)
 
 
 @record_app.command("signoff")
 @friendly
 def record_signoff(ctx: typer.Context, cycle_ref: str = typer.Argument(...), institution: str = typer.Argument(...),
-                   by: str | None = BY, note: str = NOTE, state_code: str | None = STATE_OPTION,
-                   as_of: str | None = as_of_option()) -> None:
-    """A minister's sign-off of the draft."""
-    _record(ctx, cycle_ref, f"signoff:{institution}", "done", by, note, state_code, as_of)
+                   by: str = BY_PERSON, note: str = NOTE, evidence: Path | None = EVIDENCE,
+                   state_code: str | None = STATE_OPTION, as_of: str | None = as_of_option()) -> None:
+    """A minister's sign-off of the draft, recorded on their behalf (--by the minister)."""
+    _record(ctx, cycle_ref, f"signoff:{institution}", "done", by, note, state_code, as_of, evidence=evidence)
 
 
 @record_app.command("comment")
 @friendly
 def record_comment(ctx: typer.Context, cycle_ref: str = typer.Argument(...),
                    key: str = typer.Argument("nhri_comment", help="Milestone key; the NHRI's comment by default."),
-                   by: str | None = BY, note: str = NOTE, state_code: str | None = STATE_OPTION,
+                   by: str = BY_PERSON, note: str = NOTE, state_code: str | None = STATE_OPTION,
                    as_of: str | None = as_of_option()) -> None:
     """A comment received (the NHRI's on the draft completes its milestone)."""
     from nmrf.services.cycles import get_cycle, get_milestone
@@ -294,7 +346,7 @@ def advance(
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state = get_state(session=s, code=state_code)
-        day = parse_date(as_of, what="--as-of") if as_of else None
+        day = parse_date(as_of, what="--as-of") if as_of is not None else None
         cycles = [get_cycle(session=s, state=state, ref=cycle_ref)] if cycle_ref else active_cycles(session=s, state=state)
         targets = [(cy.id, cy.flow, cy.title) for cy in cycles]
     from rich.progress import Progress

@@ -372,22 +372,33 @@ def act_second_language(demo: Demo) -> None:
         console.print(Panel(escape(deadline.description), expand=False, title=escape(deadline.summary)))
 
 
+def act_pages(demo: Demo) -> None:
+    from nmrf.cli.demo_pages import act_pages as run
+
+    run(demo, console, step=_step, cycle_of=_cycle, fill_workbook=fill_workbook)
+
+
 ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_messages, act_time_passes,
-                                      act_result, act_recommendations, act_institutional_work, act_outbox, act_feeds,
-                                      act_second_language]
+                                      act_result, act_recommendations, act_pages, act_institutional_work,
+                                      act_outbox, act_feeds, act_second_language]
 
 
-def run_demo(*, keep: bool = False) -> Path:
+def run_demo(*, keep: bool = False, keep_serving: bool = False) -> Path:
     started = time.monotonic()
     home = Path(tempfile.mkdtemp(prefix="nmrf-demo-"))
     # The demo never touches the user's own database or Prefect home.
     os.environ["NMRF_HOME"] = str(home)
     os.environ["NMRF_DATABASE_URL"] = f"sqlite:///{home / 'nmrf.db'}"
+    # The demo's messages link to its own server on 127.0.0.1, on purpose: it is the public address here.
+    os.environ.setdefault("NMRF_PUBLIC_URL", "http://127.0.0.1:8765")
     os.environ.setdefault("PREFECT_HOME", str(Path(tempfile.gettempdir()) / "nmrf-demo-prefect"))
     demo = Demo(home=home)
     try:
         for act in ACTS:
             act(demo)
+        from nmrf.cli.demo_console import act_console
+
+        act_console(demo, console, step=_step, keep_serving=keep_serving)
     finally:
         for stop in demo.cleanup:
             stop()

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, now_for, state_moment
+from nmrf.cli.lang import t
 from nmrf.errors import NmrfError
 
 feeds_app = typer.Typer(help="Calendar feeds people subscribe to: private links, export.", no_args_is_help=True)
@@ -37,13 +38,21 @@ def _subject(s, state, person_key: str, institution: str | None, cycle: str | No
 def _print_links(settings, what: str, token: str) -> None:  # type: ignore[no-untyped-def]
     from nmrf.calendars.links import feed_urls
 
+    from nmrf.notifications.public_url import unset_warning
+
     webcal, web = feed_urls(settings.public_url, token)
-    console.print(f"Private link to {what} (shown once; keep it like a password):")
+    warning = unset_warning(settings)
+    if warning:
+        # Google and Outlook on the web fetch feeds from their own servers: a 127.0.0.1 link cannot work there.
+        console.print(f"[yellow]warning:[/yellow] {warning} Google Calendar and Outlook on the web cannot "
+                      "subscribe to this link until then.", soft_wrap=True, markup=True)
+    console.print(t().gettext("Private link to %(what)s (shown once; keep it like a password):") % {"what": what})
     console.print(f"  {webcal}", soft_wrap=True)
     console.print(f"  {web}", soft_wrap=True)
-    console.print("Apple Calendar and Outlook desktop: open the webcal:// link. Google Calendar and Outlook on the "
-                  "web: add a calendar 'from URL' with the http(s) link. Google refreshes every few hours (up to a "
-                  "day), Outlook on the web every 3-4 hours, Thunderbird every 30 minutes.", soft_wrap=True)
+    console.print(t().gettext(
+        "Apple Calendar and Outlook desktop: open the webcal:// link. Google Calendar and Outlook on the "
+        "web: add a calendar 'from URL' with the http(s) link. Google refreshes every few hours (up to a "
+        "day), Outlook on the web every 3-4 hours, Thunderbird every 30 minutes."), soft_wrap=True)
 
 
 @feeds_app.command("url")
@@ -132,7 +141,7 @@ def revoke_cmd(
         else:
             raise NmrfError("name the link: PERSON (with --institution/--cycle/--secretariat) or --link N")
         revoke(session=s, link=link, now=now, actor=c.settings.effective_actor, reason=note)
-    console.print(f"Revoked {what}: it now answers 404.")
+    console.print(t().gettext("Revoked %(what)s: it now answers 404.") % {"what": what})
 
 
 @feeds_app.command("list")
@@ -167,9 +176,11 @@ def list_links(
             state_text = (f"revoked {link.revoked_at:%Y-%m-%d} ({link.revoked_reason})"
                           if link.revoked_at else "active")
             rows.append((str(link.id), feed, who.key if who else "-", f"{link.created_at:%Y-%m-%d}", state_text))
-        title = f"Feed links of {state.name}"
+        title = t().gettext("Feed links of %(state)s") % {"state": state.name}
     table = Table(title=title)
-    for col in ("#", "feed", "given to", "issued", "status"):
+    tr = t()
+    for col in ("#", tr.pgettext("feed links", "feed"), tr.pgettext("feed links", "given to"),
+                tr.pgettext("feed links", "issued"), tr.pgettext("feed links", "status")):
         table.add_column(col)
     for row in rows:
         table.add_row(*row)
@@ -219,8 +230,10 @@ def export(
         result = export_feeds(session=s, directory=directory, now=now)
         listing = [((s.get(Person, link.holder_id).key if link.holder_id else "-"), link.scope, name)  # type: ignore[union-attr]
                    for link, name in result.files]
-    console.print(f"{result.written} feed(s) written, {result.unchanged} unchanged, {result.removed} removed "
-                  f"(revoked), {result.skipped} skipped (subject no longer active) in {directory}.")
+    console.print(t().gettext("%(written)s feed(s) written, %(unchanged)s unchanged, %(removed)s removed (revoked), "
+                              "%(skipped)s skipped (subject no longer active) in %(directory)s.") % {
+        "written": result.written, "unchanged": result.unchanged, "removed": result.removed,
+        "skipped": result.skipped, "directory": directory})
     if print_urls:
         base = print_urls.rstrip("/")
         for holder, scope, name in listing:

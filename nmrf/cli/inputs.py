@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
-from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_moment, state_work
+from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, force_option, friendly, output_file,
+                             state_moment, state_work)
+from nmrf.cli.lang import t
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 
 app = typer.Typer(help="The information request: workbooks out, answers in, the draft compiled.",
@@ -32,12 +36,13 @@ def request(
         result = request_workbooks(session=w.session, state=w.state, cycle=cycle, out_dir=out, now=w.now,
                                    actor=w.actor, institutions=institutions or None)
     for sent in result.sent:
-        console.print(f"{sent.institution}: {sent.rows} recommendation(s) -> {sent.file}"
-                      + (" (same request as before)" if sent.reused else ""))
+        said = (t().gettext("%(institution)s: %(num)s recommendation(s) -> %(file)s (same request as before)")
+                if sent.reused else t().gettext("%(institution)s: %(num)s recommendation(s) -> %(file)s"))
+        console.print(said % {"institution": sent.institution, "num": sent.rows, "file": sent.file})
     for line in result.skipped:
-        console.print(f"[dim]no workbook for {line}[/dim]")
+        console.print("[dim]" + escape(t().gettext("no workbook for %(what)s") % {"what": line}) + "[/dim]")
     if not result.sent:
-        raise NmrfError("no workbook written: no institution of this cycle leads or supports a recommendation")
+        raise NmrfError.said(N_("no workbook written: no institution of this cycle leads or supports a recommendation"))
 
 
 @app.command("import")
@@ -53,15 +58,22 @@ def import_(
 
     if not workbook.is_file():
         raise NmrfError(f"{workbook}: no such file")
+    from nmrf.documents.files import MAX_OFFICE_BYTES, read_file
+
     c = ctx_of(ctx)
+    data = read_file(workbook, limit=MAX_OFFICE_BYTES, what="XLSX workbook")
     with c.session() as s:
         state, _, now = state_moment(s, state_code, as_of)
-        r = import_workbook(session=s, state=state, data=workbook.read_bytes(), file_name=str(workbook), now=now,
+        r = import_workbook(session=s, state=state, data=data, file_name=str(workbook), now=now,
                             actor=c.settings.effective_actor)
-    console.print(f"{r.institution.key}, cycle #{r.cycle.id}: {r.answered} of {r.rows} recommendation(s) answered; "
-                  f"{r.recorded} answer(s) recorded" + (" (nothing new)" if not r.recorded else "") + ".")
+    said = (t().gettext("%(institution)s, cycle #%(cycle)s: %(answered)s of %(rows)s recommendation(s) answered; "
+                        "%(recorded)s answer(s) recorded.") if r.recorded else
+            t().gettext("%(institution)s, cycle #%(cycle)s: %(answered)s of %(rows)s recommendation(s) answered; "
+                        "%(recorded)s answer(s) recorded (nothing new)."))
+    console.print(said % {"institution": r.institution.key, "cycle": r.cycle.id, "answered": r.answered,
+                          "rows": r.rows, "recorded": r.recorded})
     if r.milestone_done:
-        console.print(f"Input recorded: {r.milestone_done} done.")
+        console.print(t().gettext("Input recorded: %(milestone)s done.") % {"milestone": r.milestone_done})
     if r.note:
         console.print(r.note)
 
@@ -72,6 +84,7 @@ def draft(
     ctx: typer.Context,
     cycle_ref: str = typer.Argument(..., help="Cycle number or key."),
     out: Path = typer.Option(..., "--out", help="draft.docx or draft.md"),
+    force: bool = force_option(),
     by: str | None = typer.Option(None, "--by", help="cluster (by theme) or article; default: by theme for a UPR "
                                   "report, by article for a treaty-body report."),
     language: str | None = typer.Option(None, "--language", "--lang", help="The report's language (en, es, fr, "
@@ -87,6 +100,7 @@ def draft(
 
     if out.suffix.lower() not in (".docx", ".md"):
         raise NmrfError(f"{out}: write a .docx or a .md file")
+    output_file(out, force=force)
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state, today, now = state_moment(s, state_code, as_of)
@@ -95,9 +109,10 @@ def draft(
                           language=language or report_language(state, cycle.mechanism))
         s.expunge_all()  # what was read stays usable after the read-only rollback
     write_draft(d, out, now)
-    console.print(f"Draft written to {out}: {d.limit_text()}.")
+    console.print(escape(t().gettext("Draft written to %(out)s: %(limit)s.") % {"out": out, "limit": d.limit_text()}))
     for inst, n in d.missing_from.items():
-        console.print(f"  missing from {inst}: {n} recommendation(s)")
+        console.print(escape("  " + t().gettext("missing from %(institution)s: %(num)s recommendation(s)")
+                             % {"institution": inst, "num": n}))
 
 
 def write_draft(d, out: Path, now) -> None:  # type: ignore[no-untyped-def]

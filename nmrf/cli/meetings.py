@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 
 from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_moment
+from nmrf.cli.lang import t
 
 meeting_app = typer.Typer(help="Meetings the secretariat calls (they appear in the attendees' calendar feeds).",
                           no_args_is_help=True)
@@ -43,8 +44,9 @@ def add(
         m = schedule_meeting(session=s, state=state, key=key, kind=kind, title=title, starts_at=starts,
                              minutes=minutes, timezone=zone, roles=roles or [], institutions=institutions or [],
                              cycle=cy, location=location, description=description, now=now)
-    console.print(f"Meeting {m.key} scheduled: {m.title}, {starts:%Y-%m-%d %H:%M} {zone}; "
-                  "it appears in its attendees' calendar feeds.")
+    console.print(t().gettext("Meeting %(key)s scheduled: %(title)s, %(when)s %(zone)s; it appears in its attendees' "
+                              "calendar feeds.") % {"key": m.key, "title": m.title, "when": f"{starts:%Y-%m-%d %H:%M}",
+                                                    "zone": zone})
 
 
 @meeting_app.command("move")
@@ -69,7 +71,7 @@ def move(
         zone = timezone or m.timezone
         move_meeting(session=s, meeting=m, starts_at=local_time(at, zone), minutes=minutes, timezone=zone,
                      location=location, now=now)
-    console.print(f"Meeting {key} moved to {at} {zone}.")
+    console.print(t().gettext("Meeting %(key)s moved to %(when)s %(zone)s.") % {"key": key, "when": at, "zone": zone})
 
 
 @meeting_app.command("cancel")
@@ -88,7 +90,7 @@ def cancel(
     with c.session() as s:
         state, _, now = state_moment(s, state_code, as_of)
         cancel_meeting(session=s, meeting=get_meeting(session=s, state=state, key=key), note=note, now=now)
-    console.print(f"Meeting {key} cancelled.")
+    console.print(t().gettext("Meeting %(key)s cancelled.") % {"key": key})
 
 
 @meeting_app.command("list")
@@ -102,11 +104,14 @@ def list_meetings(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> 
 
     c = ctx_of(ctx)
     table = Table()
-    for col in ("key", "when", "kind", "title", "attendees", "status"):
+    tr = t()
+    for col in (tr.pgettext("meetings", "key"), tr.pgettext("meetings", "when"), tr.pgettext("meetings", "kind"),
+                tr.pgettext("meetings", "title"), tr.pgettext("meetings", "attendees"),
+                tr.pgettext("meetings", "status")):
         table.add_column(col, overflow="fold")
     with c.session(readonly=True) as s:
         state = get_state(session=s, code=state_code)
-        table.title = f"Meetings of {state.name}"
+        table.title = t().gettext("Meetings of %(state)s") % {"state": state.name}
         for m in meetings_of(session=s, state=state):
             local = m.starts_at.astimezone(ZoneInfo(m.timezone))
             who = ", ".join(m.attendee_roles) + (f" ({', '.join(m.institutions)})" if m.institutions else "")

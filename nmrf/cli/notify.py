@@ -8,7 +8,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, parse_date, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, state_moment
+from nmrf.cli.lang import t
 from nmrf.errors import NmrfError
 
 outbox_app = typer.Typer(help="The outbox: every message, sent, waiting or failed, and to whom.",
@@ -34,7 +35,7 @@ def sweep(
 
     c = ctx_of(ctx)
     c.require_schema()
-    day = parse_date(as_of, what="--as-of") if as_of else None
+    day = parse_date(as_of, what="--as-of") if as_of is not None else None
     prepare_prefect_environment(c.settings)
     from nmrf.flows.inline import server_configured
     from nmrf.flows.sweep import sweep as sweep_flow
@@ -44,36 +45,64 @@ def sweep(
             result = sweep_flow(as_of=day, dry_run=dry_run)
     else:  # the flow's own function: no temporary server to start (nmrf.flows.inline)
         result = sweep_flow.fn(as_of=day, dry_run=dry_run)
-    when = f"as of {day}" if day else "now"
-    console.print(f"Sweep {when}{' (dry run)' if dry_run else ''}: {result.get('cycles_checked', 0)} cycle(s) checked, "
-                  f"{result.get('cycles_advanced', 0)} advanced; {result.get('deadlines_watched', 0)} open deadline(s) "
-                  f"watched.")
+    tr = t()
+    counts = {"day": day, "checked": result.get("cycles_checked", 0), "advanced": result.get("cycles_advanced", 0),
+              "watched": result.get("deadlines_watched", 0)}
+    if day:
+        said = (tr.gettext("Sweep as of %(day)s (dry run): %(checked)s cycle(s) checked, %(advanced)s advanced; "
+                           "%(watched)s open deadline(s) watched.") if dry_run else
+                tr.gettext("Sweep as of %(day)s: %(checked)s cycle(s) checked, %(advanced)s advanced; "
+                           "%(watched)s open deadline(s) watched."))
+    else:
+        said = (tr.gettext("Sweep now (dry run): %(checked)s cycle(s) checked, %(advanced)s advanced; "
+                           "%(watched)s open deadline(s) watched.") if dry_run else
+                tr.gettext("Sweep now: %(checked)s cycle(s) checked, %(advanced)s advanced; "
+                           "%(watched)s open deadline(s) watched."))
+    console.print(said % counts)
     if dry_run:
         messages = result.get("messages", [])
-        console.print(f"Would write {result['created']} message(s) to send, {result['digests']} digest(s) "
-                      f"replacing {result['digested']}; {result['held']} held by quiet hours.")
+        console.print(tr.gettext("Would write %(created)s message(s) to send, %(digests)s digest(s) replacing "
+                                 "%(digested)s; %(held)s held by quiet hours.") % result)
         if messages:
             table = Table()
-            for col in ("to", "what", "goes out (UTC)"):
+            for col in (tr.pgettext("sweep", "to"), tr.pgettext("sweep", "what"),
+                        tr.pgettext("sweep", "goes out (UTC)")):
                 table.add_column(col, no_wrap=True)
-            table.add_column("subject", overflow="fold")
+            table.add_column(tr.pgettext("sweep", "subject"), overflow="fold")
             for m in messages[:show]:
                 what = m["kind"] + ("" if m["kind"] == "digest" else f" {m['step']}")
-                status = "in the digest" if m["status"] == "digested" else m["not_before"][:16].replace("T", " ")
+                status = (tr.gettext("in the digest") if m["status"] == "digested"
+                          else m["not_before"][:16].replace("T", " "))
                 table.add_row(m["to"], what, status, escape(m["subject"]))
             console.print(table)
             if len(messages) > show:
-                console.print(f"... and {len(messages) - show} more (--show N).")
-        console.print("Nothing was written or sent (dry run).")
+                console.print(tr.gettext("... and %(num)s more (--show N).") % {"num": len(messages) - show})
+        console.print(tr.gettext("Nothing was written or sent (dry run)."))
     else:
-        console.print(f"Created {result['created']} message(s) ({result['digests']} digest(s) replacing "
-                      f"{result['digested']}); sent {result['sent']}, retrying {result['retrying']}, "
-                      f"failed {result['failed']}; {result['pending']} waiting in the outbox.")
+        console.print(tr.gettext("Created %(created)s message(s) (%(digests)s digest(s) replacing %(digested)s); "
+                                 "sent %(sent)s, retrying %(retrying)s, failed %(failed)s; %(pending)s waiting in "
+                                 "the outbox.") % result)
+        if result.get("released"):
+            console.print(tr.gettext("%(released)s held message(s) released: the public address is set now.")
+                          % result)
+        if result.get("held_for_address"):
+            console.print(tr.gettext("%(held_for_address)s message(s) with links held until the public address "
+                                     "is set.") % result)
+    _warn_public_url(c.settings)
     unresolved = result.get("unresolved", [])
     if unresolved:
-        console.print(f"[yellow]{len(unresolved)} step(s) reach nobody[/yellow] (fix the profile):")
+        console.print(escape(tr.gettext("%(num)s step(s) reach nobody (fix the profile):") % {"num": len(unresolved)}),
+                      style="yellow")
         for u in unresolved[:10]:
             console.print(f"  milestone #{u['milestone_id']} {u['step']}: {u['target']}: {u['why']}")
+
+
+def _warn_public_url(settings) -> None:  # type: ignore[no-untyped-def]
+    from nmrf.notifications.public_url import unset_warning
+
+    warning = unset_warning(settings)
+    if warning:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
 
 
 @outbox_app.callback()

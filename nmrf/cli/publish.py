@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
+from nmrf.cli.lang import t
 
 publish_app = typer.Typer(help="Publish what the State chooses to: the public site of its recommendations.",
                           no_args_is_help=True)
@@ -32,5 +33,7 @@ def site(
         files = public_site(session=s, state=state, today=today, languages=language or None)
         langs = site_languages(state, language or None)
     written, size = write_site(files, out)
-    console.print(f"Public site written to {out}: {len(files):,} files ({size / 1e6:.1f} MB), {written:,} changed; "
-                  f"languages {', '.join(langs)}. Open {out / 'index.html'} in a browser, or serve the folder.")
+    console.print(t().gettext("Public site written to %(out)s: %(files)s files (%(size)s MB), %(written)s changed; "
+                              "languages %(languages)s. Open %(index)s in a browser, or serve the folder.") % {
+        "out": out, "files": f"{len(files):,}", "size": f"{size / 1e6:.1f}", "written": f"{written:,}",
+        "languages": ", ".join(langs), "index": out / "index.html"})

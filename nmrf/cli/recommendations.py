@@ -8,7 +8,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, state_moment
+from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, err_console, force_option, friendly,
+                             output_file, parse_date, state_moment)
 from nmrf.errors import NmrfError
 
 app = typer.Typer(help="Recommendations: import, cluster, prioritise, assign, plan the follow-up, publish.",
@@ -43,7 +44,9 @@ def import_(
     if not file.is_file():
         raise NmrfError(f"{file}: no such file")
     c = ctx_of(ctx)
-    data = file.read_bytes()
+    from nmrf.documents.files import MAX_IMPORT_BYTES, read_file
+
+    data = read_file(file, limit=MAX_IMPORT_BYTES, what="CSV file")
     with c.session() as s:
         state, _, now = state_moment(s, state_code, as_of)
         with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -103,8 +106,7 @@ def template(out: Path = typer.Option(..., "--out", help="Where to write the CSV
     """Write our CSV template for treaty-body and special-procedure recommendations."""
     from nmrf.domain.recommendation_files import TEMPLATE_HEADER
 
-    if out.exists():
-        raise NmrfError(f"{out} exists; choose another name")
+    output_file(out)
     example = TEMPLATE_EXAMPLE
     import csv
 
@@ -213,6 +215,35 @@ def show(ctx: typer.Context, ref: str = typer.Argument(..., help="Recommendation
         s.expunge_all()  # what was read stays usable after the read-only rollback
     for line in lines:
         console.print(line, soft_wrap=True)
+
+
+@app.command("position")
+@friendly
+def position(
+    ctx: typer.Context,
+    refs: list[str] = typer.Argument(..., help="Recommendation numbers or uids (several: the same position)."),
+    value: str = typer.Option(..., "--position", help="supported, noted or partially_supported."),
+    source: str = typer.Option(..., "--source", help="The document the position comes from (A/HRC/../Add.1)."),
+    state_code: str | None = STATE_OPTION,
+    as_of: str | None = as_of_option(),
+) -> None:
+    """Record the State's position on recommendations, with its source (all or nothing)."""
+    from nmrf.services.console import position_problems, record_position
+    from nmrf.services.recommendations import get_recommendation
+
+    problems = position_problems(position=value, source=source)
+    if problems:
+        raise NmrfError([type(p)(f"--{p.field}: {p.message}") for p in problems])
+    c = ctx_of(ctx)
+    with c.session() as s:
+        state, _, now = state_moment(s, state_code, as_of)
+        recs = [get_recommendation(session=s, state=state, ref=r) for r in refs]
+        for r in recs:
+            record_position(session=s, recommendation=r, position=value, source=source, now=now,
+                            actor=c.settings.effective_actor)
+        ids = [r.id for r in recs]
+    console.print(f"Position {value} recorded for {len(ids)} recommendation(s) ({', '.join(map(str, ids))}), "
+                  f"source: {source}")
 
 
 @app.command("themes")
@@ -515,6 +546,7 @@ def actions(ctx: typer.Context, cluster_id: int | None = typer.Option(None, "--c
 def publish(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="The public file: .csv, .json or .md."),
+    force: bool = force_option(),
     lang: str | None = typer.Option(None, "--lang", help="The language of the view (ar, zh, en, fr, ru, es, pt; "
                                     "default: the State's)."),
     state_code: str | None = STATE_OPTION,
@@ -523,6 +555,9 @@ def publish(
     """The public view: recommendations with their status and actions, nothing confidential."""
     from nmrf.services.publication import public_view, write_public_view
 
+    if out.suffix.lower() not in (".csv", ".json", ".md"):
+        raise NmrfError(f"--out {out}: write a .csv, .json or .md file")
+    output_file(out, force=force)
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state, today, _ = state_moment(s, state_code, as_of)

@@ -9,10 +9,11 @@ from rich.table import Table
 from sqlmodel import select
 
 from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, state_moment
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 
 rules_app = typer.Typer(help="The rules of every mechanism, with their sources.", no_args_is_help=True)
-db_app = typer.Typer(help="The database: its schema, and moving it to PostgreSQL.", no_args_is_help=True)
+db_app = typer.Typer(help="The database: its schema, backups, and moving it to PostgreSQL.", no_args_is_help=True)
 
 
 @friendly
@@ -54,6 +55,20 @@ def init(
             console.print(f"  {line}")
     if not dry_run:
         console.print(f"Database: {c.engine.url.render_as_string(hide_password=True)}")
+    from nmrf.notifications.public_url import unset_warning
+
+    if unset_warning(c.settings):
+        err_console.print(f"[yellow]warning:[/yellow] {escape(unset_warning(c.settings) or '')}", soft_wrap=True)
+
+
+# An obligation's status and what its date rests on (nmrf.domain.inventory's words), as the table shows them.
+INVENTORY_WORDS = {
+    "overdue": N_("overdue"), "upcoming": N_("upcoming"), "date unknown": N_("date unknown"),
+    "on receipt": N_("on receipt"), "unknown": N_("unknown"), "official": N_("official"),
+    "published calendar": N_("published calendar"),
+    "computed from an official date": N_("computed from an official date"),
+    "recorded": N_("recorded"), "rule default": N_("rule default"),
+}
 
 
 @friendly
@@ -70,17 +85,27 @@ def inventory(
     with c.session(readonly=True) as s:
         state, today, _ = state_moment(s, state_code, as_of)
         rows = state_inventory(session=s, state=state, today=today, years=years)
-    table = Table(title=f"Reporting obligations of {state.name}, {today} to {today.year + years}")
-    for col in ("due", "mechanism", "obligation", "status", "date rests on", "cycle"):
+    from nmrf.cli.lang import t
+
+    tr = t()
+    table = Table(title=tr.gettext("Reporting obligations of %(state)s, %(start)s to %(end)s") % {
+        "state": state.name, "start": today, "end": today.year + years})
+    for col in (tr.pgettext("inventory", "due"), tr.pgettext("inventory", "mechanism"),
+                tr.pgettext("inventory", "obligation"), tr.pgettext("inventory", "status"),
+                tr.pgettext("inventory", "date rests on"), tr.pgettext("inventory", "cycle")):
         table.add_column(col, overflow="fold")
     for ob, cycle in rows:
-        status = f"[red]{ob.status}[/red]" if ob.status == "overdue" else ob.status
+        shown = tr.gettext(INVENTORY_WORDS[ob.status]) if ob.status in INVENTORY_WORDS else ob.status
+        status = f"[red]{shown}[/red]" if ob.status == "overdue" else shown
+        basis = tr.gettext(INVENTORY_WORDS[ob.basis]) if ob.basis in INVENTORY_WORDS else ob.basis
         table.add_row(ob.due.isoformat() if ob.due else "-", ob.mechanism, ob.title + (f"\n[dim]{ob.note}[/dim]" if ob.note else ""),
-                      status, ob.basis, f"#{cycle.id}" if cycle else "")
+                      status, basis, f"#{cycle.id}" if cycle else "")
     console.print(table)
     overdue = sum(1 for ob, _ in rows if ob.status == "overdue")
-    console.print(f"{len(rows)} obligations, {overdue} overdue. Dates resting on a rule default or a recorded "
-                  "date are fallbacks: record official dates in the profile (reporting:) or with `nmrf cycle set-date`.")
+    console.print(tr.gettext("%(num)s obligations, %(overdue)s overdue. Dates resting on a rule default or a recorded "
+                             "date are fallbacks: record official dates in the profile (reporting:) or with "
+                             "%(command)s.") % {"num": len(rows), "overdue": overdue,
+                                                "command": "`nmrf cycle set-date`"})
 
 
 @rules_app.command("list")
@@ -215,3 +240,48 @@ def db_migrate(
     console.print(f"copied {total} rows in {len(counts)} tables in {time.perf_counter() - started:.1f} s; "
                   "every table has as many rows as in the source.")
     console.print(f"From now on: NMRF_DATABASE_URL={shown} (the old database was left as it was).")
+
+
+@db_app.command("backup")
+@friendly
+def db_backup(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="The backup file to write (e.g. nmrf-2027-06-01.nmrfbak)."),
+    force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
+) -> None:
+    """A consistent copy of the whole database while it runs, with a checksum and the schema version."""
+    from nmrf.models.types import utcnow
+    from nmrf.services.backup import backup_database
+
+    c = ctx_of(ctx)
+    c.require_schema()
+    m = backup_database(engine=c.engine, out=file, now=utcnow(), force=force)
+    rows = sum(t.rows for t in m.tables.values())
+    console.print(f"backup written to {file}: {m.dialect}, schema {', '.join(m.schema)}, {len(m.tables)} tables, "
+                  f"{rows} rows, sha256 {m.payload_sha256[:16]}...")
+
+
+@db_app.command("verify")
+@friendly
+def db_verify(file: Path = typer.Argument(..., help="The backup file.")) -> None:
+    """Check a backup: its checksum, its schema, and (SQLite) every table's rows against its manifest."""
+    from nmrf.services.backup import verify_backup
+
+    v = verify_backup(path=file)
+    m = v.manifest
+    what = (f"every table's rows and checksum match ({v.checked_tables} tables)" if v.checked_tables
+            else "the dump's checksum and table of contents are sound")
+    console.print(f"{file}: OK: taken {m.created_at} from {m.dialect}, schema {', '.join(m.schema)}; {what}")
+
+
+@db_app.command("restore")
+@friendly
+def db_restore(ctx: typer.Context, file: Path = typer.Argument(..., help="The backup file.")) -> None:
+    """Restore a backup into the (empty) database nmrf is set to use; all or nothing."""
+    from nmrf.services.backup import restore_backup
+
+    c = ctx_of(ctx)
+    m = restore_backup(path=file, target=c.engine)
+    console.print(f"restored {file} (taken {m.created_at}) into "
+                  f"{c.engine.url.render_as_string(hide_password=True)}: {len(m.tables)} tables, "
+                  f"{sum(t.rows for t in m.tables.values())} rows; every table's rows and checksum match")

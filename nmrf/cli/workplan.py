@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from nmrf.cli.common import as_of_option, console, ctx_of, friendly, parse_date, state_moment
+from nmrf.cli.lang import t as cli_t
 
 STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 pledge_app = typer.Typer(help="Voluntary pledges made under the UPR, tracked like actions.", no_args_is_help=True)
@@ -36,10 +37,10 @@ def workplan(
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     if xlsx:
         xlsx.write_bytes(write_workplan_xlsx(wp, t))
-        console.print(f"Workbook: {xlsx}")
+        console.print(cli_t().gettext("Workbook: %(file)s") % {"file": xlsx})
     if docx:
         docx.write_bytes(write_workplan_docx(wp, t, created=now))
-        console.print(f"Document: {docx}")
+        console.print(cli_t().gettext("Document: %(file)s") % {"file": docx})
 
 
 @friendly
@@ -67,7 +68,7 @@ def annual_report(
         out.write_bytes(write_annual_docx(report, t, created=now))
     else:
         out.write_text(write_annual_markdown(report, t), encoding="utf-8")
-    console.print(f"Annual report {year}: {out}")
+    console.print(cli_t().gettext("Annual report %(year)s: %(file)s") % {"year": year, "file": out})
 
 
 @pledge_app.command("add")
@@ -89,7 +90,7 @@ def pledge_add(
         state, _, now = state_moment(s, state_code, as_of)
         p = add_pledge(session=s, state=state, text=text, institution=institution,
                        made_on=parse_date(made_on, what="--date"), mechanism=mechanism, now=now, actor="cli")
-    console.print(f"Pledge #{p.id} recorded.")
+    console.print(cli_t().gettext("Pledge #%(id)s recorded.") % {"id": p.id})
 
 
 @pledge_app.command("update")
@@ -155,7 +156,7 @@ def year_end(
         state, _, now = state_moment(s, state_code, as_of)
         sent = year_end_round(session=s, state=state, year=year, out_dir=out, now=now, actor="cli")
     for key, path, rows in sent.files:
-        console.print(f"{key}: {path} ({rows} rows)")
+        console.print(cli_t().gettext("%(key)s: %(file)s (%(num)s rows)") % {"key": key, "file": path, "num": rows})
 
 
 @pledge_app.command("year-end-import")
@@ -174,6 +175,7 @@ def year_end_import(
         state, _, now = state_moment(s, state_code, as_of)
         got = import_year_end(session=s, state=state, path=path, now=now, actor="cli")
     if got.already:
-        console.print(f"{path.name} was already imported; nothing changed.")
+        console.print(cli_t().gettext("%(file)s was already imported; nothing changed.") % {"file": path.name})
     else:
-        console.print(f"{got.institution}: {got.updated} updated, {got.unchanged} unchanged.")
+        console.print(cli_t().gettext("%(institution)s: %(updated)s updated, %(unchanged)s unchanged.") % {
+            "institution": got.institution, "updated": got.updated, "unchanged": got.unchanged})

@@ -20,7 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from nmrf.domain.draft import MISSING, Draft
+from nmrf.domain.draft import Draft
 from nmrf.domain.i18n import text_direction
 
 _RED = RGBColor(0xC0, 0x00, 0x00)
@@ -109,12 +109,12 @@ def write_docx(d: Draft, *, created: datetime) -> bytes:
                 if para.source:
                     p.add_run(f" ({para.source})").italic = True
             for m in b.missing:
-                _note(doc, f"{MISSING} {m}")
+                _note(doc, d.note(m))
     if d.annex:
         doc.add_heading(t["annex"], level=1)
         table = doc.add_table(rows=1, cols=3)
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, ("#", "Source", "Text"), strict=True):
+        for cell, text in zip(table.rows[0].cells, ("#", t["annex.source"], t["annex.text"]), strict=True):
             cell.text = text
         for a in d.annex:
             row = table.add_row().cells

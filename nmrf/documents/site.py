@@ -25,12 +25,13 @@ import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from nmrf.domain.i18n import N_, jinja_environment, translator
+from nmrf.domain import wording
+from nmrf.domain.i18n import N_, Translator, jinja_environment, translator
 
 STATUS_LABELS = {
     "implemented": N_("Implemented"),
@@ -113,9 +114,35 @@ def _script_json(value: Any) -> str:
     return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+Facets = dict[str, dict[str, tuple[str, list[SiteRow]]]]  # facet -> value -> (label, rows)
+
+
+def _in_language(t: Translator, rows: list[SiteRow], facets: Facets, theme_names: dict[str, str],
+                 sdg_names: dict[int, str]) -> tuple[list[SiteRow], Facets]:
+    """The rows and facets with the taxonomy's words (themes, goals) in the reader's language: the view gives
+    them in the State's; the taxonomy's English names are the catalogs' msgids."""
+    def theme(key: str, shown: str) -> str:
+        return wording.title(t, theme_names[key]) if key in theme_names else shown
+
+    own = {id(r): replace(r, themes=[(k, theme(k, n)) for k, n in r.themes]) for r in rows}
+    out: Facets = {}
+    for facet, values in facets.items():
+        if facet == "theme":
+            named = {k: (theme(k, label), [own[id(r)] for r in members]) for k, (label, members) in values.items()}
+            out[facet] = dict(sorted(named.items(), key=lambda kv: kv[1][0].casefold()))
+        elif facet == "sdg":
+            out[facet] = {k: (f"{k}. {wording.title(t, sdg_names.get(int(k), ''))}".rstrip(". "),
+                              [own[id(r)] for r in members]) for k, (_, members) in values.items()}
+        else:
+            out[facet] = {k: (label, [own[id(r)] for r in members]) for k, (label, members) in values.items()}
+    return [own[id(r)] for r in rows], out
+
+
 def build_site(view: Any, *, languages: list[str], state_language: str, sdg_names: dict[int, str],
-               csv_text: str, json_text: str) -> dict[str, bytes]:
-    """Every file of the site: path (relative, '/'-separated) -> bytes."""
+               csv_text: str, json_text: str, theme_names: dict[str, str] | None = None) -> dict[str, bytes]:
+    """Every file of the site: path (relative, '/'-separated) -> bytes. `sdg_names` and `theme_names` (theme
+    key -> name) are the taxonomy's, in English: each language's pages show them translated."""
+    theme_names = theme_names or {}
     rows = rows_of(view)
     langs = list(dict.fromkeys(languages or [state_language]))
     files: dict[str, bytes] = {
@@ -140,9 +167,12 @@ def build_site(view: Any, *, languages: list[str], state_language: str, sdg_name
               "total": len(rows)}
     root = _env(state_language, state_language).get_template("languages.html")
     files["index.html"] = root.render(**common, root="", lang_names=_native_names(langs)).encode()
+    all_rows, all_facets = rows, facets
     for lang in langs:
         env = _env(lang, state_language)
         t = translator(lang, fallback=state_language)
+        rows, facets = _in_language(t, all_rows, all_facets, theme_names, sdg_names)
+        common = {**common, "facets": facets}
         base = f"{lang}/"
         page = {"root": "../", **common}
         files[base + "index.html"] = env.get_template("search.html").render(**page).encode()

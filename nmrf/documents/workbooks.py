@@ -19,8 +19,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from nmrf.documents.files import check_zip
 from nmrf.domain.i18n import N_, Translator, text_direction, translator
-from nmrf.errors import Problem
+from nmrf.domain.text import text_problem, without_controls
+from nmrf.errors import NmrfError, Problem
 from nmrf.models.recommendations import IMPLEMENTATION
 
 FORMAT_VERSION = "1"
@@ -175,6 +177,8 @@ def write_request(sheet: RequestSheet) -> bytes:
                  ("format", FORMAT_VERSION), ("language", t.tag)):
         meta.append([k, v])
     meta.sheet_state = "hidden"
+    for sheet_ in wb.worksheets:
+        _inert(sheet_)
     if text_direction(t.lang) == "rtl":
         _right_to_left(wb)
     # The same request gives the same bytes' content (no "now" in the file's properties).
@@ -185,6 +189,28 @@ def write_request(sheet: RequestSheet) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# What a spreadsheet reads as the start of a formula (OWASP's CSV-injection list; a tab or CR first too).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(ws: Any) -> None:
+    """Every text cell of `ws` written as text: no formula, no control character.
+
+    openpyxl stores a string beginning with '=' as a formula (a recommendation's text became a live formula,
+    and then the returned workbook read back empty and was refused as "text was changed"). A text cell's type
+    is forced to string, and text that looks like a formula also gets Excel's quote prefix, so it stays text
+    when a person edits the cell.
+    """
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                text = without_controls(cell.value)
+                cell.value = text
+                cell.data_type = "s"
+                if text.startswith(FORMULA_START):
+                    cell.quotePrefix = True
 
 
 @dataclass(frozen=True)
@@ -219,6 +245,10 @@ def _type_name(value: Any) -> str:
 
 def read_returned(data: bytes, *, file: str) -> Returned:
     """Read a returned workbook; every problem is listed (nothing is trusted half-way)."""
+    try:
+        check_zip(data, file=file)
+    except NmrfError as exc:
+        return Returned("", "", "", problems=list(exc.problems))
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -286,6 +316,8 @@ def read_returned(data: bytes, *, file: str) -> Returned:
                 cells[name] = ""
             elif isinstance(v, str):
                 cells[name] = v.strip()
+                if (problem := text_problem(cells[name])) is not None:
+                    out.problems.append(Problem(f"{name}: {problem}", file=file, field=f"{SHEET}!{letter}{n}"))
             elif name == "Data / indicator" and isinstance(v, (int, float)) and not isinstance(v, bool):
                 cells[name] = str(v)
             else:

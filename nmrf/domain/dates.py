@@ -99,3 +99,35 @@ def _holidays_source(country: str, subdiv: str | None) -> Callable[[int], Iterab
         return holidays.country_holidays(country, subdiv=subdiv, years=year).keys()
 
     return for_year
+
+
+# Dates a person may give: the UN's human-rights system starts in 1945, and nothing is planned past 2200. A
+# date outside is a typing mistake (year 9999, 0001) that would otherwise overflow date arithmetic later.
+EARLIEST = date(1945, 1, 1)
+LATEST = date(2200, 12, 31)
+
+
+def check_date_range(day: date, *, what: str) -> date:
+    if not EARLIEST <= day <= LATEST:
+        from nmrf.errors import NmrfError
+
+        raise NmrfError(f"{what}: {day.isoformat()} is outside the dates nmrf accepts "
+                        f"({EARLIEST.isoformat()} to {LATEST.isoformat()})")
+    return day
+
+
+def parse_day(text: str, *, what: str) -> date:
+    """A date a person typed (YYYY-MM-DD), checked: the empty string is not a date, nor is 2024-02-30."""
+    from nmrf.domain.i18n import N_
+    from nmrf.errors import NmrfError
+
+    cleaned = text.strip()
+    if not cleaned:
+        raise NmrfError.said(N_("%(what)s: the empty text is not a date (expected YYYY-MM-DD)"), what=what)
+    try:
+        day = date.fromisoformat(cleaned)
+    except ValueError as exc:
+        # (Python's reason stays as Python gives it: "month must be in 1..12")
+        raise NmrfError.said(N_("%(what)s: %(text)s is not a date (expected YYYY-MM-DD; %(reason)s)"),
+                             what=what, text=repr(text), reason=str(exc)) from None
+    return check_date_range(day, what=what)

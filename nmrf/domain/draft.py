@@ -14,7 +14,7 @@ Two structures:
 
 Body paragraphs are numbered (consecutively, through the whole report, as UN
 documents are); headings are not. Recommendations are cited by document symbol
-and paragraph. What is missing is an editorial note marked [MISSING]: not
+and paragraph. What is missing is an editorial note marked [MISSING] (in the report's language): not
 numbered, not counted. The word count is that of the text that would be
 submitted (headings and numbered paragraphs); the editorial notes and the annex
 listing the recommendations' full texts are not counted (annexes are not counted
@@ -32,7 +32,8 @@ from nmrf.domain.i18n import N_, translator
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 REPORT_LANGUAGES = ("en", "es", "fr", "ar", "ru", "zh", "pt")
-MISSING = "[MISSING]"
+MISSING = "[MISSING]"  # the English marker; a draft's own is translated (MESSAGES["missing.note"])
+UNASSIGNED = "(unassigned)"  # the key of Draft.missing_from for recommendations no institution answers for
 
 
 def count_words(text: str) -> int:
@@ -68,20 +69,27 @@ MESSAGES: dict[str, str] = {
     'm.commitments': N_('no planned follow-up action is recorded: state the national priorities and commitments.'),
     'm.achievements': N_("the secretariat's assessment of achievements, best practices, challenges and constraints."),
     'm.symbol': N_('document symbol and paragraph of {refs}: the source does not give them.'),
-    'm.answer': N_('recommendation {ref}: no answer from {institution} ({role}){due}{late}{asked}'),
+    # Translators: an editorial note of the draft: the marker, then what the secretariat must still write.
+    # Keep the marker in capitals between brackets, so that it can be found and is not submitted.
+    'missing.note': N_('[MISSING] {note}'),
+    'm.answer.lead': N_('recommendation {ref}: no answer from {institution} (lead).'),
+    'm.answer.supporting': N_('recommendation {ref}: no answer from {institution} (supporting).'),
     'm.unassigned': N_('recommendation {ref}: no institution assigned (`nmrf recommendations assign`)'),
-    'm.due': N_(', input due {date}'),
-    'm.late': N_(' (LATE)'),
-    'm.not_asked': N_(' (not asked for input in this cycle)'),
-    'role.lead': N_('lead'),
-    'role.supporting': N_('supporting'),
+    # Translators: follows "no answer from <institution>"; "its" is the institution's.
+    'm.due': N_('Its input is due on {date}.'),
+    'm.late': N_('Its input was due on {date}: it is late.'),
+    'm.not_asked': N_('It was not asked for input in this cycle.'),
+    'm.received': N_('Its input was recorded received on {date} by {actor}, but its text is not in nmrf: attach the document.'),
+    'm.received_undated': N_('Its input was recorded received, without its text.'),
+    # Translators: the header of the annex's table: where the recommendation comes from, and its text.
+    'annex.source': N_('Source of the recommendation'),
+    'annex.text': N_('Text of the recommendation'),
     'word_count': N_('Word count'),
     'missing_inputs': N_('Missing inputs'),
     'annex': N_('Annex: the recommendations (not counted)'),
     'limit': N_('{words} of {limit} words ({pct}%)'),
-    'over': N_('OVER THE LIMIT'),
+    'limit.over': N_('{words} of {limit} words ({pct}%): OVER THE LIMIT'),
     'no_limit': N_('{words} words (no word limit set)'),
-    'n_recs': N_('{n} recommendation(s)'),
     'subtitle': N_('Draft compiled by nmrf on {today} from the inputs received. {n} {mechanism} recommendation(s).'),
     'title.upr': N_('National report submitted in accordance with Human Rights Council resolutions 5/1 and 16/21: {state}'),
     'title.tb': N_('{mechanism}: periodic report of {state}'),
@@ -194,33 +202,50 @@ class Draft:
         if not self.word_limit:
             return t["no_limit"].format(words=f"{self.words:,}")
         pct = round(100 * self.words / self.word_limit)
-        over = f" {t['over']}" if self.words > self.word_limit else ""
-        return t["limit"].format(words=f"{self.words:,}", limit=f"{self.word_limit:,}", pct=pct) + over
+        text = t["limit.over" if self.words > self.word_limit else "limit"]
+        return text.format(words=f"{self.words:,}", limit=f"{self.word_limit:,}", pct=pct)
 
     def missing_text(self) -> str:
-        t = self.t
-        return "; ".join(f"{k} ({t['n_recs'].format(n=v)})" for k, v in self.missing_from.items())
+        """Who has not answered, and for how many recommendations, in the report's language."""
+        tr = translator(self.language, fallback="en")
+        parts = []
+        for who, n in self.missing_from.items():
+            if who == UNASSIGNED:
+                parts.append(tr.ngettext("no institution assigned (%(num)d recommendation)",
+                                         "no institution assigned (%(num)d recommendations)", n) % {"num": n})
+            else:
+                parts.append(tr.ngettext("%(institution)s (%(num)d recommendation)",
+                                         "%(institution)s (%(num)d recommendations)", n)
+                             % {"institution": who, "num": n})
+        return "; ".join(parts)
+
+    def note(self, text: str) -> str:
+        """An editorial note with its marker, in the report's language."""
+        return self.t["missing.note"].format(note=text)
 
 
 def to_markdown(d: Draft) -> str:
+    """The draft as Markdown; every text from outside escaped (nmrf.domain.escape.md_text)."""
+    from nmrf.domain.escape import md_text as e
+
     t = d.t
-    out = [f"# {d.title}", "", f"_{d.subtitle}_", "", f"**{t['word_count']}:** {d.limit_text()}", ""]
+    out = [f"# {e(d.title)}", "", f"_{e(d.subtitle)}_", "", f"**{t['word_count']}:** {e(d.limit_text())}", ""]
     if d.missing_from:
-        out += [f"**{t['missing_inputs']}:** {d.missing_text()}", ""]
+        out += [f"**{t['missing_inputs']}:** {e(d.missing_text())}", ""]
     n = 0
     for s in d.sections:
-        out += [f"{'#' * (s.level + 1)} {s.title}", ""]
+        out += [f"{'#' * (s.level + 1)} {e(s.title)}", ""]
         for b in s.blocks:
             if b.title:
-                out += [f"{'#' * (s.level + 2)} {b.title}", ""]
+                out += [f"{'#' * (s.level + 2)} {e(b.title)}", ""]
             for p in b.paragraphs:
                 n += 1
-                out += [f"{n}. {p.full}", ""]
+                out += [f"{n}. {e(p.full)}", ""]
             for m in b.missing:
-                out += [f"> **{MISSING}** {m}", ""]
+                out += [f"> {t['missing.note'].format(note=e(m))}", ""]  # the marker is ours, the note escaped
     if d.annex:
         out += [f"## {t['annex']}", ""]
         for a in d.annex:
-            out += [f"- **{a.ref}** ({a.source}): {a.text}"]
+            out += [f"- **{e(a.ref)}** ({e(a.source)}): {e(a.text)}"]
         out.append("")
     return "\n".join(out)

@@ -8,7 +8,7 @@ whose date counts from it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -161,3 +161,62 @@ def _provenance(rule: MilestoneRule, mechanism: Mechanism) -> tuple[str, bool]:
         r = mechanism.rules[rule.due.rule]
         return r.source, r.verified
     return rule.source, rule.verified
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An internal date a late launch moved: from the plan's date to the compressed one."""
+
+    key: str
+    title: str
+    planned: date
+    now: date
+
+
+def compress_late(planned: Sequence[PlannedMilestone], *, today: date, calendar: WorkCalendar,
+                  timezone: str) -> tuple[list[PlannedMilestone], list[Moved]]:
+    """A cycle launched after its first internal lead times: what is left is compressed between today and
+    the next UN deadline, proportionally, never before today. UN dates and official dates are untouched.
+
+    The internal schedule ran from its first internal date S to the next UN date U after today; each internal
+    date d in [S, U] becomes today + (d - S) * (U - today) / (U - S), on a working day but never before
+    today (meetings in that span move with it). Nothing is moved unless something a person owes would be due on
+    the launch day or before it. Pure.
+    """
+    internal = [p for p in planned if p.side == "internal" and p.official_date is None and p.due_date is not None]
+    if not internal:
+        return list(planned), []
+    start = min(p.due_date for p in internal)  # type: ignore[type-var]
+    # Late when a person would owe something due on the launch day or before it; the engine's own steps
+    # (the inventory) may lie behind the launch day without that.
+    if not any(p.due_date <= today for p in internal  # type: ignore[operator]
+               if p.completion == "person" and p.kind == "deadline"):
+        return list(planned), []
+    un_after = sorted(p.due_date for p in planned if p.side == "un" and p.due_date is not None
+                      and p.due_date > today)
+    if not un_after:
+        return list(planned), []
+    deadline = un_after[0]
+    span, room = (deadline - start).days, (deadline - today).days
+    out: list[PlannedMilestone] = []
+    moved: list[Moved] = []
+    for p in planned:
+        d = p.due_date
+        if p not in internal or d is None or d > deadline:
+            out.append(p)
+            continue
+        new = today + timedelta(days=round((d - start).days * room / span)) if span > 0 else today
+        worked = calendar.on_or_before(new)
+        new = worked if worked >= today else today
+        if new == d:
+            out.append(p)
+            continue
+        starts_at = ends_at = None
+        if p.starts_at is not None and p.ends_at is not None:
+            local = p.starts_at.astimezone(ZoneInfo(timezone))
+            starts_at = datetime.combine(new, local.timetz())
+            ends_at = starts_at + (p.ends_at - p.starts_at)
+        out.append(replace(p, due_date=new, opens_on=p.opens_on + (new - d) if p.opens_on else None,
+                           starts_at=starts_at or p.starts_at, ends_at=ends_at or p.ends_at))
+        moved.append(Moved(p.key, p.title, d, new))
+    return out, moved

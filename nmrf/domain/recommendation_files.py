@@ -38,6 +38,7 @@ from datetime import date, datetime
 from typing import Any
 
 from nmrf.domain.taxonomy import SDG_THEME, Taxonomy, fold, state_code, words
+from nmrf.domain.text import text_problem
 from nmrf.errors import Problem
 
 FORMATS = ("upr-info", "uhri", "template")
@@ -404,6 +405,11 @@ def _xlsx_rows(data: bytes) -> tuple[list[tuple[int, list[str]]], str]:
 
     from openpyxl import load_workbook
 
+    from nmrf.domain.archives import unpacked_problem
+
+    problem = unpacked_problem(data, kind="XLSX workbook")  # a zip bomb is refused before openpyxl opens it
+    if problem:
+        raise ValueError(problem)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -484,6 +490,9 @@ def parse(data: bytes, *, fmt: str, file: str, taxonomy: Taxonomy, encoding: str
             return ParsedFile(fmt, enc, note, [], problems, [], 1)
         last = csv_reader.line_num
         body = None
+    bad_header = [f"header {name!r} {problem}" for name in header if (problem := text_problem(name)) is not None]
+    if bad_header:
+        return ParsedFile(fmt, enc, note, [], [Problem(b, file=file, line=1) for b in bad_header], [], 1)
     rows: list[SourceRecommendation] = []
     seen: dict[str, int] = {}
 
@@ -509,6 +518,11 @@ def parse(data: bytes, *, fmt: str, file: str, taxonomy: Taxonomy, encoding: str
                                     "(a truncated row, or a stray comma or quote?)", file=file, line=line))
             continue
         raw = dict(zip(header, cells, strict=True))
+        bad = [f"column {name!r} {problem}" for name, value in raw.items()
+               if (problem := text_problem(value)) is not None]
+        if bad:
+            problems.extend(Problem(b, file=file, line=line) for b in bad)
+            continue
         cell = {k: cells[i] for k, i in index.items()}
         try:
             rec = _READERS[fmt](cell, raw, line, ctx)
@@ -671,13 +685,23 @@ def _date(value: str) -> date | None:
     if not v:
         return None
     if re.fullmatch(r"\d{4}", v):
-        return date(int(v), 1, 1)
+        return _in_range(date(int(v), 1, 1) if int(v) else None, value)
     for fmt_ in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d %B %Y", "%B %d, %Y"):
         try:
-            return datetime.strptime(v, fmt_).date()
-        except ValueError:
+            return _in_range(datetime.strptime(v, fmt_).date(), value)
+        except ValueError as exc:
+            if "outside" in str(exc):
+                raise
             continue
     raise ValueError(f"date: {value!r} is not a date (expected YYYY-MM-DD)")
+
+
+def _in_range(day: date | None, value: str) -> date:
+    from nmrf.domain.dates import EARLIEST, LATEST
+
+    if day is None or not EARLIEST <= day <= LATEST:
+        raise ValueError(f"date: {value!r} is outside the dates nmrf accepts ({EARLIEST} to {LATEST})")
+    return day
 
 
 def _uhri(cell: dict[str, str], raw: dict[str, str], line: int, ctx: _Context) -> SourceRecommendation:

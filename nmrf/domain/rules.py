@@ -28,7 +28,7 @@ STAGES = (
 )
 ROLE_NAMES = (
     "secretariat", "head_of_secretariat", "focal_point", "head_of_unit",
-    "minister", "nhri_contact", "cso_contact",
+    "minister", "nhri_contact", "cso_contact", "observer",
 )
 Role = Literal["secretariat", "head_of_secretariat", "focal_point", "head_of_unit",
                "minister", "nhri_contact", "cso_contact"]

@@ -1,61 +1,156 @@
-"""YAML with line numbers, so that a validation error can point at the line.
+"""YAML with line numbers, so that a validation error can point at the line; bounded, so that no file can
+exhaust the machine.
 
 Pydantic reports where a value is wrong as a path (``people.3.timezone``);
 we keep the line of every node while loading and translate the path back.
+Every YAML file nmrf reads from a person goes through `load_yaml`, which refuses, with the line: a file over
+`MAX_BYTES`, aliases repeating more than `MAX_ALIAS_VALUES` values (a 300-byte "billion laughs" profile otherwise ran 58 s and
+exhausted memory), an alias inside itself, nesting deeper than `MAX_DEPTH`, text with control characters
+(nmrf.domain.text), keys that are not plain scalars, and dates that do not exist or fall outside 1945-2200.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from nmrf.domain.dates import check_date_range
+from nmrf.domain.text import CONTROL, text_problem
 from nmrf.errors import NmrfError, Problem
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
 
 
+MAX_BYTES = 2 * 1024 * 1024  # the shipped catalogue is 46 kB, the example profile 10 kB
+# Anchors are a convenience in hand-written files: the values that aliases repeat are counted, and more than
+# this many is refused (the shipped catalogue repeats a few hundred; "billion laughs" repeats billions).
+MAX_ALIAS_VALUES = 10_000
+MAX_DEPTH = 50
+MAX_NODES = 200_000
+
+
 class _Loader(yaml.SafeLoader):
     pass
 
 
-def _construct(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int]) -> Any:
-    lines[path] = node.start_mark.line + 1
+class _Budget:
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.open: set[int] = set()
+        self.aliased = 0  # values constructed through an alias
+        self.inside = 0  # how many aliases the current node is reached through
+        self.nodes = 0
+
+
+def _where(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _construct(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int], budget: _Budget) -> Any:
+    lines[path] = _where(node)
+    # PyYAML's composer gives an alias the very node object of its anchor: a node met again is an alias use.
+    if id(node) in budget.open:
+        raise NmrfError([Problem("an alias refers to a node that contains it (a recursive alias)",
+                                 line=_where(node), field=dotted(path) or None)])
+    alias = id(node) in budget.seen
+    budget.seen.add(id(node))
+    if alias or budget.inside:
+        budget.aliased += 1
+        if budget.aliased > MAX_ALIAS_VALUES:
+            raise NmrfError([Problem(f"aliases repeat more than {MAX_ALIAS_VALUES} values; write the values out",
+                                     line=_where(node), field=dotted(path) or None)])
+    if alias:
+        budget.inside += 1
+        try:
+            return _build(node, loader, path, lines, budget)
+        finally:
+            budget.inside -= 1
+    return _build(node, loader, path, lines, budget)
+
+
+def _build(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int], budget: _Budget) -> Any:
+    budget.nodes += 1
+    if budget.nodes > MAX_NODES or len(path) > MAX_DEPTH:
+        raise NmrfError([Problem(f"the document is too large or nested too deeply (over {MAX_NODES} values or "
+                                 f"{MAX_DEPTH} levels)", line=_where(node))])
     if isinstance(node, yaml.MappingNode):
+        budget.open.add(id(node))
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise NmrfError([Problem("a key must be a plain word or number", line=_where(key_node),
+                                         field=dotted(path) or None)])
+            key = _scalar(key_node, loader, path, lines)
             if key in out:
-                raise NmrfError([Problem(f"duplicate key {key!r}", line=key_node.start_mark.line + 1,
+                raise NmrfError([Problem(f"duplicate key {key!r}", line=_where(key_node),
                                          field=dotted(path + (key,)))])
-            out[key] = _construct(value_node, loader, path + (key,), lines)
+            out[key] = _construct(value_node, loader, path + (key,), lines, budget)
+        budget.open.discard(id(node))
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, loader, path + (i,), lines) for i, v in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+        budget.open.add(id(node))
+        items = [_construct(v, loader, path + (i,), lines, budget) for i, v in enumerate(node.value)]
+        budget.open.discard(id(node))
+        return items
+    return _scalar(node, loader, path, lines)
+
+
+def _scalar(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int]) -> Any:
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError as exc:  # 2024-02-30: the resolver says "timestamp", the date does not exist
+        raise NmrfError([Problem(f"{node.value!r} is not a date that exists ({exc})", line=_where(node),
+                                 field=dotted(path) or None)]) from None
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            raise NmrfError([Problem(problem, line=_where(node), field=dotted(path) or None)])
+    elif isinstance(value, date):
+        try:
+            check_date_range(value if not isinstance(value, datetime) else value.date(), what=node.value)
+        except NmrfError as exc:
+            raise NmrfError([Problem(exc.problems[0].message, line=_where(node), field=dotted(path) or None)]) from None
+    return value
 
 
 def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
-    """Parse YAML text into plain data and a map from path to line number."""
+    """Parse YAML text into plain data and a map from path to line number (bounded: see the module's doc)."""
     lines: dict[Loc, int] = {}
-    loader = _Loader(text)
+    if len(text) > MAX_BYTES:
+        raise NmrfError([Problem(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB", file=filename)])
+    text = text.removeprefix("\ufeff")  # a byte-order mark at the start is the file's encoding, not text
+    # Checked in the raw text, not only in the values: YAML itself reads NEL (U+0085) and U+2028/9 as line
+    # breaks and would fold them silently into a space before any value could be checked.
+    found = CONTROL.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise NmrfError([Problem(text_problem(found.group()) or "control character", file=filename, line=line)])
+    loader = None
     try:
+        loader = _Loader(text)  # the reader refuses some control characters here already
         node = loader.get_single_node()
         if node is None:
             return None, lines
-        return _construct(node, loader, (), lines), lines
+        return _construct(node, loader, (), lines, _Budget()), lines
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise NmrfError([Problem(f"not valid YAML: {exc.problem or exc}", file=filename,
                                  line=mark.line + 1 if mark else None)]) from None
+    except yaml.YAMLError as exc:
+        raise NmrfError([Problem(f"not valid YAML: {exc}", file=filename)]) from None
+    except RecursionError:
+        raise NmrfError([Problem(f"nested too deeply (over {MAX_DEPTH} levels)", file=filename)]) from None
     except NmrfError as exc:
-        raise NmrfError([Problem(p.message, file=filename, line=p.line, field=p.field)
-                         for p in exc.problems]) from None
+        raise NmrfError([replace(p, file=filename) for p in exc.problems]) from None  # its msgid kept
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def dotted(loc: Loc) -> str:

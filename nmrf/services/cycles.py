@@ -8,19 +8,21 @@ refuses, changing nothing, where a person's input is wrong.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from nmrf.domain.dates import Offset
-from nmrf.domain.planning import Participant, PlannedMilestone, missing_anchors, plan_cycle
+from nmrf.domain.planning import Moved, Participant, PlannedMilestone, compress_late, missing_anchors, plan_cycle
 from nmrf.domain.progress import MilestoneState, Step, next_steps
 from nmrf.domain.review_calendars import upr_dates
 from nmrf.domain.rules import ROLE_NAMES, Catalogue, Mechanism, Template, load_catalogue
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 from nmrf.models.audit import audit_inserts
 from nmrf.models import (
@@ -47,6 +49,8 @@ DEFAULT_PARTICIPANT_KINDS = ("ministry", "statistics_office", "judiciary", "parl
 class Launched:
     cycle: Cycle
     created: bool
+    # Internal dates a late launch compressed (planned -> now), to be said at launch.
+    compressed: list[Moved] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- launching
@@ -175,6 +179,10 @@ def launch_cycle(
     plan = plan_cycle(tpl, mech, officials=dates, participants=[p for _, p in parts],
                       calendar=work_calendar(state), timezone=state.timezone, lead_times=lead_times,
                       sources=sources)
+    # Launched after its first internal lead times: what is left is compressed up to the next UN deadline
+    # (never before today; UN and official dates untouched), and said at launch.
+    today = now.astimezone(ZoneInfo(state.timezone)).date()
+    plan, moved = compress_late(plan, today=today, calendar=work_calendar(state), timezone=state.timezone)
     title = tpl.title.format(state=state.name, mechanism=mechanism, reference=reference or "")
     cycle = Cycle(state_id=state.id, key=key, template=template, mechanism=mechanism, flow=tpl.flow,
                   title=title, template_version=catalogue.version, confidential=tpl.confidential,
@@ -202,7 +210,12 @@ def launch_cycle(
     stmt = insert(Milestone).returning(Milestone.id, sort_by_parameter_order=True)
     ids = session.execute(stmt, rows).scalars().all()
     audit_inserts(session, Milestone, list(zip(ids, rows, strict=True)))
-    return Launched(cycle, True)
+    if moved:
+        _insert_event(session, cycle_id=cycle.id, milestone_id=None, kind="compressed",
+                      dedup_key=f"{cycle.id}::compressed:0", on_date=today, at=now,
+                      detail={"moved": [{"key": m.key, "planned": m.planned.isoformat(), "now": m.now.isoformat()}
+                                        for m in moved]})
+    return Launched(cycle, True, moved)
 
 
 def _milestone_row(cycle: Cycle, p: PlannedMilestone, inst_ids: Mapping[str, int], now: datetime,
@@ -232,7 +245,8 @@ def get_cycle(*, session: Session, state: State, ref: str | int) -> Cycle:
     if cycle is None:
         cycle = session.exec(q.where(Cycle.key == str(ref))).first()
     if cycle is None:
-        raise NmrfError(f"no cycle {ref!r} for {state.code}: `nmrf cycle list` shows them")
+        raise NmrfError.said(N_("no cycle %(ref)s for %(state)s: %(command)s shows them"), ref=repr(ref),
+                             state=state.code, command="`nmrf cycle list`")
     return cycle
 
 
@@ -249,7 +263,8 @@ def get_milestone(*, session: Session, cycle: Cycle, key: str) -> Milestone:
     m = session.exec(select(Milestone).where(Milestone.cycle_id == cycle.id, Milestone.key == key)).first()
     if m is None:
         keys = [x.key for x in milestones_of(session=session, cycle=cycle)]
-        raise NmrfError(f"cycle {cycle.id} has no milestone {key!r}; its milestones: {', '.join(keys)}")
+        raise NmrfError.said(N_("cycle %(id)s has no milestone %(key)s; its milestones: %(keys)s"), id=cycle.id,
+                             key=repr(key), keys=", ".join(keys))
     return m
 
 
@@ -415,11 +430,11 @@ def record_action(*, session: Session, cycle: Cycle, key: str, kind: str, now: d
             raise NmrfError(f"{person.key} does not hold the role {m.owner_role} for this milestone "
                             f"(owed by: {expected})")
     if kind in ("waived", "cancelled") and m.is_closed:
-        raise NmrfError(f"{m.key} is already {m.status}; nothing changed")
+        raise NmrfError.said(N_("%(key)s is already %(status)s; nothing changed"), key=m.key, status=m.status)
     if kind in ("waived", "cancelled", "reopened") and not note.strip():
-        raise NmrfError(f"say why with --note: a {kind} milestone needs a reason")
+        raise NmrfError.said(N_("say why with --note: a %(kind)s milestone needs a reason"), kind=kind)
     if kind == "reopened" and not m.is_closed:
-        raise NmrfError(f"{m.key} is not closed ({m.status}); nothing to reopen")
+        raise NmrfError.said(N_("%(key)s is not closed (%(status)s); nothing to reopen"), key=m.key, status=m.status)
 
     if kind in ("done", "waived", "cancelled"):
         m.status = kind
@@ -559,3 +574,47 @@ def active_cycles(*, session: Session, state: State | None = None) -> list[Cycle
         q = q.where(Cycle.state_id == state.id)
     return list(session.exec(q.order_by(Cycle.id)))
 
+
+
+# ---------------------------------------------------------------- institutions joining a running cycle
+
+def add_institution(*, session: Session, cycle: Cycle, institution: Institution, today: date, now: datetime,
+                    actor: str) -> list[Milestone]:
+    """Add an institution to a running cycle: its own milestones planned with the rules and lead times the
+    cycle was launched with, from today by the late-launch rule (compress_late: what its people owe is spread
+    between today and the next UN deadline, never before today)."""
+    if cycle.status != "active":
+        raise NmrfError(f"cycle {cycle.id} is {cycle.status}; an institution joins only a running cycle")
+    if not institution.active or institution.state_id != cycle.state_id:
+        raise NmrfError(f"{institution.key} is not an active institution of this State")
+    if session.exec(select(CycleInstitution).where(CycleInstitution.cycle_id == cycle.id,
+                                                   CycleInstitution.institution_id == institution.id)).first():
+        raise NmrfError(f"{institution.name} already takes part in cycle {cycle.id}; nothing changed")
+    template, mechanism, lead_times = _from_snapshot(cycle)
+    state = session.get(State, cycle.state_id)
+    ms = milestones_of(session=session, cycle=cycle)
+    officials = {m.key: m.official_date for m in ms if m.official_date is not None}
+    parts = participants(session=session, state=state, mechanism=cycle.mechanism,  # type: ignore[arg-type]
+                         only=[institution.key])
+    existing = {m.key for m in ms}
+    calendar = work_calendar(state)  # type: ignore[arg-type]
+    planned = plan_cycle(template, mechanism, officials=officials, participants=[p for _, p in parts],
+                         calendar=calendar, timezone=state.timezone, lead_times=lead_times)  # type: ignore[union-attr]
+    planned, _ = compress_late(planned, today=today, calendar=calendar, timezone=state.timezone)  # type: ignore[union-attr]
+    plan = [p for p in planned if p.institution_key == institution.key and p.key not in existing]
+    if not plan:
+        raise NmrfError(f"the {cycle.template} template asks nothing of a {institution.kind} "
+                        f"({institution.name}); nothing changed")
+    session.add(CycleInstitution(cycle_id=cycle.id, institution_id=institution.id))  # type: ignore[arg-type]
+    added = []
+    for p in plan:
+        m = Milestone(**_milestone_row(cycle, p, {institution.key: institution.id}, now, None))  # type: ignore[dict-item]
+        session.add(m)
+        added.append(m)
+    cycle.updated_at = now
+    session.flush()
+    session.add(Record(cycle_id=cycle.id, milestone_id=None, kind="comment", actor=actor, at=now,  # type: ignore[arg-type]
+                       note=f"{institution.name} joined the cycle ({len(added)} deadline(s))",
+                       data={"joined": institution.key, "milestones": [m.key for m in added]}))
+    session.flush()
+    return added

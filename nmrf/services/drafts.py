@@ -26,6 +26,7 @@ from nmrf.domain.draft import (
     Block,
     Draft,
     Paragraph,
+    UNASSIGNED,
     Section,
     roman,
     texts,
@@ -36,6 +37,7 @@ from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
 from nmrf.models import Cluster, Cycle, FollowUpAction, Institution, Recommendation, State
 from nmrf.services.cycles import milestones_of
+from nmrf.services.documents import input_documents
 from nmrf.services.followup import responsibilities_by_recommendation
 from nmrf.services.inputs import cycle_recommendations, input_milestones, latest_answers, word_limit
 
@@ -81,6 +83,9 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
     clusters = {c.id: c for c in session.exec(select(Cluster).where(Cluster.state_id == state.id))}
     institutions = {i.id: i for i in session.exec(select(Institution).where(Institution.state_id == state.id))}
     missing_from: Counter[str] = Counter()
+    documents = input_documents(session=session, cycle=cycle)
+    # An institution that answered with a document is not missing: its text is in its own section.
+    by_document = {d.institution_id for d in documents}
 
     def answered_block(members: Sequence[Recommendation], title: str, observation: bool) -> Block:
         refs = "; ".join(cite(r, t) for r in members)
@@ -96,7 +101,7 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
                 [(i, "supporting") for i in (who.supporting if who else ())]
             if not expected:
                 missing.append(t["m.unassigned"].format(ref=r.id))
-                missing_from["(unassigned)"] += 1
+                missing_from[UNASSIGNED] += 1
                 continue
             for inst, role in expected:
                 a = answers.get((r.id, inst.id))  # type: ignore[arg-type]
@@ -108,12 +113,21 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
                         paragraphs.append(Paragraph(text, t["source"].format(institution=ans.institution,
                                                                              date=ans.received)))
                     continue
+                if inst.id in by_document:
+                    continue
                 m = inputs.get(inst.id)  # type: ignore[arg-type]
-                due = t["m.due"].format(date=m.due_date) if m is not None and m.due_date else ""
-                late = t["m.late"] if m is not None and m.due_date and m.due_date < today and not m.is_closed else ""
-                asked = "" if m is not None else t["m.not_asked"]
-                missing.append(t["m.answer"].format(ref=r.id, institution=inst.name, role=t[f"role.{role}"],
-                                                    due=due, late=late, asked=asked))
+                # Whole sentences (translators order their words): who has not answered, then where its input is.
+                note = [t[f"m.answer.{role}"].format(ref=r.id, institution=inst.name)]
+                if m is None:
+                    note.append(t["m.not_asked"])
+                elif m.status == "done":
+                    # Recorded received without its text (a letter, an e-mail): say so, not just "no answer".
+                    note.append(t["m.received"].format(date=f"{m.completed_at:%Y-%m-%d}", actor=m.completed_actor or "-")
+                                if m.completed_at else t["m.received_undated"])
+                elif m.due_date:
+                    late = m.due_date < today and not m.is_closed
+                    note.append(t["m.late" if late else "m.due"].format(date=m.due_date))
+                missing.append(" ".join(note))
                 missing_from[inst.name] += 1
         return Block(title, tuple(paragraphs), tuple(missing))
 
@@ -145,6 +159,24 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
             title = t["tb.article"].format(article=key[2].split("(")[0]) if key[0] == 0 else t["tb.general"]
             blocks = tuple(answered_block([r], "", observation=not upr) for r in arts[key])
             answer_sections.append(Section(f"{chr(ord('A') + n % 26)}. {title}", blocks, level=2))
+
+    # Inputs handed in as documents: a DOCX's or ODT's text as that institution's paragraphs, a PDF annexed.
+    annex_documents: list[AnnexRow] = []
+    if documents:
+        blocks = []
+        for doc in documents:
+            inst = institutions.get(doc.institution_id)  # type: ignore[arg-type]
+            who = inst.name if inst else "?"
+            source = t["source"].format(institution=who, date=doc.at.date().isoformat())
+            checksum = f"{doc.file_name}, {doc.kind.upper()}, SHA-256 {doc.sha256[:16]}"
+            if doc.kind == "pdf":
+                blocks.append(Block(f"{who} ({checksum}): annexed", ()))
+                annex_documents.append(AnnexRow(who, checksum, "Handed in as a PDF; attached as an annex."))
+            else:
+                paragraphs = tuple(Paragraph(p, source) for p in doc.text.split("\n\n") if p.strip())
+                blocks.append(Block(f"{who} ({checksum})", paragraphs))
+        answer_sections.append(Section(f"{chr(ord('A') + len(answer_sections) % 26)}. "
+                                       "Inputs received as documents", tuple(blocks), level=2))
 
     # What the record says about the rest of the report.
     asked = [institutions[i] for i in inputs if i in institutions]
@@ -193,5 +225,5 @@ def compile_draft(*, session: Session, state: State, cycle: Cycle, today: date, 
         subtitle=t["subtitle"].format(today=today, n=len(recs), mechanism=cycle.mechanism),
         word_limit=word_limit(session=session, cycle=cycle), language=language,
         report_type="upr" if upr else "treaty_body", sections=sections,
-        annex=[AnnexRow(str(r.id), f"{r.mechanism}, {cite(r, t)}", r.text) for r in recs],
+        annex=[AnnexRow(str(r.id), f"{r.mechanism}, {cite(r, t)}", r.text) for r in recs] + annex_documents,
         missing_from=dict(sorted(missing_from.items(), key=lambda kv: -kv[1])))

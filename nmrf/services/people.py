@@ -8,26 +8,30 @@ from datetime import date
 from sqlmodel import Session, select
 
 from nmrf.domain.dates import WorkCalendar, national_calendar
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 from nmrf.models import Institution, Milestone, Person, RoleAssignment, State
 
 # Roles held for the whole NMRF rather than for one institution.
-NMRF_WIDE_ROLES = ("secretariat", "head_of_secretariat", "nhri_contact", "cso_contact")
+NMRF_WIDE_ROLES = ("secretariat", "head_of_secretariat", "nhri_contact", "cso_contact", "observer")
 
 
 def get_state(*, session: Session, code: str | None = None) -> State:
     """The State named by code, or the only one in the database."""
     states = list(session.exec(select(State).order_by(State.code)))
     if not states:
-        raise NmrfError("no NMRF profile loaded yet: run `nmrf init --profile state.yaml` first")
+        raise NmrfError.said(N_("no NMRF profile loaded yet: run %(command)s first"),
+                             command="`nmrf init --profile state.yaml`")
     if code is None:
         if len(states) > 1:
-            raise NmrfError(f"several States in this database ({', '.join(s.code for s in states)}): pass --state")
+            raise NmrfError.said(N_("several States in this database (%(codes)s): pass --state"),
+                                 codes=", ".join(s.code for s in states))
         return states[0]
     for s in states:
         if s.code == code.upper():
             return s
-    raise NmrfError(f"unknown State {code!r}; this database holds {', '.join(s.code for s in states)}")
+    raise NmrfError.said(N_("unknown State %(code)s; this database holds %(codes)s"), code=repr(code),
+                         codes=", ".join(s.code for s in states))
 
 
 def work_calendar(state: State) -> WorkCalendar:
@@ -38,9 +42,10 @@ def work_calendar(state: State) -> WorkCalendar:
 def get_person(*, session: Session, state: State, key: str) -> Person:
     person = session.exec(select(Person).where(Person.state_id == state.id, Person.key == key)).first()
     if person is None:
-        raise NmrfError(f"unknown person {key!r} (use the key from the profile, e.g. `ana-rojas`)")
+        raise NmrfError.said(N_("unknown person %(key)s (use the key from the profile, e.g. %(example)s)"),
+                             key=repr(key), example="`ana-rojas`")
     if not person.active:
-        raise NmrfError(f"person {key!r} is no longer active in the profile")
+        raise NmrfError.said(N_("person %(key)s is no longer active in the profile"), key=repr(key))
     return person
 
 
@@ -48,7 +53,8 @@ def get_institution(*, session: Session, state: State, key: str) -> Institution:
     inst = session.exec(select(Institution).where(Institution.state_id == state.id, Institution.key == key)).first()
     if inst is None:
         known = session.exec(select(Institution.key).where(Institution.state_id == state.id)).all()
-        raise NmrfError(f"unknown institution {key!r}; known: {', '.join(sorted(known))}")
+        raise NmrfError.said(N_("unknown institution %(key)s; known: %(known)s"), key=repr(key),
+                             known=", ".join(sorted(known)))
     return inst
 
 

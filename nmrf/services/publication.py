@@ -23,6 +23,7 @@ from nmrf.documents.workbooks import IMPLEMENTATION_LABELS, implementation_label
 from nmrf.domain.i18n import N_, Translator, reader_language, translator
 from nmrf.domain.recommendation_files import CONFIDENTIAL_KINDS
 from nmrf.domain.taxonomy import load_taxonomy
+from nmrf.domain.escape import csv_cell, md_text
 from nmrf.errors import NmrfError
 from nmrf.models import Cluster, Cycle, FollowUpAction, Institution, InputAnswer, Recommendation, State
 from nmrf.services.followup import responsibilities_by_recommendation
@@ -140,8 +141,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def inert_cell(value: str) -> str:
     """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe
-    (OWASP's advice for CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    (OWASP's advice for CSV injection). The one implementation is nmrf.domain.escape.csv_cell."""
+    return csv_cell(value)
 
 
 def render(view: PublicView, suffix: str) -> str:
@@ -155,7 +156,7 @@ def render(view: PublicView, suffix: str) -> str:
         w.writerow(["ref", "mechanism", "recommended_by", "document", "text", "themes", "sdgs", "sdgs_inferred",
                     "position", "lead", "supporting", "status", "actions"])
         for r in view.rows:
-            w.writerow([inert_cell(c) for c in (
+            w.writerow([csv_cell(c) for c in (
                 r.ref, r.mechanism, r.recommended_by, r.document, r.text, "; ".join(r.themes),
                 "; ".join(map(str, r.sdgs)), "; ".join(map(str, r.inferred_sdgs)), r.position, r.lead,
                 "; ".join(r.supporting), r.status,
@@ -164,26 +165,27 @@ def render(view: PublicView, suffix: str) -> str:
                           for a in r.actions))])
         return buf.getvalue()
     if suffix == ".md":
+        m = md_text  # every text from outside escaped: it cannot make a heading, a list or HTML
         t = translator(view.lang)
         _ = t.gettext
-        out = [f"# " + _("Recommendations to %(state)s and their follow-up") % {"state": view.state}, "",
+        out = [f"# " + _("Recommendations to %(state)s and their follow-up") % {"state": m(view.state)}, "",
                _("As of %(date)s.") % {"date": wording.long_date(t, date.fromisoformat(view.as_of))}, ""]
         for r in view.rows:
-            responsible = r.lead or "-"
+            responsible = m(r.lead) or "-"
             if r.supporting:
                 responsible = _("%(lead)s (with %(supporting)s)") % {"lead": responsible,
-                                                                    "supporting": ", ".join(r.supporting)}
-            out += [f"## {r.mechanism}: {r.recommended_by} ({r.document})", "", r.text, "",
+                                                                    "supporting": m(", ".join(r.supporting))}
+            out += [f"## {m(r.mechanism)}: {m(r.recommended_by)} ({m(r.document)})", "", m(r.text), "",
                     "- " + _("Themes: %(themes)s; SDGs: %(sdgs)s") % {
-                        "themes": ", ".join(r.themes) or "-", "sdgs": ", ".join(map(str, r.sdgs)) or "-"}
+                        "themes": m(", ".join(r.themes)) or "-", "sdgs": ", ".join(map(str, r.sdgs)) or "-"}
                     + (" " + _("(inferred: %(sdgs)s)") % {"sdgs": ", ".join(map(str, r.inferred_sdgs))}
                        if r.inferred_sdgs else ""),
-                    "- " + _("Position: %(position)s; status: %(status)s") % {"position": r.position or "-",
-                                                                              "status": r.status},
+                    "- " + _("Position: %(position)s; status: %(status)s") % {"position": m(r.position) or "-",
+                                                                              "status": m(r.status)},
                     "- " + _("Responsible: %(who)s") % {"who": responsible}]
             out += ["- " + _("Action: %(title)s (%(institution)s, due %(due)s, %(status)s; %(indicator)s)") % {
-                "title": a.title, "institution": a.institution, "due": a.due, "status": a.status,
-                "indicator": a.indicator} for a in r.actions]
+                "title": m(a.title), "institution": m(a.institution), "due": a.due, "status": m(a.status),
+                "indicator": m(a.indicator)} for a in r.actions]
             out.append("")
         return "\n".join(out)
     raise NmrfError(f"public view: {suffix!r}; write .csv, .json or .md")
@@ -208,8 +210,10 @@ def public_site(*, session: Session, state: State, today: date, languages: list[
     from nmrf.documents.site import build_site
 
     view = public_view(session=session, state=state, today=today)
+    taxonomy = load_taxonomy()
     return build_site(view, languages=site_languages(state, languages), state_language=state.language,
-                      sdg_names=load_taxonomy().sdgs, csv_text=render(view, ".csv"), json_text=render(view, ".json"))
+                      sdg_names=taxonomy.sdgs, theme_names={k: th.name for k, th in taxonomy.themes.items()},
+                      csv_text=render(view, ".csv"), json_text=render(view, ".json"))
 
 
 def write_site(files: dict[str, bytes], out: Path) -> tuple[int, int]:

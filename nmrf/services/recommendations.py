@@ -22,7 +22,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from nmrf.domain.clock import today_in
-from nmrf.domain.recommendation_files import ParsedFile, SourceRecommendation, parse
+from nmrf.domain.recommendation_files import FORMATS, ParsedFile, SourceRecommendation, parse
 from nmrf.domain.taxonomy import load_taxonomy, state_alias_keys, theme_alias_table
 from nmrf.errors import NmrfError, Problem
 from nmrf.models import Cluster, Recommendation, RecommendationImport, State
@@ -89,6 +89,12 @@ def import_recommendations(
 
     Raises NmrfError, writing nothing, when any row of the file is wrong.
     """
+    from nmrf.documents.files import MAX_IMPORT_BYTES
+
+    if len(data) > MAX_IMPORT_BYTES:
+        raise NmrfError([Problem(f"the file is over {MAX_IMPORT_BYTES // (1024 * 1024)} MB", file=file_name)])
+    if fmt not in FORMATS:
+        raise NmrfError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     taxonomy = load_taxonomy()
     state_aliases, theme_aliases = profile_aliases(session=session, states=states)
     parsed = parse(data, fmt=fmt, file=file_name, taxonomy=taxonomy, encoding=encoding,

@@ -16,13 +16,15 @@ from nmrf.models.db import make_engine
 from nmrf.models.types import utcnow
 from nmrf.settings import Settings, get_settings
 from nmrf.web.guard import Guard
-from nmrf.web.routes import acks, feeds, public_site
+from nmrf.web.routes import acks, api, console, feeds, pages, public_site
+from nmrf.web.security import Security
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None,
                window: Window = Window(), cache_bytes: int = 64 * 1024 * 1024,
-               max_age: timedelta = timedelta(minutes=5)) -> FastAPI:
-    """The HTTP app: feeds under /feeds/. `clock` gives `now` (the real clock unless a demo fixes it)."""
+               max_age: timedelta = timedelta(minutes=5), security: dict | None = None) -> FastAPI:
+    """The HTTP app: feeds under /feeds/. `clock` gives `now` (the real clock unless a demo fixes it);
+    `security` sets the limits of nmrf.web.security.Security (a test's smaller window)."""
     settings = settings or get_settings()
     if engine is None:
         engine = make_engine(settings.effective_database_url)
@@ -35,6 +37,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(feeds.router)
     # Acknowledgement pages of escalations (GET shows, POST records).
     app.include_router(acks.make_router(settings, clock=clock))
+    app.include_router(pages.make_router(settings, clock=clock, engine=engine))  # personal pages under /p/
+    app.include_router(console.make_router(settings, clock=clock, engine=engine))  # the secretariat's console
+    api.mount(app, settings, clock=clock, engine=engine)  # the JSON API under /api/v1, its OpenAPI document
     # The public site of the State's recommendations, when it chooses to publish it.
     app.include_router(public_site.make_router(clock=clock))
 
@@ -57,6 +62,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         return PlainTextResponse("ok\n")
 
     app.add_middleware(Guard)
+    app.add_middleware(Security, **(security or {}))  # outermost: headers, size cap and rate limits on every answer, Guard's too
     return app
 
 

@@ -21,7 +21,7 @@ log = logging.getLogger("nmrf.server")  # the name `nmrf serve` has always print
 MAX_QUERY = 2048
 MAX_PATH = 512
 _BAD_PATH = re.compile(r"\.\.|\\|%2e%2e|%2f|%5c|%00|\x00", re.IGNORECASE)
-_SECRET_SEGMENT = re.compile(r"^/(feeds|ack)/[^/]+")
+_SECRET_SEGMENT = re.compile(r"^/(feeds|ack|p|console/sign-in)/[^/]+")  # the console's sign-in links too
 
 
 def redact_path(path: str) -> str:

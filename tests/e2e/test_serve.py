@@ -23,10 +23,11 @@ from tests.conftest import NOW
 
 @pytest.mark.prefect_server  # serve's sweeps are flow runs on Prefect's temporary server
 def test_serve_sweeps_every_few_minutes_and_answers_acknowledgement_links(loaded, tmp_path: Path):
-    # A cycle whose inventory was due in September 2026: the first sweep (real clock) completes it.
+    # A cycle whose inventory was due in August 2026: the first sweep (real clock) completes it. (Launched in
+    # time: with the inputs already due at launch, a late launch would move the inventory to the launch day.)
     with session_scope(loaded, actor="test") as s:
         launch_cycle(session=s, state=get_state(session=s), template="periodic_report", mechanism="CEDAW",
-                     dates={"submission": date(2027, 4, 1)}, now=NOW, actor="test")
+                     dates={"submission": date(2027, 6, 1)}, now=NOW, actor="test")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -25,6 +25,8 @@ from sqlalchemy.exc import IntegrityError
 
 from nmrf.calendars.text import STATUS_WORDS
 from nmrf.domain import wording
+from nmrf.domain.dates import parse_day
+from nmrf.domain.text import text_problem
 from nmrf.domain.i18n import (
     SUPPORTED,
     Translator,
@@ -159,12 +161,23 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             return refused(translator(form.get("lang") or _browser_language(request)), exc)
         t = translator(form.get("lang") or _browser_language(request))
         try:
-            promised = date.fromisoformat(form["promised_by"].strip()) if form.get("promised_by") else None
-        except ValueError:
+            # One parser for typed dates (nmrf.domain.dates): 2024-02-30, 9999-01-01 and '' are not dates.
+            promised = parse_day(form["promised_by"], what="promised_by") if form.get("promised_by") else None
+        except NmrfError:
             return _page(t, t.gettext("Not recorded"), status=400, lines=[
                 t.gettext("%(value)s is not a date: write it as %(pattern)s (for example %(example)s).")
                 % {"value": form["promised_by"], "pattern": date_pattern_hint(t.tag),
                    "example": now().date().isoformat()}])
+        note = form.get("note", "")
+        # The one rule for text from outside (nmrf.domain.text), and the form's own length.
+        # Whole sentences in the reader's language: text_problem's own words are English, for logs and the CLI.
+        if len(note) > 4000:
+            return _page(t, t.gettext("Not recorded"), status=400,
+                         lines=[t.gettext("The note is too long: at most %(n)s characters.") % {"n": 4000}])
+        if text_problem(note):
+            return _page(t, t.gettext("Not recorded"), status=400, lines=[
+                t.gettext("The note holds a control character (an invisible character such as a null byte): "
+                          "remove it and send the form again.")])
         try:
             with session_scope(engine(), actor="web") as s:
                 m = s.get(Milestone, data["m"])

@@ -90,7 +90,9 @@ def test_notify_test_says_per_address_whether_it_worked(db_url, smtp, http):
     ok = _cli("notify", "test", "camila-reyes")
     assert ok.exit_code == 0, ok.output
     assert ok.output.count(": OK in") == 2
-    assert smtp.mails[-1].subject == "Mensaje de prueba de nmrf" and http.posts[-1].body["nmrf"]["kind"] == "test"
+    # The sender named by function, never the program (issue 12: no "nmrf " to people outside the secretariat).
+    assert smtp.mails[-1].subject == ("Mensaje de prueba de Secretariat of the National Mechanism for Reporting "
+                                      "and Follow-up") and http.posts[-1].body["nmrf"]["kind"] == "test"
     http.mode = "fail"
     bad = _cli("notify", "test", "camila-reyes")
     assert bad.exit_code == 1

@@ -61,8 +61,12 @@ def test_reminders_come_14_and_3_days_before_and_on_the_day_then_the_escalation_
     assert "Corresponde a Rodrigo Vera" in text
     assert "Retrasa: Proyecto de informe compilado a partir de las contribuciones" in text  # what it blocks
     assert "Lo esperan:" in text and "Tomás Silva" in text  # who is waiting
-    assert "nmrf record input 1 labour --by rodrigo-vera" in text  # the command to record it
+    # How to act on it (issue 12): a minister gets a link to his page, never a command line; the head of the
+    # secretariat, who records on people's behalf, still gets the command.
+    assert "/p/" in text and "nmrf record" not in text
     assert "/ack/" in text
+    head = next(m for m in smtp.mails if "ana.rojas" in m.recipients[0] and "ATRASADO" in m.subject)
+    assert "nmrf record input 1 labour --by rodrigo-vera" in head.text  # the command to record it
 
 
 def test_every_message_carries_its_idempotency_key_as_message_id_and_in_json(db_url, smtp, http):

@@ -25,36 +25,15 @@ from icalendar import Calendar
 from sqlalchemy import Engine, update
 from sqlmodel import select
 
-from nmrf.domain.i18n import SUPPORTED, source_messages, text_direction, translator
-from nmrf.models import Cluster, Cycle, Institution, Milestone, Person, Recommendation, State
+from nmrf.domain.i18n import SUPPORTED, text_direction, translator
+from nmrf.models import Cluster, Cycle, Institution, Meeting, Milestone, Person, Recommendation, State
 from nmrf.models.db import make_engine, session_scope, upgrade_schema
 from tests.conftest import NOW, load_example
+from tests.support.english import english_left
 
 OTHERS = [lang for lang in SUPPORTED if lang != "en"]
 PERSON = "jorge-nunez"  # focal point of the Ministry of Health
 INSTITUTION = "women"
-
-
-def _fragments() -> list[str]:
-    """Literal runs of at least three words in our English msgids."""
-    out = set()
-    for ids in source_messages():
-        for text in ids:
-            for part in re.split(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|\{\w+\}|%%", text):
-                part = part.strip(" .,:;()[]\"'—-")
-                # (CLDR date patterns and the YYYY-MM-DD a date field expects are formats, not words)
-                if len(re.findall(r"[A-Za-z]+", part)) >= 3 and not re.fullmatch(r"[EMdyGYD' ,.-]+", part):
-                    out.add(part)
-    return sorted(out, key=len, reverse=True)
-
-
-FRAGMENTS = _fragments()
-
-
-def english_left(text: str, quoted: set[str]) -> list[str]:
-    for q in sorted((q for q in quoted if q), key=len, reverse=True):
-        text = text.replace(q, " ")
-    return [f for f in FRAGMENTS if f in text]
 
 
 @dataclass
@@ -346,6 +325,10 @@ def test_a_french_ministry_types_en_cours_and_it_is_understood(world: World, tmp
     assert implementation_choices(translator("fr"))["partially implemented"] == "partially_implemented"
 
 
+ENGLISH_MARKERS = ("[MISSING]", "(LATE)", "(lead)", "(supporting)", "(unassigned)", "OVER THE LIMIT",
+                   "no answer from", "input due", "recommendation(s)")
+
+
 def _docx_text(data: bytes) -> tuple[str, object]:
     import io
 
@@ -362,7 +345,7 @@ def _docx_text(data: bytes) -> tuple[str, object]:
 @pytest.mark.parametrize("lang", SUPPORTED)
 def test_a_draft_is_in_the_language_it_is_written_in(world: World, lang: str):
     from nmrf.documents.draft_docx import write_docx
-    from nmrf.domain.draft import to_markdown
+    from nmrf.domain.draft import texts, to_markdown
     from nmrf.services.drafts import compile_draft
     from nmrf.services.people import get_state
 
@@ -373,11 +356,23 @@ def test_a_draft_is_in_the_language_it_is_written_in(world: World, lang: str):
     md = to_markdown(d)
     docx_text, doc = _docx_text(write_docx(d, created=NOW))
     answers: set[str] = set()
-    assert d.language == lang and "[MISSING]" in md
+    words = texts(lang)
+    marker = words["missing.note"].format(note="").strip()
+    with session_scope(world.engine, readonly=True) as s:
+        justice = s.exec(select(Institution).where(Institution.key == "justice")).one().name
+    # The supporting ministry has not answered: the note says so, whole, in the report's language.
+    no_answer = justice + words["m.answer.supporting"].split("{institution}")[1]
+    assert d.language == lang and justice in d.missing_from
+    assert [c.text for c in doc.tables[-1].rows[0].cells] == ["#", words["annex.source"], words["annex.text"]]
+    for text in (md, docx_text):
+        assert marker in text and no_answer in text
     if lang != "en":
         for text in (md, docx_text):
             left = english_left(text, world.quoted | answers)
             assert not left, f"{lang}: English left in the draft: {left[:5]}"
+            # Markers too short to be "sentences" are English markers all the same.
+            markers = [m for m in ENGLISH_MARKERS if m in text]
+            assert not markers, f"{lang}: English markers in the draft: {markers}"
     body = doc.element.body
     ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
     bidi = body.findall(f".//{ns}pPr/{ns}bidi")
@@ -399,3 +394,54 @@ def test_the_public_export_is_in_the_language_asked(world: World):
     assert md.startswith("# Recommandations adressées à Chili et leur suivi")
     assert not english_left(md, world.quoted)
     assert '"status": "aucune action prévue"' in render(view, ".json") or "aucune action prévue" in md
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar", "zh"])
+def test_the_public_sites_themes_and_goals_are_in_each_pages_language(world: World, lang: str):
+    from nmrf.domain.taxonomy import load_taxonomy
+    from nmrf.services.people import get_state
+    from nmrf.services.publication import public_site
+
+    with session_scope(world.engine, readonly=True) as s:
+        files = public_site(session=s, state=get_state(session=s), today=date(2027, 9, 1), languages=["en", lang])
+    from markupsafe import escape
+
+    taxonomy, t = load_taxonomy(), translator(lang)
+    browse = files[f"{lang}/browse.html"].decode()
+    english = files["en/browse.html"].decode()
+    shown = [th for th in taxonomy.themes.values() if f">{escape(th.name)}<" in english]
+    assert shown, "the English site lists themes"
+    for th in shown:  # every theme the English page lists, the other page lists in its language only
+        assert f">{escape(t.gettext(th.name))}<" in browse and f">{escape(th.name)}<" not in browse
+    goals = [g for g in taxonomy.sdgs if f"sdg-{g}.html" in browse]
+    assert goals and all(f"{g}. {escape(t.gettext(taxonomy.sdgs[g]))}" in browse for g in goals)
+    assert not any(escape(taxonomy.sdgs[g]) in browse for g in goals)
+    # A recommendation's page and the search index name its themes in the page's language too.
+    page = next(v.decode() for k, v in files.items() if k.startswith(f"{lang}/r/") and "f/theme-" in v.decode())
+    assert not any(f">{escape(th.name)}<" in page for th in taxonomy.themes.values() if th.name != t.gettext(th.name))
+    assert not english_left(files[f"{lang}/search-index.json"].decode(), world.quoted)
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_a_meetings_categories_in_the_feed_are_in_the_readers_language(world: World, lang: str):
+    """(Last in this module: it adds a meeting to the world.)"""
+    from nmrf.calendars.build import render_feed
+    from nmrf.calendars.meetings import local_time, schedule_meeting
+    from nmrf.calendars.queries import person_feed
+    from nmrf.services.people import get_state
+
+    with session_scope(world.engine, actor="test") as s:
+        if not s.exec(select(Meeting).where(Meeting.key == "plenary-2027-06")).first():
+            schedule_meeting(session=s, state=get_state(session=s), key="plenary-2027-06", kind="plenary",
+                             title="Plenary", starts_at=local_time("2027-06-20 10:00", "America/Santiago"),
+                             minutes=120, timezone="America/Santiago", roles=["focal_point"], now=NOW)
+    _speak(world.engine, lang)
+    with session_scope(world.engine, readonly=True) as s:
+        person = s.exec(select(Person).where(Person.key == PERSON)).one()
+        feed = person_feed(session=s, person=person, now=NOW)
+        cal = Calendar.from_ical(render_feed(feed.spec, feed.items, now=NOW).body)
+    t = translator(lang)
+    cats = [[str(c) for c in ev.get("CATEGORIES").cats] for ev in cal.walk("VEVENT") if "Plenary" in ev["SUMMARY"]]
+    # The mechanism and the meeting's kind, as the reader says them (not the stored key "plenary").
+    assert cats == [[t.pgettext("calendar category", "NMRF"), t.gettext("plenary")]]
+    assert "plenary" not in cats[0] and "NMRF" not in cats[0]

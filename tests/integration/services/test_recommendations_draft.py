@@ -115,11 +115,13 @@ def test_the_upr_draft_follows_the_guidelines_in_spanish_on_a4_with_numbered_par
     # The record fills chapters II and V; what only the secretariat can write is marked, not numbered.
     assert "Law 21.212 on femicide published, concluido el 2027-02-01" in body
     assert "se compromete a: National plan against violence 2028-2032, a más tardar el 2028-03-01" in body
-    notes = [p.text for p in doc.paragraphs if p.text.startswith("[MISSING]")]
+    # The editorial marker is the report's language's too ([FALTA] in Spanish), never the English [MISSING].
+    assert not any("[MISSING]" in p.text for p in doc.paragraphs)
+    notes = [p.text for p in doc.paragraphs if p.text.startswith("[FALTA]")]
     assert any("describir la consulta con la sociedad civil" in n for n in notes)
     assert any("sin respuesta de Ministry of Justice and Human Rights (de apoyo)" in n for n in notes)
     assert any("la fuente no los indica" in n for n in notes)  # UPR Info gives no symbol or paragraph
-    assert not any(p.text.startswith("[MISSING]") for p in numbered)
+    assert not any(p.text.startswith("[FALTA]") for p in numbered)
     # The word count: against the limit, annex and editorial notes left out.
     with session_scope(answered, readonly=True) as s:
         state = get_state(session=s)
@@ -158,7 +160,7 @@ def test_a_french_draft_is_tagged_french_and_numbers_only_its_paragraphs():
     doc = Document(__import__("io").BytesIO(write_docx(d, created=NOW)))
     assert doc.core_properties.language == "fr-FR"
     assert [p.text for p in doc.paragraphs if p.style.name == "List Number"] == ["Un. (Source : X)"]
-    assert "[MISSING] à écrire" in [p.text for p in doc.paragraphs]
+    assert "[MANQUANT] à écrire" in [p.text for p in doc.paragraphs]
 
 
 @pytest.mark.parametrize("lang", ["es", "fr", "ru", "ar", "zh", "pt"])

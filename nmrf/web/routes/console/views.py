@@ -1,0 +1,172 @@
+"""The console's pages that read: today, cycles, a cycle, recommendations, one recommendation, outbox, history.
+
+GET query parameters are the filters; every page renders on the server and works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from nmrf.errors import NmrfError
+from nmrf.web.routes.console.common import HEADERS, Console, page, to_sign_in, today_of
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def make_router(c: Console) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    def common(who) -> dict:  # type: ignore[no-untyped-def]
+        return {"sign_out_csrf": c.form_token(str(who.session_id), "sign-out")}
+
+    @router.get("/console")
+    def today(request: Request, cycle: str | None = None, mechanism: str | None = None,
+              institution: str | None = None, person: str | None = None) -> Response:
+        from nmrf.services.console import Filters, today_view
+
+        with c.session(readonly=True) as s:
+            who = c.who(request, s)
+            if who is None:
+                return to_sign_in()
+            filters = Filters(cycle=_int(cycle), mechanism=mechanism or None, institution=institution or None,
+                              person=person or None)
+            view = today_view(session=s, state=who.state, today=today_of(who.state, c.now()), filters=filters)
+        return page("console/today.html", who=who, view=view, filters=filters, **common(who))
+
+    @router.get("/console/cycles")
+    def cycles(request: Request) -> Response:
+        from nmrf.services.console import cycles_list
+
+        with c.session(readonly=True) as s:
+            who = c.who(request, s)
+            if who is None:
+                return to_sign_in()
+            rows = cycles_list(session=s, state=who.state, today=today_of(who.state, c.now()))
+        return page("console/cycles.html", who=who, rows=rows, **common(who))
+
+    @router.get("/console/cycles/{cycle_id}")
+    def cycle(request: Request, cycle_id: int) -> Response:
+        return show_cycle(c, request, cycle_id)
+
+    @router.get("/console/recommendations")
+    def recommendations(request: Request, q: str = "", mechanism: str | None = None, position: str | None = None,
+                        cluster: str | None = None, page_no: str | None = None) -> Response:
+        from nmrf.services.console import recommendations_table
+
+        page_number = _int(request.query_params.get("page")) or 1
+        with c.session(readonly=True) as s:
+            who = c.who(request, s)
+            if who is None:
+                return to_sign_in()
+            table = recommendations_table(session=s, state=who.state, q=q, mechanism=mechanism or None,
+                                          position=position or None, cluster=_int(cluster), page=page_number)
+        query = {k: v for k, v in {"q": q, "mechanism": mechanism, "position": position, "cluster": cluster}.items()
+                 if v}
+        return page("console/recommendations.html", who=who, table=table, query=query, **common(who))
+
+    @router.get("/console/recommendations/{rec_id}")
+    def recommendation(request: Request, rec_id: int) -> Response:
+        return show_recommendation(c, request, rec_id)
+
+    @router.get("/console/outbox")
+    def outbox(request: Request, status: str | None = None, person: str | None = None) -> Response:
+        from nmrf.services.console import outbox_page
+
+        with c.session(readonly=True) as s:
+            who = c.who(request, s)
+            if who is None:
+                return to_sign_in()
+            rows = outbox_page(session=s, state=who.state, status=status or None, person=person or None)
+        return page("console/outbox.html", who=who, rows=rows, chosen_status=status or "", person=person or "",
+                    **common(who))
+
+    @router.get("/console/history")
+    def history(request: Request, actor: str | None = None, table: str | None = None) -> Response:
+        from nmrf.services.console import history_sentences
+
+        with c.session(readonly=True) as s:
+            who = c.who(request, s)
+            if who is None:
+                return to_sign_in()
+            from nmrf.domain.i18n import translator
+
+            rows = history_sentences(session=s, state=who.state, actor=actor or None, table=table or None,
+                                     t=translator(who.person.language, fallback=who.state.language))
+        return page("console/history.html", who=who, rows=rows, actor=actor or "", table=table or "",
+                    **common(who))
+
+    @router.get("/console/history.csv")
+    def history_csv(request: Request, actor: str | None = None, table: str | None = None) -> Response:
+        """The same history, filtered the same way, as a CSV file (UTF-8 with BOM, for spreadsheets)."""
+        import csv
+        import io
+
+        from nmrf.domain.i18n import translator
+        from nmrf.services.console import history_sentences
+
+        with c.session(readonly=True) as s:
+            who = c.who(request, s)
+            if who is None:
+                return to_sign_in()
+            rows = history_sentences(session=s, state=who.state, actor=actor or None, table=table or None,
+                                     limit=100_000, t=translator(who.person.language, fallback=who.state.language))
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(["at_utc", "who", "table", "what"])
+        for r in rows:
+            w.writerow([r["at"].isoformat(), r["actor"], r["table"], r["sentence"]])
+        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={**HEADERS, "Content-Disposition": 'attachment; filename="nmrf-history.csv"'})
+
+    return router
+
+
+def show_cycle(c: Console, request: Request, cycle_id: int, *, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
+    from nmrf.domain.i18n import translator
+    from nmrf.services.console import cycle_page, timeline_svg, version_of
+
+    with c.session(readonly=True) as s:
+        who = c.who(request, s)
+        if who is None:
+            return to_sign_in()
+        try:
+            view = cycle_page(session=s, state=who.state, cycle_id=cycle_id, today=today_of(who.state, c.now()))
+        except NmrfError:
+            return page("console/not_found.html", who=who, status=404)
+    t = translator(who.person.language, fallback=who.state.language)
+    svg = timeline_svg(view, title=t.gettext("Timeline of the cycle's deadlines"))
+    csrf = {f: c.form_token(str(who.session_id), f"{f}:{cycle_id}")
+            for f in ("official-date", "cancel", "record", "join")}
+    people = _people(c, who)
+    return page("console/cycle.html", who=who, view=view, svg=svg, csrf=csrf, status=status, people=people,
+                version=version_of(view.cycle.updated_at),
+                sign_out_csrf=c.form_token(str(who.session_id), "sign-out"), **extra)
+
+
+def _people(c: Console, who):  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from nmrf.models import Person
+
+    with c.session(readonly=True) as s:
+        return list(s.exec(select(Person).where(Person.state_id == who.state.id, Person.active)
+                           .order_by(Person.name)))
+
+
+def show_recommendation(c: Console, request: Request, rec_id: int, *, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
+    from nmrf.models import Recommendation
+    from nmrf.services.console import version_of
+
+    with c.session(readonly=True) as s:
+        who = c.who(request, s)
+        if who is None:
+            return to_sign_in()
+        rec = s.get(Recommendation, rec_id)
+        if rec is None or rec.state_id != who.state.id:
+            return page("console/not_found.html", who=who, status=404)
+    return page("console/recommendation.html", who=who, rec=rec, status=status,
+                csrf=c.form_token(str(who.session_id), f"position:{rec_id}"), version=version_of(rec.updated_at),
+                sign_out_csrf=c.form_token(str(who.session_id), "sign-out"), **extra)
