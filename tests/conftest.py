@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from typing import Any
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -252,3 +253,18 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
         total = sum(CASES.values())
         terminalreporter.write_line(f"hardening cases run: {total} ("
                                     + ", ".join(f"{a}/{w}: {n}" for (a, w), n in sorted(CASES.items())) + ")")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the run (about a second to start), driven by Playwright: Debian's build,
+    never a downloaded one; skipped with the reason where it is missing, failed where CI promised it."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import CHROMIUM, chromium_or_skip
+
+    chromium_or_skip()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()

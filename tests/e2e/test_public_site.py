@@ -6,12 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.support.browser import axe_violations
 import yaml
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -30,8 +30,6 @@ from nmrf.services.publication import public_site, write_site
 from nmrf.services.recommendations import get_cluster, import_recommendations
 from tests.conftest import NOW
 
-CHROMIUM = Path("/usr/bin/chromium")
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 HOSTILE = ("state,mechanism,body,document,paragraph,date,text,themes,sdgs,affected_persons,article,urgent,"
            "confidential,kind\n"
            'CL,CRC,,CRC/C/CHL/CO/6-7,99,2022-06-22,"<script>alert(1)</script><b>Bold</b> claim","Rights of the '
@@ -147,25 +145,8 @@ def test_nmrf_publish_site_writes_the_same_site_and_serve_serves_it_under_public
     assert TestClient(create_app(get_settings(), engine=site_db)).get("/public/es/index.html").status_code == 404
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("NMRF_REQUIRE_CHROMIUM"):
-            pytest.fail("/usr/bin/chromium is missing and NMRF_REQUIRE_CHROMIUM is set (.ci/run installs it)")
-        pytest.skip("/usr/bin/chromium is missing: `apt-get install -y chromium` (CI installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
-def _axe(page) -> list[dict]:  # type: ignore[no-untyped-def]
-    from axe_playwright_python.sync_playwright import Axe
-
-    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:3]} for v in result.response["violations"]]
 
 
 def test_the_static_site_is_searched_filtered_and_read_in_a_browser_without_a_server(site, browser, tmp_path):
@@ -179,7 +160,7 @@ def test_the_static_site_is_searched_filtered_and_read_in_a_browser_without_a_se
     page.wait_for_selector("#results li")
     total = page.locator("#results li").count()
     assert total > 100 and "recomendaciones" in page.locator("#count").inner_text()
-    assert _axe(page) == []
+    assert axe_violations(page) == []
     # Search: words, accents ignored.
     page.get_by_label("Palabras que buscar").fill("estatuto de roma")
     found = page.locator("#results li")
@@ -194,11 +175,11 @@ def test_the_static_site_is_searched_filtered_and_read_in_a_browser_without_a_se
     page.locator("#results li a").first.click()
     assert page.locator("h1").inner_text().startswith("Recomendación")
     assert page.locator(".facts").get_by_text("CAT", exact=True).count() == 1
-    assert _axe(page) == []
+    assert axe_violations(page) == []
     page.goto((moved / "es" / "browse.html").as_uri())
-    assert _axe(page) == []
+    assert axe_violations(page) == []
     page.goto((moved / "es" / "f" / "theme-women.html").as_uri())
-    assert page.locator(".recs li").count() > 0 and _axe(page) == []
+    assert page.locator(".recs li").count() > 0 and axe_violations(page) == []
     # A filter given in the address, as a link from elsewhere would.
     page.goto((moved / "en" / "index.html").as_uri() + "?theme=women")
     page.wait_for_selector("#results li")

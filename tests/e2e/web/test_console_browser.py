@@ -9,13 +9,12 @@ cycle and sees its events CANCELLED in the secretariat's feed. An observer reads
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from datetime import date
 
 import httpx
-import pytest
+from tests.support.browser import assert_no_violations
 from tests.support.notify import point_addresses
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -26,32 +25,14 @@ from nmrf.models import AuditEntry, Milestone, RoleAssignment
 from nmrf.models.db import session_scope
 from nmrf.services.people import get_person, get_state
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason=f"no Chromium at {CHROMIUM} (apt-get install -y chromium; .ci/run does)")
 # The example secretariat reads Spanish: the console speaks it (English where a string has no translation
 # yet), so the test looks for what the catalog says.
 ES = translator("es", fallback="es")
 T = ES.gettext
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
-def _no_violations(page) -> None:  # type: ignore[no-untyped-def]
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
-    found = [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]]
-    assert found == [], f"axe-core found WCAG 2.2 A/AA violations on {page.url}: {found}"
 
 
 def _sign_in(browser, server: str, smtp, address: str):  # type: ignore[no-untyped-def]
@@ -59,7 +40,7 @@ def _sign_in(browser, server: str, smtp, address: str):  # type: ignore[no-untyp
     page = context.new_page()
     page.goto(server + "/console")
     assert page.url.endswith("/console/sign-in"), "without a session the console asks to sign in"
-    _no_violations(page)
+    assert_no_violations(page)
     page.get_by_label(T("E-mail address"), exact=True).fill(address)
     page.get_by_role("button", name=T("Send me a sign-in link")).click()
     page.get_by_role("heading", name=T("Check your messages")).wait_for()
@@ -75,7 +56,7 @@ def _sign_in(browser, server: str, smtp, address: str):  # type: ignore[no-untyp
     assert T("This sign-in link does not work: it was used, it expired, or it was opened in another browser.") in other.locator(".problems").inner_text()
     other.context.close()
     page.goto(link)
-    _no_violations(page)
+    assert_no_violations(page)
     page.get_by_role("button", name=T("Sign in")).click()
     page.wait_for_url(server + "/console")
     cookie = next(c for c in context.cookies() if c["name"] == "nmrf_console")
@@ -89,40 +70,40 @@ def test_the_head_of_secretariat_signs_in_sees_the_late_items_sets_a_date_record
     page = _sign_in(browser, server, smtp, "ana.rojas@example.gob.cl")
     late = page.locator("table:has(#late-table)")
     assert "Valentina Díaz" in late.inner_text() and ES.ngettext("%(num)d day late", "%(num)d days late", 4) % {"num": 4} in late.inner_text()
-    _no_violations(page)
+    assert_no_violations(page)
     page.get_by_label(T("Institution"), exact=True).select_option("women")
     page.get_by_role("button", name=T("Filter")).click()
     assert "institution=women" in page.url and "Valentina Díaz" in page.locator("table:has(#late-table)").inner_text()
 
     page.goto(server + "/console/cycles")
-    _no_violations(page)
+    assert_no_violations(page)
     page.locator("a[href=\"/console/cycles/1\"]").first.click()
     assert page.locator("svg.timeline").count() == 1
-    _no_violations(page)
+    assert_no_violations(page)
     page.get_by_label(T("Deadline"), exact=True).select_option("review")
     page.get_by_label(re.compile("^" + re.escape(T("Official date")))).fill("15/05/2028")
     page.get_by_role("button", name=T("Show what moves")).click()
     assert page.locator("#day-error").inner_text() == T("Enter the date as YYYY-MM-DD.")
-    _no_violations(page)
+    assert_no_violations(page)
     page.get_by_label(re.compile("^" + re.escape(T("Official date")))).fill("2028-05-15")
     page.get_by_label(re.compile("^" + re.escape(T("Source (document or notice that set the date)")))).fill("HRC UPR calendar, session 49")
     page.get_by_role("button", name=T("Show what moves")).click()
     preview = page.locator(".notice", has_text=T("What moves if you save"))
     assert ES.format_date(date(2028, 5, 15)) in preview.inner_text()
-    _no_violations(page)
+    assert_no_violations(page)
     page.get_by_role("button", name=T("Save the official date")).click()
     saved = page.locator(".notice", has_text=T("Saved")).inner_text()
     assert T("These dates moved:") in saved
 
     page.goto(server + "/console/recommendations?position=none")
-    _no_violations(page)
+    assert_no_violations(page)
     page.goto(server + "/console/recommendations")
     page.locator("table tbody tr a").first.click()
     page.get_by_label(T("Document the position comes from"), exact=True).fill("")
     page.get_by_label(T("Noted"), exact=True).check()
     page.get_by_role("button", name=T("Record the position")).click()
     assert page.locator("#source-error").inner_text() == T("Name the document the position comes from (e.g. the addendum, A/HRC/…/Add.1).")
-    _no_violations(page)
+    assert_no_violations(page)
     page.get_by_label(T("Document the position comes from"), exact=True).fill("A/HRC/41/6/Add.1")
     page.get_by_role("button", name=T("Record the position")).click()
     assert T("The State's position is recorded.") in page.locator(".notice").inner_text()
@@ -147,7 +128,7 @@ def test_the_head_of_secretariat_signs_in_sees_the_late_items_sets_a_date_record
     assert len(cancelled) <= len(ended)
 
     page.goto(server + "/console/outbox")
-    _no_violations(page)
+    assert_no_violations(page)
     page.goto(server + "/console/history")
     said = ES.gettext("%(who)s changed %(what)s (#%(id)s): %(changes)s") % {
         "who": "Ana Rojas Muñoz", "what": T("a recommendation"), "id": "", "changes": ""}
@@ -157,7 +138,7 @@ def test_the_head_of_secretariat_signs_in_sees_the_late_items_sets_a_date_record
         page.get_by_role("link", name=T("Download this history (CSV)")).click()
     exported = open(dl.value.path(), encoding="utf-8-sig").read()
     assert exported.startswith("at_utc,who,table,what") and "A/HRC/41/6/Add.1" in exported
-    _no_violations(page)
+    assert_no_violations(page)
 
 
 def test_an_observer_sees_the_console_but_cannot_change_anything_and_the_attempt_is_on_record(
@@ -175,7 +156,7 @@ def test_an_observer_sees_the_console_but_cannot_change_anything_and_the_attempt
     with page.expect_response(lambda r: r.url.endswith("/cancel")) as resp:
         page.get_by_role("button", name=T("End the cycle")).click()
     assert resp.value.status == 403
-    _no_violations(page)
+    assert_no_violations(page)
     page.goto(server + "/console/cycles/1")
     assert "active" in page.locator("h1 + p").inner_text()
     with session_scope(world, readonly=True) as s:
@@ -214,9 +195,9 @@ def test_the_secretariat_launches_from_the_inventory_records_an_input_with_a_doc
     page = _sign_in(browser, server, smtp, "ana.rojas@example.gob.cl")
 
     page.get_by_role("link", name=T("Launch a cycle from the inventory")).click()
-    _no_violations(page)
+    assert_no_violations(page)
     page.get_by_role("link", name=re.compile("^CEDAW")).first.click()
-    _no_violations(page)
+    assert_no_violations(page)
     for field in page.locator("input[id^=source-]").all():
         field.fill("CEDAW/C/CHL/CO/7, para. 60")
     page.get_by_role("button", name=T("Launch the cycle")).click()
@@ -233,7 +214,7 @@ def test_the_secretariat_launches_from_the_inventory_records_an_input_with_a_doc
     page.get_by_role("button", name=T("Record it")).click()
     assert page.locator(".notice").first.inner_text() == T("Recorded: %(what)s.") % {
         "what": ES.gettext("Information for the national report")}
-    _no_violations(page)
+    assert_no_violations(page)
     records = page.locator("h2", has_text=T("Records")).locator("xpath=following-sibling::ul[1]").inner_text()
     assert "sent by post, scanned" in records
 
@@ -243,6 +224,6 @@ def test_the_secretariat_launches_from_the_inventory_records_an_input_with_a_doc
     assert ":culture" in joined
     taking = page.locator("h2", has_text=T("Institutions in this cycle")).locator("xpath=following-sibling::p[1]")
     assert "Ministry of Cultures" in taking.inner_text()
-    _no_violations(page)
+    assert_no_violations(page)
     page.goto(cedaw)
     assert page.locator("svg.timeline").count() == 1

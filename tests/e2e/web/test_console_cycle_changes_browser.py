@@ -4,13 +4,12 @@ shows what moves, nothing saved until confirmed), and a form opened before the c
 
 from __future__ import annotations
 
-import os
 import re
 
 import httpx
-import pytest
 from sqlmodel import select
-from tests.e2e.web.test_console_browser import CHROMIUM, T, _no_violations, _sign_in, browser  # noqa: F401
+from tests.e2e.web.test_console_browser import T, _sign_in
+from tests.support.browser import assert_no_violations
 from tests.support.notify import point_addresses
 from typer.testing import CliRunner
 
@@ -19,8 +18,6 @@ from nmrf.models import Milestone
 from nmrf.models.db import session_scope
 from nmrf.services.people import get_institution, get_state
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason=f"no Chromium at {CHROMIUM} (apt-get install -y chromium; .ci/run does)")
 
 
 def _dues(engine) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -29,7 +26,7 @@ def _dues(engine) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 
 def test_the_secretariat_removes_a_ministry_and_lengthens_a_lead_time_after_seeing_what_moves(
-        server, world, smtp, browser):  # type: ignore[no-untyped-def]  # noqa: F811
+        server, world, smtp, browser):  # type: ignore[no-untyped-def]
     from icalendar import Calendar
 
     point_addresses(world, smtp, None)
@@ -50,7 +47,7 @@ def test_the_secretariat_removes_a_ministry_and_lengthens_a_lead_time_after_seei
     page.get_by_role("button", name=T("Remove from the cycle")).click()  # nothing chosen: refused
     assert page.locator("#remove-who-error").inner_text() == T("Choose who leaves the cycle.")
     assert page.locator("#remove-reason-error").inner_text() == T("Say why they leave the cycle.")
-    _no_violations(page)
+    assert_no_violations(page)
     page.locator("#remove-who").select_option("institution:health")
     page.locator("#remove-reason").fill("Merged into the Ministry of Social Development")
     page.get_by_role("button", name=T("Remove from the cycle")).click()
@@ -80,7 +77,7 @@ def test_the_secretariat_removes_a_ministry_and_lengthens_a_lead_time_after_seei
     shown = moved.count()
     assert shown >= 1 and "→" in moved.first.inner_text()
     assert _dues(world) == before  # a preview saves nothing
-    _no_violations(page)
+    assert_no_violations(page)
     page.get_by_role("button", name=T("Save the lead times")).click()
     assert page.locator(".notice").first.inner_text() == T(
         "Lead times saved. Deadlines moved: %(count)s.") % {"count": shown}

@@ -5,22 +5,19 @@ reason is refused beside its field)."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
 import httpx
-import pytest
 from sqlmodel import select
-from tests.e2e.web.test_console_browser import CHROMIUM, T, _no_violations, _sign_in, browser  # noqa: F401
+from tests.e2e.web.test_console_browser import T, _sign_in
+from tests.support.browser import assert_no_violations
 from tests.support.notify import point_addresses
 
 from nmrf.models import Address, AuditEntry, PageLink
 from nmrf.models.db import session_scope
 from nmrf.services.people import get_person, get_state
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason=f"no Chromium at {CHROMIUM} (apt-get install -y chromium; .ci/run does)")
 SECRET = "S3cret-Pa55word"
 
 
@@ -35,7 +32,7 @@ def _mail_to(smtp, address: str, after: int) -> str:  # type: ignore[no-untyped-
 
 
 def test_the_secretariat_sees_roles_masked_addresses_and_missing_roles_and_issues_rotates_and_revokes_a_link(
-        server, world, smtp, browser):  # type: ignore[no-untyped-def]  # noqa: F811
+        server, world, smtp, browser):  # type: ignore[no-untyped-def]
     point_addresses(world, smtp, None)
     with session_scope(world, actor="test") as s:
         state = get_state(session=s)
@@ -46,7 +43,7 @@ def test_the_secretariat_sees_roles_masked_addresses_and_missing_roles_and_issue
     page = _sign_in(browser, server, smtp, "ana.rojas@example.gob.cl")
     page.get_by_role("link", name=T("People"), exact=True).click()
     page.wait_for_url(server + "/console/people")
-    _no_violations(page)
+    assert_no_violations(page)
     html = page.content()
     assert SECRET not in html and "alerts" in html  # the address is listed, its password masked
     row = page.locator("#person-paula-herrera")
@@ -64,7 +61,7 @@ def test_the_secretariat_sees_roles_masked_addresses_and_missing_roles_and_issue
     link = re.search(r"(http://127\.0\.0\.1:\d+/p/[A-Za-z0-9_-]{43})", body).group(1)
     assert link not in page.content()  # the page never shows the new link
     assert httpx.get(link).status_code == 200
-    _no_violations(page)
+    assert_no_violations(page)
 
     page.locator("summary", has_text="Paula Herrera").click()
     page.locator("#action-paula-herrera").select_option("revoke")
@@ -72,7 +69,7 @@ def test_the_secretariat_sees_roles_masked_addresses_and_missing_roles_and_issue
     error = page.locator("#reason-paula-herrera-error")
     assert error.inner_text() == T("Say why the link is revoked (kept in the history).")
     assert page.locator("#reason-paula-herrera").get_attribute("aria-invalid") == "true"
-    _no_violations(page)
+    assert_no_violations(page)
     assert httpx.get(link).status_code == 200  # nothing changed
     page.locator("#reason-paula-herrera").fill("left the ministry")
     page.locator("form[action='/console/people/paula-herrera/links'] button").click()
@@ -84,7 +81,7 @@ def test_the_secretariat_sees_roles_masked_addresses_and_missing_roles_and_issue
 
 
 def test_an_observer_sees_people_without_forms_and_a_hand_made_link_act_is_refused_on_record(
-        server, world, smtp, browser):  # type: ignore[no-untyped-def]  # noqa: F811
+        server, world, smtp, browser):  # type: ignore[no-untyped-def]
     from nmrf.models import RoleAssignment
 
     point_addresses(world, smtp, None)
@@ -96,7 +93,7 @@ def test_an_observer_sees_people_without_forms_and_a_hand_made_link_act_is_refus
     page = _sign_in(browser, server, smtp, "tomas.silva@example.gob.cl")
     page.goto(server + "/console/people")
     assert page.locator("form[action$='/links']").count() == 0
-    _no_violations(page)
+    assert_no_violations(page)
     got = page.request.post(server + "/console/people/paula-herrera/links",
                             form={"kind": "page", "action": "issue", "csrf": "x"})
     assert got.status == 403

@@ -8,10 +8,9 @@ and when. Every page has no WCAG 2.2 A/AA violation.
 
 from __future__ import annotations
 
-import os
 import re
 
-import pytest
+from tests.support.browser import assert_no_violations
 from tests.support.notify import point_addresses
 from openpyxl import load_workbook
 from sqlmodel import select
@@ -22,35 +21,16 @@ from nmrf.domain.i18n import translator
 from nmrf.models import InputAnswer, Milestone, Record
 from nmrf.models.db import session_scope
 
-CHROMIUM = "/usr/bin/chromium"
-# Skipped with the reason when Chromium is missing; CI (NMRF_REQUIRE_CHROMIUM=1) fails instead.
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("NMRF_REQUIRE_CHROMIUM"),
-                                reason=f"no Chromium at {CHROMIUM} (apt-get install -y chromium; .ci/run does)")
 
 # Valentina Díaz and the Minister of Women read Spanish: the page speaks it (English where a string has no
 # translation yet), so the test looks for what the catalog says.
 T = translator("es", fallback="es").gettext
 INPUT = T("Information for the national report")  # the catalogue's titles, in her language
 SIGNOFF = T("Ministerial sign-off of the draft national report")
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
-def _no_violations(page) -> None:  # type: ignore[no-untyped-def]
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
-    found = [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]]
-    assert found == [], f"axe-core found WCAG 2.2 A/AA violations on {page.url}: {found}"
 
 
 def _link_from_mail(smtp, person: str, address: str) -> str:  # type: ignore[no-untyped-def]
@@ -72,7 +52,7 @@ def test_a_focal_point_hands_in_her_workbook_from_the_link_in_her_mail_and_sees_
     item = page.locator("section.item", has_text=INPUT)
     assert "late" in item.get_attribute("class") and "4" in item.locator("strong").inner_text()
     assert T("Draft national report compiled from the inputs") in item.inner_text()  # what it holds up
-    _no_violations(page)
+    assert_no_violations(page)
 
     with page.expect_download() as dl:
         item.get_by_role("link", name=T("Download the workbook of questions")).click()
@@ -100,7 +80,7 @@ def test_a_focal_point_hands_in_her_workbook_from_the_link_in_her_mail_and_sees_
     assert f"!G{rows[0][0].row}" in text and "text was changed" in text
     assert f"{ws.title}!M{rows[1][0].row}" in text and "'almost'" in text
     assert f"{ws.title}!L{rows[2][0].row}" in text and "(42)" in text
-    _no_violations(page)
+    assert_no_violations(page)
     with session_scope(world, readonly=True) as s:
         assert s.exec(select(InputAnswer)).first() is None, "nothing recorded from a bad workbook"
 
@@ -132,7 +112,7 @@ def test_a_focal_point_hands_in_her_workbook_from_the_link_in_her_mail_and_sees_
     said = T("Recorded on %(at)s UTC for %(by)s by %(recorder)s, through this page.") % {
         "at": "2027-09-20 15:00", "by": "Valentina Díaz", "recorder": "valentina-diaz"}
     assert said in recorded
-    _no_violations(page)
+    assert_no_violations(page)
     with session_scope(world, readonly=True) as s:
         m = s.exec(select(Milestone).where(Milestone.key == "input:women")).one()
         assert m.status == "done"
@@ -158,7 +138,7 @@ def test_a_minister_signs_off_only_with_the_box_ticked_and_the_used_link_shows_w
     page = browser.new_page()
     page.goto(url)
     item = page.locator("section.item", has_text=SIGNOFF)
-    _no_violations(page)
+    assert_no_violations(page)
     # The browser refuses to submit without the box (required); the server refuses it too.
     item.get_by_role("button", name=T("Sign off")).click()
     assert page.locator("#notice").count() == 0
@@ -169,7 +149,7 @@ def test_a_minister_signs_off_only_with_the_box_ticked_and_the_used_link_shows_w
     item.get_by_label(T("Note (optional)")).fill("Signed after the cabinet meeting")
     item.get_by_role("button", name=T("Sign off")).click()
     assert T("Signed off") in page.locator("#notice").inner_text()
-    _no_violations(page)
+    assert_no_violations(page)
     with session_scope(world, readonly=True) as s:
         m = s.exec(select(Milestone).where(Milestone.key == "signoff:women")).one()
         assert m.status == "done" and m.completed_actor == "Minister of Women and Gender Equity"
@@ -181,7 +161,7 @@ def test_a_minister_signs_off_only_with_the_box_ticked_and_the_used_link_shows_w
     shown = page.locator("ul.recorded").inner_text()
     assert SIGNOFF in shown and "minister-women" in shown and "2027-09-20" in shown
     assert "Signed after the cabinet meeting" in shown
-    _no_violations(page)
+    assert_no_violations(page)
     page.close()
 
 
@@ -198,7 +178,7 @@ def test_a_wrong_rotated_or_revoked_link_gets_the_same_page_that_tells_nothing(s
         assert r.status == 404
         bodies.append(page.content())
     assert len(set(bodies)) == 1 and "Valentina" not in bodies[0]
-    _no_violations(page)
+    assert_no_violations(page)
     assert page.goto(new).status == 200
     got = runner.invoke(cli, ["people", "revoke", "valentina-diaz", "--note", "left the ministry"])
     assert got.exit_code == 0, got.output
