@@ -100,9 +100,9 @@ def sweep(
 def _warn_public_url(settings) -> None:  # type: ignore[no-untyped-def]
     from nmrf.notifications.public_url import unset_warning
 
-    warning = unset_warning(settings)
+    warning = unset_warning(settings, t())
     if warning:
-        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
+        err_console.print(f"[yellow]{escape(t().gettext('warning:'))}[/yellow] {escape(warning)}", soft_wrap=True)
 
 
 @outbox_app.callback()

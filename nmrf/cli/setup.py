@@ -58,7 +58,7 @@ def init(
     from nmrf.notifications.public_url import unset_warning
 
     if unset_warning(c.settings):
-        err_console.print(f"[yellow]warning:[/yellow] {escape(unset_warning(c.settings) or '')}", soft_wrap=True)
+        err_console.print(f"[yellow]{label}[/yellow] {escape(unset_warning(c.settings, t()) or '')}", soft_wrap=True)
 
 
 # An obligation's status and what its date rests on (nmrf.domain.inventory's words), as the table shows them.
@@ -202,8 +202,9 @@ def db_upgrade(ctx: typer.Context) -> None:
 
     c = ctx_of(ctx)
     upgrade_schema(c.engine)
-    console.print(f"schema at {', '.join(sorted(schema_revisions(c.engine)))} "
-                  f"({c.engine.url.render_as_string(hide_password=True)})")
+    console.print(t().gettext("schema at %(revisions)s (%(database)s)") % {
+        "revisions": ", ".join(sorted(schema_revisions(c.engine))),
+        "database": c.engine.url.render_as_string(hide_password=True)}, markup=False)
 
 
 @db_app.command("migrate")
@@ -228,18 +229,24 @@ def db_migrate(
     c.require_schema()
     url = parse_database_url(to)
     shown = url.render_as_string(hide_password=True)
-    console.print(f"copying {c.engine.url.render_as_string(hide_password=True)} -> {shown}")
+    console.print(t().gettext("Copying %(source)s to %(target)s.") % {
+        "source": c.engine.url.render_as_string(hide_password=True), "target": shown}, markup=False)
     target = make_engine(url.render_as_string(hide_password=False))
     started = time.perf_counter()
     try:
         counts = copy_database(source=c.engine, target=target, chunk_size=chunk,
-                               progress=lambda name, n: console.print(f"  {name}: {n} rows"))
+                               progress=lambda name, n: console.print(
+                                   "  " + t().ngettext("%(table)s: %(num)d row", "%(table)s: %(num)d rows", n)
+                                   % {"table": name, "num": n}, markup=False))
     finally:
         target.dispose()
     total = sum(x.target for x in counts)
-    console.print(f"copied {total} rows in {len(counts)} tables in {time.perf_counter() - started:.1f} s; "
-                  "every table has as many rows as in the source.")
-    console.print(f"From now on: NMRF_DATABASE_URL={shown} (the old database was left as it was).")
+    console.print(t().gettext("Copied %(rows)s rows in %(tables)s tables in %(seconds)s s; every table has as many "
+                              "rows as in the source.") % {
+        "rows": total, "tables": len(counts), "seconds": t().format_number(round(time.perf_counter() - started, 1))},
+        markup=False)
+    console.print(t().gettext("From now on: NMRF_DATABASE_URL=%(url)s (the old database was left as it was).")
+                  % {"url": shown}, markup=False)
 
 
 @db_app.command("backup")
@@ -257,8 +264,10 @@ def db_backup(
     c.require_schema()
     m = backup_database(engine=c.engine, out=file, now=utcnow(), force=force)
     rows = sum(t.rows for t in m.tables.values())
-    console.print(f"backup written to {file}: {m.dialect}, schema {', '.join(m.schema)}, {len(m.tables)} tables, "
-                  f"{rows} rows, sha256 {m.payload_sha256[:16]}...")
+    console.print(t().gettext("Backup written to %(file)s: %(dialect)s, schema %(schema)s, %(tables)s tables, "
+                              "%(rows)s rows, sha256 %(sha)s...") % {
+        "file": file, "dialect": m.dialect, "schema": ", ".join(m.schema), "tables": len(m.tables), "rows": rows,
+        "sha": m.payload_sha256[:16]}, markup=False)
 
 
 @db_app.command("verify")
@@ -269,9 +278,12 @@ def db_verify(file: Path = typer.Argument(..., help="The backup file.")) -> None
 
     v = verify_backup(path=file)
     m = v.manifest
-    what = (f"every table's rows and checksum match ({v.checked_tables} tables)" if v.checked_tables
-            else "the dump's checksum and table of contents are sound")
-    console.print(f"{file}: OK: taken {m.created_at} from {m.dialect}, schema {', '.join(m.schema)}; {what}")
+    said = (t().gettext("%(file)s: OK: taken %(taken)s from %(dialect)s, schema %(schema)s; every table's rows and "
+                        "checksum match (%(tables)s tables).") if v.checked_tables else
+            t().gettext("%(file)s: OK: taken %(taken)s from %(dialect)s, schema %(schema)s; the dump's checksum and "
+                        "table of contents are sound."))
+    console.print(said % {"file": file, "taken": m.created_at, "dialect": m.dialect, "schema": ", ".join(m.schema),
+                          "tables": v.checked_tables}, markup=False)
 
 
 @db_app.command("restore")
@@ -282,6 +294,7 @@ def db_restore(ctx: typer.Context, file: Path = typer.Argument(..., help="The ba
 
     c = ctx_of(ctx)
     m = restore_backup(path=file, target=c.engine)
-    console.print(f"restored {file} (taken {m.created_at}) into "
-                  f"{c.engine.url.render_as_string(hide_password=True)}: {len(m.tables)} tables, "
-                  f"{sum(t.rows for t in m.tables.values())} rows; every table's rows and checksum match")
+    console.print(t().gettext("Restored %(file)s (taken %(taken)s) into %(database)s: %(tables)s tables, %(rows)s "
+                              "rows; every table's rows and checksum match.") % {
+        "file": file, "taken": m.created_at, "database": c.engine.url.render_as_string(hide_password=True),
+        "tables": len(m.tables), "rows": sum(x.rows for x in m.tables.values())}, markup=False)
