@@ -282,14 +282,14 @@ def themes() -> None:
     """The shared taxonomy: UHRI themes (with their SDGs) and the 17 SDGs."""
     from nmrf.domain.taxonomy import load_taxonomy
 
-    t = load_taxonomy()
-    table = Table(title=f"Shared taxonomy ({len(t.themes)} themes)")
+    tax = load_taxonomy()
+    table = Table(title=f"Shared taxonomy ({len(tax.themes)} themes)")
     for col in ("key", "UHRI theme", "SDGs"):
         table.add_column(col)
-    for th in t.themes.values():
+    for th in tax.themes.values():
         table.add_row(th.key, th.name, ", ".join(str(g) for g in th.sdgs))
     console.print(table)
-    console.print("SDGs: " + "; ".join(f"{k} {v}" for k, v in t.sdgs.items()))
+    console.print("SDGs: " + "; ".join(f"{k} {v}" for k, v in tax.sdgs.items()))
 
 
 @app.command("clusters")

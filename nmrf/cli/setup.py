@@ -9,6 +9,7 @@ from rich.table import Table
 from sqlmodel import select
 
 from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, state_moment
+from nmrf.cli.lang import t
 from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 
@@ -263,7 +264,7 @@ def db_backup(
     c = ctx_of(ctx)
     c.require_schema()
     m = backup_database(engine=c.engine, out=file, now=utcnow(), force=force)
-    rows = sum(t.rows for t in m.tables.values())
+    rows = sum(x.rows for x in m.tables.values())
     console.print(t().gettext("Backup written to %(file)s: %(dialect)s, schema %(schema)s, %(tables)s tables, "
                               "%(rows)s rows, sha256 %(sha)s...") % {
         "file": file, "dialect": m.dialect, "schema": ", ".join(m.schema), "tables": len(m.tables), "rows": rows,
