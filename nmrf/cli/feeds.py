@@ -77,7 +77,7 @@ def url(
         state, _, now = state_moment(s, state_code, as_of)
         subject = _subject(s, state, person, institution, cycle, secretariat)
         _, token = issue_link(session=s, subject=subject, now=now, actor=c.settings.effective_actor)
-        what = subject.describe()
+        what = subject.describe(t())
     _print_links(c.settings, what, token)
 
 
@@ -104,7 +104,7 @@ def rotate_cmd(
             _, token = issue_link(session=s, subject=subject, now=now, actor=c.settings.effective_actor)
         else:
             _, token = rotate(session=s, link=link, now=now, actor=c.settings.effective_actor)
-        what = subject.describe()
+        what = subject.describe(t())
     _print_links(c.settings, what, token)
 
 

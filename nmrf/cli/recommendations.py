@@ -67,6 +67,8 @@ def import_(
                                             actor=c.settings.effective_actor,
                                             states=None if all_states else [state], encoding=encoding,
                                             progress=progress)
+    from nmrf.domain.recommendation_files import UNKNOWN_BODY, UNMAPPED_THEME
+
     p = result.parsed
     tr = t()
     console.print(tr.gettext("%(file)s: %(num)s recommendation(s) read, encoding %(encoding)s.") % {
@@ -91,8 +93,10 @@ def import_(
         console.print(tr.gettext("Left out: %(rows)s row(s) for %(states)s other State(s) (--all-states keeps them).")
                       % {"rows": sum(result.other_states.values()), "states": len(result.other_states)}, markup=False)
     label = escape(tr.gettext("warning:"))
-    for w in p.warnings:
-        console.print(f"[yellow]{label}[/yellow] {escape(str(w))}")
+    said = [tr.gettext(UNMAPPED_THEME) % {"theme": repr(theme), "num": n} for theme, n in sorted(p.unmapped.items())]
+    said += [tr.gettext(UNKNOWN_BODY) % {"body": repr(body), "num": n} for body, n in sorted(p.unknown_bodies.items())]
+    for w in said:
+        console.print(f"[yellow]{label}[/yellow] {escape(w)}")
     if not result.changed:
         console.print(tr.gettext("Nothing changed: every recommendation was already imported."))
 
