@@ -9,14 +9,17 @@ nmrf/flows/inline.py). Worlds, each on SQLite and, with --pg, on PostgreSQL:
   launched, advanced to 2027-03-01;
 - with --states N: the world of bench/scale.py (N States, about ten cycles each; 193 for
   every UN member State, which takes minutes to build), `nmrf sweep` over all of it and
-  `nmrf advance --state` of its first State.
+  `nmrf advance --state` of its first State. Each world is built once per database and copied
+  (the SQLite file; PostgreSQL's CREATE DATABASE ... TEMPLATE) for the floors.
 
 Printed beside each command (first run: what was due gets done; then `--runs` runs,
 min/median, with nothing new due, which is what a sweep every few minutes meets):
 - the bare service call in this process (advance_cycle for each cycle of the State; run_sweep);
 - the bare SQL that reads what those calls read (each cycle's milestones and missed
   events; the sweep's fingerprint query), on the raw DB-API cursor, rows fetched;
-and the ratios. Figures are printed, never asserted; not a test.
+and the ratios; CPU seconds beside the wall times (the process's from its resource usage, the
+service call's from time.process_time): on a shared machine the wall time is mostly waiting
+for a core. Figures are printed, never asserted; not a test.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,13 +43,16 @@ AS_OF = date(2027, 3, 1)
 CPU: list[float] = []  # CPU seconds of each `nmrf` process (user + system): what a busy machine does not inflate
 
 
-def timed(fn: Callable[[], object], runs: int) -> tuple[float, float, float]:
-    """(first, min, median) of 1 + runs calls, in seconds."""
+def timed(fn: Callable[[], object], runs: int, cpu: list[float] | None = None) -> tuple[float, float, float]:
+    """(first, min, median) of 1 + runs calls, in seconds; with `cpu`, this process's CPU seconds
+    of each call appended to it (time.process_time: what a loaded machine does not inflate)."""
     times = []
     for _ in range(1 + runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - start)
+        if cpu is not None:
+            cpu.append(time.process_time() - start_cpu)
     rest = times[1:] or times
     return times[0], min(rest), statistics.median(rest)
 
@@ -104,6 +111,23 @@ def many_states(url: str, states: int) -> str:
         code = c.execute(text("SELECT code FROM state ORDER BY id LIMIT 1")).scalar_one()
     engine.dispose()
     return code
+
+
+def copy_world(source: str, target: str) -> None:
+    """`target` becomes a copy of `source`: the SQLite file copied, or PostgreSQL's CREATE DATABASE ... TEMPLATE."""
+    from sqlalchemy import create_engine, make_url, text
+
+    if source.startswith("sqlite:///"):
+        shutil.copyfile(source[len("sqlite:///"):], target[len("sqlite:///"):])
+        return
+    admin = create_engine(make_url(target).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            name, template = make_url(target).database, make_url(source).database
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    finally:
+        admin.dispose()
 
 
 # ---------------------------------------------------------------- floors
@@ -195,9 +219,10 @@ def sql_sweep(url: str) -> Callable[[], object]:
 
 # ---------------------------------------------------------------- the table
 
-def row(name: str, proc: tuple[float, float, float], cpu: float, svc: tuple[float, float, float],
-        sql: tuple[float, float, float]) -> str:
-    return (f"{name:<40} {proc[0]:7.2f} {proc[1]:7.2f} {proc[2]:7.2f} {cpu:6.2f} | {svc[0]:7.3f} {svc[2]:7.3f} | "
+def row(name: str, proc: tuple[float, float, float], cpu: tuple[float, float], svc: tuple[float, float, float],
+        svc_cpu: list[float], sql: tuple[float, float, float]) -> str:
+    return (f"{name:<40} {proc[0]:7.2f} {proc[1]:7.2f} {proc[2]:7.2f} {cpu[0]:6.2f} {cpu[1]:6.2f} | "
+            f"{svc[0]:7.3f} {svc[2]:7.3f} {svc_cpu[0]:6.2f} {min(svc_cpu[1:] or svc_cpu):6.2f} | "
             f"{sql[2]:8.4f} | {proc[2] / svc[2]:8.1f}x {svc[2] / sql[2]:8.1f}x")
 
 
@@ -205,16 +230,18 @@ def measure(label: str, url: str, code: str, runs: int, home: Path, service_url:
     """The process runs on `url`; the service and SQL floors on `service_url` (a copy of the same world)."""
     CPU.clear()
     adv = timed(command(url, home, "advance", "--state", code, "--as-of", AS_OF.isoformat()), runs)
-    adv_cpu = min(CPU[1:] or CPU)
+    adv_cpu = CPU[0], min(CPU[1:] or CPU)
     CPU.clear()
     swp = timed(command(url, home, "sweep", "--as-of", AS_OF.isoformat()), runs)
-    swp_cpu = min(CPU[1:] or CPU)
-    s_adv = timed(service_advance(service_url, code), runs)
-    s_swp = timed(service_sweep(service_url), runs)
+    swp_cpu = CPU[0], min(CPU[1:] or CPU)
+    s_adv_cpu: list[float] = []
+    s_swp_cpu: list[float] = []
+    s_adv = timed(service_advance(service_url, code), runs, s_adv_cpu)
+    s_swp = timed(service_sweep(service_url), runs, s_swp_cpu)
     q_adv = timed(sql_advance(service_url, code), runs)
     q_swp = timed(sql_sweep(service_url), runs)
-    print(row(f"{label}: nmrf advance --state {code}", adv, adv_cpu, s_adv, q_adv))
-    print(row(f"{label}: nmrf sweep", swp, swp_cpu, s_swp, q_swp))
+    print(row(f"{label}: nmrf advance --state {code}", adv, adv_cpu, s_adv, s_adv_cpu, q_adv), flush=True)
+    print(row(f"{label}: nmrf sweep", swp, swp_cpu, s_swp, s_swp_cpu, q_swp), flush=True)
 
 
 def main() -> None:
@@ -227,8 +254,8 @@ def main() -> None:
     os.environ.pop("PREFECT_API_URL", None)
     tmp = Path(tempfile.mkdtemp(prefix="nmrf-bench-commands-"))
     os.environ["NMRF_HOME"] = str(tmp)
-    print(f"as of {AS_OF}, no Prefect server; process: first, min, median of {args.runs} more, min CPU (s) | service: "
-          f"first, median (s) | bare SQL median (s) | process/service, service/SQL")
+    print(f"as of {AS_OF}, no Prefect server; process: first, min, median of {args.runs} more, CPU first, min CPU (s) | "
+          f"service: first, median, CPU first, min CPU (s) | bare SQL median (s) | process/service, service/SQL")
     worlds: list[tuple[str, Callable[[str], str]]] = [("1 State", one_state)]
     if args.states:
         worlds.append((f"{args.states} States", lambda url: many_states(url, args.states)))
@@ -249,7 +276,7 @@ def main() -> None:
                 slug = label.replace(" ", "-")
                 url, floor_url = make_url(f"{slug}-cli"), make_url(f"{slug}-service")
                 code = build(url)
-                build(floor_url)
+                copy_world(url, floor_url)  # the same world again, for the floors: copied, not built twice
                 measure(f"{label}, {db}", url, code, args.runs, tmp, floor_url)
     finally:
         if created:

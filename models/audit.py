@@ -113,6 +113,30 @@ def audit_inserts(session: OrmSession, model: type[SQLModel], rows: list[tuple[i
         session.connection().execute(insert(AuditEntry.__table__), entries)
 
 
+def audit_updates(session: OrmSession, model: type[SQLModel],
+                  rows: list[tuple[int, dict[str, tuple[Any, Any]]]]) -> None:
+    """Audit rows of a Core UPDATE (which bypasses the flush hook): per row, each column's value
+    before and after, kept as the flush hook keeps them (in the table's column order, only what
+    changed)."""
+    actor = str(session.info.get("actor") or "system")
+    now = utcnow()
+    secret = getattr(model, "__audit_secret__", ())
+    order = [c.key for c in model.__table__.columns]
+    entries = []
+    for row_id, changed in rows:
+        changes = {}
+        for k in order:
+            if k in changed:
+                before, after = ((_secret(v) if k in secret else _plain(v)) for v in changed[k])
+                if before != after:
+                    changes[k] = [before, after]
+        if changes:
+            entries.append(dict(at=now, actor=actor, table_name=model.__tablename__, row_id=row_id, op="update",
+                                changes=changes))
+    if entries:
+        session.connection().execute(insert(AuditEntry.__table__), entries)
+
+
 @event.listens_for(OrmSession, "after_flush")
 def _write_audit(session: OrmSession, flush_context: Any) -> None:
     # after_flush: primary keys are assigned and attribute history still holds

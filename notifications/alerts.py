@@ -19,16 +19,16 @@ from sqlalchemy import Engine, select, true
 from sqlmodel import Session
 
 from nmrf.domain.i18n import reader_language
-from nmrf.models import Address, Delivery, Notification, Person, RoleAssignment, State
-from nmrf.models.db import dialect_insert, session_scope
+from nmrf.models import Notification, Person, RoleAssignment, State
+from nmrf.models.db import session_scope
 from nmrf.notifications.compose import reference
 from nmrf.notifications.delivery import deliver_due
 from nmrf.notifications.messages import duration, render
-from nmrf.notifications.store import idempotency_key
+from nmrf.notifications.direct import write_direct
 from nmrf.settings import Settings
 
 ROLES = ("secretariat", "head_of_secretariat")
-N, D = Notification.__table__, Delivery.__table__
+N = Notification.__table__
 
 
 def silence_window(*, last_success: datetime | None, now: datetime, window_seconds: float) -> str:
@@ -65,7 +65,7 @@ def write_alerts(*, session: Session, now: datetime, last_success: datetime | No
                  window_seconds: float) -> list[int]:
     """The alert to every active member of each State's secretariat; returns the ids of the
     alert messages of this window still to send (created now or by an earlier trigger)."""
-    P, R, S, AD = Person.__table__, RoleAssignment.__table__, State.__table__, Address.__table__
+    P, R, S = Person.__table__, RoleAssignment.__table__, State.__table__
     window = silence_window(last_success=last_success, now=now, window_seconds=window_seconds)
     people = session.execute(
         select(P.c.id, P.c.state_id, P.c.language, P.c.timezone, S.c.code, S.c.secretariat,
@@ -83,25 +83,11 @@ def write_alerts(*, session: Session, now: datetime, last_success: datetime | No
                                       last_success=last_success, now=now, window_seconds=window_seconds,
                                       dedup_key=key)
         # Urgent and through quiet hours: while the sweep is silent, nobody is reminded of anything.
-        got = session.execute(dialect_insert(session, N).values(
-            state_id=p.state_id, dedup_key=key, kind="alert", step="sweep-silent", person_id=p.id,
-            language=p.language, subject=subject, body=body,
-            data={"kind": "alert", "alert": "sweep-silent", "window": window}, urgent=True,
-            through_quiet_hours=True, status="pending", status_note="", created_at=now, not_before=now,
-        ).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(N.c.id)).first()
-        if got is None:
-            continue  # an earlier trigger of this window wrote it
-        addresses = session.execute(select(AD.c.id, AD.c.label).where(
-            AD.c.person_id == p.id, AD.c.active == true()).order_by(AD.c.id)).all()
-        if not addresses:
-            session.execute(N.update().where(N.c.id == got.id).values(
-                status="failed", status_note="the recipient has no active address"))
-        for a in addresses:
-            session.execute(dialect_insert(session, D).values(
-                notification_id=got.id, address_id=a.id, label=a.label,
-                idempotency_key=idempotency_key(p.code, key, a.label), status="pending", attempts=0,
-                next_attempt_at=now, created_at=now, updated_at=now,
-            ).on_conflict_do_nothing(index_elements=["notification_id", "address_id"]))
+        # Nothing new when an earlier trigger of this window wrote it (the same key).
+        write_direct(session=session, state_id=p.state_id, state_code=p.code, person_id=p.id,
+                     language=p.language, dedup_key=key, kind="alert", step="sweep-silent", subject=subject,
+                     body=body, data={"kind": "alert", "alert": "sweep-silent", "window": window}, urgent=True,
+                     through_quiet_hours=True, now=now)
     if not keys:
         return []
     return list(session.execute(select(N.c.id).where(N.c.dedup_key.in_(keys), N.c.status == "pending")).scalars())

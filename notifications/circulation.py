@@ -17,23 +17,18 @@ from sqlmodel import Session
 
 from nmrf.domain.i18n import translator
 from nmrf.models import (
-    Address,
-    Delivery,
     Institution,
     Meeting,
     MeetingOccurrence,
     MeetingSeries,
     MinuteItem,
-    Notification,
     Person,
     RoleAssignment,
     State,
 )
-from nmrf.models.db import dialect_insert
-from nmrf.notifications.store import idempotency_key
+from nmrf.notifications.direct import write_direct
 from nmrf.notifications.timing import release_at
 
-N, D = Notification.__table__, Delivery.__table__
 NMRF_WIDE = {"secretariat", "head_of_secretariat", "nhri_contact", "cso_contact"}
 
 
@@ -112,26 +107,14 @@ def write_circulations(*, session: Session, now: datetime) -> list[int]:
                 day_text=t.format_date(occ.occurs_on), agenda=occ.agenda, minutes=occ.minutes,
                 minutes_file=occ.minutes_file, items=items, secretariat=state.secretariat)  # type: ignore[union-attr]
             not_before = release_at(now, person.timezone, person.quiet_hours or state.quiet_hours)  # type: ignore[union-attr]
-            got = session.execute(dialect_insert(session, N).values(
-                state_id=state_id, dedup_key=key, kind="minutes", step=f"minutes {occ.occurs_on}",
-                person_id=person.id, language=person.language, subject=subject, body=body,
-                data={"kind": "minutes", "occurrence_id": occ.id}, urgent=True, through_quiet_hours=False,
-                status="pending", status_note="", created_at=now, not_before=not_before,
-            ).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(N.c.id)).first()
+            got = write_direct(
+                session=session, state_id=state_id, state_code=state.code, person_id=person.id,  # type: ignore[union-attr,arg-type]
+                language=person.language, dedup_key=key, kind="minutes", step=f"minutes {occ.occurs_on}",
+                subject=subject, body=body, data={"kind": "minutes", "occurrence_id": occ.id}, urgent=True,
+                through_quiet_hours=False, now=now, not_before=not_before)
             if got is None:
                 continue  # an earlier sweep wrote it: once per attendee
-            written.append(got.id)
-            addresses = session.execute(select(Address.id, Address.label).where(
-                Address.person_id == person.id, Address.active == true()).order_by(Address.id)).all()
-            if not addresses:
-                session.execute(N.update().where(N.c.id == got.id).values(
-                    status="failed", status_note="the recipient has no active address"))
-            for a in addresses:
-                session.execute(dialect_insert(session, D).values(
-                    notification_id=got.id, address_id=a.id, label=a.label,
-                    idempotency_key=idempotency_key(state.code, key, a.label),  # type: ignore[union-attr]
-                    status="pending", attempts=0, next_attempt_at=not_before, created_at=now, updated_at=now,
-                ).on_conflict_do_nothing(index_elements=["notification_id", "address_id"]))
+            written.append(got)
         if occ.circulated_at is None:
             occ.circulated_at = now
             session.add(occ)

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, true
 from sqlmodel import Session
 
 from nmrf.domain.i18n import N_, translator
-from nmrf.models import Address, Delivery, Notification, Person, State
-from nmrf.models.db import dialect_insert
-from nmrf.notifications.store import idempotency_key
+from nmrf.models import Person, State
+from nmrf.notifications.direct import write_direct
 
-N, D = Notification.__table__, Delivery.__table__
 
 # Translators: subject of the message that carries a sign-in link to the secretariat's console.
 SUBJECT = N_("Sign in to the console of %(secretariat)s")
@@ -42,25 +39,9 @@ def write_sign_in_message(*, session: Session, person: Person, link_id: int, url
     assert state is not None
     subject, body = compose_sign_in(language=person.language, fallback=state.language, name=person.name,
                                     secretariat=state.secretariat, url=url, minutes=minutes)
-    key = f"sign-in:{link_id}:p{person.id}"
-    got = session.execute(dialect_insert(session, N).values(
-        state_id=person.state_id, dedup_key=key, kind="sign_in", step="sign-in", person_id=person.id,
-        language=person.language, subject=subject, body=body, data={"kind": "sign_in", "link": link_id},
+    return write_direct(
+        session=session, state_id=person.state_id, state_code=state.code, person_id=person.id,  # type: ignore[arg-type]
+        language=person.language, dedup_key=f"sign-in:{link_id}:p{person.id}", kind="sign_in", step="sign-in",
+        subject=subject, body=body, data={"kind": "sign_in", "link": link_id},
         urgent=True, through_quiet_hours=True,  # the person is waiting for it, now
-        status="pending", status_note="", created_at=now, not_before=now,
-    ).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(N.c.id)).first()
-    if got is None:
-        return None
-    AD = Address.__table__
-    addresses = session.execute(select(AD.c.id, AD.c.label).where(
-        AD.c.person_id == person.id, AD.c.active == true()).order_by(AD.c.id)).all()
-    if not addresses:
-        session.execute(N.update().where(N.c.id == got.id).values(
-            status="failed", status_note="the recipient has no active address"))
-    for a in addresses:
-        session.execute(dialect_insert(session, D).values(
-            notification_id=got.id, address_id=a.id, label=a.label,
-            idempotency_key=idempotency_key(state.code, key, a.label), status="pending", attempts=0,
-            next_attempt_at=now, created_at=now, updated_at=now,
-        ).on_conflict_do_nothing(index_elements=["notification_id", "address_id"]))
-    return got.id
+        now=now)

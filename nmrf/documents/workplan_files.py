@@ -23,13 +23,13 @@ KIND_NAMES = {"obligation": N_("Obligation"), "cycle": N_("Reporting cycle"), "m
 QUARTERS = (N_("First quarter"), N_("Second quarter"), N_("Third quarter"), N_("Fourth quarter"))
 
 
-def _headers(t) -> list[str]:  # type: ignore[no-untyped-def]
+def column_headers(t) -> list[str]:  # type: ignore[no-untyped-def]
     return [t.gettext("Date"), t.gettext("Kind"), t.gettext("What"), t.gettext("For"),
             t.gettext("Responsible institution"), t.gettext("Responsible person"), t.pgettext("workplan", "Status"),
             t.gettext("Estimated cost")]
 
 
-def _cells(row: Row, t) -> list[str]:  # type: ignore[no-untyped-def]
+def row_cells(row: Row, t) -> list[str]:  # type: ignore[no-untyped-def]
     e = row.entry
     status = e.status.replace("_", " ") + (" (" + t.gettext("late") + ")" if row.late else "")
     return [e.day.isoformat(), t.gettext(KIND_NAMES.get(e.kind, e.kind)), e.title, e.reference, e.institution,
@@ -48,11 +48,11 @@ def write_workplan_xlsx(wp: Workplan, t) -> bytes:  # type: ignore[no-untyped-de
         sheet = book.create_sheet(f"Q{n + 1}")
         sheet.append([f"{title_of(wp, t)}: {t.gettext(QUARTERS[n])}"])
         sheet["A1"].font = bold
-        sheet.append(_headers(t))
+        sheet.append(column_headers(t))
         for cell in sheet[2]:
             cell.font = bold
         for row in rows:
-            sheet.append(_cells(row, t))
+            sheet.append(row_cells(row, t))
         for col, width in zip("ABCDEFGH", (12, 18, 60, 40, 36, 30, 16, 24), strict=True):
             sheet.column_dimensions[col].width = width
     sheet = book.create_sheet(t.gettext("Costs")[:31])
@@ -89,10 +89,10 @@ def write_workplan_docx(wp: Workplan, t, *, created: datetime) -> bytes:  # type
             continue
         table = doc.add_table(rows=1, cols=8)
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, _headers(t), strict=True):
+        for cell, text in zip(table.rows[0].cells, column_headers(t), strict=True):
             cell.text = text
         for row in rows:
-            for cell, text in zip(table.add_row().cells, _cells(row, t), strict=True):
+            for cell, text in zip(table.add_row().cells, row_cells(row, t), strict=True):
                 cell.text = text
     doc.add_heading(t.gettext("Estimated costs by institution and budget line"), level=1)
     table = doc.add_table(rows=1, cols=3)
@@ -118,7 +118,7 @@ def workplan_text(wp: Workplan, t) -> list[str]:  # type: ignore[no-untyped-def]
         out.append("")
         out.append(f"{t.gettext(QUARTERS[n])} ({len(rows)})")
         for row in rows:
-            c = _cells(row, t)
+            c = row_cells(row, t)
             cost = f"  [{c[7]}]" if row.costs else ""
             out.append(f"  {c[0]}  {c[1]}: {c[2]} ({c[3]}) - {c[4]}; {c[5]}; {c[6]}{cost}")
     out.append("")
@@ -128,4 +128,5 @@ def workplan_text(wp: Workplan, t) -> list[str]:  # type: ignore[no-untyped-def]
     return out
 
 
-__all__ = ["money", "write_workplan_docx", "write_workplan_xlsx", "workplan_text"]
+__all__ = ["QUARTERS", "column_headers", "money", "row_cells", "title_of", "totals_text", "write_workplan_docx",
+           "write_workplan_xlsx", "workplan_text"]

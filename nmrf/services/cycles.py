@@ -7,7 +7,7 @@ refuses, changing nothing, where a person's input is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -467,7 +467,7 @@ def _insert_event(session: Session, **values: Any) -> bool:
     return session.execute(stmt).first() is not None
 
 
-def _states(ms: Sequence[Milestone], missed: set[tuple[int, int]]) -> list[MilestoneState]:
+def milestone_states(ms: Sequence[Milestone], missed: set[tuple[int, int]]) -> list[MilestoneState]:
     return [MilestoneState(key=m.key, template_key=m.template_key, stage=m.stage, status=m.status,
                            completion=m.completion, due_date=m.due_date, opens_on=m.opens_on,
                            depends_on=tuple(m.depends_on), waits_for=tuple(m.waits_for), track=m.track,
@@ -490,7 +490,7 @@ def advance_cycle(*, session: Session, cycle: Cycle, today: date, now: datetime,
         ms = milestones_of(session=session, cycle=cycle, fresh=True)
         missed = set(session.exec(select(CycleEvent.milestone_id, CycleEvent.sequence).where(
             CycleEvent.cycle_id == cycle.id, CycleEvent.kind == "missed")).all())
-        steps = next_steps(_states(ms, missed), today, stages)
+        steps = next_steps(milestone_states(ms, missed), today, stages)
         if not steps:
             break
         by_key = {m.key: m for m in ms}
@@ -508,6 +508,25 @@ def advance_cycle(*, session: Session, cycle: Cycle, today: date, now: datetime,
 
 
 def _apply(session: Session, cycle: Cycle, m: Milestone, step: Step, today: date, now: datetime) -> list[str]:
+    def institutions() -> list[str]:
+        return [i.key for i in session.exec(
+            select(Institution).join(CycleInstitution, CycleInstitution.institution_id == Institution.id)
+            .where(CycleInstitution.cycle_id == cycle.id).order_by(Institution.key))]
+
+    event = step_event(cycle_id=cycle.id, milestone=m, step=step, today=today, now=now, institutions=institutions)
+    if _insert_event(session, **event):
+        return [event["dedup_key"]]
+    return []
+
+
+def step_event(*, cycle_id: int, milestone: Milestone, step: Step, today: date, now: datetime,
+               institutions: Callable[[], list[str]]) -> dict[str, Any]:
+    """Apply a step to the milestone (in memory) and return the event row it makes.
+
+    `institutions` gives the cycle's institution keys, asked only for an information request.
+    The per-cycle advance and the sweep's batched one both go through here.
+    """
+    m = milestone
     if step.action == "open":
         m.status, m.updated_at = "open", now
         kind = "opened"
@@ -524,20 +543,27 @@ def _apply(session: Session, cycle: Cycle, m: Milestone, step: Step, today: date
     if kind == "missed":
         detail["days_late"] = (today - m.due_date).days if m.due_date else 0
     if kind == "request_sent":
-        detail["institutions"] = [i.key for i in session.exec(
-            select(Institution).join(CycleInstitution, CycleInstitution.institution_id == Institution.id)
-            .where(CycleInstitution.cycle_id == cycle.id).order_by(Institution.key))]
-    dedup = f"{cycle.id}:{m.key}:{kind}:{m.sequence}"
-    if _insert_event(session, cycle_id=cycle.id, milestone_id=m.id, kind=kind, dedup_key=dedup,
-                     sequence=m.sequence, on_date=today, at=now, detail=detail):
-        return [dedup]
-    return []
+        detail["institutions"] = institutions()
+    return dict(cycle_id=cycle_id, milestone_id=m.id, kind=kind, dedup_key=f"{cycle_id}:{m.key}:{kind}:{m.sequence}",
+                sequence=m.sequence, on_date=today, at=now, detail=detail)
 
 
 def _launch_children(session: Session, cycle: Cycle, today: date, now: datetime) -> list[str]:
+    ms = milestones_of(session=session, cycle=cycle)
+    return [row["dedup_key"] for row in follow_ups(session=session, cycle=cycle, milestones=ms, today=today, now=now)
+            if _insert_event(session, **row)]
+
+
+def follow_ups(*, session: Session, cycle: Cycle, milestones: Sequence[Milestone], today: date,
+               now: datetime) -> list[dict[str, Any]]:
+    """Launch (or find) the cycles that the cycle's closed milestones open; return the events to insert."""
+    ms = {m.key: m for m in milestones}
+    # The snapshot's raw rules first: validating a template costs milliseconds, and few milestones launch.
+    launching = [r.get("key") for r in cycle.rules_snapshot["template"].get("milestones", []) if r.get("launches")]
+    if not any(ms.get(k) is not None and ms[k].status == "done" for k in launching):
+        return []
     template, _, _ = _from_snapshot(cycle)
     out = []
-    ms = {m.key: m for m in milestones_of(session=session, cycle=cycle)}
     for rule in template.milestones:
         m = ms.get(rule.key)
         if rule.launches is None or m is None or m.status != "done":
@@ -548,24 +574,26 @@ def _launch_children(session: Session, cycle: Cycle, today: date, now: datetime)
         launched = launch_cycle(session=session, state=state, template=rule.launches.template,
                                 mechanism=cycle.mechanism, dates=dates, now=now, actor="nmrf", parent=cycle,
                                 reference=cycle.reference)
-        dedup = f"{cycle.id}:{m.key}:follow_up_launched:{launched.cycle.id}"
-        if _insert_event(session, cycle_id=cycle.id, milestone_id=m.id, kind="follow_up_launched",
-                         dedup_key=dedup, on_date=today, at=now,
-                         detail={"child_cycle": launched.cycle.id, "title": launched.cycle.title}):
-            out.append(dedup)
+        out.append(dict(cycle_id=cycle.id, milestone_id=m.id, kind="follow_up_launched",
+                        dedup_key=f"{cycle.id}:{m.key}:follow_up_launched:{launched.cycle.id}", on_date=today,
+                        at=now, detail={"child_cycle": launched.cycle.id, "title": launched.cycle.title}))
     return out
 
 
 def _maybe_complete(session: Session, cycle: Cycle, today: date, now: datetime) -> list[str]:
-    ms = milestones_of(session=session, cycle=cycle)
-    if not ms or any(m.status not in CLOSED_STATUSES for m in ms):
-        return []
-    cycle.status, cycle.completed_at, cycle.updated_at = "completed", now, now
-    dedup = f"{cycle.id}::cycle_completed:0"
-    if _insert_event(session, cycle_id=cycle.id, milestone_id=None, kind="cycle_completed", dedup_key=dedup,
-                     on_date=today, at=now, detail={"title": cycle.title}):
-        return [dedup]
+    row = completion(cycle=cycle, milestones=milestones_of(session=session, cycle=cycle), today=today, now=now)
+    if row is not None and _insert_event(session, **row):
+        return [row["dedup_key"]]
     return []
+
+
+def completion(*, cycle: Cycle, milestones: Sequence[Milestone], today: date, now: datetime) -> dict[str, Any] | None:
+    """Complete the cycle (in memory) when every milestone is closed; return the event to insert."""
+    if not milestones or any(m.status not in CLOSED_STATUSES for m in milestones):
+        return None
+    cycle.status, cycle.completed_at, cycle.updated_at = "completed", now, now
+    return dict(cycle_id=cycle.id, milestone_id=None, kind="cycle_completed", dedup_key=f"{cycle.id}::cycle_completed:0",
+                on_date=today, at=now, detail={"title": cycle.title})
 
 
 def active_cycles(*, session: Session, state: State | None = None) -> list[Cycle]:
