@@ -128,47 +128,82 @@ def rules_list() -> None:
 @friendly
 def rules_show(code: str | None = typer.Argument(None, help="Mechanism code, e.g. CEDAW; every mechanism if omitted.")) -> None:
     """The rules, each number with its source and whether a primary text supports it."""
+    from rich.markup import escape
+
+    from nmrf.domain import wording
     from nmrf.domain.rules import load_catalogue
+
+    tr = t()
+    no_word = tr.pgettext("rules", "no")
+    yes, no = escape(tr.pgettext("rules", "yes")), f"[yellow]{escape(no_word)}[/yellow]"
+    headers = {"mechanism": tr.pgettext("rules", "mechanism"), "rule": tr.pgettext("rules", "rule"),
+               "default": tr.pgettext("rules", "default"), "range": tr.pgettext("rules", "range"),
+               "verified": tr.pgettext("rules", "verified"), "source": tr.pgettext("rules", "source")}
+
+    def span(r) -> str:  # type: ignore[no-untyped-def]
+        return (tr.gettext("%(low)s to %(high)s") % {"low": r.range[0], "high": r.range[1]}) if r.range else ""
 
     cat = load_catalogue()
     if code is None:
-        table = Table(title=f"Every rule (catalogue version {cat.version})")
+        table = Table(title=tr.gettext("Every rule (catalogue version %(version)s)") % {"version": cat.version})
         for col in ("mechanism", "rule", "default", "range", "verified", "source"):
-            table.add_column(col, overflow="fold")
+            table.add_column(headers[col], overflow="fold")
         unverified = 0
         for mcode, m in cat.mechanisms.items():
             for name, r in m.rules.items():
                 unverified += not r.verified
-                table.add_row(mcode, name, _default_text(r), " to ".join(str(o) for o in r.range) if r.range else "",
-                              "yes" if r.verified else "[yellow]no[/yellow]", r.source + (f" ({r.note})" if r.note else ""))
+                table.add_row(mcode, name, escape(_default_text(r, tr)), escape(span(r)), yes if r.verified else no,
+                              escape(r.source + (f" ({r.note})" if r.note else "")))
         console.print(table)
         total = sum(len(m.rules) for m in cat.mechanisms.values())
-        console.print(f"{total} rules, {unverified} without a primary text (verified: no). "
-                      "Official dates always replace these defaults.")
+        console.print(tr.gettext("%(total)s rules, %(unverified)s without a primary text (verified: no). Official "
+                                 "dates always replace these defaults.") % {"total": total, "unverified": unverified},
+                      markup=False)
         return
     try:
         m = cat.mechanism(code.upper())
     except KeyError as exc:
         raise NmrfError(str(exc.args[0])) from None
-    console.print(f"[bold]{code.upper()}[/bold]: {m.name} ({m.body}); source: {m.source}")
+    console.print(f"[bold]{escape(code.upper())}[/bold]: " + escape(
+        tr.gettext("%(name)s (%(body)s); source: %(source)s") % {
+            "name": wording.title(tr, m.name), "body": tr.gettext(BODY_WORDS[m.body]) if m.body in BODY_WORDS
+            else m.body, "source": m.source}))
     if m.note:
-        console.print(f"note: {m.note}")
+        console.print(tr.gettext("note: %(note)s") % {"note": m.note}, markup=False)
     table = Table()
     for col in ("rule", "default", "range", "verified", "source"):
-        table.add_column(col, overflow="fold")
+        table.add_column(headers[col], overflow="fold")
     for name, r in m.rules.items():
-        table.add_row(name, _default_text(r), " to ".join(str(o) for o in r.range) if r.range else "",
-                      "yes" if r.verified else "[yellow]no[/yellow]", r.source + (f" ({r.note})" if r.note else ""))
+        table.add_row(name, escape(_default_text(r, tr)), escape(span(r)), yes if r.verified else no,
+                      escape(r.source + (f" ({r.note})" if r.note else "")))
     console.print(table)
     if m.word_limits:
-        console.print("word limits: " + ", ".join(f"{k} {v:,}" for k, v in m.word_limits.items()))
+        console.print(tr.gettext("word limits: %(limits)s") % {
+            "limits": ", ".join(f"{k} {tr.format_number(v)}" for k, v in m.word_limits.items())}, markup=False)
 
 
-def _default_text(rule) -> str:  # type: ignore[no-untyped-def]
+# The kind of body a mechanism belongs to (a key of the rules catalogue), as a person reads it.
+BODY_WORDS = {"treaty": N_("treaty body"), "charter": N_("Charter-based body"),
+              "regional": N_("regional mechanism"), "special_procedures": N_("special procedures"),
+              "spt": N_("Subcommittee on Prevention of Torture")}
+
+
+def _offset_text(offset, tr) -> str:  # type: ignore[no-untyped-def]
+    """An offset (+2 years +3 months) in the reader's words."""
+    units = ((offset.years, tr.ngettext("%(sign)s%(num)d year", "%(sign)s%(num)d years", abs(offset.years))),
+             (offset.months, tr.ngettext("%(sign)s%(num)d month", "%(sign)s%(num)d months", abs(offset.months))),
+             (offset.weeks, tr.ngettext("%(sign)s%(num)d week", "%(sign)s%(num)d weeks", abs(offset.weeks))),
+             (offset.days, tr.ngettext("%(sign)s%(num)d day", "%(sign)s%(num)d days", abs(offset.days))))
+    parts = [said % {"sign": "+" if v > 0 else "-", "num": abs(v)} for v, said in units if v]
+    return " ".join(parts) or tr.ngettext("%(sign)s%(num)d day", "%(sign)s%(num)d days", 0) % {"sign": "", "num": 0}
+
+
+def _default_text(rule, tr) -> str:  # type: ignore[no-untyped-def]
     if not rule.seasons:
-        return str(rule.offset)
-    by_season = "; ".join(f"months {','.join(map(str, s.months))}: {s.offset}" for s in rule.seasons)
-    return f"{rule.offset} ({by_season})"
+        return _offset_text(rule.offset, tr)
+    by_season = "; ".join(tr.gettext("months %(months)s: %(offset)s") % {
+        "months": ",".join(map(str, s.months)), "offset": _offset_text(s.offset, tr)} for s in rule.seasons)
+    return f"{_offset_text(rule.offset, tr)} ({by_season})"
 
 
 @friendly
