@@ -155,9 +155,14 @@ def test_recommendations_db_and_the_unset_public_address_speak_french_and_arabic
             nmrf("--lang", lang, "db", "backup", str(backup), **env),
             nmrf("--lang", lang, "db", "verify", str(backup), **env),
             nmrf("--lang", lang, "rules", "show", "cescr", **env),
+            nmrf("--lang", lang, "cycle", "launch", "periodic_report", "-m", "CEDAW", "--date",
+                 "submission=2027-10-01", **env),
+            nmrf("--lang", lang, "notify", "ack", "1", "input:health", "--by", "diego-fuentes", "--until",
+                 "2027-06-11", "--as-of", "2027-06-09", **env),
+            nmrf("--lang", lang, "outbox", "retry", "--failed", **env),
         ]
         codes = [r.exit_code for r in runs]
-        assert codes == [0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0], [r.output for r in runs]
+        assert codes == [0] * 6 + [2, 2] + [0] * 9, [r.output for r in runs]
         out = "\n".join(r.output for r in runs)
         said = " ".join(out.split())
         quoted = {"Chile", str(tmp_path), "Republic of Utopia", "Indigenous data sovereignty", "https://nmrf.example.gob.cl",
@@ -171,6 +176,8 @@ def test_recommendations_db_and_the_unset_public_address_speak_french_and_arabic
         assert t.gettext("unknown theme %(theme)s") % {"theme": "'no-such-theme'"} in said
         assert t.gettext("Google Calendar and Outlook on the web cannot subscribe to this link until then.") in said
         assert "No public address is set" not in said and "NMRF_PUBLIC_URL" in said
+        assert t.ngettext("%(num)d delivery will be tried again at the next sweep (`nmrf sweep`).",
+                          "%(num)d deliveries will be tried again at the next sweep (`nmrf sweep`).", 0) % {"num": 0} in said
         # The rules of a committee: its kind and its word limits grouped the reader's way (21 200 in French).
         assert t.gettext("treaty body") in said and t.pgettext("rules", "verified") in said
         assert ("periodic_report " + t.format_number(21200)) in out
