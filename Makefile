@@ -28,28 +28,34 @@ demo: $(VENV)/.installed
 # The tests, in three tiers (tests/unit, tests/integration, tests/e2e; see tests/conftest.py).
 # `make test`: every tier, without what needs PostgreSQL or a Prefect server (and without -m slow):
 # the target is under 3 minutes on 2 idle cores. `make test-rest`: exactly what `make test` leaves out
-# (PostgreSQL through NMRF_TEST_POSTGRES_URL, the Prefect-server test, the slow tests); .ci/run runs
+# (PostgreSQL through NMRF_TEST_POSTGRES_URL, the Prefect-server tests, the slow tests); .ci/run runs
 # `make test` then `make test-rest`. `make test-all`: both in one run. Every run prints its 15 slowest tests.
-PYTEST := $(PY) -m pytest -q --durations=15
-LOCAL  := -m "not slow and not postgres and not prefect_server"
+# The runs use every core (pytest-xdist; WORKERS=1 for one process), one test file per worker: a file's
+# module fixtures (a sweeper, a Prefect stack) are built once, and its tests keep their order.
+# `prefect_server` marks every test that starts a Prefect server, Prefect's temporary one included (a flow
+# run without PREFECT_API_URL: 10-20 s of CPU each time); the command line without a server is in `make test`.
+WORKERS  ?= auto
+PARALLEL := $(if $(filter 1,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
+PYTEST   := $(PY) -m pytest -q --durations=15
+LOCAL    := -m "not slow and not postgres and not prefect_server"
 
 test: install
-	env -u NMRF_TEST_POSTGRES_URL $(PYTEST) $(LOCAL)
+	env -u NMRF_TEST_POSTGRES_URL $(PYTEST) $(PARALLEL) $(LOCAL)
 
 test-unit: install
 	$(PYTEST) tests/unit
 
 test-integration: install
-	env -u NMRF_TEST_POSTGRES_URL $(PYTEST) $(LOCAL) tests/integration
+	env -u NMRF_TEST_POSTGRES_URL $(PYTEST) $(PARALLEL) $(LOCAL) tests/integration
 
 test-e2e: install
-	$(PYTEST) -m "slow or not slow" tests/e2e
+	$(PYTEST) $(PARALLEL) -m "slow or not slow" tests/e2e
 
 test-rest: install
-	$(PYTEST) -m "slow or postgres or prefect_server"
+	$(PYTEST) $(PARALLEL) -m "slow or postgres or prefect_server"
 
 test-all: install
-	$(PYTEST) -m "slow or not slow"
+	$(PYTEST) $(PARALLEL) -m "slow or not slow"
 
 # Translations: extract every marked string (Python, Jinja2 templates, our YAML texts) into
 # nmrf/locales/nmrf.pot, update the seven catalogs, check them (file:line of every problem; exits 1).

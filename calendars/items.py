@@ -76,6 +76,9 @@ class MilestoneFacts:
     owners: tuple[Who, ...] = ()
     # Names of the institutions whose people attend (meetings and events).
     attending_institutions: tuple[str, ...] = ()
+    # The latest promise for the current deadline (an acknowledgement with a date), and who made it.
+    promised_by: date | None = None
+    promised_by_whom: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ window), then filtered and written by the pure modules (audience, text, build).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, cast, func, or_
@@ -25,6 +25,7 @@ from nmrf.domain.i18n import Translator, translator
 from nmrf.domain.recurrence import local_start, occurrences
 from nmrf.domain.clock import today_in
 from nmrf.models import (
+    Acknowledgement,
     Cycle,
     CycleInstitution,
     CycleMember,
@@ -156,9 +157,29 @@ def _meeting_facts(view: StateView, meeting: Meeting) -> MeetingFacts:
     )
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _promises(session: Session, open_items: list[MilestoneFacts]) -> dict[int, tuple[date, str, datetime]]:
+    """Milestone id -> (promised date, who) of the latest acknowledgement promising a date for the current
+    deadline: an event shows the promise wherever the item is shown (one query for the whole feed)."""
+    if not open_items:
+        return {}
+    due = {f.id: f.due_date for f in open_items}
+    out: dict[int, tuple[date, str, datetime]] = {}
+    A = Acknowledgement.__table__
+    for mid, day, promised, actor, at in session.execute(
+            select(A.c.milestone_id, A.c.due_date, A.c.promised_by, A.c.actor, A.c.at)
+            .where(A.c.milestone_id.in_(list(due)), A.c.promised_by.is_not(None)).order_by(A.c.at, A.c.id)):
+        if day == due[mid]:
+            out[mid] = (promised, actor, _aware(at))
+    return out
+
+
 def _gather(session: Session, view: StateView, audience: Audience, *, now: datetime, window: Window,
             timezone: str, viewer: str | None, cycle_id: int | None = None, narrow: bool = False,
-            t: Translator | None = None) -> list[FeedItem]:
+            t: Translator | None = None, outside: bool = False) -> list[FeedItem]:
     lo, hi = _date_range(now, window, timezone)
     visible = [c.id for c in view.cycles.values()
                if (cycle_id is None or c.id == cycle_id)
@@ -185,10 +206,19 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
             if audience.institution_id is not None:
                 conditions.append(Milestone.institution_id == audience.institution_id)
             q = q.where(or_(*conditions)) if conditions else None
+        seen = []
         for m in session.exec(q) if q is not None else ():
             facts = _milestone_facts(view, m)
             if sees_milestone(audience, facts):
-                items.append(milestone_item(facts, view.facts, viewer=viewer, t=t))
+                seen.append(facts)
+        promises = _promises(session, [f for f in seen if f.status in ("planned", "open")])
+        for facts in seen:
+            if facts.id in promises:
+                # The promise changes the event's text: its last change is the promise's (If-Modified-Since).
+                promised, whom, at = promises[facts.id]
+                facts = replace(facts, promised_by=promised, promised_by_whom=whom,
+                                updated_at=max(_aware(facts.updated_at), at))
+            items.append(milestone_item(facts, view.facts, viewer=viewer, t=t, outside=outside))
     mq = select(Meeting).where(Meeting.state_id == view.state_id,
                                Meeting.starts_at >= datetime.combine(lo, datetime.min.time(), tzinfo=ZoneInfo("UTC")),
                                Meeting.starts_at <= datetime.combine(hi, datetime.max.time(), tzinfo=ZoneInfo("UTC")))
@@ -269,8 +299,10 @@ def person_feed(*, session: Session, person: Person, now: datetime, window: Wind
     view = state_view(session=session, state=state, views=views)
     audience = person_audience(session=session, person=person)
     t = translator(person.language, fallback=state.language)
+    # Outside the secretariat a person acts from their page, not from a command line.
+    outside = not any(role in ("secretariat", "head_of_secretariat") for role, _ in audience.roles)
     items = _gather(session, view, audience, now=now, window=window, timezone=person.timezone,
-                    viewer=person.key, narrow=True, t=t)
+                    viewer=person.key, narrow=True, t=t, outside=outside)
     state_name, secretariat = _state_names(state, t)
     spec = FeedSpec(name=t.gettext("NMRF: %(name)s") % {"name": person.name},
                     description=t.gettext("What %(person)s owes, signs and attends in the human-rights reporting "
@@ -288,7 +320,7 @@ def institution_feed(*, session: Session, institution: Institution, now: datetim
     # A shared feed speaks the institution's working language (the State's by default).
     t = translator(institution.language or state.language, fallback=state.language)
     items = _gather(session, view, audience, now=now, window=window, timezone=state.timezone, viewer=None,
-                    narrow=True, t=t)
+                    narrow=True, t=t, outside=institution.kind != "secretariat")
     state_name, _ = _state_names(state, t)
     name = wording.name(t, institution.names, institution.name)
     spec = FeedSpec(name=t.gettext("NMRF: %(name)s") % {"name": name},

@@ -201,9 +201,11 @@ def _status_line(m: MilestoneFacts, t: Translator) -> str | None:
 
 
 def milestone_item(m: MilestoneFacts, state: StateFacts, *, viewer: str | None = None,
-                   t: Translator | None = None) -> FeedItem:
+                   t: Translator | None = None, outside: bool = False) -> FeedItem:
     """`viewer` is the key of the person whose feed this is: their own commands name them; `t` speaks the
-    reader's language (the State's without one)."""
+    reader's language (the State's without one). A reader `outside` the secretariat acts from their page,
+    never a command line: the event says where instead (the page's secret link stays out of calendars,
+    which are often kept by a calendar service)."""
     t = t or translator(state.language)
     _ = t.gettext
     title = wording.title(t, m.title)
@@ -226,6 +228,9 @@ def milestone_item(m: MilestoneFacts, state: StateFacts, *, viewer: str | None =
                                                                           "basis": _date_basis(m, t)})
         lines.append(_("To: %(to)s") % {"to": _to_whom(m, state, t)})
         lines.append(_("Owed by: %(owed)s") % {"owed": _owed_by(m, t)})
+        if m.promised_by is not None and m.status in ("planned", "open"):
+            lines.append(_("Promised by: %(date)s (%(by)s)") % {"date": long_date(m.promised_by, t),
+                                                                "by": m.promised_by_whom})
         owner_keys = [p.key for p in m.owners]
         if viewer is not None and viewer in owner_keys:
             by = viewer
@@ -236,6 +241,9 @@ def milestone_item(m: MilestoneFacts, state: StateFacts, *, viewer: str | None =
         command = record_command(m, state, by)
         if m.status in ("done", "waived", "cancelled"):
             pass  # the status line below says what was recorded
+        elif command is not None and outside:
+            lines.append(_("Hand it in on your personal page: its link is in every message from %(secretariat)s.")
+                         % {"secretariat": wording.name(t, state.names.get("secretariat"), state.secretariat)})
         elif command is not None:
             lines.append(_("Record it: %(command)s") % {"command": command})
             if by == PLACEHOLDER_BY:

@@ -52,6 +52,8 @@ class Person(SQLModel, table=True):
     titles: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     # "HH:MM-HH:MM" in the person's own zone; empty means the State's default.
     quiet_hours: str | None = Field(default=None, max_length=11)
+    # A deputy: the key of the minister this person acts for (signs off on their behalf, from their page).
+    acts_for: str | None = Field(default=None, max_length=80)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

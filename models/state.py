@@ -16,6 +16,8 @@ class State(SQLModel, table=True):
     code: str = Field(max_length=2, unique=True, index=True)  # ISO 3166-1 alpha-2
     name: str = Field(max_length=200)
     secretariat: str = Field(max_length=300)
+    # Where people outside the secretariat write to it (an e-mail address or a web address), from the profile.
+    secretariat_contact: str | None = Field(default=None, max_length=320)
     timezone: str = Field(max_length=64)
     language: str = Field(default="en", max_length=10)
     # Names given per language in the profile: {"name": {"fr": ...}, "secretariat": {...}}.

@@ -7,6 +7,7 @@ is valid (the database side is nmrf.services.profiles).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -133,6 +134,8 @@ class StateSpec(_Strict):
     names: dict[str, str] = {}
     secretariat: str = Field(min_length=2)
     secretariats_by_language: dict[str, str] = {}
+    # `secretariat: {en: ..., contact: nmrf@example.gob.cl}`: named in every message to someone outside it.
+    secretariat_contact: str | None = Field(default=None, max_length=320)
     timezone: str
     language: str = "en"
     holidays: HolidaysSpec
@@ -146,7 +149,23 @@ class StateSpec(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _by_language(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("secretariat"), dict) and "contact" in data["secretariat"]:
+            data = dict(data)
+            names = dict(data["secretariat"])
+            data["secretariat_contact"] = names.pop("contact")
+            data["secretariat"] = names
         return _split_names(data, "name", "secretariat")
+
+    @field_validator("secretariat_contact")
+    @classmethod
+    def _contact(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = str(value).strip()
+        if not (re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) or re.fullmatch(r"https?://\S+", value)):
+            raise ValueError(f"secretariat.contact {value!r}: expected an e-mail address (nmrf@example.gob.cl) "
+                             "or a web address (https://...)")
+        return value
 
 
 class InstitutionSpec(_Strict):
@@ -197,6 +216,8 @@ class PersonSpec(_Strict):
     titles_by_language: dict[str, str] = {}
     quiet_hours: str | None = Field(default=None, pattern=QUIET)
     addresses: list[AddressSpec] = []
+    # A deputy names the minister they act for (a person key): their page offers that minister's sign-off.
+    acts_for: str | None = Field(default=None, pattern=SLUG)
 
     _zone = field_validator("timezone")(lambda v: v if v is None else _check_zone(v))
     _one_line = field_validator("name")(_single_line)
@@ -441,6 +462,11 @@ def reference_problems(profile: Profile) -> list[tuple[tuple, str]]:
         for a, addr in enumerate(person.addresses):
             if labels.count(addr.label) > 1:
                 problems.append((("people", n, "addresses", a, "label"), f"duplicate address label {addr.label!r}"))
+    ministers = {p.key for p in profile.people if any(role == "minister" for role, _ in p.role_pairs())}
+    for n, person in enumerate(profile.people):
+        if person.acts_for is not None and (person.acts_for == person.key or person.acts_for not in ministers):
+            problems.append((("people", n, "acts_for"), f"acts_for {person.acts_for!r}: expected the key of "
+                             f"another person who holds the role minister ({', '.join(sorted(ministers)) or 'none'})"))
     for role in ("secretariat", "head_of_secretariat"):
         if role not in held:
             problems.append((("people",), f"nobody holds the role {role!r}; the NMRF needs one"))

@@ -17,6 +17,7 @@ from nmrf.errors import NmrfError
 from nmrf.models import Acknowledgement, Cycle, EscalationChain, Milestone, Person, Record, State
 from nmrf.notifications.decide import Chain, Item, current_chain
 from nmrf.domain.clock import today_in
+from nmrf.notifications.promises import tell_of_promise
 
 MAX_PROMISE = timedelta(days=366)
 
@@ -63,6 +64,8 @@ def record_ack(*, session: Session, milestone: Milestone, person: Person | None,
                           at=now, promised_by=promised_by, note=note.strip(), via=via, token_digest=token_digest)
     session.add(ack)
     session.flush()
+    # The head of the secretariat hears of every promise, in the same transaction: recorded, then told.
+    tell_of_promise(session=session, ack=ack, milestone=milestone, now=now)
     return ack
 
 

@@ -16,7 +16,7 @@ from nmrf.domain import wording
 from nmrf.domain.dates import WorkCalendar
 from nmrf.domain.i18n import Translator, translator
 from nmrf.notifications.decide import Intent, Recipient, working_days_between
-from nmrf.notifications.messages import format_date, nobody, render, role_label
+from nmrf.notifications.messages import format_date, nobody, render, roles_label
 
 
 @dataclass(frozen=True)
@@ -120,16 +120,29 @@ def item_context(f: ItemFacts, recipient: Recipient, today: date, cal: WorkCalen
     }
 
 
+def for_outsider(ctx: dict[str, Any], secretariat: tuple[str, str | None] | None) -> None:
+    """A reader outside the secretariat is told who waits by function (the secretariat, not the names of
+    its officers) and where to write to it: `secretariat` is (its name in the reader's language, contact)."""
+    if secretariat is None:
+        return
+    name, contact = secretariat
+    if ctx.get("waiting"):
+        ctx["waiting"] = name
+    ctx.update(secretariat=name, contact=contact or "")
+
+
 def compose_single(intent: Intent, f: ItemFacts, recipient: Recipient, today: date, cal: WorkCalendar,
-                   ack: AckFacts | None, ack_url: str | None, *, page_url: str | None = None
-                   ) -> tuple[str, str, dict[str, Any]]:
+                   ack: AckFacts | None, ack_url: str | None, *, page_url: str | None = None,
+                   secretariat: tuple[str, str | None] | None = None) -> tuple[str, str, dict[str, Any]]:
     """(subject, body, JSON fields) of a reminder, an escalation or a lapse notice.
 
     With `page_url` (a reader outside the secretariat) the message links to their page, where they act,
     instead of naming the command that records it."""
     ctx = item_context(f, recipient, today, cal, ack)
-    ctx.update(reason=role_label(intent.reason, recipient.language), level=intent.level, levels=intent.levels,
+    ctx.update(reason=roles_label((intent.reason, *intent.also), recipient.language), level=intent.level, levels=intent.levels,
                ack_url=ack_url, page_url=page_url)
+    if page_url:
+        for_outsider(ctx, secretariat)
     subject, body = render(intent.kind, recipient.language, ctx, ref=reference(intent.dedup_key))
     data = {
         "kind": intent.kind, "step": intent.step, "cycle_id": f.cycle_id, "milestone": f.key,
@@ -141,7 +154,8 @@ def compose_single(intent: Intent, f: ItemFacts, recipient: Recipient, today: da
 
 
 def compose_digest(dedup_key: str, entries: list[tuple[Intent, ItemFacts]], recipient: Recipient, today: date,
-                   window_label: str, *, page_url: str | None = None) -> tuple[str, str, dict[str, Any]]:
+                   window_label: str, *, page_url: str | None = None,
+                   secretariat: tuple[str, str | None] | None = None) -> tuple[str, str, dict[str, Any]]:
     lang = recipient.language
     t = translator(lang)
     rows = []
@@ -151,6 +165,8 @@ def compose_digest(dedup_key: str, entries: list[tuple[Intent, ItemFacts]], reci
                      "due": format_date(f.due_date, lang), "days_late": max((today - f.due_date).days, 0),
                      "command": record_command(f, by)})
     ctx = {"count": len(rows), "window": window_label, "entries": rows, "page_url": page_url}
+    if page_url:
+        for_outsider(ctx, secretariat)
     subject, body = render("digest", lang, ctx, ref=reference(dedup_key))
     data = {"kind": "digest", "window": window_label, "recipient": recipient.key,
             "items": [{"cycle_id": f.cycle_id, "milestone": f.key, "due_date": f.due_date.isoformat(),

@@ -15,7 +15,7 @@ have without the acknowledgement) and the person who promised is told.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
@@ -152,6 +152,8 @@ class Intent:
     levels: int | None = None
     level_name: str | None = None
     ack_id: int | None = None  # the acknowledgement this step follows (a lapse, a resumed level)
+    # The other roles this person holds for the item (owner and minister at once): one message says all.
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -291,9 +293,11 @@ def decide(
         state_today = today_for(state_zones[item.state_id])
         prefix = f"m{item.milestone_id}:s{chain_seq}"
         found: list[Intent] = []
+        also: dict[tuple[str, int], tuple[str, ...]] = {}  # (target list's step, person) -> other roles held
 
         def recipients(targets: Sequence[str], step: str) -> list[tuple[int, str]]:
             out: dict[int, str] = {}
+            roles: dict[int, list[str]] = {}
             members = directory.members.get(item.cycle_id, frozenset())
             for target in targets:
                 ids = directory.resolve(target, item)
@@ -310,6 +314,11 @@ def decide(
                         unresolved.add(Unresolved(item.milestone_id, step, target, f"{p.key} has no active address"))
                     else:
                         out.setdefault(pid, target)
+                        roles.setdefault(pid, []).append(target)
+            for pid, held in roles.items():
+                extra = tuple(r for r in dict.fromkeys(held) if r != out[pid])
+                if extra:
+                    also[(step, pid)] = extra
             return list(out.items())
 
         # Reminders: the latest one whose day has come, before the deadline; the
@@ -328,14 +337,15 @@ def decide(
                 if passed:
                     step, day = passed[-1]
                     found.append(Intent(f"{prefix}:{step}:p{pid}", "reminder", step, item, chain_seq, policy_id,
-                                        pid, reason, day))
+                                        pid, reason, day, also=also.get(("reminder", pid), ())))
                 if window != "off":
                     _, _, end = window_of(today, window)
                     upcoming = [(s, d) for s, d in rsteps if today < d <= end]
                     if upcoming:
                         step, day = upcoming[0]
                         found.append(Intent(f"{prefix}:{step}:p{pid}", "reminder", step, item, chain_seq,
-                                            policy_id, pid, reason, day, early=True))
+                                            policy_id, pid, reason, day, early=True,
+                                            also=also.get(("reminder", pid), ())))
 
         # Escalation levels after the deadline, held by acknowledgements.
         if state_today + ONE_DAY > item.due_date:
@@ -361,7 +371,7 @@ def decide(
                                         pid, reason, day, urgent=esc.is_urgent(i),
                                         through_quiet_hours=level.through_quiet_hours, level=i + 1,
                                         levels=len(esc.levels), level_name=level.name,
-                                        ack_id=sched.resumed_by.get(step)))
+                                        ack_id=sched.resumed_by.get(step), also=also.get((level.name, pid), ())))
             for ack, lapse_day, ahead in sched.lapses:
                 if lapse_day > state_today + ONE_DAY:
                     continue
@@ -378,13 +388,42 @@ def decide(
                     seen.add(pid)
                     found.append(Intent(f"{prefix}:{step}:p{pid}", "lapse", step, item, chain_seq, policy_id,
                                         pid, reason, lapse_day, urgent=True, level=len(esc.levels),
-                                        levels=len(esc.levels), level_name=esc.levels[-1].name, ack_id=ack.id))
+                                        levels=len(esc.levels), level_name=esc.levels[-1].name, ack_id=ack.id,
+                                        also=also.get((step, pid), ())))
+        found = one_per_person(found)
         if found:
             decision.intents.extend(found)
             if chain is None:
                 decision.new_chains[item.milestone_id] = (item.milestone_id, chain_seq, item.due_date, policy_id)
     decision.unresolved = sorted(unresolved, key=lambda u: (u.milestone_id, u.step, u.target, u.why))
     return decision
+
+
+def _weight(it: Intent) -> tuple[date, int, int]:
+    # The newest step (an older one was sent on its own day); on the same day a promise that passed
+    # says the most, then the highest escalation level, then a reminder.
+    return (it.fire_day, {"lapse": 2, "escalation": 1}.get(it.kind, 0), it.level or 0)
+
+
+def one_per_person(found: Sequence[Intent]) -> list[Intent]:
+    """One message per person for one item: when a person is reached by several steps at once (they owe
+    the item and are its escalation target), only the newest and weightiest is sent, and it names every
+    role they hold for it. Upcoming (early) reminders are left to the digests, which already keep one per item."""
+    best: dict[int, Intent] = {}
+    roles: dict[int, list[str]] = {}
+    early: list[Intent] = []
+    for it in found:
+        if it.early:
+            early.append(it)
+            continue
+        roles.setdefault(it.person_id, []).extend((it.reason, *it.also))
+        if it.person_id not in best or _weight(it) > _weight(best[it.person_id]):
+            best[it.person_id] = it
+    out = []
+    for pid, it in best.items():
+        extra = tuple(r for r in dict.fromkeys(roles[pid]) if r != it.reason)
+        out.append(replace(it, also=extra) if extra != it.also else it)
+    return out + early
 
 
 # ---------------------------------------------------------------- digests

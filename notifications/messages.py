@@ -19,7 +19,7 @@ from nmrf.domain.wording import role_label as _role_label
 
 MESSAGES_PATH = Path(__file__).resolve().parent / "messages.yaml"
 FALLBACK = "en"
-KINDS = ("reminder", "escalation", "lapse", "digest", "test", "alert")
+KINDS = ("reminder", "escalation", "lapse", "digest", "test", "alert", "promise")
 
 
 @lru_cache(maxsize=1)
@@ -68,6 +68,13 @@ def format_date(day: date | None, language: str | None, *, short: bool = False) 
 
 def role_label(reason: str, language: str | None) -> str:
     return _role_label(_t(language), reason)
+
+
+def roles_label(reasons: tuple[str, ...], language: str | None) -> str:
+    """Every role a reader holds for an item, as a list in their language ("focal point and minister")."""
+    t = _t(language)
+    labels = list(dict.fromkeys(_role_label(t, r) for r in reasons))
+    return t.format_list(labels) if len(labels) > 1 else labels[0]
 
 
 def nobody(language: str | None) -> str:

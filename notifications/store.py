@@ -19,7 +19,8 @@ from sqlalchemy import and_, func, or_, select, true
 from sqlmodel import Session
 
 from nmrf.domain.dates import WorkCalendar, national_calendar
-from nmrf.domain.i18n import reader_language
+from nmrf.domain import wording
+from nmrf.domain.i18n import reader_language, translator
 from nmrf.models.db import dialect_insert
 from nmrf.models import (
     Acknowledgement,
@@ -375,6 +376,18 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
     key = signing_key(settings) if outside or any(i.kind in ("escalation", "lapse") for i in plan.intents) else b""
     generations = page_generations(session=session, person_ids=outside, now=world.now)
 
+    # The secretariat by function, in each reader's language, with the profile's contact address.
+    state_rows = {st.id: st for st in session.execute(select(State.__table__.c.id, State.__table__.c.secretariat,
+                                                             State.__table__.c.names,
+                                                             State.__table__.c.secretariat_contact))}
+
+    def secretariat_of(person: Recipient) -> tuple[str, str | None] | None:
+        st = state_rows.get(person.state_id)
+        if st is None or person.id not in outside:
+            return None
+        t = translator(person.language, fallback=None)
+        return wording.name(t, (st.names or {}).get("secretariat"), st.secretariat), st.secretariat_contact
+
     def page(person_id: int) -> str | None:
         if person_id not in generations:
             return None
@@ -391,7 +404,7 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
         entries = [(i, facts[i.item.milestone_id]) for i in dp.intents]
         subject, body, data = compose_digest(dp.dedup_key, entries, person, today,
                                              window_label(window, start, person.language),
-                                             page_url=page(person.id))
+                                             page_url=page(person.id), secretariat=secretariat_of(person))
         rows.append({"state_id": person.state_id, "dedup_key": dp.dedup_key, "person_id": person.id,
                      "language": person.language, "created_at": world.now, "status": "pending",
                      "status_note": "", "urgent": False, "through_quiet_hours": False, "kind": "digest", "step": f"digest {dp.window_id}",
@@ -402,7 +415,8 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
         for intent in dp.intents:
             f = facts[intent.item.milestone_id]
             subject, body, data = compose_single(intent, f, person, today, world.calendars[person.state_id],
-                                                 _ack_facts(world, intent, today), None, page_url=page(person.id))
+                                                 _ack_facts(world, intent, today), None, page_url=page(person.id),
+                                                 secretariat=secretariat_of(person))
             rows.append({**_intent_row(intent, person, world), "subject": subject, "body": body, "data": data,
                          "status": "digested", "status_note": f"listed in {dp.dedup_key}",
                          "_digest": dp.dedup_key})
@@ -412,7 +426,7 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
         url = ack_url(settings, key, world, intent) if intent.kind in ("escalation", "lapse") else None
         subject, body, data = compose_single(intent, facts[intent.item.milestone_id], person, today,
                                              world.calendars[person.state_id], _ack_facts(world, intent, today), url,
-                                             page_url=page(person.id))
+                                             page_url=page(person.id), secretariat=secretariat_of(person))
         rows.append({**_intent_row(intent, person, world), "subject": subject, "body": body, "data": data})
     return rows
 

@@ -34,6 +34,9 @@ os.environ["NMRF_PUBLIC_URL"] = "http://127.0.0.1:8765"
 for _var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
     os.environ.pop(_var, None)
 os.environ["LANG"] = "C.UTF-8"
+# The command line's tables are as wide as COLUMNS says, else 120 columns into a pipe (nmrf/cli/common.py);
+# pytest-xdist's workers inherit COLUMNS=80, so the same test would read other line breaks there.
+os.environ.pop("COLUMNS", None)
 from nmrf.flows.runtime import prepare_prefect_environment  # noqa: E402
 from nmrf.settings import get_settings  # noqa: E402
 

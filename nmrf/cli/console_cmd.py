@@ -5,13 +5,12 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_work
 
 console_app = typer.Typer(help="The secretariat's console (served by `nmrf serve` under /console).",
                           no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for other government systems (/api/v1): held by a named person, "
                              "scoped read or act.", no_args_is_help=True)
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 
 
 @console_app.command("link")
@@ -23,8 +22,8 @@ def link(ctx: typer.Context, person: str = typer.Argument(..., help="Person key 
     from nmrf.services.people import get_person
 
     c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         url = issue_terminal_link(session=s, person=get_person(session=s, state=state, key=person), now=now,
                                   base_url=c.settings.public_url)
     console.print(f"Sign-in link of {person} (once, within 15 minutes):")
@@ -42,8 +41,8 @@ def issue(ctx: typer.Context, person: str = typer.Argument(..., help="Who holds 
     from nmrf.services.people import get_person
 
     c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         t, secret = issue_api_token(session=s, person=get_person(session=s, state=state, key=person), name=name,
                                     scope=scope, now=now, actor=c.settings.effective_actor)
         token_id = t.id
@@ -60,8 +59,8 @@ def revoke(ctx: typer.Context, token_id: int = typer.Argument(..., help="The tok
     from nmrf.services.console_auth import revoke_api_token
 
     c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         revoke_api_token(session=s, state=state, token_id=token_id, now=now, actor=c.settings.effective_actor)
     console.print(f"API token #{token_id} is revoked.")
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, parse_date, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, parse_date, state_work
 from nmrf.cli.lang import t
 from nmrf.domain.i18n import N_
 
 cost_app = typer.Typer(help="Estimated and actual costs (workplan, annual report), per currency.", no_args_is_help=True)
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 
 # A cost's basis (a key) as a person reads it.
 BASIS_WORDS = {"estimate": N_("estimate"), "actual": N_("actual")}
@@ -39,9 +38,8 @@ def add(
     from nmrf.services.costs import add_cost
     from nmrf.services.cycles import get_cycle, get_milestone
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         target: dict = {}
         if cycle:
             target["cycle"] = get_cycle(session=s, state=state, ref=cycle)

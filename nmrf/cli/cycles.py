@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, parse_pairs, state_moment
+from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date,
+                             parse_pairs, state_work)
 from nmrf.errors import NmrfError
 
 cycle_app = typer.Typer(help="Reporting cycles: launch, list, show, set official dates.", no_args_is_help=True)
@@ -38,8 +39,8 @@ def launch(
 
     c = ctx_of(ctx)
     parsed = {k: parse_date(v, what=f"--date {k}") for k, v in parse_pairs(dates, option="--date").items()}
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         result = launch_cycle(session=s, state=state, template=template, mechanism=mechanism.upper(), dates=parsed,
                               sources=parse_pairs(sources, option="--source"), reference=reference,
                               institutions=institutions or None, members=members or None, now=now,
@@ -112,9 +113,8 @@ def show(
     from nmrf.services.cycles import get_cycle
     from nmrf.services.plan_rows import cycle_rows
 
-    c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state, today, _ = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of, readonly=True) as w:
+        s, state, today = w.session, w.state, w.today
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         from nmrf.cli.lang import t
         from nmrf.domain import wording
@@ -167,8 +167,8 @@ def set_date(
 
     c = ctx_of(ctx)
     new = parse_date(day, what="date")
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         moved = set_official_date(session=s, cycle=cycle, key=key, day=new, source=source, now=now,
                                   actor=c.settings.effective_actor)
@@ -189,8 +189,8 @@ def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | N
 
     c = ctx_of(ctx)
     attached = _read_file(document or evidence) if (document or evidence) else None
-    with c.session() as s:
-        state, today, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, today, now = w.session, w.state, w.today, w.now
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         actor = c.settings.effective_actor
         # Who typed it and whose act it is are both kept: the audit never impersonates the person.

@@ -338,8 +338,9 @@ def act_feeds(demo: Demo) -> None:
     for ev in events:
         start = ev.start
         when = start.isoformat() if not hasattr(start, "hour") else f"{start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-        record = next((line.removeprefix("Record it: ") for line in ev.description.splitlines()
-                       if line.startswith("Record it: nmrf")), "")
+        # Jorge is outside the secretariat: his events say where he hands it in (his page), not a command.
+        record = next((line for line in ev.description.splitlines()
+                       if line.startswith("Hand it in on your personal page") or line.startswith("Entréguelo")), "")
         console.print(f"  {when:<20} {ev.summary}" + (f"  [dim]({record})[/dim]" if record else ""),
                       soft_wrap=True)
     console.print(f"Asked again with its ETag, the server answers {again.status_code} (nothing changed).")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, now_for, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, now_for, state_work
 from nmrf.cli.lang import t
 from nmrf.errors import NmrfError
 
@@ -73,8 +73,8 @@ def url(
     from nmrf.calendars.links import issue_link
 
     c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         subject = _subject(s, state, person, institution, cycle, secretariat)
         _, token = issue_link(session=s, subject=subject, now=now, actor=c.settings.effective_actor)
         what = subject.describe(t())
@@ -96,8 +96,8 @@ def rotate_cmd(
     from nmrf.calendars.links import active_link, issue_link, rotate
 
     c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         subject = _subject(s, state, person, institution, cycle, secretariat)
         link = active_link(session=s, subject=subject)
         if link is None:
@@ -128,8 +128,8 @@ def revoke_cmd(
     if not note.strip():
         raise NmrfError("say why with --note")
     c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         if link_id is not None:
             link = s.get(FeedLink, link_id)
             if link is None or link.state_id != state.id:
@@ -205,9 +205,8 @@ def show(
     from nmrf.calendars.queries import person_feed
     from nmrf.services.people import get_person
 
-    c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of, readonly=True) as w:
+        s, state, now = w.session, w.state, w.now
         feed = person_feed(session=s, person=get_person(session=s, state=state, key=person), now=now)
         body = render_feed(feed.spec, feed.items, now=now).body
     sys.stdout.buffer.write(body)

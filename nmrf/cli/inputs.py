@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, force_option, friendly, output_file,
-                             state_moment, state_work)
+                             state_work)
 from nmrf.cli.lang import t
 from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
@@ -62,8 +62,8 @@ def import_(
 
     c = ctx_of(ctx)
     data = read_file(workbook, limit=MAX_OFFICE_BYTES, what="XLSX workbook")
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         r = import_workbook(session=s, state=state, data=data, file_name=str(workbook), now=now,
                             actor=c.settings.effective_actor)
     said = (t().gettext("%(institution)s, cycle #%(cycle)s: %(answered)s of %(rows)s recommendation(s) answered; "
@@ -101,9 +101,8 @@ def draft(
     if out.suffix.lower() not in (".docx", ".md"):
         raise NmrfError(f"{out}: write a .docx or a .md file")
     output_file(out, force=force)
-    c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state, today, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of, readonly=True) as w:
+        s, state, today, now = w.session, w.state, w.today, w.now
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         d = compile_draft(session=s, state=state, cycle=cycle, today=today, by=by,
                           language=language or report_language(state, cycle.mechanism))

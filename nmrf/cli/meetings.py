@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_work
 from nmrf.cli.lang import t
 
 meeting_app = typer.Typer(help="Meetings the secretariat calls (they appear in the attendees' calendar feeds).",
@@ -35,9 +35,8 @@ def add(
     from nmrf.calendars.meetings import local_time, schedule_meeting
     from nmrf.services.cycles import get_cycle
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         zone = timezone or state.timezone
         starts = local_time(at, zone)
         cy = get_cycle(session=s, state=state, ref=cycle) if cycle else None
@@ -64,9 +63,8 @@ def move(
     """Move a meeting (calendars show the new time; SEQUENCE goes up)."""
     from nmrf.calendars.meetings import get_meeting, local_time, move_meeting
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         m = get_meeting(session=s, state=state, key=key)
         zone = timezone or m.timezone
         move_meeting(session=s, meeting=m, starts_at=local_time(at, zone), minutes=minutes, timezone=zone,
@@ -86,9 +84,8 @@ def cancel(
     """Cancel a meeting: calendars show it as cancelled for a week, then it disappears."""
     from nmrf.calendars.meetings import cancel_meeting, get_meeting
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         cancel_meeting(session=s, meeting=get_meeting(session=s, state=state, key=key), note=note, now=now)
     console.print(t().gettext("Meeting %(key)s cancelled.") % {"key": key})
 
@@ -151,9 +148,8 @@ def series_add(
     from nmrf.calendars.series import schedule_series
     from nmrf.cli.common import parse_date
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         series = schedule_series(
             session=s, state=state, key=key, kind=kind, title=title, frequency=every.replace("-", "_"),
             first_date=parse_date(first, what="--from"), start_time=at, timezone=timezone or state.timezone,
@@ -178,9 +174,8 @@ def series_cancel(
     from nmrf.calendars.series import cancel_occurrence, get_series
     from nmrf.cli.common import parse_date
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         cancel_occurrence(session=s, series=get_series(session=s, state=state, key=key),
                           day=parse_date(day, what="date"), note=note, now=now)
     console.print(f"The {day} occurrence of {key} is cancelled.")
@@ -202,9 +197,8 @@ def series_show(
     from nmrf.calendars.series import get_series, recurrence_of
     from nmrf.domain.recurrence import all_days, local_start
 
-    c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state, today, _ = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of, readonly=True) as w:
+        s, state, today = w.session, w.state, w.today
         series = get_series(session=s, state=state, key=key)
         rec = recurrence_of(session=s, series=series)
     console.print(f"{series.title} ({series.frequency}, {series.start_time} {series.timezone})")
@@ -246,9 +240,8 @@ def minutes(
             raise NmrfError([Problem(f"{raw!r}: expected TEXT|INSTITUTION|YYYY-MM-DD[|PERSON]", field=f"--action {n + 1}")])
         points.append(ActionPoint(parts[0], parts[1], parse_date(parts[2], what="--action due date"),
                                   parts[3] if len(parts) == 4 else None))
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         from sqlmodel import select
 
         is_series = s.exec(select(MeetingSeries.id).where(MeetingSeries.state_id == state.id,

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, state_work
 from nmrf.cli.lang import t
 from nmrf.errors import NmrfError
 
@@ -250,8 +250,8 @@ def notify_ack(
 
     c = ctx_of(ctx)
     promised = parse_date(until, what="--until") if until else None
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         cycle = get_cycle(session=s, state=state, ref=cycle_ref)
         m = get_milestone(session=s, cycle=cycle, key=key)
         person = get_person(session=s, state=state, key=by)
@@ -274,9 +274,8 @@ def notify_acks(ctx: typer.Context, cycle_ref: str | None = typer.Argument(None,
     from nmrf.notifications.acks import list_acks
     from nmrf.services.cycles import get_cycle
 
-    c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state, today, _ = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of, readonly=True) as w:
+        s, state, today = w.session, w.state, w.today
         cycle_id = get_cycle(session=s, state=state, ref=cycle_ref).id if cycle_ref else None
         rows = list_acks(session=s, today=today, cycle_id=cycle_id)
     table = Table(title=f"Acknowledgements as of {today}")

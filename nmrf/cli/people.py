@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_work
 from nmrf.cli.lang import t
 
 people_app = typer.Typer(help="People's personal pages: the secret link each one acts from.", no_args_is_help=True)
 
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 SEND = typer.Option(False, "--send", help="Send the link to the person's addresses (through the outbox) "
                                           "instead of printing it.")
 
@@ -56,8 +55,8 @@ def link(ctx: typer.Context, person: str = typer.Argument(..., help="Person key.
     from nmrf.services.people import get_person
 
     c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         who = get_person(session=s, state=state, key=person)
         row, token = issue_page_link(session=s, person=who, now=now, actor=c.settings.effective_actor)
         link_id, person_id = row.id, who.id
@@ -73,8 +72,8 @@ def rotate(ctx: typer.Context, person: str = typer.Argument(..., help="Person ke
     from nmrf.services.people import get_person
 
     c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         who = get_person(session=s, state=state, key=person)
         row, token = rotate_page_link(session=s, person=who, now=now, actor=c.settings.effective_actor)
         link_id, person_id = row.id, who.id
@@ -91,8 +90,8 @@ def revoke(ctx: typer.Context, person: str = typer.Argument(..., help="Person ke
     from nmrf.services.people import get_person
 
     c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         who = get_person(session=s, state=state, key=person)
         revoke_page_link(session=s, person=who, now=now, actor=c.settings.effective_actor, reason=note)
     console.print(f"The page link of {person} is revoked; it answers 404 from now on.")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, state_moment
+from nmrf.cli.common import as_of_option, console, friendly, state_work
 from nmrf.cli.lang import t
 
 publish_app = typer.Typer(help="Publish what the State chooses to: the public site of its recommendations.",
@@ -27,9 +27,8 @@ def site(
     browsable and searchable in the browser (no server needed), with CSV and JSON downloads."""
     from nmrf.services.publication import public_site, site_languages, write_site
 
-    c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state, today, _ = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of, readonly=True) as w:
+        s, state, today = w.session, w.state, w.today
         files = public_site(session=s, state=state, today=today, languages=language or None)
         langs = site_languages(state, language or None)
     written, size = write_site(files, out)

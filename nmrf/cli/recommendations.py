@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, err_console, force_option, friendly,
-                             output_file, parse_date, state_moment)
+                             output_file, parse_date, state_work)
 from nmrf.cli.lang import t
 from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
@@ -54,8 +54,8 @@ def import_(
     from nmrf.documents.files import MAX_IMPORT_BYTES, read_file
 
     data = read_file(file, limit=MAX_IMPORT_BYTES, what="CSV file")
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console, transient=True) as bar:
             task = bar.add_task(file.name, total=None)
@@ -166,9 +166,8 @@ def cluster(
     """Cluster recommendations that say the same thing, across mechanisms (explain with `why`)."""
     from nmrf.services.clustering import cluster_recommendations
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         r = cluster_recommendations(session=s, now=now, state=None if all_states else state, rebuild=rebuild)
     tr = t()
     where = tr.gettext("%(num)s State(s)") % {"num": r.states} if all_states else state.name
@@ -268,8 +267,8 @@ def position(
     if problems:
         raise NmrfError([type(p)(f"--{p.field}: {p.message}") for p in problems])
     c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         recs = [get_recommendation(session=s, state=state, ref=r) for r in refs]
         for r in recs:
             record_position(session=s, recommendation=r, position=value, source=source, now=now,
@@ -430,8 +429,8 @@ def prioritise(
     c = ctx_of(ctx)
     values = {k: v for k, v in (("no_budget", no_budget), ("national_priority", national),
                                 ("disadvantaged_groups", disadvantaged)) if v is not None}
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         recs = [get_recommendation(session=s, state=state, ref=r) for r in refs or []]
         if cluster_id is not None:
             recs += list(s.exec(select(Recommendation).where(Recommendation.state_id == state.id,
@@ -470,8 +469,8 @@ def assign(
     c = ctx_of(ctx)
     if sum(x is not None for x in (cluster_id, rec_ref, theme)) != 1:
         raise NmrfError.said(N_("give exactly one of --cluster, --rec, --theme"))
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         actor = c.settings.effective_actor
         if theme:
             if not lead:
@@ -522,8 +521,8 @@ def action_add(
 
     c = ctx_of(ctx)
     day = parse_date(due, what="--due")
-    with c.session() as s:
-        state, today, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, today, now = w.session, w.state, w.today, w.now
         cl = get_cluster(session=s, state=state, ref=cluster_id)
         rec = get_recommendation(session=s, state=state, ref=rec_ref) if rec_ref else None
         action, m = add_action(session=s, state=state, cluster=cl, title=title, due=day, indicator=indicator,
@@ -556,8 +555,8 @@ def action_update(
 
     c = ctx_of(ctx)
     day = parse_date(due, what="--due") if due else None
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         action = get_action(session=s, state=state, ref=action_id)
         upd = update_action(session=s, state=state, action=action, now=now, actor=c.settings.effective_actor,
                             status=status, due=day, note=note, by=by)
@@ -580,9 +579,8 @@ def actions(ctx: typer.Context, cluster_id: int | None = typer.Option(None, "--c
     from nmrf.services.followup import actions_of
     from nmrf.services.recommendations import get_cluster
 
-    c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state, today, _ = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of, readonly=True) as w:
+        s, state, today = w.session, w.state, w.today
         cl = get_cluster(session=s, state=state, ref=cluster_id) if cluster_id is not None else None
         rows = actions_of(session=s, state=state, cluster=cl)
         names = {i.id: i.key for i in s.exec(select(Institution).where(Institution.state_id == state.id))}
@@ -615,9 +613,8 @@ def publish(
     if out.suffix.lower() not in (".csv", ".json", ".md"):
         raise NmrfError(f"--out {out}: write a .csv, .json or .md file")
     output_file(out, force=force)
-    c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state, today, _ = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of, readonly=True) as w:
+        s, state, today = w.session, w.state, w.today
         if lang is not None:
             from nmrf.domain.i18n import LanguageError, resolve_language
 

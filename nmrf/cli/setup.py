@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from sqlmodel import select
 
-from nmrf.cli.common import as_of_option, console, ctx_of, err_console, friendly, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, state_work
 from nmrf.cli.lang import t
 from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
@@ -76,15 +76,14 @@ INVENTORY_WORDS = {
 def inventory(
     ctx: typer.Context,
     years: int = typer.Option(5, "--years", min=1, max=30, help="How many years ahead."),
-    state_code: str | None = typer.Option(None, "--state", help="ISO code, when the database holds several States."),
+    state_code: str | None = STATE_OPTION,
     as_of: str | None = as_of_option(),
 ) -> None:
     """Every upcoming reporting obligation of the State, and what is overdue."""
     from nmrf.services.inventory import state_inventory
 
-    c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state, today, _ = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of, readonly=True) as w:
+        s, state, today = w.session, w.state, w.today
         rows = state_inventory(session=s, state=state, today=today, years=years)
     from nmrf.cli.lang import t
 

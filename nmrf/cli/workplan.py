@@ -6,10 +6,9 @@ from pathlib import Path
 
 import typer
 
-from nmrf.cli.common import as_of_option, console, ctx_of, friendly, parse_date, state_moment
+from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, parse_date, state_work
 from nmrf.cli.lang import t as cli_t
 
-STATE_OPTION = typer.Option(None, "--state", help="ISO code, when the database holds several States.")
 pledge_app = typer.Typer(help="Voluntary pledges made under the UPR, tracked like actions.", no_args_is_help=True)
 
 
@@ -28,9 +27,8 @@ def workplan(
     from nmrf.domain.i18n import translator
     from nmrf.services.workplan import state_workplan
 
-    c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state, today, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of, readonly=True) as w:
+        s, state, today, now = w.session, w.state, w.today, w.now
         wp = state_workplan(session=s, state=state, year=year, today=today)
         t = translator(state.language, fallback=state.language)
     for line in workplan_text(wp, t):
@@ -59,9 +57,8 @@ def annual_report(
 
     if out.suffix not in (".docx", ".md"):
         raise NmrfError(f"--out {out}: expected a .docx or .md file")
-    c = ctx_of(ctx)
-    with c.session(readonly=True) as s:
-        state, today, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of, readonly=True) as w:
+        s, state, today, now = w.session, w.state, w.today, w.now
         report = state_annual_report(session=s, state=state, year=year, today=today)
         t = translator(state.language, fallback=state.language)
     if out.suffix == ".docx":
@@ -85,9 +82,8 @@ def pledge_add(
     """Record a voluntary pledge."""
     from nmrf.services.pledges import add_pledge
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         p = add_pledge(session=s, state=state, text=text, institution=institution,
                        made_on=parse_date(made_on, what="--date"), mechanism=mechanism, now=now, actor="cli")
     console.print(cli_t().gettext("Pledge #%(id)s recorded.") % {"id": p.id})
@@ -110,9 +106,8 @@ def pledge_update(
 
     if status not in ACTION_STATUSES:
         raise NmrfError(f"--status {status!r}: expected one of {', '.join(ACTION_STATUSES)}")
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         p = s.get(Pledge, ref)
         if p is None or p.state_id != state.id:
             raise NmrfError(f"no pledge {ref}: `nmrf pledge list` lists them")
@@ -151,9 +146,8 @@ def year_end(
     """The year-end round: ask every lead institution the status of its actions and pledges."""
     from nmrf.services.pledges import year_end_round
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         sent = year_end_round(session=s, state=state, year=year, out_dir=out, now=now, actor="cli")
     for key, path, rows in sent.files:
         console.print(cli_t().gettext("%(key)s: %(file)s (%(num)s rows)") % {"key": key, "file": path, "num": rows})
@@ -170,9 +164,8 @@ def year_end_import(
     """Read a returned year-end workbook (strict: all or nothing; the same file twice changes nothing)."""
     from nmrf.services.pledges import import_year_end
 
-    c = ctx_of(ctx)
-    with c.session() as s:
-        state, _, now = state_moment(s, state_code, as_of)
+    with state_work(ctx, state_code, as_of) as w:
+        s, state, now = w.session, w.state, w.now
         got = import_year_end(session=s, state=state, path=path, now=now, actor="cli")
     if got.already:
         console.print(cli_t().gettext("%(file)s was already imported; nothing changed.") % {"file": path.name})

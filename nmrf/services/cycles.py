@@ -245,8 +245,15 @@ def get_cycle(*, session: Session, state: State, ref: str | int) -> Cycle:
     if cycle is None:
         cycle = session.exec(q.where(Cycle.key == str(ref))).first()
     if cycle is None:
-        raise NmrfError.said(N_("no cycle %(ref)s for %(state)s: %(command)s shows them"), ref=repr(ref),
-                             state=state.code, command="`nmrf cycle list`")
+        # Name the active cycles: a mistyped number is then seen at once.
+        known = [f"#{c.id} {c.mechanism}" for c in session.exec(
+            select(Cycle).where(Cycle.state_id == state.id, Cycle.status == "active").order_by(Cycle.id))]
+        if known:
+            raise NmrfError.said(N_("no cycle %(ref)s for %(state)s (active: %(cycles)s): %(command)s shows them"),
+                                 ref=repr(ref), state=state.code, cycles=", ".join(known),
+                                 command="`nmrf cycle list`")
+        raise NmrfError.said(N_("no cycle %(ref)s for %(state)s (none is active): %(command)s shows them"),
+                             ref=repr(ref), state=state.code, command="`nmrf cycle list`")
     return cycle
 
 

@@ -40,6 +40,7 @@ from nmrf.models import (
 )
 from nmrf.services.cycles import record_action
 from nmrf.services.people import NMRF_WIDE_ROLES
+from nmrf.services.plan_rows import latest_promises
 
 PAGE_PATH = "/p/{token}"
 # Who issues the page link a person's messages name when they had none (notifications/page_urls.py).
@@ -150,6 +151,11 @@ class Owed:
     mechanism: str = ""
     reference: str | None = None
     institution_names: dict | None = None
+    # The latest promise for the current deadline (an acknowledgement with a date), and who made it.
+    promised_by: date | None = None
+    promised_by_whom: str = ""
+    # A deputy's item: the name of the minister they act for.
+    on_behalf_of: str | None = None
 
 
 @dataclass
@@ -221,7 +227,12 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
              session.exec(select(RoleAssignment).where(RoleAssignment.person_id == person.id))}
     view = PageView(person=person, state=state, institution=inst, today=today,
                     roles=sorted({r for r, _ in roles}))
-    if not roles:
+    principal = acting_for(session=session, person=person)
+    # A deputy also owes the sign-offs of the minister they act for.
+    deputy_roles = set() if principal is None else {
+        (r.role, r.institution_id) for r in session.exec(select(RoleAssignment).where(
+            RoleAssignment.person_id == principal.id, RoleAssignment.role == "minister"))}
+    if not roles and not deputy_roles:
         return view
     member_of = set(session.exec(select(CycleMember.cycle_id).where(CycleMember.person_id == person.id)))
     cycles = {c.id: c for c in session.exec(select(Cycle).where(Cycle.state_id == state.id,
@@ -231,7 +242,7 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
         return view
     # Owed by one of the person's roles, for their institution (exactly as _owes, narrowed in SQL).
     owned = []
-    for role, inst_id in sorted(roles, key=str):
+    for role, inst_id in sorted(roles | deputy_roles, key=str):
         if role in NMRF_WIDE_ROLES or inst_id is None:
             owned.append(Milestone.owner_role == role)
         else:
@@ -240,7 +251,8 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
     ms = list(session.exec(select(Milestone).where(Milestone.cycle_id.in_(list(cycles)),  # type: ignore[attr-defined]
                                                    or_(*owned), Milestone.completion == "person",
                                                    Milestone.kind == "deadline")))
-    mine = [m for m in ms if _owes(roles, m) and (not m.confidential or m.cycle_id in member_of)]
+    mine = [m for m in ms if (_owes(roles, m) or (_owes(deputy_roles, m) and _action(m) == "signoff"))
+            and (not m.confidential or m.cycle_id in member_of)]
     if not mine:
         return view
     # What each item holds up: the open milestones of its cycle that wait for it (only the columns needed:
@@ -260,6 +272,7 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
                                       .order_by(InputRequest.id)):
         requests[(cid, iid)] = rid  # type: ignore[assignment]
     cutoff = today - RECENT
+    promises = latest_promises(session=session, milestones=mine)
     for m in mine:
         done = done_of(session=session, milestone=m)
         if done is not None and done.at.date() < cutoff:
@@ -274,7 +287,10 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
             status=m.status, days_late=late, holds_up=waiting, action=_action(m),
             request_id=requests.get((m.cycle_id, m.institution_id)) if m.institution_id else None,  # type: ignore[arg-type]
             done=done, template=cycles[m.cycle_id].template, mechanism=cycles[m.cycle_id].mechanism,
-            reference=cycles[m.cycle_id].reference, institution_names=dict(i.names or {}) if i else None))
+            reference=cycles[m.cycle_id].reference, institution_names=dict(i.names or {}) if i else None,
+            promised_by=promises[m.id][0] if m.id in promises else None,
+            promised_by_whom=promises[m.id][1] if m.id in promises else "",
+            on_behalf_of=principal.name if principal is not None and not _owes(roles, m) else None))
     view.owed.sort(key=lambda o: (o.done is not None, o.due or date.max, o.key))
     return view
 
@@ -299,15 +315,32 @@ def owed_milestone(*, session: Session, person: Person, milestone_id: int, today
     return m
 
 
+def acting_for(*, session: Session, person: Person) -> Person | None:
+    """The minister a deputy acts for (the profile's `acts_for`), when they are still active."""
+    if not person.acts_for:
+        return None
+    return session.exec(select(Person).where(Person.state_id == person.state_id, Person.key == person.acts_for,
+                                             Person.active == True)).first()  # noqa: E712
+
+
 def sign_off(*, session: Session, person: Person, milestone: Milestone, now: datetime, note: str = "") -> Record:
-    """The minister's sign-off, made by the minister on their page."""
+    """The minister's sign-off, made on their page by the minister, or by their deputy on their behalf (the
+    record keeps both: the deputy recorded it, the act is the minister's)."""
     if _action(milestone) != "signoff":
         raise NmrfError("this item is not a sign-off")
     cycle = session.get(Cycle, milestone.cycle_id)
     assert cycle is not None
+    own = {(r.role, r.institution_id) for r in
+           session.exec(select(RoleAssignment).where(RoleAssignment.person_id == person.id))}
+    principal = None if _owes(own, milestone) else acting_for(session=session, person=person)
+    if principal is None:
+        return record_action(session=session, cycle=cycle, key=milestone.key, kind="done", now=now,
+                             actor=f"{person.key} (page)", by=person.key, note=note,
+                             data={"via": "page", "recorded_by": person.key, "confirmed": True})
     return record_action(session=session, cycle=cycle, key=milestone.key, kind="done", now=now,
-                         actor=f"{person.key} (page)", by=person.key, note=note,
-                         data={"via": "page", "recorded_by": person.key, "confirmed": True})
+                         actor=f"{person.key} (page)", by=principal.key, note=note,
+                         data={"via": "page", "recorded_by": person.key, "on_behalf_of": principal.key,
+                               "deputy": person.name, "confirmed": True})
 
 
 def request_workbook(*, session: Session, person: Person, milestone: Milestone, now: datetime) -> tuple[str, bytes]:

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from nmrf.domain import wording
 from nmrf.domain.i18n import N_, Translator, translator
 from nmrf.domain.progress import days_late
-from nmrf.models import Cycle, Institution, Milestone, Person, RoleAssignment
+from nmrf.models import Acknowledgement, Cycle, Institution, Milestone, Person, RoleAssignment
 from nmrf.services.cycles import milestones_of
 from nmrf.services.people import NMRF_WIDE_ROLES
 
@@ -28,6 +28,9 @@ class PlanRow:
     state_word: str  # planned | open | late | done | waived | cancelled
     basis: str
     days_late: int
+    # The latest acknowledgement's promise for the current deadline, and who made it.
+    promised_by: date | None = None
+    promised_by_whom: str = ""
 
 
 def cycle_rows(*, session: Session, cycle: Cycle, today: date, t: Translator | None = None) -> list[PlanRow]:
@@ -42,17 +45,34 @@ def cycle_rows(*, session: Session, cycle: Cycle, today: date, t: Translator | N
             .where(Person.state_id == cycle.state_id, Person.active).order_by(Person.name)):
         holders.setdefault((role, inst_id), []).append(name)
         holders.setdefault((role, None), []).append(name)
-    rows = []
-    for m in ms:
-        rows.append(_row(m, insts, holders, today, t))
-    return rows
+    promises = latest_promises(session=session, milestones=ms)
+    return [_row(m, insts, holders, today, t, promises.get(m.id)) for m in ms]
+
+
+def latest_promises(*, session: Session, milestones: list[Milestone]) -> dict[int, tuple[date, str]]:
+    """Milestone id -> (promised date, who promised) of the latest acknowledgement that promised a date for
+    the milestone's current deadline (one given before a re-dating no longer holds)."""
+    open_ = {m.id: m for m in milestones if m.status in ("planned", "open") and m.due_date is not None}
+    if not open_:
+        return {}
+    out: dict[int, tuple[date, str]] = {}
+    q = (select(Acknowledgement.milestone_id, Acknowledgement.due_date, Acknowledgement.promised_by,
+                Acknowledgement.actor)
+         .where(Acknowledgement.milestone_id.in_(list(open_)),  # type: ignore[attr-defined]
+                Acknowledgement.promised_by.is_not(None))  # type: ignore[union-attr]
+         .order_by(Acknowledgement.at, Acknowledgement.id))
+    for mid, due, promised, actor in session.exec(q):
+        if due == open_[mid].due_date:
+            out[mid] = (promised, actor)
+    return out
 
 
 STATUS_WORDS = {"planned": N_("planned"), "open": N_("open"), "done": N_("done"), "waived": N_("waived"),
                 "cancelled": N_("cancelled")}
 
 
-def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date, t: Translator) -> PlanRow:
+def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date, t: Translator,
+         promise: tuple[date, str] | None = None) -> PlanRow:
     status = t.gettext(STATUS_WORDS[m.status]) if m.status in STATUS_WORDS else m.status
     inst = insts.get(m.institution_id) if m.institution_id else None
     if m.owner_role in NMRF_WIDE_ROLES or inst is None:
@@ -69,6 +89,11 @@ def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date
             text += f" ({m.completed_actor})"
     elif late and m.track:
         word, text = "late", t.gettext("LATE %(num)s day(s)") % {"num": late}
+        if promise is not None:
+            # A promise is shown wherever lateness is: the reader sees it is acknowledged, and till when.
+            text = (t.gettext("LATE %(num)s day(s); promised by %(date)s (%(by)s)") if promise[0] >= today else
+                    t.gettext("LATE %(num)s day(s); promised by %(date)s (%(by)s): broken")) % {
+                "num": late, "date": promise[0].isoformat(), "by": promise[1]}
     else:
         word, text = m.status, status
     if m.starts_at and m.timezone:
@@ -84,7 +109,8 @@ def _row(m: Milestone, insts: dict[int, Institution], holders: dict, today: date
         basis = t.pgettext("date basis", "internal") if m.verified else t.pgettext("date basis",
                                                                                  "internal (unverified)")
     return PlanRow(key=m.key, title=wording.title(t, m.title), due=m.due_date, due_text=due_text, owed_by=owed_by,
-                   status=m.status, status_text=text, state_word=word, basis=basis, days_late=late)
+                   status=m.status, status_text=text, state_word=word, basis=basis, days_late=late,
+                   promised_by=promise[0] if promise else None, promised_by_whom=promise[1] if promise else "")
 
 
 EVENT_WORDS = {"opened": N_("opened"), "completed": N_("completed"), "took_place": N_("took place"),

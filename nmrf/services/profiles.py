@@ -46,7 +46,8 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
     spec = profile.state
     state = session.exec(select(State).where(State.code == spec.code)).first()
     values = dict(
-        name=spec.name, secretariat=spec.secretariat, timezone=spec.timezone, language=spec.language,
+        name=spec.name, secretariat=spec.secretariat, secretariat_contact=spec.secretariat_contact,
+        timezone=spec.timezone, language=spec.language,
         holidays_country=spec.holidays.country, holidays_subdiv=spec.holidays.subdiv,
         extra_holidays=[d.isoformat() for d in spec.holidays.extra],
         lead_times={k: v.model_dump(exclude_defaults=True) for k, v in profile.lead_times.items()},
@@ -94,6 +95,7 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
             name=pspec.name, institution_id=institutions[pspec.institution].id,
             timezone=pspec.timezone or spec.timezone, language=pspec.language or spec.language,
             quiet_hours=pspec.quiet_hours, active=True, title=pspec.title, titles=dict(pspec.titles_by_language),
+            acts_for=pspec.acts_for,
         )
         person = people.get(pspec.key)
         if person is None:

@@ -1,4 +1,8 @@
-"""The cycle flows run through Prefect (its temporary server), end to end."""
+"""The cycle flows run through Prefect (its temporary server), end to end.
+
+The tests that make real flow runs start Prefect's temporary server (10-20 s of CPU) and are
+marked ``prefect_server`` (`make test-rest`); the command line without a server (`flow.fn`)
+runs in `make test`."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from nmrf.profile import EXAMPLE_PROFILE
 from nmrf.services.cycles import get_milestone, launch_cycle, record_action
 from nmrf.services.people import get_state
 from tests.conftest import NOW, at
+from tests.e2e.conftest import DemoRun
 
 NMRF = str(Path(sys.executable).with_name("nmrf"))
 
@@ -57,6 +62,7 @@ def events(engine) -> int:
         return s.exec(select(func.count()).select_from(CycleEvent)).one()
 
 
+@pytest.mark.prefect_server  # flow runs on Prefect's temporary server
 def test_every_cycle_flow_runs_and_running_it_again_changes_nothing(loaded):
     cycles = launch_all(loaded)
     assert len({flow for _, flow in cycles}) == 7  # every flow file of flows/ but the follow-up plan's
@@ -88,6 +94,7 @@ def _outcome(engine) -> tuple[list, list]:
     return evs, ms
 
 
+@pytest.mark.prefect_server  # flow runs on Prefect's temporary server
 def test_without_a_server_the_flows_own_functions_write_what_the_flow_runs_write(loaded, tmp_path, monkeypatch):
     from nmrf.models.db import make_engine
     from nmrf.profile import load_profile
@@ -112,6 +119,7 @@ def test_without_a_server_the_flows_own_functions_write_what_the_flow_runs_write
     assert _outcome(make_engine(bare_url)) == _outcome(loaded)
 
 
+@pytest.mark.prefect_server  # flow runs on Prefect's temporary server
 def test_a_recorded_input_moves_the_cycle_on_at_the_next_run(loaded):
     [(cid, flow)] = [c for c in launch_all(loaded) if c[1] == "communication_reply"][:1]
     with prefect_runtime():
@@ -142,15 +150,14 @@ def test_the_command_line_runs_a_cycle_end_to_end(tmp_path: Path):
     assert "LATE 15 day(s)" in late  # due 16 September: the 17th is a national holiday in 2027
 
 
+@pytest.mark.prefect_server  # the demo shows real flow runs, on Prefect's temporary server
 @pytest.mark.timeout(120)
-def test_the_demo_prints_a_complete_cycle(tmp_path: Path):
-    env = {**os.environ, "COLUMNS": "200", "TMPDIR": str(tmp_path)}
-    result = _cli("demo", env=env)
-    assert result.returncode == 0, result.stderr[-2000:]
-    out = result.stdout
+def test_the_demo_prints_a_complete_cycle(demo_run: DemoRun):
+    assert demo_run.returncode == 0, demo_run.stderr[-2000:]
+    out = demo_run.stdout
     for expected in ("1. The NMRF: the example profile", "request for information sent to education",
                      "LATE input: labour (due 2027-06-01, 1 day(s) late)", "recorded input:labour by rodrigo-vera",
                      "recorded signoff:women by minister-women", "recorded submission by ana-rojas",
                      "Demo finished in"):
         assert expected in out, expected
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in demo_run.stderr

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from nmrf.models import CycleEvent
@@ -20,6 +21,7 @@ from nmrf.services.people import get_state
 from tests.conftest import NOW
 
 
+@pytest.mark.prefect_server  # serve's sweeps are flow runs on Prefect's temporary server
 def test_serve_sweeps_every_few_minutes_and_answers_acknowledgement_links(loaded, tmp_path: Path):
     # A cycle whose inventory was due in August 2026: the first sweep (real clock) completes it. (Launched in
     # time: with the inputs already due at launch, a late launch would move the inventory to the launch day.)

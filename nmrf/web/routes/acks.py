@@ -21,6 +21,7 @@ from babel import negotiate_locale
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import FileSystemLoader
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from nmrf.calendars.text import STATUS_WORDS
@@ -35,7 +36,7 @@ from nmrf.domain.i18n import (
     translator,
 )
 from nmrf.errors import NmrfError
-from nmrf.models import Cycle, Institution, Milestone, Person, State
+from nmrf.models import Acknowledgement, Cycle, Institution, Milestone, Person, State
 from nmrf.models.db import make_engine, session_scope
 from nmrf.notifications.acks import MAX_PROMISE, chain_sequence, list_acks, record_ack
 from nmrf.notifications.tokens import TokenError, read_token, signing_key, token_digest
@@ -131,6 +132,30 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             acks = [a for a in list_acks(session=s, today=today, cycle_id=m.cycle_id)
                     if a.milestone_key == m.key]
             closed, status = m.is_closed, m.status
+            used = s.execute(select(Acknowledgement.id).where(
+                Acknowledgement.token_digest == token_digest(token))).scalar()
+
+        def shown(a) -> dict:  # type: ignore[no-untyped-def]
+            return {"by": a.by, "on": wording.long_date(t, a.at.date()),
+                    "promised": wording.long_date(t, a.promised_by) if a.promised_by else "-",
+                    "note": a.note, "status": a.status}
+
+        if used is not None:
+            # A used link (opened again, or the same link in a second message) shows what it recorded,
+            # by whom and when: no form that would only fail on submit.
+            mine = next(a for a in acks if a.id == used) if any(a.id == used for a in acks) else None
+            promised = (f"{wording.long_date(t, mine.promised_by)} ({mine.promised_by.isoformat()})"
+                        if mine is not None and mine.promised_by else t.gettext("the policy default"))
+            lines = [t.gettext("Recorded: %(what)s, promised by %(date)s.") % {"what": item["what"],
+                                                                               "date": promised}]
+            if closed:
+                word = t.gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+                lines.append(t.gettext("It is already recorded %(status)s.") % {"status": word})
+            else:
+                lines.append(t.gettext("This link was already used to acknowledge; use the newest message's "
+                                       "link to give a new date."))
+            return _page(t, t.gettext("Acknowledged"), item=item, lines=lines,
+                         earlier=[shown(a) for a in acks if a.id == used] or [shown(a) for a in acks])
         if closed:
             word = t.gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status
             return _page(t, t.gettext("Nothing to acknowledge"), item=item,
@@ -138,9 +163,7 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         if seq != data["s"]:
             return _page(t, t.gettext("Link out of date"), status=410, item=item, lines=[t.gettext(
                 "The deadline was re-dated after this message; a newer message carries a new link.")])
-        earlier = [{"by": a.by, "on": wording.long_date(t, a.at.date()),
-                    "promised": wording.long_date(t, a.promised_by) if a.promised_by else "-",
-                    "note": a.note, "status": a.status} for a in acks]
+        earlier = [shown(a) for a in acks]
         friday = today + timedelta(days=(4 - today.weekday()) % 7 or 7)
         # A text field with the pattern said in the reader's words: a browser's date picker shows the
         # browser's locale (a minister read 12/04/2026), whatever the page's language.

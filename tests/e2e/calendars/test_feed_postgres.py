@@ -12,9 +12,8 @@ from tests.support.feed_worlds import NOW, Clock, issue, launch_world
 from nmrf.calendars.publishing import FeedPublisher
 from nmrf.models import Cycle
 from nmrf.models.db import make_engine, session_scope, upgrade_schema
-from nmrf.profile import EXAMPLE_PROFILE, load_profile
 from nmrf.services.cycles import set_official_date
-from nmrf.services.profiles import apply_profile
+from tests.conftest import load_example
 
 pytestmark = pytest.mark.postgres
 
@@ -28,8 +27,7 @@ def pg_engine(fresh_pg_url: str) -> Iterator[Engine]:
 
 def test_feeds_are_served_and_revalidated_from_postgresql(pg_engine: Engine) -> None:
     upgrade_schema(pg_engine)
-    with session_scope(pg_engine, actor="test") as s:
-        apply_profile(session=s, profile=load_profile(EXAMPLE_PROFILE), now=NOW)
+    load_example(pg_engine, language="en")  # English readers: the assertions read the English texts
     world = launch_world(pg_engine)
     token = issue(pg_engine, "jorge-nunez")
     clock = Clock(NOW)

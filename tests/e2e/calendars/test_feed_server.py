@@ -217,7 +217,8 @@ def test_nmrf_serve_listens_on_127_0_0_1_by_default(world: World, tmp_path) -> N
         port = probe.getsockname()[1]
     token = issue(world.engine, "jorge-nunez")
     nmrf = str(Path(sys.executable).parent / "nmrf")
-    proc = subprocess.Popen([nmrf, "serve", "--port", str(port)],
+    # No sweep (tests/e2e/test_serve.py is about it): its flow runs would start Prefect's temporary server.
+    proc = subprocess.Popen([nmrf, "serve", "--port", str(port), "--sweep-every", "0"],
                             env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30

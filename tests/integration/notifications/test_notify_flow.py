@@ -9,6 +9,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 from tests.support.notify import (
     TZ,
@@ -36,6 +37,7 @@ def _cli(*args: str):
     return RUN.invoke(app, list(args), env={"COLUMNS": "220"})
 
 
+@pytest.mark.prefect_server  # flow runs on Prefect's temporary server
 def test_the_sweep_flow_returns_its_counts_and_delivers(db_url, smtp, http):
     from nmrf.flows.sweep import sweep
 
@@ -100,6 +102,7 @@ def test_notify_test_says_per_address_whether_it_worked(db_url, smtp, http):
     assert unknown.exit_code == 2 and "unknown person 'nobody'" in unknown.output
 
 
+@pytest.mark.prefect_server  # flow runs on Prefect's temporary server
 def test_the_serve_loop_sweeps_every_interval_until_stopped(db_url, smtp, http, tmp_path):
     # A CEDAW cycle whose inputs are due in about ten days from the real today; no quiet hours.
     profile = write_profile(tmp_path, edit=lambda d: d["state"].update(quiet_hours="00:00-00:00"))

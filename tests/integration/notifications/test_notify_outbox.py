@@ -60,13 +60,17 @@ def test_reminders_come_14_and_3_days_before_and_on_the_day_then_the_escalation_
     assert "Vencía el martes 1 de junio de 2027: 14 días de atraso (10 días hábiles)" in text
     assert "Corresponde a Rodrigo Vera" in text
     assert "Retrasa: Proyecto de informe compilado a partir de las contribuciones" in text  # what it blocks
-    assert "Lo esperan:" in text and "Tomás Silva" in text  # who is waiting
+    # Who is waiting: for the minister, outside the secretariat, the secretariat by function with its contact
+    # address (issue 12); the head of the secretariat reads her officer's name (asserted below).
+    assert "Lo esperan: Secretariat of the National Mechanism for Reporting and Follow-up." in text
+    assert "Consultas a Secretariat of the National Mechanism for Reporting and Follow-up: mnrs@example.gob.cl" in text
     # How to act on it (issue 12): a minister gets a link to his page, never a command line; the head of the
     # secretariat, who records on people's behalf, still gets the command.
     assert "/p/" in text and "nmrf record" not in text
     assert "/ack/" in text
     head = next(m for m in smtp.mails if "ana.rojas" in m.recipients[0] and "ATRASADO" in m.subject)
     assert "nmrf record input 1 labour --by rodrigo-vera" in head.text  # the command to record it
+    assert "Lo esperan:" in head.text and "Tomás Silva" in head.text  # who is waiting, by name inside
 
 
 def test_every_message_carries_its_idempotency_key_as_message_id_and_in_json(db_url, smtp, http):

@@ -133,6 +133,25 @@ def test_a_link_acknowledges_once(db_url, smtp, http, server):
     assert _acks(w.engine) == 1
 
 
+def test_a_used_link_shows_what_was_recorded_by_whom_and_when_not_a_live_form(db_url, smtp, http, server):
+    w, token = _late_labour(db_url, smtp, http)
+    assert httpx.post(f"{server}/ack", data={"token": token, "promised_by": "2027-06-16",
+                                              "note": "seen, input by Wednesday"}).status_code == 200
+    # Opened again (or the same link in a second message of the day): the record, in Ana's language.
+    page = httpx.get(f"{server}/ack/{token}")
+    assert page.status_code == 200
+    assert "method='post'" not in page.text and f"value='{token}'" not in page.text
+    assert "comprometido para el miércoles 16 de junio de 2027 (2027-06-16)" in page.text
+    assert "Ana Rojas Muñoz" in page.text and "miércoles 9 de junio de 2027" in page.text  # by whom, when
+    assert "seen, input by Wednesday" in page.text and "ya se usó" in page.text
+    # Once the item is recorded, the used link still shows the acknowledgement, and that it is done.
+    record(w.engine, w.cycle_id, "input:labour", date(2027, 6, 10), by="rodrigo-vera")
+    done = httpx.get(f"{server}/ack/{token}")
+    assert "method='post'" not in done.text and "Ya está registrado: hecho" in done.text
+    assert "comprometido para el miércoles 16 de junio de 2027" in done.text
+    assert _acks(w.engine) == 1
+
+
 def test_a_changed_expired_or_foreign_token_is_refused(db_url, smtp, http, server, clock):
     w, token = _late_labour(db_url, smtp, http)
     tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
@@ -175,3 +194,62 @@ def test_an_acknowledgement_can_be_recorded_on_the_command_line(db_url, smtp, ht
     with session_scope(w.engine, readonly=True) as s:
         ack = s.execute(select(Acknowledgement)).scalar_one()
         assert (ack.actor, ack.via, ack.at) == ("Rodrigo Vera", "cli", at(date(2027, 6, 9), 12))
+
+
+def test_a_promise_is_shown_in_the_plan_and_told_to_the_head_of_the_secretariat_in_her_language(
+        db_url, smtp, http, server):
+    w, token = _late_labour(db_url, smtp, http)
+    runner = CliRunner()
+    # Ana Rojas, head of the secretariat, acknowledges herself: nobody to tell.
+    assert httpx.post(f"{server}/ack", data={"token": token, "promised_by": "2027-06-16"}).status_code == 200
+    assert [k for k in to_whom(w.engine) if k[1] == "promise"] == []
+    # Rodrigo Vera, Labour's focal point, promises for Friday 11 June on the command line.
+    got = runner.invoke(cli, ["notify", "ack", "1", "input:labour", "--by", "rodrigo-vera", "--until",
+                              "2027-06-11", "--note", "firma pendiente", "--as-of", "2027-06-09"])
+    assert got.exit_code == 0, got.output
+    assert [k for k in to_whom(w.engine) if k[1] == "promise"] == [("ana-rojas", "promise", "promise 2027-06-11")]
+    sweep(w.engine, date(2027, 6, 9))
+    told = next(m for m in smtp.mails if m.recipients == ["ana.rojas@example.gob.cl"]
+                and "Rodrigo Vera acusó recibo" in m.text)
+    assert "se comprometió a entregarlo a más tardar el viernes 11 de junio de 2027" in told.text
+    assert "Su nota: firma pendiente" in told.text and "nmrf " not in told.text
+    # The plan shows the latest promise beside the lateness (`nmrf cycle show`), and says when it is broken.
+    shown = runner.invoke(cli, ["cycle", "show", "1", "--as-of", "2027-06-10"]).output
+    assert "LATE 9 day(s);" in shown and "(Rodrigo" in shown  # the table folds the promise over lines
+    assert _labour_status(w, date(2027, 6, 10)) == "LATE 9 day(s); promised by 2027-06-11 (Rodrigo Vera)"
+    assert _labour_status(w, date(2027, 6, 14)) == "LATE 13 day(s); promised by 2027-06-11 (Rodrigo Vera): broken"
+    # Rodrigo's own page shows his promise beside the lateness, in Spanish.
+    link = runner.invoke(cli, ["people", "link", "rodrigo-vera"])
+    assert link.exit_code == 0, link.output
+    secret = re.search(r"/p/([A-Za-z0-9_-]{43})", link.output).group(1)
+    from fastapi.testclient import TestClient
+
+    from nmrf.web.app import create_app, fixed_clock
+
+    with TestClient(create_app(get_settings(), engine=w.engine, clock=fixed_clock(at(date(2027, 6, 10), 9)))) as c:
+        page = c.get(f"/p/{secret}")
+    assert page.status_code == 200
+    assert "</strong>; comprometido para el 11 de junio de 2027 (Rodrigo Vera)" in page.text
+    # And his calendar's event for it.
+    from icalendar import Calendar
+
+    from nmrf.calendars.build import render_feed
+    from nmrf.calendars.queries import person_feed
+    from nmrf.models import Person
+
+    now = at(date(2027, 6, 10), 9)
+    with session_scope(w.engine, readonly=True) as s:
+        person = s.execute(select(Person).where(Person.key == "rodrigo-vera")).scalar_one()
+        feed = person_feed(session=s, person=person, now=now)
+    events = [str(ev["DESCRIPTION"]) for ev in Calendar.from_ical(render_feed(feed.spec, feed.items, now=now).body)
+              .walk("VEVENT") if "Trabajo" in str(ev["SUMMARY"]) or "Labour" in str(ev["SUMMARY"])]
+    assert any("Comprometido para: viernes 11 de junio de 2027 (Rodrigo Vera)" in e for e in events), events
+
+
+def _labour_status(w, today: date) -> str:
+    from nmrf.models import Cycle
+    from nmrf.services.plan_rows import cycle_rows
+
+    with session_scope(w.engine, readonly=True) as s:
+        rows = cycle_rows(session=s, cycle=s.get(Cycle, w.cycle_id), today=today)
+    return next(r.status_text for r in rows if r.key == "input:labour")

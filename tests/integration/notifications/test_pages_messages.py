@@ -34,7 +34,8 @@ CONTEXTS = {
          "command": "nmrf record signoff 2 labour"}]},
     "test": {"secretariat": "the NMRF secretariat", "name": "Rodrigo Vera", "label": "email"},
 }
-SECRETARIAT_ONLY = {"alert"}  # the sweep-silent alert goes to the secretariat alone
+# The sweep-silent alert and the news of a promise go to the secretariat alone.
+SECRETARIAT_ONLY = {"alert", "promise"}
 
 
 def test_every_kind_of_message_is_covered_here():
@@ -81,3 +82,27 @@ def test_the_escalations_people_receive_link_to_their_page_and_the_link_dies_whe
         got = CliRunner().invoke(cli, ["people", "revoke", "minister-labour", "--note", "left the government"])
         assert got.exit_code == 0, got.output
         assert client.get(f"/p/{url}").status_code == 404 and client.get(f"/p/{secret}").status_code == 404
+
+
+def test_people_outside_the_secretariat_are_told_who_waits_by_function_and_where_to_write(db_url, smtp, http):
+    w = make_world(db_url, smtp, http)
+    for inst in ON_TIME:
+        record(w.engine, w.cycle_id, f"input:{inst}", date(2027, 5, 20))
+    for day in (date(2027, 5, 28), INPUT_DUE, date(2027, 6, 2), date(2027, 6, 8)):
+        sweep(w.engine, day)
+    secretariat = {"ana.rojas@example.gob.cl", "tomas.silva@example.gob.cl", "lucia.ortega@example.gob.cl"}
+    outside = [m for m in smtp.mails if m.recipients[0] not in secretariat]
+    inside = [m for m in smtp.mails if m.recipients[0] in secretariat]
+    assert outside and inside
+    for m in outside:
+        # The profile's contact (secretariat.contact), the secretariat named as the profile names it.
+        assert ("Consultas a Secretariat of the National Mechanism for Reporting and Follow-up: "
+                "mnrs@example.gob.cl") in m.text, m.text
+        waiting = [line for line in m.text.splitlines() if line.startswith("Lo esperan:")
+                   or line.startswith("Waiting for it:")]
+        for line in waiting:  # never the officers' own names
+            assert "Tomás Silva" not in line and "Ana Rojas" not in line, line
+    rodrigo = next(m for m in outside if m.recipients == ["rodrigo.vera@example.gob.cl"])
+    assert "Secretariat of the National Mechanism for Reporting and Follow-up" in rodrigo.text
+    for m in inside:
+        assert "mnrs@example.gob.cl" not in m.text

@@ -185,6 +185,7 @@ def test_the_backup_commands_write_verify_restore_and_refuse_an_existing_file_or
 
 
 @pytest.mark.sqlite_only
+@pytest.mark.prefect_server  # `.fn` still calls its tasks as task runs: Prefect's temporary server starts
 def test_the_scheduled_backup_flow_keeps_the_newest_files_only(loaded, db_url, tmp_path):
     from nmrf.flows.backup import backup as backup_flow
 

@@ -226,3 +226,27 @@ def test_a_level_can_refuse_to_be_held_by_an_acknowledgement():
     ack = Ack(7, 1, 3, 1, noon(date(2027, 6, 9)), date(2027, 6, 30))
     d = run([item(due=date(2027, 6, 1))], noon(date(2027, 6, 15)), acks={1: [ack]}, policies={1: strict})
     assert ("minister-labour", "minister#0") in steps(d)
+
+
+def test_a_person_who_owes_an_item_and_is_its_escalation_target_gets_one_message_naming_both_roles():
+    from nmrf.notifications.messages import roles_label
+
+    # Rodrigo is Labour's focal point and, here, its minister too: the first sweep after a pause finds the
+    # owner's level and the minister's level due together; he gets one message, the minister's, saying both.
+    both = Directory.build(PEOPLE[:4], [(1, "focal_point", LABOUR), (1, "minister", LABOUR),
+                                        (2, "head_of_unit", LABOUR), (3, "head_of_secretariat", SECRETARIAT)])
+    due = date(2027, 6, 10)
+    d = run([item(due=due)], noon(date(2027, 6, 25)), directory=both)
+    his = [(i.step, i.reason, i.also) for i in d.intents if i.person_id == 1 and not i.early]
+    assert his == [("minister#0", "minister", ("owner",))]
+    assert ("head-labour", "overdue#0") in [(both.people[i.person_id].key, i.step) for i in d.intents]
+    # Every day of the chain: at most one message per person for the item.
+    for k in range(0, 30):
+        day_intents = [i for i in run([item(due=due)], noon(due + timedelta(days=k)), directory=both).intents
+                       if not i.early]
+        people = [i.person_id for i in day_intents]
+        assert len(people) == len(set(people)), (due + timedelta(days=k), day_intents)
+    # The message says both roles in the reader's words.
+    assert roles_label(("minister", "owner"), "es") == \
+        "autoridad ministerial responsable y la persona a quien corresponde"
+    assert roles_label(("minister", "owner"), "en") == "minister responsible and the person who owes it"
