@@ -125,6 +125,8 @@ def test_recommendations_db_and_the_unset_public_address_speak_french_and_arabic
     """The recommendations' commands, the database's and the warning about the public address, as a
     francophone or arabophone secretariat reads them: no English sentence of ours (the file's own words and
     the commands to type aside)."""
+    from datetime import date
+
     from nmrf.domain.i18n import translator
     from tests.support.english import english_left
     from tests.support.paths import DATA as TEST_DATA
@@ -160,9 +162,15 @@ def test_recommendations_db_and_the_unset_public_address_speak_french_and_arabic
             nmrf("--lang", lang, "notify", "ack", "1", "input:health", "--by", "diego-fuentes", "--until",
                  "2027-06-11", "--as-of", "2027-06-09", **env),
             nmrf("--lang", lang, "outbox", "retry", "--failed", **env),
+            nmrf("--lang", lang, "meeting", "series", "add", "plenary", "--kind", "plenary", "--title", "Plenary",
+                 "--every", "quarterly", "--from", "2027-03-10", "--at", "09:00", "--role", "secretariat",
+                 "--as-of", "2027-01-04", **env),
+            nmrf("--lang", lang, "meeting", "series", "cancel", "plenary", "2027-06-10", "--note", "-", **env),
+            nmrf("--lang", lang, "meeting", "minutes", "plenary", "--date", "2027-03-10", "--text", "-",
+                 "--as-of", "2027-03-10", **env),
         ]
         codes = [r.exit_code for r in runs]
-        assert codes == [0] * 6 + [2, 2] + [0] * 9, [r.output for r in runs]
+        assert codes == [0] * 6 + [2, 2] + [0] * 12, [r.output for r in runs]
         out = "\n".join(r.output for r in runs)
         said = " ".join(out.split())
         quoted = {"Chile", str(tmp_path), "Republic of Utopia", "Indigenous data sovereignty", "https://nmrf.example.gob.cl",
@@ -178,6 +186,9 @@ def test_recommendations_db_and_the_unset_public_address_speak_french_and_arabic
         assert "No public address is set" not in said and "NMRF_PUBLIC_URL" in said
         assert t.ngettext("%(num)d delivery will be tried again at the next sweep (`nmrf sweep`).",
                           "%(num)d deliveries will be tried again at the next sweep (`nmrf sweep`).", 0) % {"num": 0} in said
+        assert (t.gettext("Minutes of %(key)s on %(day)s recorded.") % {
+            "key": "plenary", "day": t.format_date(date(2027, 3, 10))}) in said
+        assert t.gettext("quarterly") in said and "Plenary" in said
         # The rules of a committee: its kind and its word limits grouped the reader's way (21 200 in French).
         assert t.gettext("treaty body") in said and t.pgettext("rules", "verified") in said
         assert ("periodic_report " + t.format_number(21200)) in out
