@@ -70,8 +70,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             assert KEY not in done.stdout + done.stderr and "postgresql" not in done.stdout + done.stderr
             with server.settings():
                 _pause_schedules()
+            # The workers' environment names the public address (README, step 4): without it, messages
+            # with links wait in the outbox (issue 12) and the sweeps would leave them pending.
             ps.start_workers(server, 2, limit=1, extra_env={"NMRF_HOME": str(tmp / "nmrf"),
-                                                            "NMRF_NOTIFY_TIMEOUT": "5"})
+                                                            "NMRF_NOTIFY_TIMEOUT": "5",
+                                                            "NMRF_PUBLIC_URL": os.environ["NMRF_PUBLIC_URL"]})
             ps.wait_workers_online(server, 2)
             yield Stack(server, world, nmrf_db)
         finally:

@@ -143,6 +143,44 @@ class CancelIn(BaseModel):
     version: str | None = None
 
 
+class AssignIn(BaseModel):
+    lead: str = Field("", description="the lead institution's key (empty: keep the lead)")
+    supporting: list[str] = Field(default_factory=list, description="supporting institutions' keys (added)")
+
+
+class ActionIn(BaseModel):
+    title: str
+    due: str = Field(description="YYYY-MM-DD")
+    indicator: str = ""
+    indicator_kind: str = Field(description="structural, process or outcome")
+    institution: str = Field("", description="the institution's key (empty: the cluster's lead)")
+
+
+class ActionUpdateIn(BaseModel):
+    status: str = Field("", description="planned, in_progress, done or cancelled (empty: unchanged)")
+    due: str = Field("", description="a new due date, YYYY-MM-DD (empty: unchanged)")
+    note: str = ""
+
+
+class ActionOut(BaseModel):
+    id: int
+    title: str
+    due: date
+    status: str
+    institution_id: int
+    indicator: str
+    indicator_kind: str
+    updates: list[dict[str, Any]] = []
+
+
+class FollowUpOut(BaseModel):
+    recommendation_id: int
+    lead: str | None
+    supporting: list[str]
+    level: str
+    actions: list[ActionOut]
+
+
 def _error(status: int, message: str, problems: list[Problem] | None = None) -> JSONResponse:
     return JSONResponse({"error": message, "problems": [{"field": p.field, "message": p.message}
                                                          for p in problems or []]},
@@ -375,6 +413,83 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
                 return unauthorised
             rows = outbox_page(session=s, state=who.state, status=status, person=person)
         return JSONResponse(_plain(rows), headers=NO_STORE)
+
+    def _follow_up(s, rec) -> FollowUpOut:  # type: ignore[no-untyped-def]
+        from nmrf.services.console_followup import follow_up
+
+        fu = follow_up(session=s, recommendation=rec)
+        r = fu.responsible
+        return FollowUpOut(recommendation_id=rec.id, lead=r.lead.key if r.lead else None,
+                           supporting=[i.key for i in r.supporting], level=r.level,
+                           actions=[ActionOut(id=a.id, title=a.title, due=a.due_date, status=a.status,  # type: ignore[arg-type]
+                                              institution_id=a.institution_id, indicator=a.indicator,
+                                              indicator_kind=a.indicator_kind,
+                                              updates=[{"at": u.at.isoformat(), "status": u.status, "note": u.note,
+                                                        "due": u.due_date.isoformat() if u.due_date else None,
+                                                        "by": u.actor} for u in ups])
+                                    for a, ups in fu.actions])
+
+    def _follow_act(request: Request, rec_id: int, act: str, work):  # type: ignore[no-untyped-def]
+        from nmrf.models import Recommendation
+
+        who, refused = actor_or_refusal(request, f"{act} (recommendation {rec_id})")
+        if refused is not None:
+            return refused
+        try:
+            with c.session(actor=who.actor) as s:  # type: ignore[union-attr]
+                rec = s.get(Recommendation, rec_id)
+                if rec is None or rec.state_id != who.state.id:  # type: ignore[union-attr]
+                    return _error(404, f"no recommendation {rec_id}")
+                work(s, who, rec)
+                return _follow_up(s, rec)
+        except NmrfError as exc:
+            return _error(422, "invalid", exc.problems)
+
+    @router.get("/recommendations/{rec_id}/follow-up", response_model=FollowUpOut,
+                responses={404: {"model": ErrorOut}})
+    def api_follow_up(request: Request, rec_id: int):  # type: ignore[no-untyped-def]
+        """Who answers for a recommendation and the actions that answer it, with their status history."""
+        from nmrf.models import Recommendation
+
+        with c.session(readonly=True) as s:
+            who = reader(request, s)
+            if who is None:
+                return unauthorised
+            rec = s.get(Recommendation, rec_id)
+            if rec is None or rec.state_id != who.state.id:
+                return _error(404, f"no recommendation {rec_id}")
+            return _follow_up(s, rec)
+
+    @router.post("/recommendations/{rec_id}/assign", response_model=FollowUpOut,
+                 responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+    def api_assign(request: Request, rec_id: int, body: AssignIn):  # type: ignore[no-untyped-def]
+        """Name the lead and supporting institutions of a recommendation."""
+        from nmrf.services.console_followup import assign
+
+        return _follow_act(request, rec_id, "assign institutions", lambda s, who, rec: assign(
+            session=s, state=who.state, recommendation=rec, lead=body.lead, supporting=body.supporting,
+            now=c.now(), actor=who.actor))
+
+    @router.post("/recommendations/{rec_id}/actions", response_model=FollowUpOut,
+                 responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+    def api_add_action(request: Request, rec_id: int, body: ActionIn):  # type: ignore[no-untyped-def]
+        """Add an action answering a recommendation (a deadline in its cluster's follow-up cycle)."""
+        from nmrf.services.console_followup import add_action
+
+        return _follow_act(request, rec_id, "add an action", lambda s, who, rec: add_action(
+            session=s, state=who.state, recommendation=rec, title=body.title, due=body.due,
+            indicator=body.indicator, indicator_kind=body.indicator_kind, institution=body.institution,
+            today=today_of(who.state, c.now()), now=c.now(), actor=who.actor))
+
+    @router.post("/recommendations/{rec_id}/actions/{action_id}", response_model=FollowUpOut,
+                 responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+    def api_update_action(request: Request, rec_id: int, action_id: int, body: ActionUpdateIn):  # type: ignore[no-untyped-def]
+        """Update an action's status (or its due date, or add a note); each update is kept."""
+        from nmrf.services.console_followup import update_action
+
+        return _follow_act(request, rec_id, "update an action", lambda s, who, rec: update_action(
+            session=s, state=who.state, action_id=action_id, status=body.status, due=body.due, note=body.note,
+            now=c.now(), actor=who.actor))
 
     return router
 

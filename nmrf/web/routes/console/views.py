@@ -139,11 +139,26 @@ def show_cycle(c: Console, request: Request, cycle_id: int, *, status: int = 200
     t = translator(who.person.language, fallback=who.state.language)
     svg = timeline_svg(view, title=t.gettext("Timeline of the cycle's deadlines"))
     csrf = {f: c.form_token(str(who.session_id), f"{f}:{cycle_id}")
-            for f in ("official-date", "cancel", "record", "join")}
+            for f in ("official-date", "cancel", "record", "join", "remove", "lead-times")}
     people = _people(c, who)
+    members, leads = _members_and_leads(c, view.cycle)
     return page("console/cycle.html", who=who, view=view, svg=svg, csrf=csrf, status=status, people=people,
+                members=members, leads=leads,
                 version=version_of(view.cycle.updated_at),
                 sign_out_csrf=c.form_token(str(who.session_id), "sign-out"), **extra)
+
+
+def _members_and_leads(c: Console, cycle):  # type: ignore[no-untyped-def]
+    """The cycle's members (people assigned to it) and its lead times, for the forms that change them."""
+    from sqlmodel import select
+
+    from nmrf.models import CycleMember, Person
+    from nmrf.services.cycle_changes import lead_times
+
+    with c.session(readonly=True) as s:
+        members = list(s.exec(select(Person).join(CycleMember, CycleMember.person_id == Person.id)
+                              .where(CycleMember.cycle_id == cycle.id).order_by(Person.name)))
+    return members, lead_times(cycle=cycle)
 
 
 def _people(c: Console, who):  # type: ignore[no-untyped-def]
@@ -167,6 +182,16 @@ def show_recommendation(c: Console, request: Request, rec_id: int, *, status: in
         rec = s.get(Recommendation, rec_id)
         if rec is None or rec.state_id != who.state.id:
             return page("console/not_found.html", who=who, status=404)
-    return page("console/recommendation.html", who=who, rec=rec, status=status,
+        from sqlmodel import select
+
+        from nmrf.models import Institution
+        from nmrf.services.console_followup import follow_up
+
+        fu = follow_up(session=s, recommendation=rec)
+        institutions = list(s.exec(select(Institution).where(Institution.state_id == who.state.id,
+                                                             Institution.active).order_by(Institution.name)))
+    fcsrf = {f: c.form_token(str(who.session_id), f"{f}:{rec_id}") for f in ("assign", "action", "update")}
+    return page("console/recommendation.html", who=who, rec=rec, status=status, fu=fu, institutions=institutions,
+                fcsrf=fcsrf,
                 csrf=c.form_token(str(who.session_id), f"position:{rec_id}"), version=version_of(rec.updated_at),
                 sign_out_csrf=c.form_token(str(who.session_id), "sign-out"), **extra)
