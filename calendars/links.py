@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlmodel import Session, select
 
+from nmrf.domain.i18n import Translator, translator
 from nmrf.errors import NmrfError
 from nmrf.models import Cycle, CycleMember, FeedLink, Institution, Person, State
 
@@ -49,16 +50,20 @@ class Subject:
     institution: Institution | None = None
     cycle: Cycle | None = None
 
-    def describe(self) -> str:
+    def describe(self, t: Translator | None = None) -> str:
+        """Which feed this is, in the translator's language (English without one)."""
+        t = t or translator("en")
         if self.scope == "person":
-            return f"the feed of {self.holder.name}"
+            return t.gettext("the feed of %(holder)s") % {"holder": self.holder.name}
         if self.scope == "institution":
             assert self.institution is not None
-            return f"the feed of {self.institution.name}, given to {self.holder.name}"
+            return t.gettext("the feed of %(institution)s, given to %(holder)s") % {
+                "institution": self.institution.name, "holder": self.holder.name}
         if self.scope == "cycle":
             assert self.cycle is not None
-            return f"the feed of cycle #{self.cycle.id} ({self.cycle.title}), given to {self.holder.name}"
-        return f"the secretariat's whole calendar, given to {self.holder.name}"
+            return t.gettext("the feed of cycle #%(id)s (%(title)s), given to %(holder)s") % {
+                "id": self.cycle.id, "title": self.cycle.title, "holder": self.holder.name}
+        return t.gettext("the secretariat's whole calendar, given to %(holder)s") % {"holder": self.holder.name}
 
 
 def _match(subject: Subject):  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from nmrf.domain.i18n import Translator, translator
 from nmrf.models import Notification
 from nmrf.settings import Settings
 
@@ -21,13 +22,15 @@ HELD_NOTE = ("held: no public address is set (NMRF_PUBLIC_URL), so its links wou
              "nobody else can open; it goes out once the address is set")
 
 
-def unset_warning(settings: Settings) -> str | None:
-    """What the command line says while the public address is not set (None once it is)."""
+def unset_warning(settings: Settings, t: Translator | None = None) -> str | None:
+    """What the command line says while the public address is not set (None once it is), in the language of
+    the translator it is given (English without one)."""
     if settings.public_url_is_set:
         return None
-    return (f"No public address is set: links in messages and feeds point at {settings.public_url}, which nobody "
-            "else can open. Messages with links wait in the outbox (held) until you set NMRF_PUBLIC_URL to the "
-            "address people reach this server at (e.g. https://nmrf.example.gob.cl).")
+    return (t or translator("en")).gettext(
+        "No public address is set: links in messages and feeds point at %(base)s, which nobody else can open. "
+        "Messages with links wait in the outbox (held) until you set NMRF_PUBLIC_URL to the address people "
+        "reach this server at (e.g. https://nmrf.example.gob.cl).") % {"base": settings.public_url}
 
 
 def hold_messages_with_links(*, session: Session, settings: Settings) -> int:

@@ -41,11 +41,14 @@ def _print_links(settings, what: str, token: str) -> None:  # type: ignore[no-un
     from nmrf.notifications.public_url import unset_warning
 
     webcal, web = feed_urls(settings.public_url, token)
-    warning = unset_warning(settings)
+    warning = unset_warning(settings, t())
     if warning:
+        from rich.markup import escape
+
         # Google and Outlook on the web fetch feeds from their own servers: a 127.0.0.1 link cannot work there.
-        console.print(f"[yellow]warning:[/yellow] {warning} Google Calendar and Outlook on the web cannot "
-                      "subscribe to this link until then.", soft_wrap=True, markup=True)
+        console.print(f"[yellow]{escape(t().gettext('warning:'))}[/yellow] {escape(warning)} "
+                      + escape(t().gettext("Google Calendar and Outlook on the web cannot subscribe to this link "
+                                           "until then.")), soft_wrap=True, markup=True)
     console.print(t().gettext("Private link to %(what)s (shown once; keep it like a password):") % {"what": what})
     console.print(f"  {webcal}", soft_wrap=True)
     console.print(f"  {web}", soft_wrap=True)
@@ -74,7 +77,7 @@ def url(
         s, state, now = w.session, w.state, w.now
         subject = _subject(s, state, person, institution, cycle, secretariat)
         _, token = issue_link(session=s, subject=subject, now=now, actor=c.settings.effective_actor)
-        what = subject.describe()
+        what = subject.describe(t())
     _print_links(c.settings, what, token)
 
 
@@ -101,7 +104,7 @@ def rotate_cmd(
             _, token = issue_link(session=s, subject=subject, now=now, actor=c.settings.effective_actor)
         else:
             _, token = rotate(session=s, link=link, now=now, actor=c.settings.effective_actor)
-        what = subject.describe()
+        what = subject.describe(t())
     _print_links(c.settings, what, token)
 
 

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_work
 from nmrf.cli.lang import t
+from nmrf.domain.i18n import N_
 
 meeting_app = typer.Typer(help="Meetings the secretariat calls (they appear in the attendees' calendar feeds).",
                           no_args_is_help=True)
@@ -156,8 +157,19 @@ def series_add(
             roles=roles or [], now=now, minutes=minutes, interval=interval,
             until=parse_date(until, what="--until") if until else None, weeks_before=weeks_before,
             mechanism=mechanism, institutions=institutions or [], location=location, description=description)
-    console.print(f"Series {series.key} scheduled: {series.title}, {every} at {series.start_time} {series.timezone}; "
-                  "it appears in its attendees' calendar feeds as one recurring event.")
+    console.print(t().gettext("Series %(key)s scheduled: %(title)s, %(every)s at %(time)s %(zone)s; it appears in its "
+                              "attendees' calendar feeds as one recurring event.") % {
+        "key": series.key, "title": series.title, "every": _frequency(series.frequency), "time": series.start_time,
+        "zone": series.timezone}, markup=False)
+
+
+# A series' frequency (a key) as a person reads it.
+FREQUENCY_WORDS = {"weekly": N_("weekly"), "monthly": N_("monthly"), "quarterly": N_("quarterly"),
+                   "before_deadlines": N_("before deadlines")}
+
+
+def _frequency(key: str) -> str:
+    return t().gettext(FREQUENCY_WORDS[key]) if key in FREQUENCY_WORDS else key
 
 
 @series_app.command("cancel")
@@ -178,7 +190,8 @@ def series_cancel(
         s, state, now = w.session, w.state, w.now
         cancel_occurrence(session=s, series=get_series(session=s, state=state, key=key),
                           day=parse_date(day, what="date"), note=note, now=now)
-    console.print(f"The {day} occurrence of {key} is cancelled.")
+    console.print(t().gettext("The %(day)s occurrence of %(key)s is cancelled.") % {
+        "day": t().format_date(parse_date(day, what="date")), "key": key}, markup=False)
 
 
 @series_app.command("show")
@@ -201,12 +214,13 @@ def series_show(
         s, state, today = w.session, w.state, w.today
         series = get_series(session=s, state=state, key=key)
         rec = recurrence_of(session=s, series=series)
-    console.print(f"{series.title} ({series.frequency}, {series.start_time} {series.timezone})")
+    console.print(f"{series.title} ({_frequency(series.frequency)}, {series.start_time} {series.timezone})",
+                  markup=False)
     for day in all_days(rec, last=today + timedelta(days=31 * months)):
         if day < today:
             continue
         start = local_start(rec, day)
-        mark = "  cancelled" if day in rec.exdates else ""
+        mark = ("  " + t().gettext("cancelled")) if day in rec.exdates else ""
         console.print(f"  {start:%Y-%m-%d %a %H:%M %Z} ({start.astimezone(ZoneInfo('UTC')):%H:%M} UTC){mark}")
 
 
@@ -258,5 +272,7 @@ def minutes(
             written = len(write_circulations(session=s, now=now))
         else:
             written = 0
-    console.print(f"Minutes of {key} on {occ.occurs_on} recorded" + (
-        f"; {written} messages to the attendees in the outbox (`nmrf sweep` sends them)." if circulate else "."))
+    said = (t().gettext("Minutes of %(key)s on %(day)s recorded; %(num)s messages to the attendees in the outbox "
+                        "(`nmrf sweep` sends them).") if circulate else
+            t().gettext("Minutes of %(key)s on %(day)s recorded."))
+    console.print(said % {"key": key, "day": t().format_date(occ.occurs_on), "num": written}, markup=False)

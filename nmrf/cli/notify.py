@@ -100,9 +100,9 @@ def sweep(
 def _warn_public_url(settings) -> None:  # type: ignore[no-untyped-def]
     from nmrf.notifications.public_url import unset_warning
 
-    warning = unset_warning(settings)
+    warning = unset_warning(settings, t())
     if warning:
-        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
+        err_console.print(f"[yellow]{escape(t().gettext('warning:'))}[/yellow] {escape(warning)}", soft_wrap=True)
 
 
 @outbox_app.callback()
@@ -209,7 +209,9 @@ def outbox_retry(
             nq = nq.where(Notification.id == notification_id)
         pending = select(Delivery.notification_id).where(Delivery.status == "pending")
         s.execute(nq.where(Notification.id.in_(pending)).values(status="pending"))  # type: ignore[attr-defined]
-    console.print(f"{n} deliver{'y' if n == 1 else 'ies'} will be tried again at the next sweep (`nmrf sweep`).")
+    console.print(t().ngettext("%(num)d delivery will be tried again at the next sweep (`nmrf sweep`).",
+                               "%(num)d deliveries will be tried again at the next sweep (`nmrf sweep`).", n)
+                  % {"num": n}, markup=False)
 
 
 @notify_app.command("test")
@@ -255,9 +257,13 @@ def notify_ack(
         person = get_person(session=s, state=state, key=by)
         ack = record_ack(session=s, milestone=m, person=person, now=now, actor=c.settings.effective_actor,
                          promised_by=promised, note=note)
-    console.print(f"Acknowledged {key} (cycle #{cycle.id}) by {person.name}"
-                  + (f", promised by {ack.promised_by}" if ack.promised_by else ", holding for the policy's default")
-                  + ". If it is not recorded by then, the escalation resumes.")
+    tr = t()
+    said = (tr.gettext("Acknowledged %(key)s (cycle #%(cycle)s) by %(person)s, promised by %(day)s. If it is not "
+                       "recorded by then, the escalation resumes.") if ack.promised_by else
+            tr.gettext("Acknowledged %(key)s (cycle #%(cycle)s) by %(person)s, holding for the policy's default. If "
+                       "it is not recorded by then, the escalation resumes."))
+    console.print(said % {"key": key, "cycle": cycle.id, "person": person.name,
+                          "day": tr.format_date(ack.promised_by) if ack.promised_by else ""}, markup=False)
 
 
 @notify_app.command("acks")

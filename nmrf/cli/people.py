@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_work
+from nmrf.cli.lang import t
 
 people_app = typer.Typer(help="People's personal pages: the secret link each one acts from.", no_args_is_help=True)
 
@@ -20,8 +21,10 @@ def _hand_over(c, person_key: str, person_id: int, link_id: int, token: str, sen
         from nmrf.notifications.public_url import unset_warning
 
         if unset_warning(c.settings):
-            console.print(f"warning: {unset_warning(c.settings)}", soft_wrap=True, markup=False)
-        console.print(f"Personal page of {person_key} (shown once; keep it like a password):")
+            console.print(t().gettext("warning:") + " " + (unset_warning(c.settings, t()) or ""), soft_wrap=True,
+                          markup=False)
+        console.print(t().gettext("Personal page of %(person)s (shown once; keep it like a password):")
+                      % {"person": person_key}, markup=False)
         console.print(f"  {url}", soft_wrap=True)
         return
     from nmrf.models import Person
@@ -34,12 +37,13 @@ def _hand_over(c, person_key: str, person_id: int, link_id: int, token: str, sen
         message = write_page_link_message(session=s, person=person, link_id=link_id, url=url, now=now)
         held = hold_messages_with_links(session=s, settings=c.settings)
     if held:
-        console.print(f"The message to {person_key} is held in the outbox: {unset_warning(c.settings)}",
-                      soft_wrap=True)
+        console.print(t().gettext("The message to %(person)s is held in the outbox: %(why)s") % {
+            "person": person_key, "why": unset_warning(c.settings, t())}, soft_wrap=True, markup=False)
         return
     counts = deliver_due(engine=c.engine, now=now, settings=c.settings, only=[message] if message else [])
-    console.print(f"Link of {person_key} sent: {counts.sent} delivered, {counts.failed} failed "
-                  "(`nmrf outbox` shows each delivery; the link itself is never printed there).")
+    console.print(t().gettext("Link of %(person)s sent: %(sent)s delivered, %(failed)s failed (`nmrf outbox` shows "
+                              "each delivery; the link itself is never printed there).")
+                  % {"person": person_key, "sent": counts.sent, "failed": counts.failed}, markup=False)
 
 
 @people_app.command("link")

@@ -6,11 +6,18 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, err_console, force_option, friendly,
                              output_file, parse_date, state_work)
+from nmrf.cli.lang import t
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
+
+# An action's status (a key) as a person reads it.
+ACTION_STATUS_WORDS = {"planned": N_("planned"), "in_progress": N_("in progress"), "done": N_("done"),
+                       "cancelled": N_("cancelled")}
 
 app = typer.Typer(help="Recommendations: import, cluster, prioritise, assign, plan the follow-up, publish.",
                   no_args_is_help=True)
@@ -60,21 +67,38 @@ def import_(
                                             actor=c.settings.effective_actor,
                                             states=None if all_states else [state], encoding=encoding,
                                             progress=progress)
+    from nmrf.domain.recommendation_files import UNKNOWN_BODY, UNMAPPED_THEME
+
     p = result.parsed
-    console.print(f"{file.name}: {len(p.rows)} recommendation(s) read, encoding {p.encoding_note}.")
-    scope = "every State" if all_states else f"{state.name} ({state.code})"
-    console.print(f"Kept for {scope}: {result.kept}; new {result.created}, updated {len(result.updated)}, "
-                  f"unchanged {result.unchanged}" + (f", linked to their State {result.linked}" if result.linked else "")
-                  + ".")
+    tr = t()
+    console.print(tr.gettext("%(file)s: %(num)s recommendation(s) read, encoding %(encoding)s.") % {
+        "file": file.name, "num": len(p.rows), "encoding": p.encoding_note}, markup=False)
+    counts = {"kept": result.kept, "created": result.created, "updated": len(result.updated),
+              "unchanged": result.unchanged, "linked": result.linked}
+    if all_states:
+        kept = (tr.gettext("Kept for every State: %(kept)s; new %(created)s, updated %(updated)s, unchanged "
+                           "%(unchanged)s, linked to their State %(linked)s.") if result.linked else
+                tr.gettext("Kept for every State: %(kept)s; new %(created)s, updated %(updated)s, unchanged "
+                           "%(unchanged)s."))
+    else:
+        counts["scope"] = f"{state.name} ({state.code})"
+        kept = (tr.gettext("Kept for %(scope)s: %(kept)s; new %(created)s, updated %(updated)s, unchanged "
+                           "%(unchanged)s, linked to their State %(linked)s.") if result.linked else
+                tr.gettext("Kept for %(scope)s: %(kept)s; new %(created)s, updated %(updated)s, unchanged "
+                           "%(unchanged)s."))
+    console.print(kept % counts, markup=False)
     for line in result.updated[:10]:
-        console.print(f"  updated {line}")
+        console.print("  " + tr.gettext("updated %(what)s") % {"what": line}, markup=False)
     if result.other_states:
-        console.print(f"Left out: {sum(result.other_states.values())} row(s) for {len(result.other_states)} other "
-                      "State(s) (--all-states keeps them).")
-    for w in p.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(tr.gettext("Left out: %(rows)s row(s) for %(states)s other State(s) (--all-states keeps them).")
+                      % {"rows": sum(result.other_states.values()), "states": len(result.other_states)}, markup=False)
+    label = escape(tr.gettext("warning:"))
+    said = [tr.gettext(UNMAPPED_THEME) % {"theme": repr(theme), "num": n} for theme, n in sorted(p.unmapped.items())]
+    said += [tr.gettext(UNKNOWN_BODY) % {"body": repr(body), "num": n} for body, n in sorted(p.unknown_bodies.items())]
+    for w in said:
+        console.print(f"[yellow]{label}[/yellow] {escape(w)}")
     if not result.changed:
-        console.print("Nothing changed: every recommendation was already imported.")
+        console.print(tr.gettext("Nothing changed: every recommendation was already imported."))
 
 
 @app.command("flagged")
@@ -90,14 +114,17 @@ def flagged_(ctx: typer.Context, state_code: str | None = typer.Option(None, "--
         state = get_state(session=s, code=state_code)
         bodies, themes = flagged(session=s, state=state)
     if not bodies and not themes:
-        console.print("Nothing flagged: every recommending State or body is known and every theme maps.")
+        console.print(t().gettext("Nothing flagged: every recommending State or body is known and every theme maps."))
         return
     for body, n in sorted(bodies.items()):
-        console.print(f"recommending State or body {body!r}: {n} recommendation(s), not one we know")
+        console.print(t().gettext("recommending State or body %(body)s: %(num)s recommendation(s), not one we know")
+                      % {"body": repr(body), "num": n}, markup=False)
     for theme, n in sorted(themes.items()):
-        console.print(f"theme {theme!r}: {n} recommendation(s), not mapped to the shared taxonomy")
-    console.print("Add spellings to the profile (recommendations: aliases: states: {CODE: [...]}, themes: "
-                  "{theme-key: [...]}), run `nmrf init --profile ...`, then import the file again.")
+        console.print(t().gettext("theme %(theme)s: %(num)s recommendation(s), not mapped to the shared taxonomy")
+                      % {"theme": repr(theme), "num": n}, markup=False)
+    console.print(t().gettext("Add spellings to the profile (recommendations: aliases: states: {CODE: [...]}, "
+                              "themes: {theme-key: [...]}), run `nmrf init --profile ...`, then import the file "
+                              "again."), markup=False)
 
 
 @app.command("template")
@@ -114,8 +141,10 @@ def template(out: Path = typer.Option(..., "--out", help="Where to write the CSV
         w = csv.writer(fh)
         w.writerow(TEMPLATE_HEADER)
         w.writerow(example)
-    console.print(f"Template written to {out} (one example row: replace it). Import it with "
-                  f"`nmrf recommendations import {out} --format template`.")
+    console.print(t().gettext("Template written to %(file)s (one example row: replace it). Import it with "
+                              "`%(command)s`.") % {"file": out,
+                                                   "command": f"nmrf recommendations import {out} --format template"},
+                  markup=False)
 
 
 TEMPLATE_EXAMPLE = [
@@ -140,11 +169,15 @@ def cluster(
     with state_work(ctx, state_code, as_of) as w:
         s, state, now = w.session, w.state, w.now
         r = cluster_recommendations(session=s, now=now, state=None if all_states else state, rebuild=rebuild)
-    where = f"{r.states} State(s)" if all_states else state.name
-    console.print(f"{where}: {r.recommendations} recommendation(s) in {r.clusters} cluster(s) "
-                  f"({r.created} new, {r.joined} recommendation(s) joined a recorded cluster"
-                  + (f", {r.dissolved} unplanned cluster(s) recomputed" if r.dissolved else "")
-                  + f"); {r.cross_mechanism} cluster(s) span several mechanisms.")
+    tr = t()
+    where = tr.gettext("%(num)s State(s)") % {"num": r.states} if all_states else state.name
+    said = (tr.gettext("%(where)s: %(recs)s recommendation(s) in %(clusters)s cluster(s) (%(created)s new, %(joined)s "
+                       "recommendation(s) joined a recorded cluster, %(dissolved)s unplanned cluster(s) recomputed); "
+                       "%(cross)s cluster(s) span several mechanisms.") if r.dissolved else
+            tr.gettext("%(where)s: %(recs)s recommendation(s) in %(clusters)s cluster(s) (%(created)s new, %(joined)s "
+                       "recommendation(s) joined a recorded cluster); %(cross)s cluster(s) span several mechanisms."))
+    console.print(said % {"where": where, "recs": r.recommendations, "clusters": r.clusters, "created": r.created,
+                          "joined": r.joined, "dissolved": r.dissolved, "cross": r.cross_mechanism}, markup=False)
 
 
 def _rows(s, state, **filters):  # type: ignore[no-untyped-def]
@@ -241,8 +274,9 @@ def position(
             record_position(session=s, recommendation=r, position=value, source=source, now=now,
                             actor=c.settings.effective_actor)
         ids = [r.id for r in recs]
-    console.print(f"Position {value} recorded for {len(ids)} recommendation(s) ({', '.join(map(str, ids))}), "
-                  f"source: {source}")
+    console.print(t().gettext("Position %(position)s recorded for %(num)s recommendation(s) (%(ids)s), source: "
+                              "%(source)s") % {"position": value, "num": len(ids), "ids": ", ".join(map(str, ids)),
+                                               "source": source}, markup=False)
 
 
 @app.command("themes")
@@ -251,14 +285,14 @@ def themes() -> None:
     """The shared taxonomy: UHRI themes (with their SDGs) and the 17 SDGs."""
     from nmrf.domain.taxonomy import load_taxonomy
 
-    t = load_taxonomy()
-    table = Table(title=f"Shared taxonomy ({len(t.themes)} themes)")
+    tax = load_taxonomy()
+    table = Table(title=f"Shared taxonomy ({len(tax.themes)} themes)")
     for col in ("key", "UHRI theme", "SDGs"):
         table.add_column(col)
-    for th in t.themes.values():
+    for th in tax.themes.values():
         table.add_row(th.key, th.name, ", ".join(str(g) for g in th.sdgs))
     console.print(table)
-    console.print("SDGs: " + "; ".join(f"{k} {v}" for k, v in t.sdgs.items()))
+    console.print("SDGs: " + "; ".join(f"{k} {v}" for k, v in tax.sdgs.items()))
 
 
 @app.command("clusters")
@@ -405,14 +439,15 @@ def prioritise(
         if theme:
             key = load_taxonomy().lookup(theme)
             if key is None:
-                raise NmrfError(f"unknown theme {theme!r}")
+                raise NmrfError.said(N_("unknown theme %(theme)s"), theme=repr(theme))
             recs += [r for r in s.exec(select(Recommendation).where(Recommendation.state_id == state.id)
                                        .order_by(Recommendation.id)) if key in r.themes]
         if not recs:
-            raise NmrfError("no recommendation selected: give numbers, --cluster or --theme")
+            raise NmrfError.said(N_("no recommendation selected: give numbers, --cluster or --theme"))
         n = record_factors(session=s, recs={r.id: r for r in recs}.values(), values=values, note=note, now=now,
                            actor=c.settings.effective_actor)
-    console.print(f"Recorded for {n} recommendation(s) ({len(recs) - n} already so).")
+    console.print(t().gettext("Recorded for %(num)s recommendation(s) (%(already)s already so).")
+                  % {"num": n, "already": len(recs) - n})
 
 
 @app.command("assign")
@@ -433,24 +468,37 @@ def assign(
 
     c = ctx_of(ctx)
     if sum(x is not None for x in (cluster_id, rec_ref, theme)) != 1:
-        raise NmrfError("give exactly one of --cluster, --rec, --theme")
+        raise NmrfError.said(N_("give exactly one of --cluster, --rec, --theme"))
     with state_work(ctx, state_code, as_of) as w:
         s, state, now = w.session, w.state, w.now
         actor = c.settings.effective_actor
         if theme:
             if not lead:
-                raise NmrfError("--theme needs --lead")
+                raise NmrfError.said(N_("--theme needs --lead"))
             done, skipped = assign_theme(session=s, state=state, theme=theme, lead=lead, supporting=support or [],
                                          now=now, actor=actor)
-            console.print(f"{done} cluster(s) assigned to {lead}" + (f" (supported by {', '.join(support)})" if support else "")
-                          + (f"; {skipped} already had a lead and kept it" if skipped else "") + ".")
+            tr = t()
+            said = tr.gettext("%(num)s cluster(s) assigned to %(lead)s.") % {"num": done, "lead": lead}
+            if support:
+                said = tr.gettext("%(num)s cluster(s) assigned to %(lead)s (supported by %(support)s).") % {
+                    "num": done, "lead": lead, "support": ", ".join(support)}
+            if skipped:
+                said += " " + tr.gettext("%(num)s already had a lead and kept it.") % {"num": skipped}
+            console.print(said, markup=False)
             return
         cl = get_cluster(session=s, state=state, ref=cluster_id) if cluster_id is not None else None
         rec = get_recommendation(session=s, state=state, ref=rec_ref) if rec_ref else None
         changes = assign_(session=s, state=state, lead=lead, supporting=support or [], now=now, actor=actor,
                           cluster=cl, rec=rec)
-    what = f"cluster {cluster_id}" if cluster_id is not None else f"recommendation {rec_ref}"
-    console.print(f"{what}: " + ("; ".join(changes) if changes else "nothing changed") + ".")
+    if changes:  # the service's words for each change
+        said = (t().gettext("cluster %(ref)s: %(changes)s.") if cluster_id is not None else
+                t().gettext("recommendation %(ref)s: %(changes)s.")) % {
+            "ref": cluster_id if cluster_id is not None else rec_ref, "changes": "; ".join(changes)}
+    else:
+        said = (t().gettext("cluster %(ref)s: nothing changed.") if cluster_id is not None else
+                t().gettext("recommendation %(ref)s: nothing changed.")) % {
+            "ref": cluster_id if cluster_id is not None else rec_ref}
+    console.print(said, markup=False)
 
 
 @action_app.command("add")
@@ -481,8 +529,13 @@ def action_add(
                                indicator_kind=kind, today=today, now=now, actor=c.settings.effective_actor,
                                institution=institution, rec=rec)
         owners = owner_names(session=s, state=state, action=action)
-    console.print(f"Action {action.id} planned: {title} (due {day}); milestone {m.key} of cycle #{action.cycle_id}, "
-                  f"owed by {', '.join(owners) or 'nobody (no focal point there!)'}.")
+    tr = t()
+    said = (tr.gettext("Action %(id)s planned: %(title)s (due %(day)s); milestone %(milestone)s of cycle #%(cycle)s, "
+                       "owed by %(owners)s.") if owners else
+            tr.gettext("Action %(id)s planned: %(title)s (due %(day)s); milestone %(milestone)s of cycle #%(cycle)s, "
+                       "owed by nobody (no focal point there!)."))
+    console.print(said % {"id": action.id, "title": title, "day": tr.format_date(day), "milestone": m.key,
+                          "cycle": action.cycle_id, "owners": tr.format_list(list(owners))}, markup=False)
 
 
 @action_app.command("update")
@@ -507,8 +560,12 @@ def action_update(
         action = get_action(session=s, state=state, ref=action_id)
         upd = update_action(session=s, state=state, action=action, now=now, actor=c.settings.effective_actor,
                             status=status, due=day, note=note, by=by)
-    console.print(f"Action {action_id}: {upd.status}" + (f", due {day}" if day else "")
-                  + f" (recorded by {upd.actor}, {upd.at:%Y-%m-%d %H:%M} UTC).")
+    tr = t()
+    status_word = tr.gettext(ACTION_STATUS_WORDS.get(upd.status, upd.status))
+    said = (tr.gettext("Action %(id)s: %(status)s, due %(day)s (recorded by %(actor)s, %(at)s UTC).") if day else
+            tr.gettext("Action %(id)s: %(status)s (recorded by %(actor)s, %(at)s UTC)."))
+    console.print(said % {"id": action_id, "status": status_word, "day": tr.format_date(day) if day else "",
+                          "actor": upd.actor, "at": f"{upd.at:%Y-%m-%d %H:%M}"}, markup=False)
 
 
 @app.command("actions")
@@ -568,5 +625,6 @@ def publish(
         view = public_view(session=s, state=state, today=today, lang=lang)
         s.expunge_all()  # what was read stays usable after the read-only rollback
     write_public_view(view, out)
-    console.print(f"Public view written to {out}: {len(view.rows)} recommendation(s); {view.left_out} confidential "
-                  "one(s) left out (individual communications always).")
+    console.print(t().gettext("Public view written to %(file)s: %(num)s recommendation(s); %(left_out)s confidential "
+                              "one(s) left out (individual communications always).") % {
+        "file": out, "num": len(view.rows), "left_out": view.left_out}, markup=False)

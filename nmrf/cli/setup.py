@@ -9,6 +9,7 @@ from rich.table import Table
 from sqlmodel import select
 
 from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, state_work
+from nmrf.cli.lang import t
 from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 
@@ -58,7 +59,7 @@ def init(
     from nmrf.notifications.public_url import unset_warning
 
     if unset_warning(c.settings):
-        err_console.print(f"[yellow]warning:[/yellow] {escape(unset_warning(c.settings) or '')}", soft_wrap=True)
+        err_console.print(f"[yellow]{label}[/yellow] {escape(unset_warning(c.settings, t()) or '')}", soft_wrap=True)
 
 
 # An obligation's status and what its date rests on (nmrf.domain.inventory's words), as the table shows them.
@@ -126,47 +127,82 @@ def rules_list() -> None:
 @friendly
 def rules_show(code: str | None = typer.Argument(None, help="Mechanism code, e.g. CEDAW; every mechanism if omitted.")) -> None:
     """The rules, each number with its source and whether a primary text supports it."""
+    from rich.markup import escape
+
+    from nmrf.domain import wording
     from nmrf.domain.rules import load_catalogue
+
+    tr = t()
+    no_word = tr.pgettext("rules", "no")
+    yes, no = escape(tr.pgettext("rules", "yes")), f"[yellow]{escape(no_word)}[/yellow]"
+    headers = {"mechanism": tr.pgettext("rules", "mechanism"), "rule": tr.pgettext("rules", "rule"),
+               "default": tr.pgettext("rules", "default"), "range": tr.pgettext("rules", "range"),
+               "verified": tr.pgettext("rules", "verified"), "source": tr.pgettext("rules", "source")}
+
+    def span(r) -> str:  # type: ignore[no-untyped-def]
+        return (tr.gettext("%(low)s to %(high)s") % {"low": r.range[0], "high": r.range[1]}) if r.range else ""
 
     cat = load_catalogue()
     if code is None:
-        table = Table(title=f"Every rule (catalogue version {cat.version})")
+        table = Table(title=tr.gettext("Every rule (catalogue version %(version)s)") % {"version": cat.version})
         for col in ("mechanism", "rule", "default", "range", "verified", "source"):
-            table.add_column(col, overflow="fold")
+            table.add_column(headers[col], overflow="fold")
         unverified = 0
         for mcode, m in cat.mechanisms.items():
             for name, r in m.rules.items():
                 unverified += not r.verified
-                table.add_row(mcode, name, _default_text(r), " to ".join(str(o) for o in r.range) if r.range else "",
-                              "yes" if r.verified else "[yellow]no[/yellow]", r.source + (f" ({r.note})" if r.note else ""))
+                table.add_row(mcode, name, escape(_default_text(r, tr)), escape(span(r)), yes if r.verified else no,
+                              escape(r.source + (f" ({r.note})" if r.note else "")))
         console.print(table)
         total = sum(len(m.rules) for m in cat.mechanisms.values())
-        console.print(f"{total} rules, {unverified} without a primary text (verified: no). "
-                      "Official dates always replace these defaults.")
+        console.print(tr.gettext("%(total)s rules, %(unverified)s without a primary text (verified: no). Official "
+                                 "dates always replace these defaults.") % {"total": total, "unverified": unverified},
+                      markup=False)
         return
     try:
         m = cat.mechanism(code.upper())
     except KeyError as exc:
         raise NmrfError(str(exc.args[0])) from None
-    console.print(f"[bold]{code.upper()}[/bold]: {m.name} ({m.body}); source: {m.source}")
+    console.print(f"[bold]{escape(code.upper())}[/bold]: " + escape(
+        tr.gettext("%(name)s (%(body)s); source: %(source)s") % {
+            "name": wording.title(tr, m.name), "body": tr.gettext(BODY_WORDS[m.body]) if m.body in BODY_WORDS
+            else m.body, "source": m.source}))
     if m.note:
-        console.print(f"note: {m.note}")
+        console.print(tr.gettext("note: %(note)s") % {"note": m.note}, markup=False)
     table = Table()
     for col in ("rule", "default", "range", "verified", "source"):
-        table.add_column(col, overflow="fold")
+        table.add_column(headers[col], overflow="fold")
     for name, r in m.rules.items():
-        table.add_row(name, _default_text(r), " to ".join(str(o) for o in r.range) if r.range else "",
-                      "yes" if r.verified else "[yellow]no[/yellow]", r.source + (f" ({r.note})" if r.note else ""))
+        table.add_row(name, escape(_default_text(r, tr)), escape(span(r)), yes if r.verified else no,
+                      escape(r.source + (f" ({r.note})" if r.note else "")))
     console.print(table)
     if m.word_limits:
-        console.print("word limits: " + ", ".join(f"{k} {v:,}" for k, v in m.word_limits.items()))
+        console.print(tr.gettext("word limits: %(limits)s") % {
+            "limits": ", ".join(f"{k} {tr.format_number(v)}" for k, v in m.word_limits.items())}, markup=False)
 
 
-def _default_text(rule) -> str:  # type: ignore[no-untyped-def]
+# The kind of body a mechanism belongs to (a key of the rules catalogue), as a person reads it.
+BODY_WORDS = {"treaty": N_("treaty body"), "charter": N_("Charter-based body"),
+              "regional": N_("regional mechanism"), "special_procedures": N_("special procedures"),
+              "spt": N_("Subcommittee on Prevention of Torture")}
+
+
+def _offset_text(offset, tr) -> str:  # type: ignore[no-untyped-def]
+    """An offset (+2 years +3 months) in the reader's words."""
+    units = ((offset.years, tr.ngettext("%(sign)s%(num)d year", "%(sign)s%(num)d years", abs(offset.years))),
+             (offset.months, tr.ngettext("%(sign)s%(num)d month", "%(sign)s%(num)d months", abs(offset.months))),
+             (offset.weeks, tr.ngettext("%(sign)s%(num)d week", "%(sign)s%(num)d weeks", abs(offset.weeks))),
+             (offset.days, tr.ngettext("%(sign)s%(num)d day", "%(sign)s%(num)d days", abs(offset.days))))
+    parts = [said % {"sign": "+" if v > 0 else "-", "num": abs(v)} for v, said in units if v]
+    return " ".join(parts) or tr.ngettext("%(sign)s%(num)d day", "%(sign)s%(num)d days", 0) % {"sign": "", "num": 0}
+
+
+def _default_text(rule, tr) -> str:  # type: ignore[no-untyped-def]
     if not rule.seasons:
-        return str(rule.offset)
-    by_season = "; ".join(f"months {','.join(map(str, s.months))}: {s.offset}" for s in rule.seasons)
-    return f"{rule.offset} ({by_season})"
+        return _offset_text(rule.offset, tr)
+    by_season = "; ".join(tr.gettext("months %(months)s: %(offset)s") % {
+        "months": ",".join(map(str, s.months)), "offset": _offset_text(s.offset, tr)} for s in rule.seasons)
+    return f"{_offset_text(rule.offset, tr)} ({by_season})"
 
 
 @friendly
@@ -201,8 +237,9 @@ def db_upgrade(ctx: typer.Context) -> None:
 
     c = ctx_of(ctx)
     upgrade_schema(c.engine)
-    console.print(f"schema at {', '.join(sorted(schema_revisions(c.engine)))} "
-                  f"({c.engine.url.render_as_string(hide_password=True)})")
+    console.print(t().gettext("schema at %(revisions)s (%(database)s)") % {
+        "revisions": ", ".join(sorted(schema_revisions(c.engine))),
+        "database": c.engine.url.render_as_string(hide_password=True)}, markup=False)
 
 
 @db_app.command("migrate")
@@ -227,18 +264,24 @@ def db_migrate(
     c.require_schema()
     url = parse_database_url(to)
     shown = url.render_as_string(hide_password=True)
-    console.print(f"copying {c.engine.url.render_as_string(hide_password=True)} -> {shown}")
+    console.print(t().gettext("Copying %(source)s to %(target)s.") % {
+        "source": c.engine.url.render_as_string(hide_password=True), "target": shown}, markup=False)
     target = make_engine(url.render_as_string(hide_password=False))
     started = time.perf_counter()
     try:
         counts = copy_database(source=c.engine, target=target, chunk_size=chunk,
-                               progress=lambda name, n: console.print(f"  {name}: {n} rows"))
+                               progress=lambda name, n: console.print(
+                                   "  " + t().ngettext("%(table)s: %(num)d row", "%(table)s: %(num)d rows", n)
+                                   % {"table": name, "num": n}, markup=False))
     finally:
         target.dispose()
     total = sum(x.target for x in counts)
-    console.print(f"copied {total} rows in {len(counts)} tables in {time.perf_counter() - started:.1f} s; "
-                  "every table has as many rows as in the source.")
-    console.print(f"From now on: NMRF_DATABASE_URL={shown} (the old database was left as it was).")
+    console.print(t().gettext("Copied %(rows)s rows in %(tables)s tables in %(seconds)s s; every table has as many "
+                              "rows as in the source.") % {
+        "rows": total, "tables": len(counts), "seconds": t().format_number(round(time.perf_counter() - started, 1))},
+        markup=False)
+    console.print(t().gettext("From now on: NMRF_DATABASE_URL=%(url)s (the old database was left as it was).")
+                  % {"url": shown}, markup=False)
 
 
 @db_app.command("backup")
@@ -255,9 +298,11 @@ def db_backup(
     c = ctx_of(ctx)
     c.require_schema()
     m = backup_database(engine=c.engine, out=file, now=utcnow(), force=force)
-    rows = sum(t.rows for t in m.tables.values())
-    console.print(f"backup written to {file}: {m.dialect}, schema {', '.join(m.schema)}, {len(m.tables)} tables, "
-                  f"{rows} rows, sha256 {m.payload_sha256[:16]}...")
+    rows = sum(x.rows for x in m.tables.values())
+    console.print(t().gettext("Backup written to %(file)s: %(dialect)s, schema %(schema)s, %(tables)s tables, "
+                              "%(rows)s rows, sha256 %(sha)s...") % {
+        "file": file, "dialect": m.dialect, "schema": ", ".join(m.schema), "tables": len(m.tables), "rows": rows,
+        "sha": m.payload_sha256[:16]}, markup=False)
 
 
 @db_app.command("verify")
@@ -268,9 +313,12 @@ def db_verify(file: Path = typer.Argument(..., help="The backup file.")) -> None
 
     v = verify_backup(path=file)
     m = v.manifest
-    what = (f"every table's rows and checksum match ({v.checked_tables} tables)" if v.checked_tables
-            else "the dump's checksum and table of contents are sound")
-    console.print(f"{file}: OK: taken {m.created_at} from {m.dialect}, schema {', '.join(m.schema)}; {what}")
+    said = (t().gettext("%(file)s: OK: taken %(taken)s from %(dialect)s, schema %(schema)s; every table's rows and "
+                        "checksum match (%(tables)s tables).") if v.checked_tables else
+            t().gettext("%(file)s: OK: taken %(taken)s from %(dialect)s, schema %(schema)s; the dump's checksum and "
+                        "table of contents are sound."))
+    console.print(said % {"file": file, "taken": m.created_at, "dialect": m.dialect, "schema": ", ".join(m.schema),
+                          "tables": v.checked_tables}, markup=False)
 
 
 @db_app.command("restore")
@@ -281,6 +329,7 @@ def db_restore(ctx: typer.Context, file: Path = typer.Argument(..., help="The ba
 
     c = ctx_of(ctx)
     m = restore_backup(path=file, target=c.engine)
-    console.print(f"restored {file} (taken {m.created_at}) into "
-                  f"{c.engine.url.render_as_string(hide_password=True)}: {len(m.tables)} tables, "
-                  f"{sum(t.rows for t in m.tables.values())} rows; every table's rows and checksum match")
+    console.print(t().gettext("Restored %(file)s (taken %(taken)s) into %(database)s: %(tables)s tables, %(rows)s "
+                              "rows; every table's rows and checksum match.") % {
+        "file": file, "taken": m.created_at, "database": c.engine.url.render_as_string(hide_password=True),
+        "tables": len(m.tables), "rows": sum(x.rows for x in m.tables.values())}, markup=False)

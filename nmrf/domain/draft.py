@@ -199,11 +199,12 @@ class Draft:
 
     def limit_text(self) -> str:
         t = self.t
+        number = translator(self.language, fallback="en").format_number  # grouped the reader's way: 10 700 in French
         if not self.word_limit:
-            return t["no_limit"].format(words=f"{self.words:,}")
+            return t["no_limit"].format(words=number(self.words))
         pct = round(100 * self.words / self.word_limit)
         text = t["limit.over" if self.words > self.word_limit else "limit"]
-        return text.format(words=f"{self.words:,}", limit=f"{self.word_limit:,}", pct=pct)
+        return text.format(words=number(self.words), limit=number(self.word_limit), pct=pct)
 
     def missing_text(self) -> str:
         """Who has not answered, and for how many recommendations, in the report's language."""

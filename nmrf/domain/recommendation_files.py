@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from nmrf.domain.i18n import N_
 from nmrf.domain.taxonomy import SDG_THEME, Taxonomy, fold, state_code, words
 from nmrf.domain.text import text_problem
 from nmrf.errors import Problem
@@ -125,6 +126,15 @@ class SourceRecommendation:
     unmapped_themes: tuple[str, ...] = ()  # source themes no list maps: kept, shown as unmapped
     inferred_sdgs: tuple[int, ...] = ()  # implied by the themes, not given by the source
     body_known: bool = True  # False: a recommending State or body no list knows (kept as written)
+
+
+# The import's warnings, as catalog messages (the command line says them in its language from `unmapped` and
+# `unknown_bodies`; `warnings` keeps them in English).
+UNMAPPED_THEME = N_("theme %(theme)s (%(num)s row(s)) is not in the shared taxonomy: kept verbatim and shown as "
+                    "unmapped (add it under recommendations: aliases: themes in the profile)")
+UNKNOWN_BODY = N_("recommending State or body %(body)s (%(num)s row(s)) is not one we know: kept as written and "
+                  "flagged (add a spelling under recommendations: aliases: states in the profile, then import "
+                  "again)")
 
 
 @dataclass
@@ -537,12 +547,9 @@ def parse(data: bytes, *, fmt: str, file: str, taxonomy: Taxonomy, encoding: str
         if len(problems) >= MAX_PROBLEMS:
             break
     for theme, n in sorted(ctx.unmapped.items()):
-        warnings.append(f"theme {theme!r} ({n} row(s)) is not in the shared taxonomy: kept verbatim and shown "
-                        "as unmapped (add it under recommendations: aliases: themes in the profile)")
+        warnings.append(UNMAPPED_THEME % {"theme": repr(theme), "num": n})
     for body_name, n in sorted(ctx.unknown_bodies.items()):
-        warnings.append(f"recommending State or body {body_name!r} ({n} row(s)) is not one we know: kept as "
-                        "written and flagged (add a spelling under recommendations: aliases: states in the "
-                        "profile, then import again)")
+        warnings.append(UNKNOWN_BODY % {"body": repr(body_name), "num": n})
     return ParsedFile(fmt, enc, note, rows, problems, warnings, last, dict(ctx.unmapped),
                       dict(ctx.unknown_bodies))
 

@@ -119,3 +119,77 @@ def test_a_sample_of_commands_speaks_french_and_arabic_with_no_english_sentence_
     assert "obligations, dont" in inventory and "Dates resting on" not in inventory
     english = nmrf("meeting", "cancel", "plenary-fr", "--note", "", COLUMNS="300")
     assert "say why with --note: a cancelled meeting needs a reason" in english.output
+
+
+def test_recommendations_db_and_the_unset_public_address_speak_french_and_arabic(db_url: str, tmp_path):
+    """The recommendations' commands, the database's and the warning about the public address, as a
+    francophone or arabophone secretariat reads them: no English sentence of ours (the file's own words and
+    the commands to type aside)."""
+    from datetime import date
+
+    from nmrf.domain.i18n import translator
+    from tests.support.english import english_left
+    from tests.support.paths import DATA as TEST_DATA
+
+    current = TEST_DATA / "uhri-current.csv"
+    for lang in ("fr", "ar"):
+        t = translator(lang)
+        db = tmp_path / f"{lang}.db"
+        env = {"NMRF_DATABASE_URL": f"sqlite:///{db}", "NMRF_PUBLIC_URL": None, "COLUMNS": "300"}
+        init = nmrf("--lang", lang, "init", "--profile", str(EXAMPLE_PROFILE), **env)
+        assert init.exit_code == 0, init.output
+        template = tmp_path / f"template-{lang}.csv"
+        backup = tmp_path / f"{lang}.nmrfbak"
+        runs = [
+            init,
+            nmrf("--lang", lang, "recommendations", "import", str(current), "--format", "uhri", **env),
+            nmrf("--lang", lang, "recommendations", "import", str(current), "--format", "uhri", **env),
+            nmrf("--lang", lang, "recommendations", "flagged", **env),
+            nmrf("--lang", lang, "recommendations", "cluster", **env),
+            nmrf("--lang", lang, "recommendations", "template", "--out", str(template), **env),
+            nmrf("--lang", lang, "recommendations", "prioritise", "--theme", "no-such-theme", "--no-budget",
+                 **env),
+            nmrf("--lang", lang, "recommendations", "assign", "--lead", "health", **env),
+            nmrf("--lang", lang, "recommendations", "publish", "--out", str(tmp_path / f"public-{lang}.json"),
+                 **env),
+            nmrf("--lang", lang, "feeds", "url", "jorge-nunez", **env),
+            nmrf("--lang", lang, "db", "upgrade", **env),
+            nmrf("--lang", lang, "db", "backup", str(backup), **env),
+            nmrf("--lang", lang, "db", "verify", str(backup), **env),
+            nmrf("--lang", lang, "rules", "show", "cescr", **env),
+            nmrf("--lang", lang, "cycle", "launch", "periodic_report", "-m", "CEDAW", "--date",
+                 "submission=2027-10-01", **env),
+            nmrf("--lang", lang, "notify", "ack", "1", "input:health", "--by", "diego-fuentes", "--until",
+                 "2027-06-11", "--as-of", "2027-06-09", **env),
+            nmrf("--lang", lang, "outbox", "retry", "--failed", **env),
+            nmrf("--lang", lang, "meeting", "series", "add", "plenary", "--kind", "plenary", "--title", "Plenary",
+                 "--every", "quarterly", "--from", "2027-03-10", "--at", "09:00", "--role", "secretariat",
+                 "--as-of", "2027-01-04", **env),
+            nmrf("--lang", lang, "meeting", "series", "cancel", "plenary", "2027-06-10", "--note", "-", **env),
+            nmrf("--lang", lang, "meeting", "minutes", "plenary", "--date", "2027-03-10", "--text", "-",
+                 "--as-of", "2027-03-10", **env),
+        ]
+        codes = [r.exit_code for r in runs]
+        assert codes == [0] * 6 + [2, 2] + [0] * 12, [r.output for r in runs]
+        out = "\n".join(r.output for r in runs)
+        said = " ".join(out.split())
+        quoted = {"Chile", str(tmp_path), "Republic of Utopia", "Indigenous data sovereignty", "https://nmrf.example.gob.cl",
+                  "jorge-nunez", "NMRF_PUBLIC_URL"}
+        assert not english_left(out, quoted), f"{lang}: {english_left(out, quoted)}\n{out}"
+        # What a person checks: the import's count, the file already imported, the flagged State, the warning.
+        assert t.gettext("Nothing changed: every recommendation was already imported.") in said
+        assert (t.gettext("recommending State or body %(body)s: %(num)s recommendation(s), not one we know")
+                % {"body": "'Republic of Utopia'", "num": 1}) in said
+        assert t.gettext("give exactly one of --cluster, --rec, --theme") in said
+        assert t.gettext("unknown theme %(theme)s") % {"theme": "'no-such-theme'"} in said
+        assert t.gettext("Google Calendar and Outlook on the web cannot subscribe to this link until then.") in said
+        assert "No public address is set" not in said and "NMRF_PUBLIC_URL" in said
+        assert t.ngettext("%(num)d delivery will be tried again at the next sweep (`nmrf sweep`).",
+                          "%(num)d deliveries will be tried again at the next sweep (`nmrf sweep`).", 0) % {"num": 0} in said
+        assert (t.gettext("Minutes of %(key)s on %(day)s recorded.") % {
+            "key": "plenary", "day": t.format_date(date(2027, 3, 10))}) in said
+        assert t.gettext("quarterly") in said and "Plenary" in said
+        # The rules of a committee: its kind and its word limits grouped the reader's way (21 200 in French).
+        assert t.gettext("treaty body") in said and t.pgettext("rules", "verified") in said
+        assert ("periodic_report " + t.format_number(21200)) in out
+        assert lang != "fr" or "periodic_report 21,200" not in out

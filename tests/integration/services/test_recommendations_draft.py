@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from nmrf.cli.app import app
 from nmrf.domain.draft import count_words
+from nmrf.domain.i18n import translator
 from nmrf.models import Cluster, Cycle, Recommendation
 from nmrf.models.db import session_scope
 from nmrf.domain.reference import DATA_DIR, UPR_INFO_CSV
@@ -128,7 +129,10 @@ def test_the_upr_draft_follows_the_guidelines_in_spanish_on_a4_with_numbered_par
         d = compile_draft(session=s, state=state, cycle=s.get(Cycle, cycle_id), today=date(2027, 9, 1),
                           language="es")
     counted = count_words("\n".join([d.title, *headings[:-1], *(p.text for p in numbered)]))  # not the annex
-    assert d.words == counted and f"{d.words:,} de 10,700 palabras" in "\n".join(p.text for p in doc.paragraphs)
+    # Numbers grouped the Spanish way (10.700; a four-digit count stays ungrouped, as CLDR writes Spanish).
+    spanish = translator("es").format_number
+    assert spanish(10700) == "10.700"
+    assert d.words == counted and f"{spanish(d.words)} de 10.700 palabras" in "\n".join(p.text for p in doc.paragraphs)
     assert len(d.numbered()) == len(numbered)
 
 
