@@ -268,3 +268,23 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield b
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def _prefect_console_logs_outlive_the_cli_runner() -> Iterator[None]:
+    """Prefect's console log handler keeps the stderr it was created with; under typer's CliRunner that is the
+    runner's buffer, closed when the command returns, and a later test's command would print a logging error
+    into its output. A person's `nmrf` is one process per command and never meets this: only the tests do."""
+    yield
+    import logging
+    import sys
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(v, logging.Logger))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, PrefectConsoleHandler) and getattr(handler.stream, "closed", False):
+                handler.stream = sys.__stderr__  # not setStream: it would flush the closed buffer
+                handler.console.file = sys.__stderr__
