@@ -33,6 +33,7 @@ from nmrf.models import (
     RoleAssignment,
     State,
 )
+from nmrf.services.cycle_changes import cancel_milestones
 from nmrf.services.cycles import milestones_of, set_official_date
 from nmrf.services.people import NMRF_WIDE_ROLES
 
@@ -101,7 +102,7 @@ def _holders(session: Session, state_id: int) -> dict[tuple[str, int | None], li
     return out
 
 
-def _owners(m: Milestone, holders: dict) -> list[str]:
+def owners_of(m: Milestone, holders: dict) -> list[str]:
     if not m.owner_role:
         return []
     if m.owner_role in NMRF_WIDE_ROLES or m.institution_id is None:
@@ -142,7 +143,7 @@ def today_view(*, session: Session, state: State, today: date, filters: Filters 
     if filters.person:
         person = next((p for p in view.people if p.key == filters.person), None)
         names = {person.name} if person else set()
-        ms = [m for m in ms if names & set(_owners(m, holders))]
+        ms = [m for m in ms if names & set(owners_of(m, holders))]
     waiting: dict[int, list[tuple[int, str, list, list]]] = {}
     for oid, cid, title, depends, waits in session.exec(
             select(Milestone.id, Milestone.cycle_id, Milestone.title, Milestone.depends_on, Milestone.waits_for)
@@ -167,7 +168,7 @@ def today_view(*, session: Session, state: State, today: date, filters: Filters 
         late = days_late(m.due_date, today) if m.completion == "person" else 0
         item = Item(milestone_id=m.id, cycle_id=c.id, cycle_title=c.title, mechanism=c.mechanism, key=m.key,  # type: ignore[arg-type]
                     title=m.title, due=m.due_date, official=m.official_date is not None,
-                    institution=i.name if i else None, owners=_owners(m, holders), days_late=late,
+                    institution=i.name if i else None, owners=owners_of(m, holders), days_late=late,
                     holds_up=[t for oid, t, d, w in waiting.get(m.cycle_id, ())
                               if oid != m.id and (m.template_key in d or m.template_key in w)])
         if m.id in last:
@@ -257,7 +258,7 @@ def cycle_page(*, session: Session, state: State, cycle_id: int, today: date) ->
     part = list(session.exec(select(Institution).join(CycleInstitution, CycleInstitution.institution_id
                                                       == Institution.id)
                              .where(CycleInstitution.cycle_id == cycle.id).order_by(Institution.name)))
-    return CyclePage(cycle=cycle, milestones=ms, owners={m.id: _owners(m, holders) for m in ms},  # type: ignore[misc]
+    return CyclePage(cycle=cycle, milestones=ms, owners={m.id: owners_of(m, holders) for m in ms},  # type: ignore[misc]
                      institutions=insts, records=records, messages=messages, participating=part, today=today)  # type: ignore[arg-type]
 
 
@@ -321,22 +322,9 @@ def cancel_cycle(*, session: Session, cycle: Cycle, reason: str, now: datetime, 
         raise NmrfError("a reason is needed")
     if cycle.status != "active":
         raise NmrfError(f"cycle {cycle.id} is already {cycle.status}; nothing changed")
-    changed = []
-    for m in milestones_of(session=session, cycle=cycle):
-        if m.status in OPEN:
-            m.status, m.sequence, m.updated_at = "cancelled", m.sequence + 1, now
-            m.completed_at, m.completed_actor = now, actor
-            session.add(Record(cycle_id=cycle.id, milestone_id=m.id, kind="cancelled", person_id=person_id,  # type: ignore[arg-type]
-                               actor=actor, at=now, note=reason))
-            changed.append(m)
-    ids = [m.id for m in changed]
-    if ids:
-        N, D = Notification.__table__, Delivery.__table__
-        pending = select(N.c.id).where(N.c.milestone_id.in_(ids), N.c.status == "pending")
-        session.execute(D.update().where(D.c.notification_id.in_(pending), D.c.status == "pending")
-                        .values(status="cancelled", updated_at=now))
-        session.execute(N.update().where(N.c.milestone_id.in_(ids), N.c.status == "pending")
-                        .values(status="cancelled", status_note=f"cycle {'closed' if close else 'cancelled'}"))
+    changed = cancel_milestones(session=session, cycle=cycle, milestones=milestones_of(session=session, cycle=cycle),
+                                reason=reason, now=now, actor=actor, person_id=person_id,
+                                note=f"cycle {'closed' if close else 'cancelled'}")
     cycle.status = "closed" if close else "cancelled"
     cycle.completed_at, cycle.updated_at = now, now
     session.add(Record(cycle_id=cycle.id, milestone_id=None, kind="closed" if close else "cancelled",  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ from nmrf.models import (
     Person,
     Record,
 )
-from nmrf.services.cycles import _from_snapshot, milestones_of, replan
+from nmrf.services.cycles import rules_of, milestones_of, replan
 
 OPEN = ("planned", "open")
 UNITS = ("days", "weeks", "months")
@@ -41,9 +41,10 @@ def _running(cycle: Cycle) -> None:
 
 
 def cancel_milestones(*, session: Session, cycle: Cycle, milestones: list[Milestone], reason: str, now: datetime,
-                      actor: str, person_id: int | None = None) -> list[Milestone]:
+                      actor: str, person_id: int | None = None, note: str | None = None) -> list[Milestone]:
     """Cancel the open ones among `milestones`: each says CANCELLED in the feeds (its sequence moves on), its
-    messages not yet sent are cancelled, and a record says why. Returns those cancelled."""
+    messages not yet sent are cancelled (with `note` in the outbox, the reason by default), and a record says
+    why. Returns those cancelled."""
     changed = []
     for m in milestones:
         if m.status in OPEN:
@@ -59,7 +60,7 @@ def cancel_milestones(*, session: Session, cycle: Cycle, milestones: list[Milest
         session.execute(D.update().where(D.c.notification_id.in_(pending), D.c.status == "pending")
                         .values(status="cancelled", updated_at=now))
         session.execute(N.update().where(N.c.milestone_id.in_(ids), N.c.status == "pending")
-                        .values(status="cancelled", status_note=reason[:200]))
+                        .values(status="cancelled", status_note=(note or reason)[:200]))
     return changed
 
 
@@ -123,7 +124,7 @@ def remove_member(*, session: Session, cycle: Cycle, person: Person, reason: str
 def lead_times(*, cycle: Cycle) -> list[dict[str, Any]]:
     """The cycle's internal deadlines that count from another date, with the offset in force:
     [{key, title, from, amount, unit, custom}]; amount is signed (negative: before)."""
-    template, _, current = _from_snapshot(cycle)
+    template, _, current = rules_of(cycle)
     rows = []
     for m in template.milestones:
         if m.side != "internal" or m.due is None or m.due.offset is None and m.key not in current:

@@ -109,7 +109,8 @@ def _snapshot(template: Template, mechanism: Mechanism, lead_times: Mapping[str,
     }
 
 
-def _from_snapshot(cycle: Cycle) -> tuple[Template, Mechanism, dict[str, Offset]]:
+def rules_of(cycle: Cycle) -> tuple[Template, Mechanism, dict[str, Offset]]:
+    """The template, mechanism and lead times the cycle was launched with (its snapshot, not today's catalogue)."""
     snap = cycle.rules_snapshot
     return (Template.model_validate(snap["template"]), Mechanism.model_validate(snap["mechanism"]),
             {k: Offset.model_validate(v) for k, v in snap.get("lead_times", {}).items()})
@@ -285,7 +286,7 @@ def set_official_date(*, session: Session, cycle: Cycle, key: str, day: date, so
     """
     if not source.strip():
         raise NmrfError("an official date needs its source (the document or notice that set it): --source")
-    tpl_keys = {m.key for m in _from_snapshot(cycle)[0].milestones}
+    tpl_keys = {m.key for m in rules_of(cycle)[0].milestones}
     targets = [m for m in milestones_of(session=session, cycle=cycle)
                if m.key == key or (key in tpl_keys and m.template_key == key)]
     if not targets:
@@ -298,7 +299,7 @@ def set_official_date(*, session: Session, cycle: Cycle, key: str, day: date, so
 
 
 def replan(*, session: Session, cycle: Cycle, now: datetime, actor: str, reason: str) -> list[Milestone]:
-    template, mechanism, lead_times = _from_snapshot(cycle)
+    template, mechanism, lead_times = rules_of(cycle)
     state = session.get(State, cycle.state_id)
     ms = milestones_of(session=session, cycle=cycle)
     officials = {m.key: m.official_date for m in ms if m.official_date is not None}
@@ -569,7 +570,7 @@ def follow_ups(*, session: Session, cycle: Cycle, milestones: Sequence[Milestone
     launching = [r.get("key") for r in cycle.rules_snapshot["template"].get("milestones", []) if r.get("launches")]
     if not any(ms.get(k) is not None and ms[k].status == "done" for k in launching):
         return []
-    template, _, _ = _from_snapshot(cycle)
+    template, _, _ = rules_of(cycle)
     out = []
     for rule in template.milestones:
         m = ms.get(rule.key)
@@ -625,7 +626,7 @@ def add_institution(*, session: Session, cycle: Cycle, institution: Institution,
     if session.exec(select(CycleInstitution).where(CycleInstitution.cycle_id == cycle.id,
                                                    CycleInstitution.institution_id == institution.id)).first():
         raise NmrfError(f"{institution.name} already takes part in cycle {cycle.id}; nothing changed")
-    template, mechanism, lead_times = _from_snapshot(cycle)
+    template, mechanism, lead_times = rules_of(cycle)
     state = session.get(State, cycle.state_id)
     ms = milestones_of(session=session, cycle=cycle)
     officials = {m.key: m.official_date for m in ms if m.official_date is not None}
