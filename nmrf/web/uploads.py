@@ -24,7 +24,11 @@ TOO_BIG = N_("The file is too big: the limit is 10 MB.")
 
 
 class UploadRefused(Exception):
-    """Why an upload was refused; nothing was recorded."""
+    """Why an upload was refused (nothing was recorded), with the HTTP status that says it: 413 for too big."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 async def read_capped(request: Request, cap: int = MAX_UPLOAD) -> bytes:
@@ -32,12 +36,12 @@ async def read_capped(request: Request, cap: int = MAX_UPLOAD) -> bytes:
     # The form's own fields and the multipart boundaries take a few kilobytes.
     limit = cap + 64 * 1024
     if declared and declared.isdigit() and int(declared) > limit:
-        raise UploadRefused(TOO_BIG)
+        raise UploadRefused(TOO_BIG, status=413)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise UploadRefused(TOO_BIG)
+            raise UploadRefused(TOO_BIG, status=413)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -62,7 +66,7 @@ async def read_form(request: Request, cap: int = MAX_UPLOAD) -> Posted:
             fields[key] = value
     await form.close()
     if data is not None and len(data) > cap:
-        raise UploadRefused(TOO_BIG)
+        raise UploadRefused(TOO_BIG, status=413)
     return Posted(fields=fields, file_name=name, data=data)
 
 

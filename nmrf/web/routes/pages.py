@@ -213,46 +213,71 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             return show(token, status=409, problems=exc.problems, problems_title=_not_done())
         return Response(data, media_type=XLSX, headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
 
-    @router.post("/p/{token}/input/{milestone_id}", include_in_schema=False)
-    async def hand_in(token: str, milestone_id: int, request: Request) -> Response:
+    async def posted_file(token: str, request: Request, *, workbook: bool):  # type: ignore[no-untyped-def]
+        """(the posted file, None), or (None, the page saying why it was refused: nothing recorded)."""
         try:
             posted = await read_form(request)
             if posted.data is None:
                 raise UploadRefused(_no_file())
-            check_workbook(posted.data)
+            if workbook:
+                check_workbook(posted.data)
         except UploadRefused as exc:
-            return await run_in_threadpool(lambda: show(token, status=413 if "too big" in str(exc) else 400,
-                                                        problems=[Problem(str(exc))], problems_title=_refused(),
-                                                        upload_problems=True))
+            status, problem = exc.status, Problem(str(exc))
+        else:
+            return posted, None
+        return None, await run_in_threadpool(lambda: show(token, status=status, problems=[problem],
+                                                          problems_title=_refused(), upload_problems=True))
 
-        def act():  # type: ignore[no-untyped-def]
-            from nmrf.models.db import session_scope
-            from nmrf.services.pages import hand_in_workbook, owed_milestone
+    def owed_upload(s, token: str, posted, form: str, milestone_id: int, now: datetime):  # type: ignore[no-untyped-def]
+        """(person, milestone locked) for an upload; None when the link is unknown, False when the form is stale."""
+        from nmrf.services.pages import owed_milestone
 
-            now = now_of()
-            with session_scope(eng(), actor="page") as s:
-                found = open_link(s, token)
-                if found is None:
-                    return None
-                link, person = found
-                if not check_form_token(key(), posted.fields.get("csrf"), link_id=link.id,  # type: ignore[arg-type]
-                                        form=f"input:{milestone_id}"):
-                    return False
-                m = owed_milestone(session=s, person=person, milestone_id=milestone_id,
-                                   today=_today(s, person, now), lock=True)
-                return hand_in_workbook(session=s, person=person, milestone=m, data=posted.data,
-                                        file_name=posted.file_name or "workbook.xlsx", now=now)
+        found = open_link(s, token)
+        if found is None:
+            return None
+        link, person = found
+        if not check_form_token(key(), posted.fields.get("csrf"), link_id=link.id,  # type: ignore[arg-type]
+                                form=f"{form}:{milestone_id}"):
+            return False
+        return person, owed_milestone(session=s, person=person, milestone_id=milestone_id,
+                                      today=_today(s, person, now), lock=True)
 
+    async def recorded(token: str, act):  # type: ignore[no-untyped-def]
+        """(what `act` recorded, None), or (None, the page that says why nothing was)."""
         try:
             got = await run_in_threadpool(act)
         except NmrfError as exc:
             already = any("already handed in" in p.message for p in exc.problems)
-            return show(token, status=409 if already else 400, problems=exc.problems,
-                        problems_title=_refused(), upload_problems=not already)
+            return None, show(token, status=409 if already else 400, problems=exc.problems,
+                              problems_title=_refused(), upload_problems=not already)
         if got is None:
-            return not_found()
+            return None, not_found()
         if got is False:
-            return show(token, status=400, problems=[Problem(_expired())], problems_title=_not_done())
+            return None, show(token, status=400, problems=[Problem(_expired())], problems_title=_not_done())
+        return got, None
+
+    @router.post("/p/{token}/input/{milestone_id}", include_in_schema=False)
+    async def hand_in(token: str, milestone_id: int, request: Request) -> Response:
+        posted, refusal = await posted_file(token, request, workbook=True)
+        if refusal is not None:
+            return refusal
+
+        def act():  # type: ignore[no-untyped-def]
+            from nmrf.models.db import session_scope
+            from nmrf.services.pages import hand_in_workbook
+
+            now = now_of()
+            with session_scope(eng(), actor="page") as s:
+                owed = owed_upload(s, token, posted, "input", milestone_id, now)
+                if not owed:
+                    return owed
+                person, m = owed
+                return hand_in_workbook(session=s, person=person, milestone=m, data=posted.data,
+                                        file_name=posted.file_name or "workbook.xlsx", now=now)
+
+        got, refusal = await recorded(token, act)
+        if refusal is not None:
+            return refusal
         values = {"answered": got.answered, "rows": got.rows, "institution": got.institution.name,
                   "n": got.rows - got.answered}
         if got.milestone_done:
@@ -267,47 +292,29 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
 
     @router.post("/p/{token}/document/{milestone_id}", include_in_schema=False)
     async def document(token: str, milestone_id: int, request: Request) -> Response:
-        try:
-            posted = await read_form(request)
-            if posted.data is None:
-                raise UploadRefused(_no_file())
-        except UploadRefused as exc:
-            return await run_in_threadpool(lambda: show(token, status=413 if "too big" in str(exc) else 400,
-                                                        problems=[Problem(str(exc))], problems_title=_refused(),
-                                                        upload_problems=True))
+        posted, refusal = await posted_file(token, request, workbook=False)
+        if refusal is not None:
+            return refusal
 
         def act():  # type: ignore[no-untyped-def]
             from nmrf.models import Cycle
             from nmrf.models.db import session_scope
             from nmrf.services.documents import hand_in_document
-            from nmrf.services.pages import owed_milestone
 
             now = now_of()
             with session_scope(eng(), actor="page") as s:
-                found = open_link(s, token)
-                if found is None:
-                    return None
-                link, person = found
-                if not check_form_token(key(), posted.fields.get("csrf"), link_id=link.id,  # type: ignore[arg-type]
-                                        form=f"document:{milestone_id}"):
-                    return False
-                m = owed_milestone(session=s, person=person, milestone_id=milestone_id,
-                                   today=_today(s, person, now), lock=True)
+                owed = owed_upload(s, token, posted, "document", milestone_id, now)
+                if not owed:
+                    return owed
+                person, m = owed
                 got = hand_in_document(session=s, cycle=s.get(Cycle, m.cycle_id), milestone=m, data=posted.data,
                                        file_name=posted.file_name or "document", recorded_by=person.key,
                                        on_behalf_of=None, via="page", now=now, by=person.key)
                 return got.document.file_name, got.document.kind
 
-        try:
-            got = await run_in_threadpool(act)
-        except NmrfError as exc:
-            already = any("already handed in" in p.message for p in exc.problems)
-            return show(token, status=409 if already else 400, problems=exc.problems, problems_title=_refused(),
-                        upload_problems=not already)
-        if got is None:
-            return not_found()
-        if got is False:
-            return show(token, status=400, problems=[Problem(_expired())], problems_title=_not_done())
+        got, refusal = await recorded(token, act)
+        if refusal is not None:
+            return refusal
         return show(token, notice=N_("%(file)s (%(kind)s) is recorded as your institution's input."),
                     values={"file": got[0], "kind": got[1].upper()}, notice_title=N_("Document accepted"))
 
