@@ -73,7 +73,8 @@ def test_the_head_of_secretariat_signs_in_sees_the_late_items_sets_a_date_record
     assert_no_violations(page)
     page.get_by_label(T("Institution"), exact=True).select_option("women")
     page.get_by_role("button", name=T("Filter")).click()
-    assert "institution=women" in page.url and "Valentina Díaz" in page.locator("table:has(#late-table)").inner_text()
+    page.wait_for_url("**institution=women*")
+    assert "Valentina Díaz" in page.locator("table:has(#late-table)").inner_text()
 
     page.goto(server + "/console/cycles")
     assert_no_violations(page)

@@ -73,6 +73,8 @@ def test_the_secretariat_removes_a_ministry_and_lengthens_a_lead_time_after_seei
     unit = page.locator(f"#unit-{key}").input_value()
     amount.fill(str(int(amount.input_value()) - (14 if unit == "days" else 2)))
     page.get_by_role("button", name=T("Show what these lead times move")).click()
+    # count() does not wait: the preview's page must have arrived before its lines are counted.
+    page.get_by_role("heading", name=T("What moves if you save")).wait_for()
     moved = page.locator("#lead-times ~ .notice li")
     shown = moved.count()
     assert shown >= 1 and "→" in moved.first.inner_text()
