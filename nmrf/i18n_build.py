@@ -5,7 +5,8 @@ are babel.cfg's: Python under nmrf/, flows/, models/, calendars/, notifications/
 (**/templates/**.html), and the texts of our YAML data (the rules catalogue's names, titles and descriptions; the taxonomy's themes and goals;
 the messages of notifications/messages.yaml). Then every catalog is checked (it parses, nothing missing,
 untranslated, fuzzy or stale, placeholders kept) and compiled in memory; any problem is printed as
-file:line: what, and the command exits 1.
+file:line: what, and the command exits 1. The files are written sorted by msgid, without source locations
+and with fixed header dates, so that two branches adding strings rarely touch the same lines.
 
     python -m nmrf.i18n_build            # extract, update, check
     python -m nmrf.i18n_build --check    # check only (what the tests run)
@@ -16,12 +17,14 @@ from __future__ import annotations
 import io
 import os
 import sys
+from datetime import UTC, datetime
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
 from jinja2.ext import babel_extract
 
 from nmrf.domain.i18n import DOMAIN, LOCALES_DIR, SUPPORTED, catalog_problems
@@ -87,6 +90,22 @@ def update(pot: Path) -> None:
                      "--no-wrap", "--no-fuzzy-matching", "--ignore-obsolete")
 
 
+# Fixed header dates: a catalog changes only where a message changes, so branches that each add strings merge
+# without touching the same lines (no `#: file:line` comments either, and messages sorted by msgid).
+_FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def normalise(path: Path) -> None:
+    """Rewrite a .pot/.po file in the merge-friendly form: sorted by msgid, no locations, fixed dates."""
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=None if path.suffix == ".pot" else path.parent.parent.name)
+    catalog.creation_date = _FIXED_DATE
+    catalog.revision_date = _FIXED_DATE
+    with path.open("wb") as f:
+        write_po(f, catalog, width=0, no_location=True, sort_output=True, omit_header=path.suffix == ".pot",
+                 ignore_obsolete=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     os.chdir(ROOT)  # babel.cfg's patterns are relative to the repository
@@ -94,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     if "--check" not in argv:
         extract(pot)
         update(pot)
+        for path in [pot, *(LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po" for lang in SUPPORTED)]:
+            normalise(path)
     problems = catalog_problems()
     for p in problems:
         print(p, file=sys.stderr)
