@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, cast, func, or_
 from sqlmodel import Session, select
 
-from nmrf.calendars.audience import INSTITUTION_ROLES, NMRF_WIDE_ROLES, Audience, sees_meeting, sees_milestone
+from nmrf.calendars.audience import INSTITUTION_ROLES, NMRF_WIDE_ROLES, Audience, may_see_cycle, sees_meeting, sees_milestone
 from nmrf.calendars.build import FeedSpec, Window
 from nmrf.calendars.items import CycleFacts, FeedItem, MeetingFacts, MilestoneFacts, SeriesFacts, StateFacts, Who
 from nmrf.calendars.series import recurrence_of
@@ -27,6 +27,7 @@ from nmrf.domain.clock import today_in
 from nmrf.models import (
     Acknowledgement,
     Cycle,
+    CycleDeparture,
     CycleInstitution,
     CycleMember,
     FeedLink,
@@ -183,7 +184,7 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
     lo, hi = _date_range(now, window, timezone)
     visible = [c.id for c in view.cycles.values()
                if (cycle_id is None or c.id == cycle_id)
-               and (not c.confidential or c.id in audience.member_of)]
+               and may_see_cycle(audience, c.id, c.confidential)]
     items: list[FeedItem] = []
     if visible:
         q = select(Milestone).where(Milestone.cycle_id.in_(visible),  # type: ignore[attr-defined]
@@ -272,7 +273,8 @@ def person_audience(*, session: Session, person: Person) -> Audience:
     roles = frozenset((r.role, r.institution_id) for r in
                       session.exec(select(RoleAssignment).where(RoleAssignment.person_id == person.id)))
     member_of = frozenset(session.exec(select(CycleMember.cycle_id).where(CycleMember.person_id == person.id)))
-    return Audience(roles=roles, member_of=member_of)
+    left = frozenset(session.exec(select(CycleDeparture.cycle_id).where(CycleDeparture.person_id == person.id)))
+    return Audience(roles=roles, member_of=member_of, left=left)
 
 
 def institution_audience(*, session: Session, view: StateView, institution: Institution) -> Audience:

@@ -26,6 +26,7 @@ from nmrf.models import (
     Acknowledgement,
     Address,
     Cycle,
+    CycleDeparture,
     CycleMember,
     Delivery,
     EscalationChain,
@@ -229,7 +230,12 @@ def load_directory(*, session: Session) -> Directory:
     for cycle_id, person_id in session.execute(select(CM.c.cycle_id, CM.c.person_id).select_from(
             CM.join(C, C.c.id == CM.c.cycle_id)).where(C.c.confidential == true())):
         members.setdefault(cycle_id, []).append(person_id)
-    return Directory.build(people, roles, members)
+    CD = CycleDeparture.__table__
+    departed: dict[int, list[int]] = {}
+    for cycle_id, person_id in session.execute(select(CD.c.cycle_id, CD.c.person_id).select_from(
+            CD.join(C, C.c.id == CD.c.cycle_id)).where(C.c.status == "active")):
+        departed.setdefault(cycle_id, []).append(person_id)
+    return Directory.build(people, roles, members, departed)
 
 
 # ---------------------------------------------------------------- planning

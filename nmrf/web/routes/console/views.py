@@ -154,11 +154,13 @@ def _members_and_leads(c: Console, cycle):  # type: ignore[no-untyped-def]
 
     from nmrf.models import CycleMember, Person
     from nmrf.services.cycle_changes import lead_times
+    from nmrf.services.cycles import milestones_of
 
     with c.session(readonly=True) as s:
         members = list(s.exec(select(Person).join(CycleMember, CycleMember.person_id == Person.id)
                               .where(CycleMember.cycle_id == cycle.id).order_by(Person.name)))
-    return members, lead_times(cycle=cycle)
+        leads = lead_times(cycle=cycle, milestones=milestones_of(session=s, cycle=cycle))
+    return members, leads
 
 
 def _people(c: Console, who):  # type: ignore[no-untyped-def]
