@@ -68,6 +68,12 @@ class Console:
             self._key = signing_key(self.conf())
         return self._key
 
+    def deliver_now(self, message_id: int) -> None:
+        """Send one message of the outbox now (someone is waiting for it); a failure stays in the outbox."""
+        from nmrf.notifications.delivery import deliver_due
+
+        deliver_due(engine=self.engine(), now=self.now(), settings=self.conf(), only=[message_id])
+
     def session(self, *, actor: str = "console", readonly: bool = False):  # type: ignore[no-untyped-def]
         from nmrf.models.db import session_scope
 
