@@ -130,6 +130,8 @@ def test_a_member_and_an_institution_leave_a_running_cycle_through_the_api(serve
     # She was the Ministry of Women's only focal point: its deadlines are named as reaching nobody now.
     assert [m["key"] for m in left.json()["unowned"]] and all(m["key"].endswith(":women")
                                                               for m in left.json()["unowned"])
+    late = httpx.get(server + "/api/v1/today", headers=read).json()["late"]
+    assert [i["owners"] for i in late if i["key"].endswith(":women")] == [[]]  # no longer named as its owner
     gone = httpx.post(server + "/api/v1/cycles/1/remove", headers=act,
                       json={"institution": "health", "reason": "merged with Social Development"})
     assert gone.status_code == 200 and gone.json()["cancelled"]
