@@ -106,13 +106,19 @@ def _state_view(session: Session, state: State) -> StateView:
             select(CycleInstitution.cycle_id, CycleInstitution.institution_id)
             .join(Cycle, Cycle.id == CycleInstitution.cycle_id).where(Cycle.state_id == state.id)):
         participants.setdefault(cycle_id, set()).add(inst_id)
+    departed: dict[int, set[str]] = {}
+    for cycle_id, key in session.exec(select(CycleDeparture.cycle_id, Person.key)
+                                      .join(Person, Person.id == CycleDeparture.person_id)
+                                      .where(Person.state_id == state.id)):
+        departed.setdefault(cycle_id, set()).add(key)
     cycles = {}
     for c in session.exec(select(Cycle).where(Cycle.state_id == state.id)):
         mech = (c.rules_snapshot or {}).get("mechanism", {})
         cycles[c.id] = CycleFacts(id=c.id, key=c.key, title=c.title, mechanism=c.mechanism,
                                   template=c.template, reference=c.reference,
                                   mechanism_name=mech.get("name", c.mechanism), confidential=c.confidential,
-                                  participants=frozenset(participants.get(c.id, ())))
+                                  participants=frozenset(participants.get(c.id, ())),
+                                  departed=frozenset(departed.get(c.id, ())))
     return StateView(state_id=state.id, facts=facts, institutions=institutions, holders=holders, cycles=cycles)
 
 
@@ -136,7 +142,8 @@ def _milestone_facts(view: StateView, m: Milestone) -> MilestoneFacts:
         location=m.location, audience_roles=tuple(m.audience_roles), word_limit=m.word_limit, source=m.source,
         verified=m.verified, sequence=m.sequence, created_at=m.created_at, updated_at=m.updated_at,
         completed_at=m.completed_at, completed_actor=m.completed_actor,
-        owners=view.owners(m.owner_role, m.institution_id), attending_institutions=attending,
+        owners=tuple(w for w in view.owners(m.owner_role, m.institution_id) if w.key not in cycle.departed),
+        attending_institutions=attending,
     )
 
 
