@@ -65,7 +65,13 @@ def make_router(c: Console) -> APIRouter:
                                           position=position or None, cluster=_int(cluster), page=page_number)
         query = {k: v for k, v in {"q": q, "mechanism": mechanism, "position": position, "cluster": cluster}.items()
                  if v}
-        return page("console/recommendations.html", who=who, table=table, query=query, **common(who))
+        if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "recs-results":
+            # htmx asks for the results alone (a filter typed or chosen, a page turned): the same rows, in place.
+            shown = page("console/_recs_results.html", who=who, table=table, query=query, oob=True)
+        else:
+            shown = page("console/recommendations.html", who=who, table=table, query=query, **common(who))
+        shown.headers["Vary"] = "HX-Request"
+        return shown
 
     @router.get("/console/recommendations/{rec_id}")
     def recommendation(request: Request, rec_id: int) -> Response:
