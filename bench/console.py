@@ -21,12 +21,17 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import feeds as feeds_bench  # noqa: E402  (the world and the server of the feed benchmark)
 
 NOW = feeds_bench.NOW
-PAGES = ("dashboard", "cycle page", "recommendations table")
+PAGES = ("dashboard", "cycle page", "recommendations table", "recommendations, filtered")
+# Filters that reach every kind of SQL the table has: a JSON list (themes), both SDG lists, the status (a
+# subquery per row), a factor; an institution's responsibilities are one more EXISTS.
+FILTERED = {"theme": "women", "sdg": "5", "status": "no_action_planned", "no_budget": "unassessed",
+            "institution": "health"}
 
 
 def prepare(db_url: str) -> list[dict]:
@@ -56,7 +61,9 @@ def prepare(db_url: str) -> list[dict]:
             cycle = s.exec(select(Cycle.id).where(Cycle.state_id == state.id).order_by(Cycle.id)).first()
             out.append({"state": state.code, "state_id": state.id, "cookie": secret,
                         "paths": {"dashboard": "/console", "cycle page": f"/console/cycles/{cycle}",
-                                  "recommendations table": "/console/recommendations?page=1"}, "cycle": cycle})
+                                  "recommendations table": "/console/recommendations?page=1",
+                                  "recommendations, filtered": "/console/recommendations?" + urlencode(FILTERED)},
+                        "cycle": cycle})
     engine.dispose()
     return out
 
@@ -120,9 +127,12 @@ def regional_floor(db_url: str, entries: list[dict]) -> dict[str, dict]:
 def floor(db_url: str, sample: list[dict], repeats: int) -> dict[str, dict]:
     """The same service calls and templates in process, without HTTP: per page, p50/p95 over the sample."""
     from nmrf.models.db import make_engine, session_scope
-    from nmrf.services.console import Filters, cycle_page, recommendations_table, timeline_svg, today_view
+    from nmrf.services.console import Filters, cycle_page, timeline_svg, today_view
+    from nmrf.domain.i18n import translator
     from nmrf.services.console_auth import signed_in
+    from nmrf.services.recommendation_table import read_filters, recommendations_table
     from nmrf.web.routes.console.common import render_page
+    from nmrf.web.routes.console.views import recommendations_context
 
     engine = make_engine(db_url)
     today = NOW.date()
@@ -143,9 +153,13 @@ def floor(db_url: str, sample: list[dict], repeats: int) -> dict[str, dict]:
                                            csrf={f: "x" for f in ("official-date", "cancel", "record", "join")},
                                            version="x", sign_out_csrf="x")
                     else:
-                        v = recommendations_table(session=s, state=who.state)  # type: ignore[union-attr]
-                        html = render_page("console/recommendations.html", who=who, table=v, query={},
-                                           sign_out_csrf="x")
+                        asked = FILTERED if name == "recommendations, filtered" else {}
+                        filters, problems = read_filters(asked)
+                        t_ = translator(who.person.language, fallback=who.state.language)  # type: ignore[union-attr]
+                        v = recommendations_table(session=s, state=who.state, filters=filters,  # type: ignore[union-attr]
+                                                  problems=problems, t=t_)
+                        html = render_page("console/recommendations.html", who=who,
+                                           **recommendations_context(v, dict(asked)), sign_out_csrf="x")
                 times[name].append(time.perf_counter() - t)
                 assert html
     engine.dispose()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
 from nmrf.domain.i18n import N_
@@ -353,46 +353,6 @@ def cancel_cycle(*, session: Session, cycle: Cycle, reason: str, now: datetime, 
 
 
 # ---------------------------------------------------------------- recommendations
-
-@dataclass
-class RecPage:
-    rows: list[Recommendation]
-    total: int
-    page: int
-    pages: int
-    mechanisms: list[str]
-    themes: list[str]
-
-
-def recommendations_table(*, session: Session, state: State, q: str = "", mechanism: str | None = None,
-                          theme: str | None = None, position: str | None = None, cluster: int | None = None,
-                          page: int = 1, per_page: int = 50) -> RecPage:
-    base = select(Recommendation).where(Recommendation.state_id == state.id)
-    if q.strip():
-        like = f"%{q.strip().lower()}%"
-        base = base.where(or_(func.lower(Recommendation.text).like(like), func.lower(Recommendation.body).like(like),
-                              func.lower(Recommendation.document).like(like)))
-    if mechanism:
-        base = base.where(Recommendation.mechanism == mechanism)
-    if position == "none":
-        base = base.where(Recommendation.position == "")
-    elif position:
-        base = base.where(Recommendation.position == position)
-    if cluster:
-        base = base.where(Recommendation.cluster_id == cluster)
-    rows = list(session.exec(base.order_by(Recommendation.id)))
-    if theme:  # themes are a JSON list: filtered here, the same on SQLite and PostgreSQL
-        rows = [r for r in rows if theme in (r.themes or [])]
-    total = len(rows)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    mechanisms = sorted(set(session.exec(select(Recommendation.mechanism).where(
-        Recommendation.state_id == state.id).distinct())))
-    themes = sorted({t for (ts,) in session.exec(select(Recommendation.themes).where(  # type: ignore[misc]
-        Recommendation.state_id == state.id)) for t in (ts or [])}) if False else []
-    return RecPage(rows=rows[(page - 1) * per_page: page * per_page], total=total, page=page, pages=pages,
-                   mechanisms=mechanisms, themes=themes)
-
 
 def position_problems(*, position: str, source: str) -> list[Problem]:
     problems = []

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
@@ -73,11 +73,25 @@ class RecommendationOut(BaseModel):
     version: str
 
 
+class RecommendationRowOut(RecommendationOut):
+    """A recommendation as the table lists it: with what shows why it matched a filter."""
+
+    sdgs: list[int]
+    inferred_sdgs: list[int]
+    status: str
+    lead: str | None
+    supporting: list[str]
+    no_budget: bool | None
+    national_priority: bool | None
+    disadvantaged_groups: bool | None
+
+
 class RecommendationPageOut(BaseModel):
     total: int
     page: int
     pages: int
-    rows: list[RecommendationOut]
+    filters: dict[str, str] = Field(description="the filters applied, as the query string gives them")
+    rows: list[RecommendationRowOut]
 
 
 class PositionIn(BaseModel):
@@ -152,6 +166,15 @@ def _rec(r: Any) -> RecommendationOut:
                              version=version_of(r.updated_at))
 
 
+def _rec_row(row: Any) -> RecommendationRowOut:
+    r = row.rec
+    return RecommendationRowOut(**_rec(r).model_dump(), sdgs=list(r.sdgs or []),
+                                inferred_sdgs=list(r.inferred_sdgs or []), status=row.status,
+                                lead=row.lead.key if row.lead else None, supporting=[i.key for i in row.supporting],
+                                no_budget=r.no_budget, national_priority=r.national_priority,
+                                disadvantaged_groups=r.disadvantaged_groups)
+
+
 def make_router(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
                 engine=None) -> APIRouter:  # type: ignore[no-untyped-def]
     c = Console(settings=settings, engine_=engine, clock=clock)
@@ -217,19 +240,47 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
                                                        days_late=v.late(m), owners=v.owners[m.id])  # type: ignore[index]
                                           for m in v.milestones])
 
-    @router.get("/recommendations", response_model=RecommendationPageOut)
-    def api_recommendations(request: Request, q: str = "", mechanism: str | None = None,
-                            position: str | None = None, cluster: int | None = None, page: int = 1):  # type: ignore[no-untyped-def]
-        """The recommendations, searched and filtered, 50 a page."""
-        from nmrf.services.console import recommendations_table
+    @router.get("/recommendations", response_model=RecommendationPageOut, responses={422: {"model": ErrorOut}})
+    def api_recommendations(  # type: ignore[no-untyped-def]
+            request: Request, page: int = 1,
+            q: str = Query("", description="words of the text, the recommending State or body, or the document"),
+            mechanism: str = Query("", description="UPR, CEDAW, ..."),
+            theme: str = Query("", description="a theme of the taxonomy (its key or name)"),
+            sdg: str = Query("", description="a Sustainable Development Goal, 1 to 17"),
+            sdg_basis: str = Query("any", description="where the goal comes from: source (the source's own), "
+                                                      "inferred (from the themes) or any"),
+            institution: str = Query("", description="an institution's key: those it answers for"),
+            role: str = Query("any", description="the institution as lead, supporting or any"),
+            status: str = Query("", description="no_action_planned, not_started, in_progress, "
+                                                "partially_implemented, implemented, actions_completed or "
+                                                "not_applicable"),
+            position: str = Query("", description="none (not recorded), supported, noted or partially_supported"),
+            no_budget: str = Query("", description="the guide's factor (c): yes, no or unassessed"),
+            national_priority: str = Query("", description="the guide's factor (d): yes, no or unassessed"),
+            disadvantaged_groups: str = Query("", description="the guide's factor (e): yes, no or unassessed"),
+            cluster: str = Query("", description="a cluster's number")):
+        """The recommendations that pass every filter given, 50 a page, with their status and who answers for
+        them. A filter value that cannot be read is refused (422), each problem naming its parameter, in the
+        token holder's language."""
+        from nmrf.domain.i18n import translator
+        from nmrf.services.recommendation_table import read_filters, recommendations_table
 
+        asked = {"q": q, "mechanism": mechanism, "theme": theme, "sdg": sdg, "sdg_basis": sdg_basis,
+                 "institution": institution, "role": role, "status": status, "position": position,
+                 "no_budget": no_budget, "national_priority": national_priority,
+                 "disadvantaged_groups": disadvantaged_groups, "cluster": cluster}
+        filters, problems = read_filters(asked)
         with c.session(readonly=True) as s:
             who = reader(request, s)
             if who is None:
                 return unauthorised
-            t = recommendations_table(session=s, state=who.state, q=q, mechanism=mechanism, position=position,
-                                      cluster=cluster, page=page)
-        return RecommendationPageOut(total=t.total, page=t.page, pages=t.pages, rows=[_rec(r) for r in t.rows])
+            t = recommendations_table(session=s, state=who.state, filters=filters, problems=problems, page=page,
+                                      choices=False)
+        if t.problems:
+            tr = translator(who.person.language, fallback=who.state.language)
+            return _error(422, "invalid", [p.translated(tr.gettext) for p in t.problems])
+        return RecommendationPageOut(total=t.total, page=t.page, pages=t.pages, filters=t.filters.as_query(),
+                                     rows=[_rec_row(r) for r in t.rows])
 
     @router.get("/recommendations/{rec_id}", response_model=RecommendationOut, responses={404: {"model": ErrorOut}})
     def api_recommendation(request: Request, rec_id: int):  # type: ignore[no-untyped-def]

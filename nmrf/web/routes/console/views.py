@@ -52,24 +52,28 @@ def make_router(c: Console) -> APIRouter:
         return show_cycle(c, request, cycle_id)
 
     @router.get("/console/recommendations")
-    def recommendations(request: Request, q: str = "", mechanism: str | None = None, position: str | None = None,
-                        cluster: str | None = None, page_no: str | None = None) -> Response:
-        from nmrf.services.console import recommendations_table
+    def recommendations(request: Request) -> Response:
+        from nmrf.domain.i18n import translator
+        from nmrf.services import recommendation_table as rt
 
-        page_number = _int(request.query_params.get("page")) or 1
+        params = dict(request.query_params)
+        page_number = _int(params.pop("page", None)) or 1
+        # A value that cannot be read is not applied: the rows come without it, beside a notice naming the field.
+        filters, problems = rt.read_filters(params)
+        in_place = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "recs-results"
         with c.session(readonly=True) as s:
             who = c.who(request, s)
             if who is None:
                 return to_sign_in()
-            table = recommendations_table(session=s, state=who.state, q=q, mechanism=mechanism or None,
-                                          position=position or None, cluster=_int(cluster), page=page_number)
-        query = {k: v for k, v in {"q": q, "mechanism": mechanism, "position": position, "cluster": cluster}.items()
-                 if v}
-        if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "recs-results":
+            table = rt.recommendations_table(session=s, state=who.state, filters=filters, problems=problems,
+                                             page=page_number, choices=not in_place,
+                                             t=translator(who.person.language, fallback=who.state.language))
+        context = recommendations_context(table, params)
+        if in_place:
             # htmx asks for the results alone (a filter typed or chosen, a page turned): the same rows, in place.
-            shown = page("console/_recs_results.html", who=who, table=table, query=query, oob=True)
+            shown = page("console/_recs_results.html", who=who, oob=True, **context)
         else:
-            shown = page("console/recommendations.html", who=who, table=table, query=query, **common(who))
+            shown = page("console/recommendations.html", who=who, **context, **common(who))
         shown.headers["Vary"] = "HX-Request"
         return shown
 
@@ -128,6 +132,18 @@ def make_router(c: Console) -> APIRouter:
                         headers={**HEADERS, "Content-Disposition": 'attachment; filename="nmrf-history.csv"'})
 
     return router
+
+
+def recommendations_context(table, asked: dict[str, str]) -> dict:  # type: ignore[no-untyped-def]
+    """What the recommendations page and its results need besides the table: the form shows what was asked (a
+    bad value too, beside its problem); the page links keep the filters that apply; the words of each choice."""
+    from nmrf.services import recommendation_table as rt
+
+    return {"table": table, "asked": asked, "query": table.filters.as_query(),
+            "errors": {p.field: p.message for p in table.problems}, "defaults": {"sdg_basis": "any", "role": "any"},
+            "filter_names": list(rt.PROBLEMS), "status_labels": rt.STATUS_LABELS,
+            "position_labels": rt.POSITION_LABELS, "factor_labels": rt.FACTOR_LABELS,
+            "factor_values": rt.FACTOR_VALUES, "sdg_bases": rt.SDG_BASES, "roles": rt.ROLES}
 
 
 def show_cycle(c: Console, request: Request, cycle_id: int, *, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
