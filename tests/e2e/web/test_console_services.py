@@ -25,6 +25,7 @@ from nmrf.services import console as svc
 from nmrf.services import console_auth as auth
 from nmrf.services.cycles import get_cycle, milestones_of
 from nmrf.services.people import get_person, get_state
+from nmrf.services.recommendation_table import RecFilters, recommendations_table
 
 pytestmark = pytest.mark.both_databases  # the same services on SQLite and PostgreSQL
 BASE = "https://nmrf.example.gob.cl"
@@ -177,9 +178,9 @@ def test_a_position_needs_its_source_and_a_stale_form_is_refused(world):  # type
     with session_scope(world, readonly=True) as s:
         r = s.get(Recommendation, rec.id)
         assert (r.position, r.position_source, r.position_by) == ("supported", "A/HRC/41/6/Add.1", "ana-rojas")
-        table = svc.recommendations_table(session=s, state=get_state(session=s), position="supported",
-                                          per_page=1000)
-        assert rec.id in [x.id for x in table.rows] and {x.position for x in table.rows} == {"supported"}
+        table = recommendations_table(session=s, state=get_state(session=s),
+                                      filters=RecFilters(position="supported"), per_page=1000)
+        assert rec.id in [x.rec.id for x in table.rows] and {x.rec.position for x in table.rows} == {"supported"}
 
 
 def test_an_api_token_is_shown_once_kept_hashed_scoped_and_revocable(world):  # type: ignore[no-untyped-def]
