@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from nmrf.domain.dates import check_date_range
+from nmrf.domain.i18n import N_, Said
 from nmrf.domain.text import CONTROL, text_problem
 from nmrf.errors import NmrfError, Problem
 
@@ -170,18 +171,72 @@ def line_of(loc: Loc, lines: dict[Loc, int]) -> int | None:
     return lines.get(())
 
 
+# Pydantic's own messages, as catalog messages whose English is pydantic's text exactly: (one, many) where
+# pydantic adds an "s" (expected_plural), and the context value that counts.
+PYDANTIC_SAID: dict[str, tuple[str, str | None]] = {
+    "string_pattern_mismatch": (N_("String should match pattern '%(pattern)s'"), None),
+    "string_too_short": (N_("String should have at least %(min_length)s character"),
+                         N_("String should have at least %(min_length)s characters")),
+    "string_too_long": (N_("String should have at most %(max_length)s character"),
+                        N_("String should have at most %(max_length)s characters")),
+    "too_short": (N_("%(field_type)s should have at least %(min_length)s item after validation, not %(actual_length)s"),
+                  N_("%(field_type)s should have at least %(min_length)s items after validation, not "
+                     "%(actual_length)s")),
+    "too_long": (N_("%(field_type)s should have at most %(max_length)s item after validation, not %(actual_length)s"),
+                 N_("%(field_type)s should have at most %(max_length)s items after validation, not "
+                    "%(actual_length)s")),
+    "literal_error": (N_("Input should be %(expected)s"), None),
+    "string_type": (N_("Input should be a valid string"), None),
+    "dict_type": (N_("Input should be a valid dictionary"), None),
+    "list_type": (N_("Input should be a valid list"), None),
+    "model_type": (N_("Input should be a valid dictionary or instance of %(class_name)s"), None),
+    "bool_type": (N_("Input should be a valid boolean"), None),
+    "bool_parsing": (N_("Input should be a valid boolean, unable to interpret input"), None),
+    "int_type": (N_("Input should be a valid integer"), None),
+    "int_parsing": (N_("Input should be a valid integer, unable to parse string as an integer"), None),
+    "int_from_float": (N_("Input should be a valid integer, got a number with a fractional part"), None),
+    "float_parsing": (N_("Input should be a valid number, unable to parse string as a number"), None),
+    "greater_than_equal": (N_("Input should be greater than or equal to %(ge)s"), None),
+    "less_than_equal": (N_("Input should be less than or equal to %(le)s"), None),
+    "date_type": (N_("Input should be a valid date"), None),
+    "date_parsing": (N_("Input should be a valid date in the format YYYY-MM-DD, %(error)s"), None),
+    "date_from_datetime_parsing": (N_("Input should be a valid date or datetime, %(error)s"), None),
+    "missing": (N_("is required but missing"), None),
+    "extra_forbidden": (N_("is not a known field (check the spelling)"), None),
+}
+
+
+def said_by_pydantic(err: Any) -> Said | None:
+    """Pydantic's error as a sentence of ours: a validator's ValueError carrying a Said, or one of pydantic's
+    own messages (PYDANTIC_SAID); None for any other (shown in pydantic's English)."""
+    ctx = err.get("ctx") or {}
+    error = ctx.get("error")
+    if isinstance(error, Exception) and error.args and isinstance(error.args[0], Said):
+        return error.args[0]
+    known = PYDANTIC_SAID.get(err["type"])
+    if known is None:
+        return None
+    one, many = known
+    msgid = many if many and ctx.get("expected_plural") == "s" else one
+    params = {k: v for k, v in ctx.items() if k != "expected_plural"}
+    try:
+        said = Said.of(msgid, **{k: v for k, v in params.items() if f"%({k})s" in msgid})
+    except (KeyError, TypeError, ValueError):
+        return None
+    # Only when it says exactly what pydantic said (an English reader sees no change).
+    return said if err["type"] in ("missing", "extra_forbidden") or said == err["msg"] else None
+
+
 def problems_from(exc: ValidationError, *, filename: str, lines: dict[Loc, int]) -> list[Problem]:
     problems = []
     for err in exc.errors():
         # Pydantic puts the tag of a union or a validator name in the path: drop
         # parts that are not in the document so the field reads as written.
         loc: Loc = tuple(p for p in err["loc"] if isinstance(p, int) or not str(p).startswith(("function-", "tagged-union")))
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            message = "is required but missing"
-        elif err["type"] == "extra_forbidden":
-            message = "is not a known field (check the spelling)"
-        problems.append(Problem(message, file=filename, line=line_of(loc, lines), field=dotted(loc)))
+        message: str = err["msg"].removeprefix("Value error, ")
+        said = said_by_pydantic(err)
+        problems.append(Problem(said if said is not None else message, file=filename, line=line_of(loc, lines),
+                                field=dotted(loc)))
     return problems
 
 
