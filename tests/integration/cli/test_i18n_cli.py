@@ -193,3 +193,132 @@ def test_recommendations_db_and_the_unset_public_address_speak_french_and_arabic
         assert t.gettext("treaty body") in said and t.pgettext("rules", "verified") in said
         assert ("periodic_report " + t.format_number(21200)) in out
         assert lang != "fr" or "periodic_report 21,200" not in out
+
+
+def _column(output: str, n: int) -> str:
+    """The text of a table's n-th column (from 0), its wrapped lines joined: what a person reads down it."""
+    cells = [line.split("│")[n + 1].strip() for line in output.splitlines() if line.startswith("│")]
+    return " ".join(c for c in cells if c)
+
+
+def _broken_profile(tmp_path) -> str:
+    """The example profile with a zone that does not exist, a key against its pattern, a field misspelt, a
+    required field left out and a person of an institution nobody declared."""
+    text = EXAMPLE_PROFILE.read_text(encoding="utf-8")
+    text = text.replace("timezone: America/Santiago", "timezone: Mars/Base", 1).replace("key: health", "key: Health!", 1)
+    text = text.replace("  quiet_hours:", "  quiet_hour:", 1).replace("  secretariat:", "  secretariat_x:", 1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_inventory_rules_history_pledges_costs_workplan_and_profile_errors_speak_the_command_lines_language(
+        db_url: str, tmp_path):
+    """The inventory's obligations and notes, rules list, history, pledges, costs (amounts grouped the reader's
+    way) and their errors, a series' weekdays, the workplan's console lines, init's changes and warnings, and a
+    broken profile's errors (pydantic's own included), as a francophone or arabophone secretariat reads them."""
+    from decimal import Decimal
+
+    from nmrf.domain.costs import money
+    from nmrf.domain.dates import Offset
+    from nmrf.domain.i18n import translator
+    from nmrf.domain.wording import offset_words
+    from tests.support.english import english_left
+
+    def said_offset(t):  # type: ignore[no-untyped-def]
+        return offset_words(t, Offset(months=6))
+
+    broken = _broken_profile(tmp_path)
+    for lang in ("fr", "ar"):
+        t = translator(lang)
+        env = {"NMRF_DATABASE_URL": f"sqlite:///{tmp_path / (lang + '.db')}", "COLUMNS": "300"}
+        runs = [
+            nmrf("--lang", lang, "init", "--profile", str(EXAMPLE_PROFILE), **env),
+            nmrf("--lang", lang, "inventory", "--years", "5", "--as-of", "2027-03-10", **env),
+            nmrf("--lang", lang, "rules", "list", **env),
+            nmrf("--lang", lang, "history", "--limit", "5", **env),
+            nmrf("--lang", lang, "pledge", "add", "--text", "Ratify OP", "--institution", "health", "--date",
+                 "2027-01-10", **env),
+            nmrf("--lang", lang, "pledge", "update", "1", "--status", "in_progress", **env),
+            nmrf("--lang", lang, "pledge", "list", **env),
+            nmrf("--lang", lang, "cycle", "launch", "periodic_report", "-m", "CEDAW", "--date",
+                 "submission=2027-10-01", **env),
+            nmrf("--lang", lang, "cost", "add", "--cycle", "1", "--amount", "1800000", "--currency", "CLP", "--line",
+                 "translation", "--description", "x", "--on", "2027-05-01", **env),
+            nmrf("--lang", lang, "cost", "list", **env),
+            nmrf("--lang", lang, "meeting", "series", "add", "plenary", "--kind", "plenary", "--title", "Plenary",
+                 "--every", "quarterly", "--from", "2027-03-10", "--at", "09:00", "--role", "secretariat",
+                 "--as-of", "2027-01-04", **env),
+            nmrf("--lang", lang, "meeting", "series", "show", "plenary", "--as-of", "2027-01-04", **env),
+            nmrf("--lang", lang, "workplan", "2027", "--as-of", "2027-03-10", **env),
+            nmrf("--lang", lang, "annual-report", "2027", "--out", str(tmp_path / f"annual-{lang}.md"),
+                 "--as-of", "2027-12-10", **env),
+            # Refused: every bad field of a cost, a pledge's status, a broken profile.
+            nmrf("--lang", lang, "cost", "add", "--cycle", "1", "--amount", "-5", "--currency", "XXX", "--line",
+                 "nope", "--description", " ", **env),
+            nmrf("--lang", lang, "pledge", "update", "1", "--status", "finished", **env),
+            nmrf("--lang", lang, "init", "--profile", broken, **env),
+        ]
+        codes = [r.exit_code for r in runs]
+        assert codes == [0] * 14 + [2] * 3, [r.output for r in runs]
+        out = "\n".join(r.output for r in runs)
+        quoted = {"Chile", str(tmp_path), "Plenary", "Ratify OP", "Mars/Base", "America/Santiago"}
+        assert not english_left(out, quoted), f"{lang}: {english_left(out, quoted)}\n{out}"
+        said = " ".join(out.split())
+        # What a person checks: the obligations by their names, the rules' mechanisms, the history's header.
+        obligations = _column(runs[1].output, 2)
+        assert t.gettext("Periodic report to %(mechanism)s") % {"mechanism": "CEDAW"} in obligations
+        assert t.gettext("Replies to individual communications (%(mechanism)s)") % {"mechanism": "CCPR"} in obligations
+        assert t.gettext("observations within %(offset)s of transmission; confidential") % {
+            "offset": said_offset(t)} in obligations
+        mechanisms = _column(runs[2].output, 1)
+        assert t.gettext("Committee against Torture") in mechanisms and "Committee against Torture" not in out
+        assert t.gettext("Audit history (newest first)") in said
+        assert t.gettext("person %(key)s (role %(role)s added)") % {"key": "ana-rojas",
+                                                                   "role": "head_of_secretariat"} in said
+        assert "[" + t.gettext("in progress") + "] health: Ratify OP" in out
+        # Amounts grouped and pointed the reader's way; weekdays abbreviated the reader's way.
+        assert money(Decimal("1800000"), "CLP", lang) in out and (lang == "ar" or "1,800,000.00" not in out)
+        assert f"2027-03-10 {t.format_date(__import__('datetime').date(2027, 3, 10), 'EEE')} 09:00" in out
+        assert " Wed " not in out
+        # The errors, each with its field (and file and line for the profile), in the reader's words.
+        assert "amount: " + t.gettext("amount %(amount)s: a cost cannot be negative") % {"amount": "-5"} in said
+        assert "description: " + t.gettext("say what the cost is for") in said
+        assert (f"{broken}:20: state.timezone: " + t.gettext(
+            "%(value)s is not an IANA time zone (for example Europe/Brussels)") % {"value": "'Mars/Base'"}) in said
+        assert t.gettext("String should match pattern '%(pattern)s'") % {"pattern": "^[a-z0-9][a-z0-9-]*$"} in said
+        assert "state.secretariat: " + t.gettext("is required but missing") in said
+        assert "state.quiet_hour: " + t.gettext("is not a known field (check the spelling)") in said
+
+
+def test_the_inventory_and_a_profiles_errors_in_chinese_russian_spanish_and_portuguese(db_url: str, tmp_path):
+    from nmrf.domain.i18n import translator
+    from tests.support.english import english_left
+
+    broken = _broken_profile(tmp_path)
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    for lang in ("zh", "ru", "es", "pt"):
+        t = translator(lang)
+        inventory = nmrf("--lang", lang, "inventory", "--years", "5", "--as-of", "2027-03-10", COLUMNS="300")
+        refused = nmrf("--lang", lang, "init", "--profile", broken, COLUMNS="300")
+        assert inventory.exit_code == 0 and refused.exit_code == 2
+        out = inventory.output + refused.output
+        assert not english_left(out, {"Chile", str(tmp_path), "Mars/Base"}), (lang, english_left(out, {"Chile"}))
+        said = " ".join(out.split())
+        assert t.gettext("Follow-up report to %(mechanism)s") % {"mechanism": "CCPR"} in _column(inventory.output, 2)
+        assert t.gettext("is required but missing") in said
+
+
+def test_english_readers_read_the_same_words_as_before(db_url: str, tmp_path):
+    """The inventory's titles, the profile's and pydantic's errors and money stay as they were in English."""
+    broken = _broken_profile(tmp_path)
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    inventory = _column(nmrf("inventory", "--years", "5", "--as-of", "2027-03-10", COLUMNS="300").output, 2)
+    assert "Periodic report to CEDAW" in inventory and "Replies to individual communications (CCPR)" in inventory
+    assert "observations within +6 months of transmission; confidential" in inventory
+    refused = " ".join(nmrf("init", "--profile", broken, COLUMNS="300").output.split())
+    assert "state.timezone: 'Mars/Base' is not an IANA time zone (for example Europe/Brussels)" in refused
+    assert "institutions[3].key: String should match pattern '^[a-z0-9][a-z0-9-]*$'" in refused
+    assert "state.secretariat: is required but missing" in refused
+    assert "state.quiet_hour: is not a known field (check the spelling)" in refused
+    assert "Nothing was changed." in refused
