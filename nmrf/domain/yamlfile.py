@@ -36,6 +36,10 @@ MAX_DEPTH = 50
 MAX_NODES = 200_000
 
 
+# The parser's own reason after it (PyYAML's words: quoted as it says them).
+NOT_YAML = N_("not valid YAML: %(reason)s")
+
+
 class _Loader(yaml.SafeLoader):
     pass
 
@@ -57,14 +61,15 @@ def _construct(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int
     lines[path] = _where(node)
     # PyYAML's composer gives an alias the very node object of its anchor: a node met again is an alias use.
     if id(node) in budget.open:
-        raise NmrfError([Problem("an alias refers to a node that contains it (a recursive alias)",
+        raise NmrfError([Problem(Said(N_("an alias refers to a node that contains it (a recursive alias)")),
                                  line=_where(node), field=dotted(path) or None)])
     alias = id(node) in budget.seen
     budget.seen.add(id(node))
     if alias or budget.inside:
         budget.aliased += 1
         if budget.aliased > MAX_ALIAS_VALUES:
-            raise NmrfError([Problem(f"aliases repeat more than {MAX_ALIAS_VALUES} values; write the values out",
+            raise NmrfError([Problem(Said.of(N_("aliases repeat more than %(num)s values; write the values out"),
+                                             num=MAX_ALIAS_VALUES),
                                      line=_where(node), field=dotted(path) or None)])
     if alias:
         budget.inside += 1
@@ -78,18 +83,19 @@ def _construct(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int
 def _build(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int], budget: _Budget) -> Any:
     budget.nodes += 1
     if budget.nodes > MAX_NODES or len(path) > MAX_DEPTH:
-        raise NmrfError([Problem(f"the document is too large or nested too deeply (over {MAX_NODES} values or "
-                                 f"{MAX_DEPTH} levels)", line=_where(node))])
+        raise NmrfError([Problem(Said.of(N_("the document is too large or nested too deeply (over %(values)s values or "
+                                            "%(levels)s levels)"), values=MAX_NODES, levels=MAX_DEPTH),
+                                 line=_where(node))])
     if isinstance(node, yaml.MappingNode):
         budget.open.add(id(node))
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise NmrfError([Problem("a key must be a plain word or number", line=_where(key_node),
+                raise NmrfError([Problem(Said(N_("a key must be a plain word or number")), line=_where(key_node),
                                          field=dotted(path) or None)])
             key = _scalar(key_node, loader, path, lines)
             if key in out:
-                raise NmrfError([Problem(f"duplicate key {key!r}", line=_where(key_node),
+                raise NmrfError([Problem(Said.of(N_("duplicate key %(key)s"), key=repr(key)), line=_where(key_node),
                                          field=dotted(path + (key,)))])
             out[key] = _construct(value_node, loader, path + (key,), lines, budget)
         budget.open.discard(id(node))
@@ -106,7 +112,8 @@ def _scalar(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int]) 
     try:
         value = loader.construct_object(node, deep=True)
     except ValueError as exc:  # 2024-02-30: the resolver says "timestamp", the date does not exist
-        raise NmrfError([Problem(f"{node.value!r} is not a date that exists ({exc})", line=_where(node),
+        raise NmrfError([Problem(Said.of(N_("%(value)s is not a date that exists (%(reason)s)"), value=repr(node.value),
+                                         reason=exc), line=_where(node),
                                  field=dotted(path) or None)]) from None
     if isinstance(value, str):
         problem = text_problem(value)
@@ -124,7 +131,8 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
     """Parse YAML text into plain data and a map from path to line number (bounded: see the module's doc)."""
     lines: dict[Loc, int] = {}
     if len(text) > MAX_BYTES:
-        raise NmrfError([Problem(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB", file=filename)])
+        raise NmrfError([Problem(Said.of(N_("the file is larger than %(num)s MB"), num=MAX_BYTES // (1024 * 1024)),
+                                 file=filename)])
     text = text.removeprefix("\ufeff")  # a byte-order mark at the start is the file's encoding, not text
     # Checked in the raw text, not only in the values: YAML itself reads NEL (U+0085) and U+2028/9 as line
     # breaks and would fold them silently into a space before any value could be checked.
@@ -141,12 +149,12 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
         return _construct(node, loader, (), lines, _Budget()), lines
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise NmrfError([Problem(f"not valid YAML: {exc.problem or exc}", file=filename,
+        raise NmrfError([Problem(Said.of(NOT_YAML, reason=exc.problem or exc), file=filename,
                                  line=mark.line + 1 if mark else None)]) from None
     except yaml.YAMLError as exc:
-        raise NmrfError([Problem(f"not valid YAML: {exc}", file=filename)]) from None
+        raise NmrfError([Problem(Said.of(NOT_YAML, reason=exc), file=filename)]) from None
     except RecursionError:
-        raise NmrfError([Problem(f"nested too deeply (over {MAX_DEPTH} levels)", file=filename)]) from None
+        raise NmrfError([Problem(Said.of(N_("nested too deeply (over %(levels)s levels)"), levels=MAX_DEPTH), file=filename)]) from None
     except NmrfError as exc:
         raise NmrfError([replace(p, file=filename) for p in exc.problems]) from None  # its msgid kept
     finally:
@@ -252,10 +260,11 @@ def load_model(model: type[M], path: Path | str, *, context: dict | None = None)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise NmrfError([Problem("file not found", file=str(path))]) from None
+        raise NmrfError([Problem(Said(N_("file not found")), file=str(path))]) from None
     except UnicodeDecodeError as exc:
-        raise NmrfError([Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path))]) from None
+        raise NmrfError([Problem(Said.of(N_("not UTF-8 text (%(reason)s at byte %(byte)s)"), reason=exc.reason,
+                                         byte=exc.start), file=str(path))]) from None
     data, lines = load_yaml(text, filename=str(path))
     if data is None:
-        raise NmrfError([Problem("the file is empty", file=str(path))])
+        raise NmrfError([Problem(Said(N_("the file is empty")), file=str(path))])
     return parse_model(model, data, filename=str(path), lines=lines, context=context)

@@ -229,6 +229,9 @@ def test_inventory_rules_history_pledges_costs_workplan_and_profile_errors_speak
         return offset_words(t, Offset(months=6))
 
     broken = _broken_profile(tmp_path)
+    twice = tmp_path / "twice.yaml"  # a key given twice: the YAML reader's own error
+    twice.write_text(EXAMPLE_PROFILE.read_text(encoding="utf-8").replace("state:\n", "state:\n  code: CL\n", 1),
+                     encoding="utf-8")
     for lang in ("fr", "ar"):
         t = translator(lang)
         env = {"NMRF_DATABASE_URL": f"sqlite:///{tmp_path / (lang + '.db')}", "COLUMNS": "300"}
@@ -258,9 +261,10 @@ def test_inventory_rules_history_pledges_costs_workplan_and_profile_errors_speak
                  "nope", "--description", " ", **env),
             nmrf("--lang", lang, "pledge", "update", "1", "--status", "finished", **env),
             nmrf("--lang", lang, "init", "--profile", broken, **env),
+            nmrf("--lang", lang, "init", "--profile", twice, **env),
         ]
         codes = [r.exit_code for r in runs]
-        assert codes == [0] * 14 + [2] * 3, [r.output for r in runs]
+        assert codes == [0] * 14 + [2] * 4, [r.output for r in runs]
         out = "\n".join(r.output for r in runs)
         quoted = {"Chile", str(tmp_path), "Plenary", "Ratify OP", "Mars/Base", "America/Santiago"}
         assert not english_left(out, quoted), f"{lang}: {english_left(out, quoted)}\n{out}"
@@ -289,6 +293,7 @@ def test_inventory_rules_history_pledges_costs_workplan_and_profile_errors_speak
         assert t.gettext("String should match pattern '%(pattern)s'") % {"pattern": "^[a-z0-9][a-z0-9-]*$"} in said
         assert "state.secretariat: " + t.gettext("is required but missing") in said
         assert "state.quiet_hour: " + t.gettext("is not a known field (check the spelling)") in said
+        assert t.gettext("duplicate key %(key)s") % {"key": "'code'"} in said
 
 
 def test_the_inventory_and_a_profiles_errors_in_chinese_russian_spanish_and_portuguese(db_url: str, tmp_path):
