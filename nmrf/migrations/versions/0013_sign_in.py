@@ -1,7 +1,7 @@
 """sign-in to the console with the State's identity provider (profile: console.openid_connect)
 
-Revision ID: 0012_sign_in
-Revises: 0011_contact_deputy
+Revision ID: 0013_sign_in
+Revises: 0012_cycle_departure
 Create Date: 2026-12-01
 """
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0012_sign_in'
-down_revision: str | Sequence[str] | None = '0011_contact_deputy'
+revision: str = '0013_sign_in'
+down_revision: str | Sequence[str] | None = '0012_cycle_departure'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
