@@ -191,3 +191,19 @@ def test_a_sign_in_declined_at_the_provider_is_refused_clearly(server, world, id
         "provider": PROVIDER, "error": "access_denied"} in page.locator(".problems").inner_text()
     assert_no_violations(page)
     assert _sessions(world) == []
+
+
+def test_a_provider_that_cannot_be_used_is_said_plainly_and_the_log_names_no_secret(
+        server, world, idp, browser, monkeypatch, caplog):  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("NMRF_TEST_OIDC_SECRET")  # the server lost its secret: a misconfiguration, not a person's fault
+    page = browser.new_context(locale="es-CL").new_page()
+    page.goto(server + "/console/sign-in")
+    with page.expect_response(re.compile(r"/console/oidc/CL$")) as answer:
+        page.get_by_role("link", name=T("Sign in with %(provider)s") % {"provider": PROVIDER}).click()
+    assert answer.value.status == 502
+    assert T("The sign-in with %(provider)s could not be completed. Try again in a moment, or ask for a link by "
+             "e-mail.") % {"provider": PROVIDER} in page.locator(".problems").inner_text()
+    assert_no_violations(page)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "nmrf.server")
+    assert "NMRF_TEST_OIDC_SECRET" in logged and idp.client_secret not in logged
+    assert idp.authorize_requests == [] and _sessions(world) == []
