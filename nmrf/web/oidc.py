@@ -186,8 +186,10 @@ class RelyingParty:
     def check_id_token(self, provider: Provider, id_token: str, *, nonce: str, access_token: str | None,
                        now: int) -> dict[str, Any]:
         meta = self.metadata(provider)
-        registry = JWSRegistry(algorithms=meta.get("id_token_signing_alg_values_supported") or ["RS256"],
-                               strict_check_header=False)
+        # An unsigned token ("none") is never accepted, whatever the metadata lists.
+        algorithms = [a for a in meta.get("id_token_signing_alg_values_supported") or ["RS256"]
+                      if isinstance(a, str) and a.lower() != "none"] or ["RS256"]
+        registry = JWSRegistry(algorithms=algorithms, strict_check_header=False)
         try:
             try:
                 decoded = jwt.decode(id_token, key=self._keys(provider), registry=registry)

@@ -7,6 +7,8 @@ provider's key id, the client secret, the PKCE verifier. Each is refused with a 
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -85,6 +87,10 @@ def test_a_genuine_id_token_passes_and_every_altered_one_is_refused(idp):  # typ
                         {"iss": idp.issuer, "aud": idp.client_id, "sub": "x", "email": "ana.rojas@example.gob.cl",
                          "iat": now, "exp": now + 300, "nonce": flow.nonce}, forged_key)
     _refused(lambda: check(config, forged, nonce=flow.nonce, access_token=None, now=now), "signature")
+    # The same claims unsigned ("alg": "none").
+    unsigned = ".".join(base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=") for part in (
+        {"alg": "none"}, jwt.decode(forged, forged_key).claims)) + "."
+    _refused(lambda: check(config, unsigned, nonce=flow.nonce, access_token=None, now=now), "signature")
 
 
 def test_metadata_that_names_another_issuer_is_refused(idp):  # type: ignore[no-untyped-def]
