@@ -114,52 +114,52 @@ def recommendation_detail(*, session: Session, state: State, ref: str, tr: Trans
     if r.article:
         source += " · " + tr.gettext("art. %(article)s") % {"article": r.article}
     if r.adopted_on:
-        source += f" · {tr.format_date(r.adopted_on)}"
-    themes = said("Source themes: %(source)s; taxonomy: %(themes)s (%(basis)s)",
+        source += f" · {r.adopted_on}"
+    themes = said(N_("Source themes: %(source)s; taxonomy: %(themes)s (%(basis)s)"),
                   source=", ".join(r.source_themes) or "-",
                   themes=", ".join(tr.gettext(taxonomy.themes[k].name) for k in r.themes) or "-",
                   basis=tr.gettext(THEME_BASIS[r.theme_basis]) if r.theme_basis in THEME_BASIS else r.theme_basis)
     if r.unmapped_themes:
-        themes += said("; unmapped: %(themes)s", themes=", ".join(r.unmapped_themes))
-    themes += said("; SDGs: %(goals)s", goals=", ".join(str(g) for g in r.sdgs) or "-")
+        themes += said(N_("; unmapped: %(themes)s"), themes=", ".join(r.unmapped_themes))
+    themes += said(N_("; SDGs: %(goals)s"), goals=", ".join(str(g) for g in r.sdgs) or "-")
     if r.inferred_sdgs:
-        themes += said(" (inferred from the themes: %(goals)s)", goals=", ".join(str(g) for g in r.inferred_sdgs))
+        themes += said(N_(" (inferred from the themes: %(goals)s)"), goals=", ".join(str(g) for g in r.inferred_sdgs))
     lines = [
-        f"[bold]{said('Recommendation %(id)s', id=r.id)}[/bold] ({said('uid %(uid)s', uid=r.uid)})"
+        f"[bold]{said(N_('Recommendation %(id)s'), id=r.id)}[/bold] ({said(N_('uid %(uid)s'), uid=r.uid)})"
         + (f" [red]{escape(tr.gettext('confidential'))}[/red]" if r.confidential else ""),
         escape(source),
-        said("Text: %(text)s", text=r.text),
+        said(N_("Text: %(text)s"), text=r.text),
         themes,
     ]
     if not r.body_known:
-        lines.append("[yellow]" + said("Recommended by %(body)s: not a State or body the lists know (kept as "
-                                       "written; add a spelling in the profile and import again)", body=r.body)
+        lines.append("[yellow]" + said(N_("Recommended by %(body)s: not a State or body the lists know (kept as "
+                                       "written; add a spelling in the profile and import again)"), body=r.body)
                      + "[/yellow]")
     if r.affected_persons:
-        lines.append(said("Affected persons: %(persons)s", persons=", ".join(r.affected_persons)))
+        lines.append(said(N_("Affected persons: %(persons)s"), persons=", ".join(r.affected_persons)))
     if r.response:
-        lines.append(said("Response: %(response)s (action category %(category)s)", response=r.response,
+        lines.append(said(N_("Response: %(response)s (action category %(category)s)"), response=r.response,
                           category=r.action_category) if r.action_category else
-                     said("Response: %(response)s", response=r.response))
-    lines.append(said("Cluster: %(id)s %(label)s", id=cl.id, label=cl.label) if cl else
-                 said("Cluster: none yet (%(command)s)", command="`nmrf recommendations cluster`"))
-    recorded = (" " + said("(recorded by %(who)s on %(day)s)", who=r.factors_by, day=tr.format_date(r.factors_at))
+                     said(N_("Response: %(response)s"), response=r.response))
+    lines.append(said(N_("Cluster: %(id)s %(label)s"), id=cl.id, label=cl.label) if cl else
+                 said(N_("Cluster: none yet (%(command)s)"), command="`nmrf recommendations cluster`"))
+    recorded = (" " + said(N_("(recorded by %(who)s on %(day)s)"), who=r.factors_by, day=f"{r.factors_at:%Y-%m-%d}")
                 if r.factors_at else "")
     lines += [
-        said("Priority (OHCHR guide):"),
-        "  " + (said("(a) urgent, by a treaty body: yes: %(why)s", why=p.urgent_why) if p.urgent else
-                said("(a) urgent, by a treaty body: %(answer)s", answer=no)),
-        "  " + said("(b) several mechanisms: %(answer)s (%(mechanisms)s)", answer=yes if p.several_mechanisms else no,
+        said(N_("Priority (OHCHR guide):")),
+        "  " + (said(N_("(a) urgent, by a treaty body: yes: %(why)s"), why=p.urgent_why) if p.urgent else
+                said(N_("(a) urgent, by a treaty body: %(answer)s"), answer=no)),
+        "  " + said(N_("(b) several mechanisms: %(answer)s (%(mechanisms)s)"), answer=yes if p.several_mechanisms else no,
                     mechanisms=", ".join(p.mechanisms)),
-        "  " + said("(c) possible without budget: %(answer)s", answer=yn(r.no_budget)),
-        "  " + said("(d) national priority: %(answer)s", answer=yn(r.national_priority)),
-        "  " + said("(e) disadvantaged groups: %(answer)s", answer=yn(r.disadvantaged_groups)) + recorded,
+        "  " + said(N_("(c) possible without budget: %(answer)s"), answer=yn(r.no_budget)),
+        "  " + said(N_("(d) national priority: %(answer)s"), answer=yn(r.national_priority)),
+        "  " + said(N_("(e) disadvantaged groups: %(answer)s"), answer=yn(r.disadvantaged_groups)) + recorded,
     ]
     if r.factors_note:
-        lines.append("  " + said("note: %(note)s", note=r.factors_note))
+        lines.append("  " + said(N_("note: %(note)s"), note=r.factors_note))
     levels = {"recommendation": tr.pgettext("responsibility", "recommendation"),
               "cluster": tr.pgettext("responsibility", "cluster"), "none": tr.pgettext("responsibility", "none")}
-    lines.append(said("Lead: %(lead)s; supporting: %(supporting)s (%(level)s)",
+    lines.append(said(N_("Lead: %(lead)s; supporting: %(supporting)s (%(level)s)"),
                       lead=who.lead.name if who.lead else "-",
                       supporting=", ".join(i.name for i in who.supporting) or "-",
                       level=levels.get(who.level, who.level)))
@@ -168,15 +168,15 @@ def recommendation_detail(*, session: Session, state: State, ref: str, tr: Trans
     for a in session.exec(select(FollowUpAction).where(FollowUpAction.cluster_id == r.cluster_id)
                           .order_by(FollowUpAction.due_date, FollowUpAction.id)) if r.cluster_id else []:
         if a.recommendation_id in (None, r.id):
-            lines.append(said("Action %(id)s: %(title)s, due %(day)s, %(status)s (%(kind)s: %(indicator)s)",
-                              id=a.id, title=a.title, day=tr.format_date(a.due_date),
+            lines.append(said(N_("Action %(id)s: %(title)s, due %(day)s, %(status)s (%(kind)s: %(indicator)s)"),
+                              id=a.id, title=a.title, day=a.due_date,
                               status=tr.gettext(statuses.get(a.status, a.status)),
                               kind=tr.gettext(INDICATOR_KINDS.get(a.indicator_kind, a.indicator_kind)),
                               indicator=a.indicator or "-"))
     for ans in session.exec(select(InputAnswer).where(InputAnswer.recommendation_id == r.id).order_by(InputAnswer.id)):
         inst = session.get(Institution, ans.institution_id)
-        lines.append(said("Answer from %(institution)s (cycle %(cycle)s, %(day)s, %(implementation)s): %(answer)s",
-                          institution=inst.key if inst else "?", cycle=ans.cycle_id, day=tr.format_date(ans.at),
+        lines.append(said(N_("Answer from %(institution)s (cycle %(cycle)s, %(day)s, %(implementation)s): %(answer)s"),
+                          institution=inst.key if inst else "?", cycle=ans.cycle_id, day=f"{ans.at:%Y-%m-%d}",
                           implementation=tr.gettext(IMPLEMENTATION.get(ans.implementation, ans.implementation)),
                           answer=ans.answer))
     return lines
