@@ -43,38 +43,3 @@ def t() -> Translator:
     """The command line's translator."""
     return translator(_current["lang"])
 
-
-# The root options that take a value (nmrf --home DIR --db URL --lang fr COMMAND ...).
-_ROOT_VALUES = ("--home", "--db", "--lang")
-
-
-def language_before_parsing(args: list[str], environ: dict[str, str] | None = None) -> str:
-    """The language of a run decided from its raw arguments, before Click parses them (help is formatted
-    during parsing): the root's --lang, else NMRF_LANG, else the person in NMRF_ACTOR, else the locale."""
-    env = os.environ if environ is None else environ
-    given: dict[str, str] = {}
-    rest = iter(args)
-    for arg in rest:
-        name, eq, value = arg.partition("=")
-        if name in _ROOT_VALUES:
-            given[name] = value if eq else next(rest, "")
-        elif not arg.startswith("-"):
-            break  # the command's name: what follows is its own (recommendations publish --lang is the view's)
-    lang = given.get("--lang") or env.get("NMRF_LANG") or None
-    if lang is not None:
-        try:
-            from nmrf.domain.i18n import LanguageError, resolve_language
-
-            return choose(resolve_language(lang).catalog, environ=env)
-        except LanguageError:
-            lang = None  # refused with the supported list when the root option is parsed
-    person = None
-    if env.get("NMRF_ACTOR"):
-        from nmrf.cli.common import make_context
-        from nmrf.errors import NmrfError
-
-        try:
-            person = make_context(given.get("--home"), given.get("--db")).actor_language()
-        except NmrfError:
-            person = None  # a bad setting is said when the root callback runs
-    return choose(None, person, env)

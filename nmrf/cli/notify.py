@@ -260,8 +260,9 @@ def notify_test(ctx: typer.Context, person: str = typer.Argument(..., help="Pers
     name, results = send_test(engine=c.engine, settings=c.settings, person_key=person, state_code=state_code)
     tr = t()
     for r in results:
-        mark = (f"[green]{escape(tr.pgettext('address test', 'OK'))}[/green]" if r.ok else
-                f"[red]{escape(tr.pgettext('address test', 'FAILED'))}[/red] ({r.status}: {escape(r.error or '')})")
+        ok, failed = tr.pgettext("address test", "OK"), tr.pgettext("address test", "FAILED")
+        mark = (f"[green]{escape(ok)}[/green]" if r.ok else
+                f"[red]{escape(failed)}[/red] ({r.status}: {escape(r.error or '')})")
         # (the sentence is ours, without brackets; the mark is markup with the error escaped)
         console.print(f"{escape(name)} {escape('[' + r.label + ']')} {escape(r.address)}: "
                       + tr.gettext("%(result)s in %(seconds)s s") % {"result": mark,

@@ -358,7 +358,8 @@ def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., h
         s.expunge_all()  # what was read stays usable after the read-only rollback
     tr = t()
     language = state.language  # signals are named in the State's language, as its clusters' labels
-    console.print(f"[bold]{escape(tr.gettext('Cluster %(id)s') % {'id': cl.id})}[/bold]: " + escape(
+    heading = tr.gettext("Cluster %(id)s") % {"id": cl.id}  # (not in an f-string: extraction would miss it)
+    console.print(f"[bold]{escape(heading)}[/bold]: " + escape(
         tr.ngettext("%(label)s (%(num)d recommendation). Every two members are linked (complete linkage): similar "
                     "words in one language with a theme in common, or shared signals that do not depend on language "
                     "(instruments, laws, articles, actions, groups).",
@@ -408,11 +409,13 @@ def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation.
     themes = ", ".join(link.shared_themes) or tr.pgettext("why", "none")
     if link.same_language:
         said = tr.gettext("Both in %(language)s: text similarity %(score)s (threshold %(threshold)s); shared "
-                          "themes: %(themes)s.") % {"language": link.languages[0], "score": f"{link.score:.2f}",
-                                                    "threshold": f"{THRESHOLD:.2f}", "themes": themes}
+                          "themes: %(themes)s.") % {"language": _language_name(tr, link.languages[0]),
+                                                    "score": f"{link.score:.2f}", "threshold": f"{THRESHOLD:.2f}",
+                                                    "themes": themes}
     else:
         said = tr.gettext("Written in %(first)s and %(second)s: words are not compared across languages; shared "
-                          "themes: %(themes)s.") % {"first": link.languages[0], "second": link.languages[1],
+                          "themes: %(themes)s.") % {"first": _language_name(tr, link.languages[0]),
+                                                    "second": _language_name(tr, link.languages[1]),
                                                     "themes": themes}
     console.print(said, markup=False)
     if link.shared_terms:
@@ -445,6 +448,15 @@ def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation.
     else:
         said = tr.gettext("They are in different clusters: %(why)s.") % {"why": _why_not(tr, link)}
     console.print(said, markup=False)
+
+
+def _language_name(tr, code: str) -> str:  # type: ignore[no-untyped-def]
+    """A language code (es) as the reader names it (espagnol); English readers keep the code, as before."""
+    if tr.lang == "en":
+        return code
+    from nmrf.domain.i18n import babel_locale
+
+    return babel_locale(tr.tag).languages.get(code, code)
 
 
 def _basis(tr, basis: str) -> str:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ Click writes, then said again through the catalogs. English readers see the text
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,8 +24,10 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer._click.formatting import HelpFormatter
 from typer.core import TyperGroup
 
-from nmrf.cli.lang import t
-from nmrf.domain.i18n import N_, Translator
+from nmrf.cli.common import make_context
+from nmrf.cli.lang import choose, t
+from nmrf.domain.i18n import N_, LanguageError, Translator, resolve_language
+from nmrf.errors import NmrfError
 
 # The help option's text, which Click adds to each command on demand (not in the tree until asked for).
 HELP_OPTION = "Show this message and exit."
@@ -178,6 +181,37 @@ def usage_errors_in_language() -> Iterator[None]:
         raise
 
 
+# The root options that take a value (nmrf --home DIR --db URL --lang fr COMMAND ...).
+_ROOT_VALUES = ("--home", "--db", "--lang")
+
+
+def language_before_parsing(args: list[str], environ: dict[str, str] | None = None) -> str:
+    """The language of a run decided from its raw arguments, before Click parses them (help is formatted
+    during parsing): the root's --lang, else NMRF_LANG, else the person in NMRF_ACTOR, else the locale."""
+    env = os.environ if environ is None else environ
+    given: dict[str, str] = {}
+    rest = iter(args)
+    for arg in rest:
+        name, eq, value = arg.partition("=")
+        if name in _ROOT_VALUES:
+            given[name] = value if eq else next(rest, "")
+        elif not arg.startswith("-"):
+            break  # the command's name: what follows is its own (recommendations publish --lang is the view's)
+    lang = given.get("--lang") or env.get("NMRF_LANG") or None
+    if lang is not None:
+        try:
+            return choose(resolve_language(lang).catalog, environ=env)
+        except LanguageError:
+            lang = None  # refused with the supported list when the root option is parsed
+    person = None
+    if env.get("NMRF_ACTOR"):
+        try:
+            person = make_context(given.get("--home"), given.get("--db")).actor_language()
+        except NmrfError:
+            person = None  # a bad setting is said when the root callback runs
+    return choose(None, person, env)
+
+
 class NmrfGroup(TyperGroup):
     """The root command: speaks the reader's language before Click parses anything (see the module's doc)."""
 
@@ -185,7 +219,7 @@ class NmrfGroup(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         import sys
 
-        from nmrf.cli.lang import language_before_parsing, set_language
+        from nmrf.cli.lang import set_language
 
         argv = list(sys.argv[1:] if args is None else args)
         set_language(language_before_parsing(argv))

@@ -124,9 +124,11 @@ def recommendation_detail(*, session: Session, state: State, ref: str, tr: Trans
     themes += said(N_("; SDGs: %(goals)s"), goals=", ".join(str(g) for g in r.sdgs) or "-")
     if r.inferred_sdgs:
         themes += said(N_(" (inferred from the themes: %(goals)s)"), goals=", ".join(str(g) for g in r.inferred_sdgs))
+    # (the marked strings stay out of f-strings, where extraction would not see them)
+    heading, uid, confidential = said(N_("Recommendation %(id)s"), id=r.id), said(N_("uid %(uid)s"), uid=r.uid), \
+        escape(tr.gettext("confidential"))
     lines = [
-        f"[bold]{said(N_('Recommendation %(id)s'), id=r.id)}[/bold] ({said(N_('uid %(uid)s'), uid=r.uid)})"
-        + (f" [red]{escape(tr.gettext('confidential'))}[/red]" if r.confidential else ""),
+        f"[bold]{heading}[/bold] ({uid})" + (f" [red]{confidential}[/red]" if r.confidential else ""),
         escape(source),
         said(N_("Text: %(text)s"), text=r.text),
         themes,
