@@ -93,7 +93,7 @@ def add_help_texts(pot: Path) -> None:
     with pot.open("rb") as fh:
         catalog = read_po(fh)
     for text in help_texts(typer.main.get_command(app)):
-        if (text, None) not in {(m.id, m.context) for m in catalog if isinstance(m.id, str)} and text not in catalog:
+        if text not in catalog:  # (already marked in code: one entry)
             catalog.add(text, auto_comments=["Translators: command-line help (nmrf --help)"])
     with pot.open("wb") as fh:
         write_po(fh, catalog, width=0, omit_header=True)

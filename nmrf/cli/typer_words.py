@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 
 from nmrf.cli.common import make_context
 from nmrf.cli.lang import choose, t
-from nmrf.domain.i18n import N_, LanguageError, Translator, resolve_language
+from nmrf.domain.i18n import N_, LanguageError, Translator, base_language, resolve_language, translator
 from nmrf.errors import NmrfError
 
 # The help option's text, which Click adds to each command on demand (not in the tree until asked for).
@@ -82,9 +82,18 @@ class NmrfContext(ClickContext):
     formatter_class = _Formatter
 
 
-def speak(root: Any, tr: Translator) -> None:
-    """Put the command tree `root` and Typer's fixed words in `tr`'s language (English: as written)."""
-    english = tr.lang == "en"
+def speak(root: Any, lang: str) -> None:
+    """Put the command tree `root` and Typer's fixed words in `lang` (English: as written)."""
+    english = base_language(lang) == "en"
+    if english and getattr(root, "_nmrf_lang", "en") == "en":
+        # A tree as Typer built it already speaks English: no catalog to read, no walk (50 ms measured).
+        for name in FIXED:
+            setattr(rich_utils, name, _TYPER_ENGLISH[name])
+        return
+    tr = translator(lang)
+    for name, msgid in FIXED.items():
+        setattr(rich_utils, name, _TYPER_ENGLISH[name] if english else _typer_form(name, tr.gettext(msgid)))
+    root._nmrf_lang = tr.lang
     for c in walk(root):
         c.context_class = NmrfContext  # "Usage:" in the reader's language, in help and in errors
         for obj, attr in [(c, "help"), (c, "short_help"), *((p, "help") for p in c.params)]:
@@ -92,11 +101,6 @@ def speak(root: Any, tr: Translator) -> None:
         option = c.get_help_option(NmrfContext(c))  # made now so that its text is translated too
         if option is not None:
             _translate_attr(option, "help", tr, english)
-    for name, msgid in FIXED.items():
-        if english:
-            setattr(rich_utils, name, _TYPER_ENGLISH[name])
-        else:
-            setattr(rich_utils, name, _typer_form(name, tr.gettext(msgid)))
 
 
 def _translate_attr(obj: Any, attr: str, tr: Translator, english: bool) -> None:
@@ -222,8 +226,9 @@ class NmrfGroup(TyperGroup):
         from nmrf.cli.lang import set_language
 
         argv = list(sys.argv[1:] if args is None else args)
-        set_language(language_before_parsing(argv))
-        speak(self, t())
+        lang = language_before_parsing(argv)
+        set_language(lang)
+        speak(self, lang)
         return super().main(args=argv, prog_name=prog_name, complete_var=complete_var,
                             standalone_mode=standalone_mode, **extra)
 
