@@ -69,7 +69,7 @@ def make_router(c: Console) -> APIRouter:
             return page("console/sign_in.html", who=None, language=browser_language(request), status=429,
                         limited=True, csrf=csrf)
         if message is not None:
-            background.add_task(_send, c, message)
+            background.add_task(c.deliver_now, message)
         return page("console/sign_in_sent.html", who=None, language=browser_language(request))
 
     @router.get("/console/sign-in/{token}")
@@ -112,9 +112,3 @@ def make_router(c: Console) -> APIRouter:
 
     return router
 
-
-def _send(c: Console, message_id: int) -> None:
-    """Send the sign-in message now (the person is waiting); a failure stays in the outbox, in sight."""
-    from nmrf.notifications.delivery import deliver_due
-
-    deliver_due(engine=c.engine(), now=c.now(), settings=c.conf(), only=[message_id])
