@@ -24,7 +24,8 @@ class Problem:
         if self.msgid:
             return replace(self, message=_said(gettext, self.msgid, self.params))
         if getattr(self.message, "msgid", None):
-            return replace(self, message=_said(gettext, self.message.msgid, self.message.params))  # type: ignore[attr-defined]
+            said = self.message
+            return replace(self, message=_said(gettext, said.msgid, said.params))  # type: ignore[attr-defined]
         return self
 
     def __str__(self) -> str:

@@ -57,7 +57,8 @@ def _zones() -> frozenset[str]:
 
 def _check_zone(value: str) -> str:
     if value not in _zones():
-        raise ValueError(Said.of(N_("%(value)s is not an IANA time zone (for example Europe/Brussels)"), value=repr(value)))
+        raise ValueError(Said.of(N_("%(value)s is not an IANA time zone (for example Europe/Brussels)"),
+                                 value=repr(value)))
     return value
 
 
@@ -105,7 +106,8 @@ def _check_names(value: dict[str, str]) -> dict[str, str]:
         try:
             key = resolve_language(str(code)).code
         except LanguageError as exc:
-            raise ValueError(Said.of(N_("name in %(code)s: %(problem)s"), code=repr(code), problem=exc.args[0])) from None
+            raise ValueError(Said.of(N_("name in %(code)s: %(problem)s"), code=repr(code),
+                                     problem=exc.args[0])) from None
         if not isinstance(text, str) or len(text.strip()) < 2:
             raise ValueError(Said.of(N_("name in %(code)s: expected a text of at least 2 characters"), code=repr(code)))
         out[key] = text

@@ -90,4 +90,5 @@ def list_costs(
     console.print(table)
     for basis, said in (("estimate", tr.gettext("Total estimate: %(totals)s")),
                         ("actual", tr.gettext("Total actual: %(totals)s"))):
-        console.print(said % {"totals": totals_text(totals((r.currency, r.amount) for r in rows if r.basis == basis), tr.tag)})
+        by_currency = totals((r.currency, r.amount) for r in rows if r.basis == basis)
+        console.print(said % {"totals": totals_text(by_currency, tr.tag)})

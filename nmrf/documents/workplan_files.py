@@ -112,7 +112,8 @@ def write_workplan_docx(wp: Workplan, t, *, created: datetime) -> bytes:  # type
         cell.text = text
     for (inst, line), by_currency in wp.by_institution_line.items():
         cells = table.add_row().cells
-        cells[0].text, cells[1].text, cells[2].text = inst, wp.budget_lines.get(line, line), totals_text(by_currency, t.tag)
+        cells[0].text, cells[1].text = inst, wp.budget_lines.get(line, line)
+        cells[2].text = totals_text(by_currency, t.tag)
     p = doc.add_paragraph()
     p.add_run(t.gettext("Total estimated costs, per currency:") + " ").bold = True
     p.add_run(totals_text(wp.totals, t.tag))

@@ -225,7 +225,8 @@ def _upr(code: str, mech: Mechanism, facts: Mapping[str, Any], state: str, today
             source = "UPR review order (UPR Info, sessions 1-5) and approximate session dates; unverified"
     if review is None:
         return [_obligation(code, "upr_review", Said(N_("UPR national report")), None, "unknown", "date unknown",
-                            mech.source, Said.of(N_("set %(field)s in the profile"), field="reporting.UPR.next_review"))]
+                            mech.source,
+                            Said.of(N_("set %(field)s in the profile"), field="reporting.UPR.next_review"))]
     if last is not None:
         midterm = rules["midterm_report"].offset.apply(last)
         if today <= midterm <= horizon:

@@ -154,7 +154,8 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
     except yaml.YAMLError as exc:
         raise NmrfError([Problem(Said.of(NOT_YAML, reason=exc), file=filename)]) from None
     except RecursionError:
-        raise NmrfError([Problem(Said.of(N_("nested too deeply (over %(levels)s levels)"), levels=MAX_DEPTH), file=filename)]) from None
+        raise NmrfError([Problem(Said.of(N_("nested too deeply (over %(levels)s levels)"), levels=MAX_DEPTH),
+                                 file=filename)]) from None
     except NmrfError as exc:
         raise NmrfError([replace(p, file=filename) for p in exc.problems]) from None  # its msgid kept
     finally:

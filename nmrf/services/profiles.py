@@ -148,7 +148,8 @@ def _sync_addresses(session: Session, person: Person, wanted: dict[str, str], re
             result.updated.append(Said.of(N_("person %(key)s (address %(label)s added)"), key=person.key, label=label))
         elif addr.url != url or not addr.active:
             addr.url, addr.active, addr.updated_at = url, True, now
-            result.updated.append(Said.of(N_("person %(key)s (address %(label)s changed)"), key=person.key, label=label))
+            result.updated.append(Said.of(N_("person %(key)s (address %(label)s changed)"), key=person.key,
+                                          label=label))
     for label, addr in current.items():
         if label not in wanted and addr.active:
             addr.active, addr.updated_at = False, now

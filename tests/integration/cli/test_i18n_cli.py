@@ -122,7 +122,7 @@ def test_a_sample_of_commands_speaks_french_and_arabic_with_no_english_sentence_
         assert t.pgettext("meetings", "attendees") in out and t.gettext("Meetings of %(state)s") % {
             "state": "Chile"} in out
     # The inventory: its title, headers, statuses and the bases of its dates in French (the obligations'
-    # titles and notes, written by nmrf.domain.inventory, are still English: not asserted here).
+    # titles and notes: test_inventory_rules_history_pledges_costs_workplan_and_profile_errors_...).
     inventory = nmrf("--lang", "fr", "inventory", "--years", "2", "--as-of", "2027-03-10", COLUMNS="300").output
     assert "Obligations de rapport de Chile, du 2027-03-10 à 2029" in inventory
     assert "échéance" in inventory and "date fondée sur" in inventory and "à venir" in inventory
@@ -216,7 +216,8 @@ def _broken_profile(tmp_path) -> str:
     """The example profile with a zone that does not exist, a key against its pattern, a field misspelt, a
     required field left out and a person of an institution nobody declared."""
     text = EXAMPLE_PROFILE.read_text(encoding="utf-8")
-    text = text.replace("timezone: America/Santiago", "timezone: Mars/Base", 1).replace("key: health", "key: Health!", 1)
+    text = text.replace("timezone: America/Santiago", "timezone: Mars/Base", 1)
+    text = text.replace("key: health", "key: Health!", 1)
     text = text.replace("  quiet_hours:", "  quiet_hour:", 1).replace("  secretariat:", "  secretariat_x:", 1)
     path = tmp_path / "broken.yaml"
     path.write_text(text, encoding="utf-8")
