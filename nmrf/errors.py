@@ -19,10 +19,14 @@ class Problem:
     params: tuple[tuple[str, Any], ...] = ()
 
     def translated(self, gettext: Callable[[str], str]) -> Problem:
-        """The same problem in the language of `gettext` (itself when it carries no msgid)."""
-        if not self.msgid:
-            return self
-        return replace(self, message=gettext(self.msgid) % dict(self.params))
+        """The same problem in the language of `gettext` (itself when it carries no msgid). A message that is
+        a nmrf.domain.i18n.Said (a str that knows its msgid) carries its own."""
+        if self.msgid:
+            return replace(self, message=_said(gettext, self.msgid, self.params))
+        if getattr(self.message, "msgid", None):
+            said = self.message
+            return replace(self, message=_said(gettext, said.msgid, said.params))  # type: ignore[attr-defined]
+        return self
 
     def __str__(self) -> str:
         where = ""
@@ -31,6 +35,12 @@ class Problem:
         if self.field:
             where = f"{where}: {self.field}" if where else self.field
         return f"{where}: {self.message}" if where else self.message
+
+
+def _said(gettext: Callable[[str], str], msgid: str, params: tuple[tuple[str, Any], ...]) -> str:
+    """msgid in gettext's language, its values too when they are sentences of ours (a Said)."""
+    values = {k: _said(gettext, v.msgid, v.params) if getattr(v, "msgid", None) else v for k, v in params}
+    return gettext(msgid) % values if params else gettext(msgid)
 
 
 class NmrfError(Exception):

@@ -26,7 +26,7 @@ from pydantic import (
 
 from nmrf.domain.costs import check_currency
 from nmrf.domain.dates import Offset
-from nmrf.domain.i18n import LanguageError, pick_name, resolve_language
+from nmrf.domain.i18n import N_, LanguageError, Said, pick_name, resolve_language
 from nmrf.domain.packaged import EXAMPLE_PROFILE
 from nmrf.domain.policy import (
     DEFAULT_POLICY_PATH,
@@ -57,7 +57,8 @@ def _zones() -> frozenset[str]:
 
 def _check_zone(value: str) -> str:
     if value not in _zones():
-        raise ValueError(f"{value!r} is not an IANA time zone (for example Europe/Brussels)")
+        raise ValueError(Said.of(N_("%(value)s is not an IANA time zone (for example Europe/Brussels)"),
+                                 value=repr(value)))
     return value
 
 
@@ -80,7 +81,7 @@ def _check_language(value: str | None) -> str | None:
     try:
         return resolve_language(str(value)).code
     except LanguageError as exc:
-        raise ValueError(str(exc)) from None
+        raise ValueError(exc.args[0]) from None
 
 
 def _split_names(data: Any, *fields: str) -> Any:
@@ -105,9 +106,10 @@ def _check_names(value: dict[str, str]) -> dict[str, str]:
         try:
             key = resolve_language(str(code)).code
         except LanguageError as exc:
-            raise ValueError(f"name in {code!r}: {exc}") from None
+            raise ValueError(Said.of(N_("name in %(code)s: %(problem)s"), code=repr(code),
+                                     problem=exc.args[0])) from None
         if not isinstance(text, str) or len(text.strip()) < 2:
-            raise ValueError(f"name in {code!r}: expected a text of at least 2 characters")
+            raise ValueError(Said.of(N_("name in %(code)s: expected a text of at least 2 characters"), code=repr(code)))
         out[key] = text
     return out
 
@@ -121,9 +123,11 @@ class HolidaysSpec(_Strict):
     def _supported(self) -> HolidaysSpec:
         supported = holidays.list_supported_countries()
         if self.country not in supported:
-            raise ValueError(f"holidays.country {self.country!r} is not a country the holidays package knows")
+            raise ValueError(Said.of(N_("holidays.country %(country)s is not a country the holidays package knows"),
+                                     country=repr(self.country)))
         if self.subdiv and self.subdiv not in supported[self.country]:
-            raise ValueError(f"holidays.subdiv {self.subdiv!r} is not a subdivision of {self.country}")
+            raise ValueError(Said.of(N_("holidays.subdiv %(subdiv)s is not a subdivision of %(country)s"),
+                                     subdiv=repr(self.subdiv), country=self.country))
         return self
 
 
@@ -163,8 +167,8 @@ class StateSpec(_Strict):
             return None
         value = str(value).strip()
         if not (re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) or re.fullmatch(r"https?://\S+", value)):
-            raise ValueError(f"secretariat.contact {value!r}: expected an e-mail address (nmrf@example.gob.cl) "
-                             "or a web address (https://...)")
+            raise ValueError(Said.of(N_("secretariat.contact %(value)s: expected an e-mail address "
+                                        "(nmrf@example.gob.cl) or a web address (https://...)"), value=repr(value)))
         return value
 
 
@@ -256,7 +260,7 @@ class VisitSpec(_Strict):
     @model_validator(mode="after")
     def _dated(self) -> VisitSpec:
         if self.requested is None and self.announced is None and self.visit is None:
-            raise ValueError("give the date the visit was requested, announced, or will start")
+            raise ValueError(Said(N_("give the date the visit was requested, announced, or will start")))
         return self
 
 
@@ -293,7 +297,8 @@ class RecommendationAliasesSpec(_Strict):
         known = un_states().names
         for code in value:
             if code not in known:
-                raise ValueError(f"{code!r} is not the ISO code of a UN member or observer State")
+                raise ValueError(Said.of(N_("%(code)s is not the ISO code of a UN member or observer State"),
+                                         code=repr(code)))
         return value
 
     @field_validator("themes")
@@ -304,7 +309,8 @@ class RecommendationAliasesSpec(_Strict):
         themes = load_taxonomy().themes
         for key in value:
             if key not in themes:
-                raise ValueError(f"{key!r} is not a theme of the shared taxonomy (`nmrf recommendations themes`)")
+                raise ValueError(Said.of(N_("%(key)s is not a theme of the shared taxonomy (%(command)s)"),
+                                         key=repr(key), command="`nmrf recommendations themes`"))
         return value
 
 
@@ -322,7 +328,8 @@ class PublicationSpec(_Strict):
 
         for lang in value:
             if lang not in SUPPORTED:
-                raise ValueError(f"{lang!r}: the site can be published in {', '.join(SUPPORTED)}")
+                raise ValueError(Said.of(N_("%(lang)s: the site can be published in %(languages)s"), lang=repr(lang),
+                                         languages=", ".join(SUPPORTED)))
         return value
 
 
@@ -351,8 +358,73 @@ class BudgetSpec(_Strict):
         keys = [line.key for line in self.lines]
         dupes = sorted({k for k in keys if keys.count(k) > 1})
         if dupes:
-            raise ValueError(f"duplicate budget line(s) {', '.join(dupes)}")
+            raise ValueError(Said.of(N_("duplicate budget line(s) %(lines)s"), lines=", ".join(dupes)))
         return self
+
+
+class OpenIDConnectSpec(_Strict):
+    """The government's identity provider, for signing in to the console (roles still come from `people`)."""
+
+    # Shown on the sign-in page's button: "Sign in with <name>".
+    name: str = Field(min_length=2, max_length=80)
+    # The provider's issuer; its metadata is read from <issuer>/.well-known/openid-configuration.
+    issuer: str = Field(min_length=8, max_length=300)
+    client_id: str = Field(min_length=1, max_length=300)
+    # The client secret is never written in the profile (it would be kept in the database and its
+    # history): an environment variable or a file names it. Neither: a public client, PKCE alone.
+    client_secret_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    client_secret_file: str | None = Field(default=None, min_length=1, max_length=500)
+    scopes: list[str] = ["openid", "email"]
+    # The ID token's claim that identifies the person, and how its value finds them in `people`:
+    # `address` (one of their e-mail addresses) or `key` (their key).
+    claim: str = Field(default="email", pattern=r"^[A-Za-z0-9_.:-]{1,80}$")
+    match: Literal["address", "key"] = "address"
+
+    _one_line = field_validator("name")(_single_line)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secret_here(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "client_secret" in data:
+            raise ValueError("client_secret does not belong in the profile (it is kept in the database and its "
+                             "history): name an environment variable (client_secret_env) or a file "
+                             "(client_secret_file) that holds it")
+        return data
+
+    @field_validator("issuer")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
+            raise ValueError(f"issuer {value!r}: expected an https:// address (http:// only on 127.0.0.1)")
+        if parts.query or parts.fragment or not parts.hostname:
+            raise ValueError(f"issuer {value!r}: expected the provider's address, without ? or #")
+        return value
+
+    @field_validator("scopes")
+    @classmethod
+    def _openid(cls, value: list[str]) -> list[str]:
+        if "openid" not in value:
+            raise ValueError("scopes must include openid")
+        for scope in value:
+            if not scope or any(c.isspace() for c in scope):
+                raise ValueError(f"scope {scope!r}: expected one word")
+        return value
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> OpenIDConnectSpec:
+        if self.client_secret_env and self.client_secret_file:
+            raise ValueError("give client_secret_env or client_secret_file, not both")
+        return self
+
+
+class ConsoleSpec(_Strict):
+    """How the secretariat signs in to the console besides the link by e-mail."""
+
+    openid_connect: OpenIDConnectSpec | None = None
 
 
 class Profile(_Strict):
@@ -369,6 +441,7 @@ class Profile(_Strict):
     notifications: NotificationsSpec | None = None
     recommendations: RecommendationsSpec = RecommendationsSpec()
     publication: PublicationSpec = PublicationSpec()
+    console: ConsoleSpec = ConsoleSpec()
 
     @model_validator(mode="after")
     def _names_in_the_states_language(self) -> Profile:
@@ -409,8 +482,9 @@ class Profile(_Strict):
                     if m.side == "internal" and m.due is not None}
         for key in value:
             if key not in internal:
-                raise ValueError(f"lead time for {key!r}: not an internal milestone of any template "
-                                 f"(known: {', '.join(sorted(internal))}); UN dates change only by official dates")
+                raise ValueError(Said.of(N_("lead time for %(key)s: not an internal milestone of any template "
+                                            "(known: %(known)s); UN dates change only by official dates"),
+                                         key=repr(key), known=", ".join(sorted(internal))))
         return value
 
     @field_validator("reporting")
@@ -419,7 +493,8 @@ class Profile(_Strict):
         known = load_catalogue().mechanisms
         for code in value:
             if code not in known:
-                raise ValueError(f"unknown mechanism {code!r}; known: {', '.join(sorted(known))}")
+                raise ValueError(Said.of(N_("unknown mechanism %(code)s; known: %(known)s"), code=repr(code),
+                                         known=", ".join(sorted(known))))
         return value
 
     @field_validator("ratifications")
@@ -429,7 +504,8 @@ class Profile(_Strict):
                  for i in (*m.instruments, *m.communications_instruments)}
         for name in value:
             if name not in known:
-                raise ValueError(f"unknown instrument {name!r}; known: {', '.join(sorted(known))}")
+                raise ValueError(Said.of(N_("unknown instrument %(name)s; known: %(known)s"), name=repr(name),
+                                         known=", ".join(sorted(known))))
         return value
 
 
@@ -442,40 +518,47 @@ def reference_problems(profile: Profile) -> list[tuple[tuple, str]]:
     mechanisms = load_catalogue().mechanisms
     for n, inst in enumerate(profile.institutions):
         if inst_keys.count(inst.key) > 1:
-            problems.append((("institutions", n, "key"), f"duplicate institution key {inst.key!r}"))
+            problems.append((("institutions", n, "key"), Said.of(N_("duplicate institution key %(key)s"),
+                                                                 key=repr(inst.key))))
         for code in inst.contributes_to:
             if code not in mechanisms:
-                problems.append((("institutions", n, "contributes_to"), f"unknown mechanism {code!r}"))
+                problems.append((("institutions", n, "contributes_to"),
+                                 Said.of(N_("unknown mechanism %(code)s"), code=repr(code))))
     person_keys = [p.key for p in profile.people]
     held: dict[str, set[str]] = {}
     for n, person in enumerate(profile.people):
         if person_keys.count(person.key) > 1:
-            problems.append((("people", n, "key"), f"duplicate person key {person.key!r}"))
+            problems.append((("people", n, "key"), Said.of(N_("duplicate person key %(key)s"), key=repr(person.key))))
         if person.institution not in kinds:
             problems.append((("people", n, "institution"),
-                             f"unknown institution {person.institution!r}; known: {', '.join(inst_keys)}"))
+                             Said.of(N_("unknown institution %(key)s; known: %(known)s"), key=repr(person.institution),
+                                     known=", ".join(inst_keys))))
         for r, (role, inst) in enumerate(person.role_pairs()):
             if inst not in kinds:
-                problems.append((("people", n, "roles", r), f"unknown institution {inst!r}"))
+                problems.append((("people", n, "roles", r), Said.of(N_("unknown institution %(key)s"), key=repr(inst))))
             held.setdefault(role, set()).add(inst)
         labels = [a.label for a in person.addresses]
         for a, addr in enumerate(person.addresses):
             if labels.count(addr.label) > 1:
-                problems.append((("people", n, "addresses", a, "label"), f"duplicate address label {addr.label!r}"))
+                problems.append((("people", n, "addresses", a, "label"),
+                                 Said.of(N_("duplicate address label %(label)s"), label=repr(addr.label))))
     ministers = {p.key for p in profile.people if any(role == "minister" for role, _ in p.role_pairs())}
     for n, person in enumerate(profile.people):
         if person.acts_for is not None and (person.acts_for == person.key or person.acts_for not in ministers):
-            problems.append((("people", n, "acts_for"), f"acts_for {person.acts_for!r}: expected the key of "
-                             f"another person who holds the role minister ({', '.join(sorted(ministers)) or 'none'})"))
+            problems.append((("people", n, "acts_for"), Said.of(
+                N_("acts_for %(key)s: expected the key of another person who holds the role minister (%(ministers)s)"),
+                key=repr(person.acts_for), ministers=", ".join(sorted(ministers)) or Said(N_("none")))))
     for role in ("secretariat", "head_of_secretariat"):
         if role not in held:
-            problems.append((("people",), f"nobody holds the role {role!r}; the NMRF needs one"))
+            problems.append((("people",), Said.of(N_("nobody holds the role %(role)s; the NMRF needs one"),
+                                                  role=repr(role))))
     for n, inst in enumerate(profile.institutions):
         if inst.kind in CONTRIBUTING_KINDS and inst.key not in held.get("focal_point", set()):
-            problems.append((("institutions", n), f"{inst.kind} {inst.key!r} has no focal point: "
-                             "add a person with role focal_point for it"))
+            problems.append((("institutions", n), Said.of(
+                N_("%(kind)s %(key)s has no focal point: add a person with role focal_point for it"),
+                kind=inst.kind, key=repr(inst.key))))
         if inst.kind == "nhri" and inst.key not in held.get("nhri_contact", set()):
-            problems.append((("institutions", n), f"NHRI {inst.key!r} has no nhri_contact"))
+            problems.append((("institutions", n), Said.of(N_("NHRI %(key)s has no nhri_contact"), key=repr(inst.key))))
     return problems
 
 
@@ -485,12 +568,14 @@ def load_profile(path: Path | str) -> Profile:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise NmrfError([Problem("file not found", file=str(path))]) from None
+        raise NmrfError([Problem(Said(N_("file not found")), file=str(path))]) from None
     except UnicodeDecodeError as exc:
-        raise NmrfError([Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path))]) from None
+        raise NmrfError([Problem(Said.of(N_("not UTF-8 text (%(reason)s at byte %(byte)s)"), reason=exc.reason,
+                                         byte=exc.start), file=str(path))]) from None
     data, lines = load_yaml(text, filename=str(path))
     if not isinstance(data, dict):
-        raise NmrfError([Problem("expected a mapping with state, institutions and people", file=str(path), line=1)])
+        raise NmrfError([Problem(Said(N_("expected a mapping with state, institutions and people")), file=str(path),
+                                 line=1)])
     profile = parse_model(Profile, data, filename=str(path), lines=lines)
     problems = [Problem(msg, file=str(path), line=line_of(loc, lines), field=dotted(loc))
                 for loc, msg in reference_problems(profile)]
@@ -531,22 +616,25 @@ def policy_problems(profile: Profile, *, path: str, lines: dict) -> list[Problem
             key = target.removeprefix("person:")
             reached_people.add(key)
             if key not in keys:
-                problems.append(Problem(f"unknown person {key!r}: no one in the profile has this key",
-                                        file=file, line=line, field=field))
+                problems.append(Problem(Said.of(N_("unknown person %(key)s: no one in the profile has this key"),
+                                                key=repr(key)), file=file, line=line, field=field))
             continue
         reached_roles.add(target)
         if target not in held:
-            hint = ("" if section_source(override, section) == "profile"
-                    else f" (the shipped policy; give your own notifications.{section} in the profile to change it)")
-            problems.append(Problem(f"the {section} policy sends to {target}, a role nobody in the profile holds"
-                                    + hint, file=file, line=line, field=field))
+            said = (N_("the %(section)s policy sends to %(role)s, a role nobody in the profile holds")
+                    if section_source(override, section) == "profile" else
+                    N_("the %(section)s policy sends to %(role)s, a role nobody in the profile holds (the shipped "
+                       "policy; give your own notifications.%(section)s in the profile to change it)"))
+            problems.append(Problem(Said.of(said, section=section, role=target), file=file, line=line,
+                                    field=field))
     for n, person in enumerate(profile.people):
         roles = {role for role, _ in person.role_pairs()}
         if not person.addresses and (roles & reached_roles or person.key in reached_people):
-            why = ", ".join(sorted(roles & reached_roles)) or "a person named in the policy"
+            why = ", ".join(sorted(roles & reached_roles)) or Said(N_("a person named in the policy"))
             problems.append(Problem(
-                f"{person.key} has no notification address, yet reminders or escalations reach them "
-                f"({why}): add addresses: [{{label: email, url: \"mailto://...\"}}]",
+                Said.of(N_("%(key)s has no notification address, yet reminders or escalations reach them "
+                           "(%(why)s): add %(example)s"), key=person.key, why=why,
+                        example='addresses: [{label: email, url: "mailto://..."}]'),
                 file=path, line=line_of(("people", n), lines), field=dotted(("people", n, "addresses"))))
     return problems
 
@@ -585,10 +673,18 @@ def unreached_levels(profile: Profile, *, path: str, lines: dict) -> list[Proble
                 file, line, field = str(DEFAULT_POLICY_PATH), line_of(loc, default_lines), dotted(loc)
             for key in insts:
                 if not any(key in held.get(role, set()) for role in roles):
-                    problems.append(Problem(
-                        f"escalation {esc.name!r}, level {level.name!r} reaches nobody for {key} ({names[key]}): "
-                        f"nobody there holds {' or '.join(roles)}", file=file, line=line, field=field))
+                    problems.append(Problem(Said.of(
+                        N_("escalation %(escalation)s, level %(level)s reaches nobody for %(key)s (%(name)s): "
+                           "nobody there holds %(roles)s"), escalation=repr(esc.name), level=repr(level.name),
+                        key=key, name=names[key], roles=_either(roles)), file=file, line=line, field=field))
     return problems
+
+
+def _either(words: list[str]) -> str:
+    """minister or head_of_unit, in the reader's words."""
+    if len(words) < 2:
+        return words[0] if words else ""
+    return Said.of(N_("%(first)s or %(second)s"), first=_either(words[:-1]), second=words[-1])
 
 
 def load_warnings(profile: Profile) -> list[Any]:

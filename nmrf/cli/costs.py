@@ -84,10 +84,11 @@ def list_costs(
         rows = costs_of(session=s, state=state, first=date(year, 1, 1) if year else None,
                         last=date(year, 12, 31) if year else None)
         for r in rows:
-            table.add_row(str(r.id), str(r.falls_on), money(r.amount, r.currency),
+            table.add_row(str(r.id), str(r.falls_on), money(r.amount, r.currency, tr.tag),
                           tr.gettext(BASIS_WORDS.get(r.basis, r.basis)), r.budget_line,
                           r.description)
     console.print(table)
     for basis, said in (("estimate", tr.gettext("Total estimate: %(totals)s")),
                         ("actual", tr.gettext("Total actual: %(totals)s"))):
-        console.print(said % {"totals": totals_text(totals((r.currency, r.amount) for r in rows if r.basis == basis))})
+        by_currency = totals((r.currency, r.amount) for r in rows if r.basis == basis)
+        console.print(said % {"totals": totals_text(by_currency, tr.tag)})

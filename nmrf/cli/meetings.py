@@ -221,7 +221,10 @@ def series_show(
             continue
         start = local_start(rec, day)
         mark = ("  " + t().gettext("cancelled")) if day in rec.exdates else ""
-        console.print(f"  {start:%Y-%m-%d %a %H:%M %Z} ({start.astimezone(ZoneInfo('UTC')):%H:%M} UTC){mark}")
+        # The weekday abbreviated the reader's way (Babel: Wed, mer., mié., الأربعاء); the rest is figures.
+        weekday = t().format_date(start.date(), "EEE")
+        console.print(f"  {start:%Y-%m-%d} {weekday} {start:%H:%M %Z} ({start.astimezone(ZoneInfo('UTC')):%H:%M} UTC)"
+                      f"{mark}", markup=False)
 
 
 @meeting_app.command("minutes")

@@ -39,7 +39,7 @@ def init(
 
     label = escape(t().gettext("warning:"))
     for warning in load_warnings(spec):
-        err_console.print(f"[yellow]{label}[/yellow] {escape(str(warning))}", soft_wrap=True)
+        err_console.print(f"[yellow]{label}[/yellow] {escape(str(warning.translated(t().gettext)))}", soft_wrap=True)
     upgrade_schema(c.engine)
     with session_scope(c.engine, actor=c.settings.effective_actor) as s:
         result = apply_profile(session=s, profile=spec, now=utcnow())
@@ -52,10 +52,13 @@ def init(
     console.print(line % {"state": spec.state.name, "code": spec.state.code, "created": len(result.created),
                           "updated": len(result.updated), "deactivated": len(result.deactivated)})
     if result.created and len(result.created) <= 10 or result.updated or result.deactivated:
+        from nmrf.domain.wording import say
+
         for line in (result.created if len(result.created) <= 10 else []) + result.updated + result.deactivated:
-            console.print(f"  {line}")
+            console.print(f"  {say(t(), line)}", markup=False)
     if not dry_run:
-        console.print(f"Database: {c.engine.url.render_as_string(hide_password=True)}")
+        console.print(t().gettext("Database: %(database)s") % {
+            "database": c.engine.url.render_as_string(hide_password=True)}, markup=False)
     from nmrf.notifications.public_url import unset_warning
 
     if unset_warning(c.settings):
@@ -85,7 +88,9 @@ def inventory(
     with state_work(ctx, state_code, as_of, readonly=True) as w:
         s, state, today = w.session, w.state, w.today
         rows = state_inventory(session=s, state=state, today=today, years=years)
-    from nmrf.cli.lang import t
+    from rich.markup import escape
+
+    from nmrf.domain.wording import say
 
     tr = t()
     table = Table(title=tr.gettext("Reporting obligations of %(state)s, %(start)s to %(end)s") % {
@@ -98,8 +103,10 @@ def inventory(
         shown = tr.gettext(INVENTORY_WORDS[ob.status]) if ob.status in INVENTORY_WORDS else ob.status
         status = f"[red]{shown}[/red]" if ob.status == "overdue" else shown
         basis = tr.gettext(INVENTORY_WORDS[ob.basis]) if ob.basis in INVENTORY_WORDS else ob.basis
-        table.add_row(ob.due.isoformat() if ob.due else "-", ob.mechanism, ob.title + (f"\n[dim]{ob.note}[/dim]" if ob.note else ""),
-                      status, basis, f"#{cycle.id}" if cycle else "")
+        title, note = say(tr, ob.title_said or ob.title), say(tr, ob.note_said or ob.note)
+        table.add_row(ob.due.isoformat() if ob.due else "-", ob.mechanism,
+                      escape(title) + (f"\n[dim]{escape(note)}[/dim]" if note else ""),
+                      status, escape(basis), f"#{cycle.id}" if cycle else "")
     console.print(table)
     overdue = sum(1 for ob, _ in rows if ob.status == "overdue")
     console.print(tr.gettext("%(num)s obligations, %(overdue)s overdue. Dates resting on a rule default or a recorded "
@@ -114,12 +121,19 @@ def rules_list() -> None:
     """Every mechanism with its cycle templates."""
     from nmrf.domain.rules import load_catalogue
 
+    from rich.markup import escape
+
+    from nmrf.domain import wording
+
+    tr = t()
     cat = load_catalogue()
-    table = Table(title=f"Mechanisms (rules version {cat.version})")
-    for col in ("code", "mechanism", "body", "cycle templates"):
-        table.add_column(col)
+    table = Table(title=escape(tr.gettext("Mechanisms (rules version %(version)s)") % {"version": cat.version}))
+    for col in (tr.pgettext("rules", "code"), tr.pgettext("rules", "mechanism"), tr.pgettext("rules", "body"),
+                tr.pgettext("rules", "cycle templates")):
+        table.add_column(escape(col))
     for code, m in cat.mechanisms.items():
-        table.add_row(code, m.name, m.body, ", ".join(m.templates))
+        body = tr.gettext(BODY_WORDS[m.body]) if m.body in BODY_WORDS else m.body
+        table.add_row(code, escape(wording.title(tr, m.name)), escape(body), ", ".join(m.templates))
     console.print(table)
 
 
@@ -188,13 +202,9 @@ BODY_WORDS = {"treaty": N_("treaty body"), "charter": N_("Charter-based body"),
 
 
 def _offset_text(offset, tr) -> str:  # type: ignore[no-untyped-def]
-    """An offset (+2 years +3 months) in the reader's words."""
-    units = ((offset.years, tr.ngettext("%(sign)s%(num)d year", "%(sign)s%(num)d years", abs(offset.years))),
-             (offset.months, tr.ngettext("%(sign)s%(num)d month", "%(sign)s%(num)d months", abs(offset.months))),
-             (offset.weeks, tr.ngettext("%(sign)s%(num)d week", "%(sign)s%(num)d weeks", abs(offset.weeks))),
-             (offset.days, tr.ngettext("%(sign)s%(num)d day", "%(sign)s%(num)d days", abs(offset.days))))
-    parts = [said % {"sign": "+" if v > 0 else "-", "num": abs(v)} for v, said in units if v]
-    return " ".join(parts) or tr.ngettext("%(sign)s%(num)d day", "%(sign)s%(num)d days", 0) % {"sign": "", "num": 0}
+    from nmrf.domain.wording import offset_words
+
+    return offset_words(tr, offset)
 
 
 def _default_text(rule, tr) -> str:  # type: ignore[no-untyped-def]
@@ -220,13 +230,23 @@ def history(
         if table_name:
             q = q.where(AuditEntry.table_name == table_name)
         rows = list(s.exec(q))
-    table = Table(title="Audit history (newest first)")
-    for col in ("when (UTC)", "who", "what", "changes"):
-        table.add_column(col, overflow="fold")
+    from rich.markup import escape
+
+    tr = t()
+    table = Table(title=escape(tr.gettext("Audit history (newest first)")))
+    for col in (tr.pgettext("history", "when (UTC)"), tr.pgettext("history", "who"), tr.pgettext("history", "what"),
+                tr.pgettext("history", "changes")):
+        table.add_column(escape(col), overflow="fold")
     for e in rows:
         changes = "; ".join(f"{k}: {b!r} -> {a!r}" for k, (b, a) in list(e.changes.items())[:6])
-        table.add_row(f"{e.at:%Y-%m-%d %H:%M}", e.actor, f"{e.op} {e.table_name} #{e.row_id}", changes)
+        op = tr.gettext(HISTORY_OPS[e.op]) if e.op in HISTORY_OPS else e.op
+        table.add_row(f"{e.at:%Y-%m-%d %H:%M}", escape(e.actor), escape(f"{op} {e.table_name} #{e.row_id}"),
+                      escape(changes))
     console.print(table)
+
+
+# What a change did (the audit's operation, a key), as the history shows it; the table's name is the database's.
+HISTORY_OPS = {"insert": N_("insert"), "update": N_("update"), "delete": N_("delete")}
 
 
 @db_app.command("upgrade")

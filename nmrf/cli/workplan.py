@@ -8,6 +8,7 @@ import typer
 
 from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, parse_date, state_work
 from nmrf.cli.lang import t as cli_t
+from nmrf.domain.i18n import N_
 
 pledge_app = typer.Typer(help="Voluntary pledges made under the UPR, tracked like actions.", no_args_is_help=True)
 
@@ -31,7 +32,8 @@ def workplan(
         s, state, today, now = w.session, w.state, w.today, w.now
         wp = state_workplan(session=s, state=state, year=year, today=today)
         t = translator(state.language, fallback=state.language)
-    for line in workplan_text(wp, t):
+    # The console speaks the command line's language; the files are the State's documents, in its language.
+    for line in workplan_text(wp, cli_t()):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     if xlsx:
         xlsx.write_bytes(write_workplan_xlsx(wp, t))
@@ -56,7 +58,7 @@ def annual_report(
     from nmrf.services.annual import state_annual_report
 
     if out.suffix not in (".docx", ".md"):
-        raise NmrfError(f"--out {out}: expected a .docx or .md file")
+        raise NmrfError.said(N_("%(option)s %(value)s: expected a .docx or .md file"), option="--out", value=out)
     with state_work(ctx, state_code, as_of, readonly=True) as w:
         s, state, today, now = w.session, w.state, w.today, w.now
         report = state_annual_report(session=s, state=state, year=year, today=today)
@@ -105,16 +107,18 @@ def pledge_update(
     from nmrf.models.recommendations import ACTION_STATUSES
 
     if status not in ACTION_STATUSES:
-        raise NmrfError(f"--status {status!r}: expected one of {', '.join(ACTION_STATUSES)}")
+        raise NmrfError.said(N_("%(option)s %(value)s: expected one of %(known)s"), option="--status",
+                             value=repr(status), known=", ".join(ACTION_STATUSES))
     with state_work(ctx, state_code, as_of) as w:
         s, state, now = w.session, w.state, w.now
         p = s.get(Pledge, ref)
         if p is None or p.state_id != state.id:
-            raise NmrfError(f"no pledge {ref}: `nmrf pledge list` lists them")
+            raise NmrfError.said(N_("no pledge %(ref)s: %(command)s lists them"), ref=ref,
+                                 command="`nmrf pledge list`")
         p.status, p.updated_at = status, now
         if note:
             p.note = note
-    console.print(f"Pledge #{ref}: {status}.")
+    console.print(cli_t().gettext("Pledge #%(id)s: %(status)s.") % {"id": ref, "status": _status(status)}, markup=False)
 
 
 @pledge_app.command("list")
@@ -131,7 +135,14 @@ def pledge_list(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> No
         state = get_state(session=s, code=state_code)
         for p, inst in s.exec(select(Pledge, Institution).join(Institution, Institution.id == Pledge.institution_id)
                               .where(Pledge.state_id == state.id).order_by(Pledge.id)):
-            console.print(f"#{p.id} {p.made_on} {p.mechanism} [{p.status}] {inst.key}: {p.text}", markup=False)
+            console.print(f"#{p.id} {p.made_on} {p.mechanism} [{_status(p.status)}] {inst.key}: {p.text}", markup=False)
+
+
+def _status(key: str) -> str:
+    """A pledge's status (an action's: a key) as a person reads it."""
+    from nmrf.documents.workplan_files import STATUS_WORDS
+
+    return cli_t().gettext(STATUS_WORDS[key]) if key in STATUS_WORDS else key
 
 
 @pledge_app.command("year-end")

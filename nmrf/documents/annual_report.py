@@ -65,10 +65,10 @@ def outline(r: AnnualReport, t) -> tuple[str, list[Section]]:  # type: ignore[no
          [t.gettext("Meetings held: %(num)d.") % {"num": len(r.meetings)}],
          [_held_table(r.meetings, t)] if r.meetings else []),
         (t.gettext("Costs"),
-         [t.gettext("Estimated: %(estimated)s. Spent: %(spent)s.") % {"estimated": totals_text(r.estimated),
-                                                                      "spent": totals_text(r.spent)}],
+         [t.gettext("Estimated: %(estimated)s. Spent: %(spent)s.") % {"estimated": totals_text(r.estimated, t.tag),
+                                                                      "spent": totals_text(r.spent, t.tag)}],
          [[[t.gettext("Budget line"), t.gettext("Estimated"), t.gettext("Spent")]] + [
-             [line, totals_text(est), totals_text(spent)] for line, (est, spent) in r.by_line.items()]]
+             [line, totals_text(est, t.tag), totals_text(spent, t.tag)] for line, (est, spent) in r.by_line.items()]]
          if r.by_line else []),
     ]
     return title, sections

@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 
 from nmrf.domain.costs import money, totals_text
 from nmrf.domain.i18n import N_
+from nmrf.domain.wording import say
 from nmrf.domain.workplan import Row, Workplan
 
 KIND_NAMES = {"obligation": N_("Obligation"), "cycle": N_("Reporting cycle"), "milestone": N_("Deadline"),
@@ -29,11 +30,20 @@ def column_headers(t) -> list[str]:  # type: ignore[no-untyped-def]
             t.gettext("Estimated cost")]
 
 
+# An entry's status (a key of the milestone, cycle, meeting, action or obligation it is) as a person reads it.
+STATUS_WORDS = {"planned": N_("planned"), "open": N_("open"), "done": N_("done"), "waived": N_("waived"),
+                "cancelled": N_("cancelled"), "in_progress": N_("in progress"), "active": N_("active"),
+                "scheduled": N_("scheduled"), "upcoming": N_("upcoming"), "overdue": N_("overdue"),
+                "submitted": N_("submitted"), "date unknown": N_("date unknown"), "on receipt": N_("on receipt")}
+
+
 def row_cells(row: Row, t) -> list[str]:  # type: ignore[no-untyped-def]
     e = row.entry
-    status = e.status.replace("_", " ") + (" (" + t.gettext("late") + ")" if row.late else "")
-    return [e.day.isoformat(), t.gettext(KIND_NAMES.get(e.kind, e.kind)), e.title, e.reference, e.institution,
-            e.person or "-", status, totals_text(row.estimate())]
+    status = (t.gettext(STATUS_WORDS[e.status]) if e.status in STATUS_WORDS else e.status.replace("_", " ")) + (
+        " (" + t.gettext("late") + ")" if row.late else "")
+    return [e.day.isoformat(), t.gettext(KIND_NAMES.get(e.kind, e.kind)), say(t, e.title_said or e.title),
+            say(t, e.reference_said or e.reference), e.institution, e.person or "-", status,
+            totals_text(row.estimate(), t.tag)]
 
 
 def title_of(wp: Workplan, t) -> str:  # type: ignore[no-untyped-def]
@@ -102,10 +112,11 @@ def write_workplan_docx(wp: Workplan, t, *, created: datetime) -> bytes:  # type
         cell.text = text
     for (inst, line), by_currency in wp.by_institution_line.items():
         cells = table.add_row().cells
-        cells[0].text, cells[1].text, cells[2].text = inst, wp.budget_lines.get(line, line), totals_text(by_currency)
+        cells[0].text, cells[1].text = inst, wp.budget_lines.get(line, line)
+        cells[2].text = totals_text(by_currency, t.tag)
     p = doc.add_paragraph()
     p.add_run(t.gettext("Total estimated costs, per currency:") + " ").bold = True
-    p.add_run(totals_text(wp.totals))
+    p.add_run(totals_text(wp.totals, t.tag))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -122,9 +133,9 @@ def workplan_text(wp: Workplan, t) -> list[str]:  # type: ignore[no-untyped-def]
             cost = f"  [{c[7]}]" if row.costs else ""
             out.append(f"  {c[0]}  {c[1]}: {c[2]} ({c[3]}) - {c[4]}; {c[5]}; {c[6]}{cost}")
     out.append("")
-    out.append(t.gettext("Total estimated costs, per currency:") + " " + totals_text(wp.totals))
+    out.append(t.gettext("Total estimated costs, per currency:") + " " + totals_text(wp.totals, t.tag))
     if wp.actual:
-        out.append(t.gettext("Spent so far, per currency:") + " " + totals_text(wp.actual))
+        out.append(t.gettext("Spent so far, per currency:") + " " + totals_text(wp.actual, t.tag))
     return out
 
 

@@ -11,6 +11,9 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 import pycountry
+from babel.numbers import format_decimal
+
+from nmrf.domain.i18n import N_, SOURCE, Said, babel_locale
 
 # ISO 4217 codes that name no money a budget is kept in: precious metals, testing, "no currency".
 _NOT_MONEY = {"XAU", "XAG", "XPT", "XPD", "XTS", "XXX", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA"}
@@ -25,8 +28,12 @@ def check_currency(code: str) -> str:
     """The ISO 4217 code, upper-cased; ValueError naming what was expected otherwise."""
     value = (code or "").strip().upper()
     if value not in _codes():
-        raise ValueError(f"currency {code!r} is not an ISO 4217 currency code (e.g. CHF, CLP, EUR, USD)")
+        raise ValueError(Said.of(N_("currency %(code)s is not an ISO 4217 currency code (e.g. CHF, CLP, EUR, USD)"),
+                                 code=repr(code)))
     return value
+
+
+NOT_A_NUMBER = N_("amount %(amount)s is not a number (e.g. 12500.00)")
 
 
 def parse_amount(text: str | Decimal) -> Decimal:
@@ -34,13 +41,13 @@ def parse_amount(text: str | Decimal) -> Decimal:
     try:
         value = text if isinstance(text, Decimal) else Decimal(str(text).strip().replace(",", "").replace("_", ""))
     except InvalidOperation:
-        raise ValueError(f"amount {text!r} is not a number (e.g. 12500.00)") from None
+        raise ValueError(Said.of(NOT_A_NUMBER, amount=repr(text))) from None
     if not value.is_finite():
-        raise ValueError(f"amount {text!r} is not a number (e.g. 12500.00)")
+        raise ValueError(Said.of(NOT_A_NUMBER, amount=repr(text)))
     if value < 0:
-        raise ValueError(f"amount {text}: a cost cannot be negative")
+        raise ValueError(Said.of(N_("amount %(amount)s: a cost cannot be negative"), amount=text))
     if value.as_tuple().exponent < -4:  # type: ignore[operator]
-        raise ValueError(f"amount {text}: at most 4 decimals")
+        raise ValueError(Said.of(N_("amount %(amount)s: at most 4 decimals"), amount=text))
     return value
 
 
@@ -52,11 +59,13 @@ def totals(items: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
     return dict(sorted(out.items()))
 
 
-def money(amount: Decimal, currency: str) -> str:
-    """12,500.00 CHF: two decimals at least, thousands separated."""
+def money(amount: Decimal, currency: str, lang: str | None = None) -> str:
+    """12,500.00 CHF (English), 12 500,00 CHF (French), 12.500,00 CHF (Spanish): two decimals at least, up to
+    the four an amount may have, grouped and pointed the reader's way (Babel/CLDR); the ISO code after it."""
     q = amount if amount.as_tuple().exponent < -2 else amount.quantize(Decimal("0.01"))  # type: ignore[operator]
-    return f"{q:,} {currency}"
+    return f"{format_decimal(q, format='#,##0.00##', locale=babel_locale(lang or SOURCE))} {currency}"
 
 
-def totals_text(t: dict[str, Decimal]) -> str:
-    return "; ".join(money(v, c) for c, v in t.items()) or "-"
+def totals_text(t: dict[str, Decimal], lang: str | None = None) -> str:
+    """One total per currency, never added across currencies: 1,800,000.00 CLP; 99.50 USD."""
+    return "; ".join(money(v, c, lang) for c, v in t.items()) or "-"

@@ -58,6 +58,28 @@ def N_(message: str) -> str:
     return message
 
 
+class Said(str):
+    """A sentence of ours with its named values, written by pure code that has no reader yet. It is its English
+    text (msgid % values), so it goes wherever a str goes; nmrf.domain.wording.say(t, ...) says it in the
+    reader's language. A value may itself be a Said."""
+
+    msgid: str
+    params: tuple[tuple[str, Any], ...]
+
+    def __new__(cls, msgid: str, params: tuple[tuple[str, Any], ...] = ()) -> Said:
+        english = msgid % {k: str(v) for k, v in params} if params else msgid
+        self = super().__new__(cls, english)
+        self.msgid, self.params = msgid, tuple(params)
+        return self
+
+    @classmethod
+    def of(cls, msgid: str, **params: Any) -> Said:
+        return cls(msgid, tuple(params.items()))
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Said, (self.msgid, self.params))
+
+
 def base_language(tag: str | None) -> str:
     """fr-SN, fr_SN, FR, fr_SN.UTF-8 -> fr."""
     return re.split(r"[-_.@]", (tag or "").strip())[0].lower()
@@ -83,8 +105,9 @@ def resolve_language(code: str, *, fallback: str | None = None) -> LanguageChoic
     parts = re.split(r"[-_]", raw)
     if not raw or not re.fullmatch(r"[A-Za-z]{2,3}", parts[0]) or not all(
             re.fullmatch(r"[A-Za-z0-9]{2,8}", p) for p in parts[1:]):
-        raise LanguageError(f"{raw!r} is not a language tag (expected a code such as fr or fr-SN); "
-                            f"supported languages: {', '.join(SUPPORTED)}")
+        raise LanguageError(Said.of(N_("%(code)s is not a language tag (expected a code such as fr or fr-SN); "
+                                       "supported languages: %(supported)s"), code=repr(raw),
+                                    supported=", ".join(SUPPORTED)))
     norm = "-".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p for p in parts[1:]])
     base = parts[0].lower()
     if base in SUPPORTED:
@@ -92,11 +115,14 @@ def resolve_language(code: str, *, fallback: str | None = None) -> LanguageChoic
     try:
         Locale.parse(base)
     except (UnknownLocaleError, ValueError):
-        raise LanguageError(f"{raw!r} is not a language nmrf knows; supported languages: "
-                            f"{', '.join(SUPPORTED)} (a regional tag such as fr-SN is read as its language)") from None
+        raise LanguageError(Said.of(N_("%(code)s is not a language nmrf knows; supported languages: %(supported)s "
+                                       "(a regional tag such as fr-SN is read as its language)"), code=repr(raw),
+                                    supported=", ".join(SUPPORTED))) from None
     to = base_language(fallback) if base_language(fallback) in SUPPORTED else SOURCE
-    return LanguageChoice(norm, to, f"language {raw!r} has no translation in nmrf; its readers get "
-                                    f"{to} ({NATIVE_NAMES[to]}); supported languages: {', '.join(SUPPORTED)}")
+    return LanguageChoice(norm, to, Said.of(N_("language %(code)s has no translation in nmrf; its readers get "
+                                               "%(lang)s (%(name)s); supported languages: %(supported)s"),
+                                            code=repr(raw), lang=to, name=NATIVE_NAMES[to],
+                                            supported=", ".join(SUPPORTED)))
 
 
 def reader_language(lang: str | None, state_language: str | None = None) -> str:

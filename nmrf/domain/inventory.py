@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from nmrf.domain.dates import Offset
+from nmrf.domain.i18n import N_, Said
 from nmrf.domain.review_calendars import ReviewCalendar
 from nmrf.domain.rules import Catalogue, Mechanism
 
@@ -64,10 +65,20 @@ class Obligation:
     source: str
     note: str = ""
     anchors: Mapping[str, date] = field(default_factory=dict)
+    # The title and note as sentences of ours, said in the reader's language by nmrf.domain.wording.say
+    # (title and note above are their English).
+    title_said: Said | None = None
+    note_said: Said | None = None
 
     @property
     def sort_key(self) -> tuple:
         return (self.due or date.max, self.mechanism, self.title)
+
+
+def _obligation(mechanism: str, template: str | None, title: Said, due: date | None, basis: str, status: str,
+                source: str, note: Said | None = None, anchors: Mapping[str, date] | None = None) -> Obligation:
+    return Obligation(mechanism, template, str(title), due, basis, status, source, str(note) if note else "",
+                      dict(anchors or {}), title_said=title, note_said=note)
 
 
 def _as_date(value: Any) -> date | None:
@@ -110,31 +121,36 @@ def inventory(
                 out.extend(_visits(code, mech, facts, today, horizon))
         elif mech.body == "spt":
             if any(ratifications.get(i, Ratification(False)).party for i in mech.instruments):
-                out.append(Obligation(code, "spt_visit", "Reply to an SPT visit report", None, "on receipt",
-                                      "on receipt", mech.rules["visit_reply"].source,
-                                      "reply within 6 months of receiving the visit report"))
+                out.append(_obligation(code, "spt_visit", Said(N_("Reply to an SPT visit report")), None,
+                                       "on receipt", "on receipt", mech.rules["visit_reply"].source,
+                                       Said(N_("reply within 6 months of receiving the visit report"))))
                 out.extend(_visits(code, mech, facts, today, horizon))
         elif mech.body == "special_procedures":
-            out.append(Obligation(code, "sp_communication_reply", "Replies to special-procedure communications",
-                                  None, "on receipt", "on receipt", mech.rules["communication_reply"].source,
-                                  "reply within 60 days of each communication"))
+            out.append(_obligation(code, "sp_communication_reply",
+                                   Said(N_("Replies to special-procedure communications")), None, "on receipt",
+                                   "on receipt", mech.rules["communication_reply"].source,
+                                   Said(N_("reply within 60 days of each communication"))))
             out.extend(_visits(code, mech, facts, today, horizon))
         for inst in mech.communications_instruments:
             if ratifications.get(inst, Ratification(False)).party:
                 rule = mech.rules.get("communication_reply")
-                out.append(Obligation(code, "communication_reply", f"Replies to individual communications ({code})",
-                                      None, "on receipt", "on receipt", rule.source if rule else mech.source,
-                                      f"observations within {rule.offset if rule else '?'} of transmission; confidential"))
+                out.append(_obligation(
+                    code, "communication_reply",
+                    Said.of(N_("Replies to individual communications (%(mechanism)s)"), mechanism=code), None,
+                    "on receipt", "on receipt", rule.source if rule else mech.source,
+                    Said.of(N_("observations within %(offset)s of transmission; confidential"),
+                            offset=rule.offset if rule else "?")))
     return sorted(out, key=lambda o: o.sort_key)
 
 
 # Obligations that arise only when the mechanism asks: listed once, never overdue.
 ON_REQUEST = {
-    "additional_information": ("Additional information (art. 29(4)), when the committee asks",
-                               "initial_report", "at the date the committee sets; no periodic reports"),
-    "urgent_action": ("Observations on urgent actions (art. 30)", "urgent_action_reply",
-                      "within about two weeks of each request; confidential"),
-    "cpt_visit": ("Response to a CPT visit report", "visit_reply", "within 6 months of the report; confidential"),
+    "additional_information": (N_("Additional information (art. 29(4)), when the committee asks"),
+                               "initial_report", N_("at the date the committee sets; no periodic reports")),
+    "urgent_action": (N_("Observations on urgent actions (art. 30)"), "urgent_action_reply",
+                      N_("within about two weeks of each request; confidential")),
+    "cpt_visit": (N_("Response to a CPT visit report"), "visit_reply",
+                  N_("within 6 months of the report; confidential")),
 }
 
 
@@ -143,13 +159,16 @@ def _on_request(code: str, mech: Mechanism) -> list[Obligation]:
     for template, (title, rule_name, note) in ON_REQUEST.items():
         if template in mech.templates:
             rule = mech.rules.get(rule_name)
-            out.append(Obligation(code, template, title, None, "on receipt", "on receipt",
-                                  rule.source if rule else mech.source, note))
+            out.append(_obligation(code, template, Said(title), None, "on receipt", "on receipt",
+                                   rule.source if rule else mech.source, Said(note)))
     if not out and "follow_up_report" in mech.templates and "periodic_report" not in mech.rules \
             and "initial_report" not in mech.rules:
         rule = mech.rules["follow_up"]
-        out.append(Obligation(code, "follow_up_report", f"Follow-up information to {code}", None, "on receipt",
-                              "on receipt", rule.source, f"{rule.offset} after each report of {code}"))
+        out.append(_obligation(code, "follow_up_report",
+                               Said.of(N_("Follow-up information to %(mechanism)s"), mechanism=code), None,
+                               "on receipt", "on receipt", rule.source,
+                               Said.of(N_("%(offset)s after each report of %(mechanism)s"), offset=rule.offset,
+                                       mechanism=code)))
     return out
 
 
@@ -164,15 +183,19 @@ def _visits(code: str, mech: Mechanism, facts: Mapping[str, Any], today: date, h
         requested, announced, visit = (_as_date(v.get(k)) for k in ("requested", "announced", "visit"))
         if requested and visit is None and reply_rule is not None and not v.get("answered"):
             due = reply_rule.offset.apply(requested)
-            out.append(Obligation(code, template, f"Reply to the visit request of {mandate}", due, RECORDED,
-                                  _status(due, today), reply_rule.source, f"requested {requested.isoformat()}",
-                                  anchors={"request_received": requested}))
+            out.append(_obligation(code, template,
+                                   Said.of(N_("Reply to the visit request of %(mandate)s"), mandate=mandate), due,
+                                   RECORDED, _status(due, today), reply_rule.source,
+                                   Said.of(N_("requested %(day)s"), day=requested.isoformat()),
+                                   anchors={"request_received": requested}))
         if visit is not None and today <= visit <= horizon:
-            out.append(Obligation(code, template, f"Visit of {mandate}", visit, OFFICIAL, "upcoming",
-                                  f"profile: reporting.{code}.visits", "agreed dates; prepare the programme"))
+            out.append(_obligation(code, template, Said.of(N_("Visit of %(mandate)s"), mandate=mandate), visit,
+                                   OFFICIAL, "upcoming", f"profile: reporting.{code}.visits",
+                                   Said(N_("agreed dates; prepare the programme"))))
         elif visit is None and announced is not None:
-            out.append(Obligation(code, template, f"Visit announced by {mandate}", None, RECORDED, "date unknown",
-                                  f"profile: reporting.{code}.visits", f"announced {announced.isoformat()}"))
+            out.append(_obligation(code, template, Said.of(N_("Visit announced by %(mandate)s"), mandate=mandate),
+                                   None, RECORDED, "date unknown", f"profile: reporting.{code}.visits",
+                                   Said.of(N_("announced %(day)s"), day=announced.isoformat())))
     return out
 
 
@@ -201,12 +224,13 @@ def _upr(code: str, mech: Mechanism, facts: Mapping[str, Any], state: str, today
             review, basis = est, DEFAULT
             source = "UPR review order (UPR Info, sessions 1-5) and approximate session dates; unverified"
     if review is None:
-        return [Obligation(code, "upr_review", "UPR national report", None, "unknown", "date unknown",
-                           mech.source, "set reporting.UPR.next_review in the profile")]
+        return [_obligation(code, "upr_review", Said(N_("UPR national report")), None, "unknown", "date unknown",
+                            mech.source,
+                            Said.of(N_("set %(field)s in the profile"), field="reporting.UPR.next_review"))]
     if last is not None:
         midterm = rules["midterm_report"].offset.apply(last)
         if today <= midterm <= horizon:
-            out.append(Obligation(code, "upr_midterm_report", "UPR mid-term report (voluntary)", midterm,
+            out.append(_obligation(code, "upr_midterm_report", Said(N_("UPR mid-term report (voluntary)")), midterm,
                                   DEFAULT if basis == DEFAULT else (COMPUTED if basis == COMPUTED else RECORDED),
                                   "upcoming",
                                   rules["midterm_report"].source, anchors={"review": last}))
@@ -225,13 +249,23 @@ def _upr(code: str, mech: Mechanism, facts: Mapping[str, Any], state: str, today
                 report_basis = COMPUTED
         if report_due > horizon:
             break
-        out.append(Obligation(code, "upr_review", f"UPR national report (review {review.isoformat()})",
+        out.append(_obligation(code, "upr_review",
+                               Said.of(N_("UPR national report (review %(day)s)"), day=review.isoformat()),
                               report_due, report_basis, _status(report_due, today, bool(facts.get("submitted"))),
                               f"{rules['national_report'].source}; review date: {source}",
                               anchors={"review": review}))
         review, source = UPR_CYCLE.apply(review), "previous review + 4.5 years (HRC res. 16/21)"
         basis = COMPUTED if basis in (OFFICIAL, PUBLISHED, COMPUTED) else DEFAULT
     return out
+
+
+# A treaty report's title by its template (the committee's code is the value).
+PERIODIC_TITLES = {
+    "initial_report": N_("Initial report to %(mechanism)s"),
+    "simplified_report": N_("Replies to the list of issues prior to reporting (simplified procedure) to "
+                            "%(mechanism)s"),
+    "periodic_report": N_("Periodic report to %(mechanism)s"),
+}
 
 
 def _treaty(code: str, mech: Mechanism, facts: Mapping[str, Any], rat: Ratification,
@@ -246,7 +280,8 @@ def _treaty(code: str, mech: Mechanism, facts: Mapping[str, Any], rat: Ratificat
         "periodic_report" if "periodic_report" in mech.templates else "regional_periodic_report")
     due: date | None = None
     template = periodic_template
-    basis, source, note = OFFICIAL, str(facts.get("source", f"profile: reporting.{code}")), ""
+    basis, source = OFFICIAL, str(facts.get("source", f"profile: reporting.{code}"))
+    note: Said | None = None
     if facts.get("next_report_due"):
         due = _as_date(facts["next_report_due"])
     elif facts.get("last_dialogue") and has_periodic:
@@ -269,35 +304,35 @@ def _treaty(code: str, mech: Mechanism, facts: Mapping[str, Any], rat: Ratificat
             while due < today:
                 due = periodic.offset.apply(due)  # type: ignore[union-attr]
             template = periodic_template
-            note = "from the ratification year; no reporting history in the profile"
+            note = Said(N_("from the ratification year; no reporting history in the profile"))
     if due is None:
-        return [Obligation(code, periodic_template, f"Periodic report to {code}", None, "unknown",
-                           "date unknown", mech.source, f"set reporting.{code}.next_report_due in the profile")]
+        return [_obligation(code, periodic_template, Said.of(PERIODIC_TITLES["periodic_report"], mechanism=code),
+                            None, "unknown", "date unknown", mech.source,
+                            Said.of(N_("set %(field)s in the profile"), field=f"reporting.{code}.next_report_due"))]
     submitted = bool(facts.get("submitted"))
     first = True
     while due <= horizon or (first and due < today):
-        label = "Initial report" if template == "initial_report" else (
-            "Replies to the list of issues prior to reporting (simplified procedure)"
-            if template == "simplified_report" else "Periodic report")
+        label = PERIODIC_TITLES.get(template, PERIODIC_TITLES["periodic_report"])
         anchors = {"submission": due}
         if template == "simplified_report":
             # The cycle counts from the list of issues; the replies are due a year after it.
             anchors = {"loipr_received": _before(due, rules["loipr_replies"].offset)}
-        out.append(Obligation(code, template, f"{label} to {code}", due, basis,
-                              _status(due, today, submitted and first), source, note, anchors=anchors))
+        out.append(_obligation(code, template, Said.of(label, mechanism=code), due, basis,
+                               _status(due, today, submitted and first), source, note, anchors=anchors))
         if not has_periodic:
             break
         due = periodic.offset.apply(due)  # type: ignore[union-attr]
-        template, first, note = periodic_template, False, ""
+        template, first, note = periodic_template, False, None
         basis = COMPUTED if basis in (OFFICIAL, PUBLISHED, COMPUTED) else (RECORDED if basis == RECORDED else DEFAULT)
         source = f"previous report + {periodic.offset}"  # type: ignore[union-attr]
     if facts.get("last_dialogue") and "follow_up" in rules and "follow_up_report" in mech.templates:
         co = _as_date(facts["last_dialogue"])
         fu = rules["follow_up"].offset.apply(co)  # type: ignore[arg-type]
         if fu <= horizon and not facts.get("follow_up_submitted"):
-            out.append(Obligation(code, "follow_up_report", f"Follow-up report to {code}", fu, RECORDED,
-                                  _status(fu, today), rules["follow_up"].source,
-                                  anchors={"concluding_observations": co}))  # type: ignore[dict-item]
+            out.append(_obligation(code, "follow_up_report",
+                                   Said.of(N_("Follow-up report to %(mechanism)s"), mechanism=code), fu, RECORDED,
+                                   _status(fu, today), rules["follow_up"].source,
+                                   anchors={"concluding_observations": co}))  # type: ignore[dict-item]
     return out
 
 

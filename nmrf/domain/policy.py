@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nmrf.domain.dates import WorkCalendar
+from nmrf.domain.i18n import N_, Said
 from nmrf.domain.packaged import DATA_DIR
 from nmrf.domain.rules import ROLE_NAMES, STAGES
 from nmrf.domain.yamlfile import load_yaml, parse_model
@@ -40,7 +41,7 @@ class Delay(_Strict):
     @model_validator(mode="after")
     def _one(self) -> Delay:
         if (self.days is None) == (self.working_days is None):
-            raise ValueError("give exactly one of days or working_days")
+            raise ValueError(Said(N_("give exactly one of days or working_days")))
         return self
 
     def after(self, cal: WorkCalendar, day: date) -> date:
@@ -68,24 +69,26 @@ def _check_targets(value: tuple[str, ...]) -> tuple[str, ...]:
             continue
         if t.startswith("person:") and len(t) > 7:
             continue
-        raise ValueError(f"unknown target {t!r}: expected owner, a role ({', '.join(ROLE_NAMES)}) "
-                         "or person:KEY")
+        raise ValueError(Said.of(N_("unknown target %(target)s: expected owner, a role (%(roles)s) or person:KEY"),
+                                 target=repr(t), roles=", ".join(ROLE_NAMES)))
     if len(set(value)) != len(value):
-        raise ValueError("a target is named twice")
+        raise ValueError(Said(N_("a target is named twice")))
     return value
 
 
 def _check_stages(value: tuple[str, ...]) -> tuple[str, ...]:
     for s in value:
         if s not in STAGES:
-            raise ValueError(f"unknown stage {s!r}; expected one of {', '.join(STAGES)}")
+            raise ValueError(Said.of(N_("unknown stage %(stage)s; expected one of %(known)s"), stage=repr(s),
+                                     known=", ".join(STAGES)))
     return value
 
 
 def _check_roles(value: tuple[str, ...]) -> tuple[str, ...]:
     for r in value:
         if r not in ROLE_NAMES:
-            raise ValueError(f"unknown role {r!r}; expected one of {', '.join(ROLE_NAMES)}")
+            raise ValueError(Said.of(N_("unknown role %(role)s; expected one of %(known)s"), role=repr(r),
+                                     known=", ".join(ROLE_NAMES)))
     return value
 
 
@@ -116,7 +119,7 @@ class ReminderLadder(_Matcher):
     def _distinct(cls, value: tuple[Delay, ...]) -> tuple[Delay, ...]:
         labels = [d.label for d in value]
         if len(set(labels)) != len(labels):
-            raise ValueError("the same reminder is given twice")
+            raise ValueError(Said(N_("the same reminder is given twice")))
         return value
 
 
@@ -149,13 +152,16 @@ class EscalationPolicy(_Matcher):
     def _ordered(self) -> EscalationPolicy:
         names = [lv.name for lv in self.levels]
         if len(set(names)) != len(names):
-            raise ValueError(f"escalation {self.name!r}: level names must differ")
+            raise ValueError(Said.of(N_("escalation %(name)s: level names must differ"), name=repr(self.name)))
         if self.levels[0].after.approx_days() <= 0:
-            raise ValueError(f"escalation {self.name!r}: the first level comes at least a day after the deadline")
+            raise ValueError(Said.of(N_("escalation %(name)s: the first level comes at least a day after the "
+                                        "deadline"), name=repr(self.name)))
         if self.counts_from == "deadline":
             for a, b in zip(self.levels, self.levels[1:]):
                 if b.after.approx_days() <= a.after.approx_days():
-                    raise ValueError(f"escalation {self.name!r}: level {b.name!r} must come after level {a.name!r}")
+                    raise ValueError(Said.of(N_("escalation %(name)s: level %(level)s must come after level "
+                                                "%(before)s"), name=repr(self.name), level=repr(b.name),
+                                             before=repr(a.name)))
         return self
 
     def is_urgent(self, index: int) -> bool:
@@ -171,7 +177,7 @@ class AckSpec(_Strict):
     @classmethod
     def _days(cls, value: Delay) -> Delay:
         if value.days is None or value.days < 1:
-            raise ValueError("link_valid_for is in days (at least 1)")
+            raise ValueError(Said(N_("link_valid_for is in days (at least 1)")))
         return value
 
 
@@ -191,10 +197,10 @@ def _catch_all_last(value: tuple[_Matcher, ...] | None, what: str) -> Any:
         return value
     names = [m.name for m in value]
     if len(set(names)) != len(names):
-        raise ValueError(f"{what} names must differ")
+        raise ValueError(Said.of(N_("%(what)s names must differ"), what=what))
     if not value or not value[-1].catch_all:
-        raise ValueError(f"the last {what} entry must match everything (no stages, no roles), "
-                         "so that no deadline goes unnoticed")
+        raise ValueError(Said.of(N_("the last %(what)s entry must match everything (no stages, no roles), so that "
+                                    "no deadline goes unnoticed"), what=what))
     return value
 
 

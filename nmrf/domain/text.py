@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from nmrf.domain.i18n import N_, Said
+
 # C0 controls except TAB, LF and CR; DEL; the C1 controls; the Unicode line and paragraph separators (read as
 # line breaks by some parsers); lone surrogates (no UTF-8 encoding exists for them); U+FEFF (an invisible byte-order
 # mark that iCalendar and other writers drop, so it cannot round-trip); U+FFFE/U+FFFF non-characters.
@@ -25,8 +27,9 @@ def text_problem(value: str, *, multiline: bool = True) -> str | None:
         found = _BREAK.search(value)
     if found is None:
         return None
-    return (f"holds the control character U+{ord(found.group()):04X} at position {found.start() + 1}"
-            + ("" if multiline else " (a single line is expected)") + "; remove it")
+    said = (N_("holds the control character %(char)s at position %(position)s; remove it") if multiline else
+            N_("holds the control character %(char)s at position %(position)s (a single line is expected); remove it"))
+    return Said.of(said, char=f"U+{ord(found.group()):04X}", position=found.start() + 1)
 
 
 def check_text(value: str, *, field: str, multiline: bool = True) -> str:

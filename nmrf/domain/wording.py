@@ -8,10 +8,12 @@ person typed (a meeting, an action) is not in the catalogs and is shown as typed
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from nmrf.domain.i18n import N_, Translator, pick_name
+from nmrf.domain.dates import Offset
+from nmrf.domain.i18n import N_, Said, Translator, pick_name
 from nmrf.domain.rules import load_catalogue
 
 # Who a role is, as a reader is told why they receive something or who owes it.
@@ -74,3 +76,43 @@ def cycle_title(t: Translator, *, stored: str, template: str | None, mechanism: 
         return t.gettext(pattern).format(state=local_state, **values)
     except (KeyError, IndexError, ValueError):
         return stored
+
+
+def offset_words(t: Translator, offset: Offset) -> str:
+    """An offset (+2 years +3 months) in the reader's words."""
+    units = ((offset.years, t.ngettext("%(sign)s%(num)d year", "%(sign)s%(num)d years", abs(offset.years))),
+             (offset.months, t.ngettext("%(sign)s%(num)d month", "%(sign)s%(num)d months", abs(offset.months))),
+             (offset.weeks, t.ngettext("%(sign)s%(num)d week", "%(sign)s%(num)d weeks", abs(offset.weeks))),
+             (offset.days, t.ngettext("%(sign)s%(num)d day", "%(sign)s%(num)d days", abs(offset.days))))
+    parts = [said % {"sign": "+" if v > 0 else "-", "num": abs(v)} for v, said in units if v]
+    return " ".join(parts) or t.ngettext("%(sign)s%(num)d day", "%(sign)s%(num)d days", 0) % {"sign": "", "num": 0}
+
+
+@dataclass(frozen=True)
+class CycleTitle:
+    """A cycle's title as stored, with what cycle_title needs to say it in a reader's language."""
+
+    stored: str
+    template: str | None
+    mechanism: str
+    reference: str | None
+    state_name: str
+    state_names: Mapping[str, Any] | None = None
+
+    def __str__(self) -> str:
+        return self.stored
+
+
+def say(t: Translator, value: Any) -> str:
+    """Text written by pure code, in the reader's language: a Said (its values said too), an Offset, a
+    cycle's title; anything else as it is."""
+    if isinstance(value, Said):
+        if not value.params:
+            return t.gettext(value.msgid)
+        return t.gettext(value.msgid) % {k: say(t, v) for k, v in value.params}
+    if isinstance(value, Offset):
+        return offset_words(t, value)
+    if isinstance(value, CycleTitle):
+        return cycle_title(t, stored=value.stored, template=value.template, mechanism=value.mechanism,
+                           reference=value.reference, state_name=value.state_name, state_names=value.state_names)
+    return "" if value is None else str(value)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from nmrf.domain.costs import totals
 
@@ -40,6 +41,10 @@ class Entry:
     institution: str  # the responsible institution's name
     person: str  # the responsible people's names ("" when nobody holds the role)
     status: str
+    # The title and reference as nmrf wrote them, for nmrf.domain.wording.say to put in a reader's language
+    # (a Said, a CycleTitle); None where a person typed them (title and reference above are then the text).
+    title_said: Any = None
+    reference_said: Any = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from nmrf.domain.dates import check_date_range
+from nmrf.domain.i18n import N_, Said
 from nmrf.domain.text import CONTROL, text_problem
 from nmrf.errors import NmrfError, Problem
 
@@ -33,6 +34,10 @@ MAX_BYTES = 2 * 1024 * 1024  # the shipped catalogue is 46 kB, the example profi
 MAX_ALIAS_VALUES = 10_000
 MAX_DEPTH = 50
 MAX_NODES = 200_000
+
+
+# The parser's own reason after it (PyYAML's words: quoted as it says them).
+NOT_YAML = N_("not valid YAML: %(reason)s")
 
 
 class _Loader(yaml.SafeLoader):
@@ -56,14 +61,15 @@ def _construct(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int
     lines[path] = _where(node)
     # PyYAML's composer gives an alias the very node object of its anchor: a node met again is an alias use.
     if id(node) in budget.open:
-        raise NmrfError([Problem("an alias refers to a node that contains it (a recursive alias)",
+        raise NmrfError([Problem(Said(N_("an alias refers to a node that contains it (a recursive alias)")),
                                  line=_where(node), field=dotted(path) or None)])
     alias = id(node) in budget.seen
     budget.seen.add(id(node))
     if alias or budget.inside:
         budget.aliased += 1
         if budget.aliased > MAX_ALIAS_VALUES:
-            raise NmrfError([Problem(f"aliases repeat more than {MAX_ALIAS_VALUES} values; write the values out",
+            raise NmrfError([Problem(Said.of(N_("aliases repeat more than %(num)s values; write the values out"),
+                                             num=MAX_ALIAS_VALUES),
                                      line=_where(node), field=dotted(path) or None)])
     if alias:
         budget.inside += 1
@@ -77,18 +83,19 @@ def _construct(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int
 def _build(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int], budget: _Budget) -> Any:
     budget.nodes += 1
     if budget.nodes > MAX_NODES or len(path) > MAX_DEPTH:
-        raise NmrfError([Problem(f"the document is too large or nested too deeply (over {MAX_NODES} values or "
-                                 f"{MAX_DEPTH} levels)", line=_where(node))])
+        raise NmrfError([Problem(Said.of(N_("the document is too large or nested too deeply (over %(values)s values or "
+                                            "%(levels)s levels)"), values=MAX_NODES, levels=MAX_DEPTH),
+                                 line=_where(node))])
     if isinstance(node, yaml.MappingNode):
         budget.open.add(id(node))
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise NmrfError([Problem("a key must be a plain word or number", line=_where(key_node),
+                raise NmrfError([Problem(Said(N_("a key must be a plain word or number")), line=_where(key_node),
                                          field=dotted(path) or None)])
             key = _scalar(key_node, loader, path, lines)
             if key in out:
-                raise NmrfError([Problem(f"duplicate key {key!r}", line=_where(key_node),
+                raise NmrfError([Problem(Said.of(N_("duplicate key %(key)s"), key=repr(key)), line=_where(key_node),
                                          field=dotted(path + (key,)))])
             out[key] = _construct(value_node, loader, path + (key,), lines, budget)
         budget.open.discard(id(node))
@@ -105,7 +112,8 @@ def _scalar(node: yaml.Node, loader: _Loader, path: Loc, lines: dict[Loc, int]) 
     try:
         value = loader.construct_object(node, deep=True)
     except ValueError as exc:  # 2024-02-30: the resolver says "timestamp", the date does not exist
-        raise NmrfError([Problem(f"{node.value!r} is not a date that exists ({exc})", line=_where(node),
+        raise NmrfError([Problem(Said.of(N_("%(value)s is not a date that exists (%(reason)s)"), value=repr(node.value),
+                                         reason=exc), line=_where(node),
                                  field=dotted(path) or None)]) from None
     if isinstance(value, str):
         problem = text_problem(value)
@@ -123,7 +131,8 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
     """Parse YAML text into plain data and a map from path to line number (bounded: see the module's doc)."""
     lines: dict[Loc, int] = {}
     if len(text) > MAX_BYTES:
-        raise NmrfError([Problem(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB", file=filename)])
+        raise NmrfError([Problem(Said.of(N_("the file is larger than %(num)s MB"), num=MAX_BYTES // (1024 * 1024)),
+                                 file=filename)])
     text = text.removeprefix("\ufeff")  # a byte-order mark at the start is the file's encoding, not text
     # Checked in the raw text, not only in the values: YAML itself reads NEL (U+0085) and U+2028/9 as line
     # breaks and would fold them silently into a space before any value could be checked.
@@ -140,12 +149,13 @@ def load_yaml(text: str, *, filename: str) -> tuple[Any, dict[Loc, int]]:
         return _construct(node, loader, (), lines, _Budget()), lines
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise NmrfError([Problem(f"not valid YAML: {exc.problem or exc}", file=filename,
+        raise NmrfError([Problem(Said.of(NOT_YAML, reason=exc.problem or exc), file=filename,
                                  line=mark.line + 1 if mark else None)]) from None
     except yaml.YAMLError as exc:
-        raise NmrfError([Problem(f"not valid YAML: {exc}", file=filename)]) from None
+        raise NmrfError([Problem(Said.of(NOT_YAML, reason=exc), file=filename)]) from None
     except RecursionError:
-        raise NmrfError([Problem(f"nested too deeply (over {MAX_DEPTH} levels)", file=filename)]) from None
+        raise NmrfError([Problem(Said.of(N_("nested too deeply (over %(levels)s levels)"), levels=MAX_DEPTH),
+                                 file=filename)]) from None
     except NmrfError as exc:
         raise NmrfError([replace(p, file=filename) for p in exc.problems]) from None  # its msgid kept
     finally:
@@ -170,18 +180,72 @@ def line_of(loc: Loc, lines: dict[Loc, int]) -> int | None:
     return lines.get(())
 
 
+# Pydantic's own messages, as catalog messages whose English is pydantic's text exactly: (one, many) where
+# pydantic adds an "s" (expected_plural), and the context value that counts.
+PYDANTIC_SAID: dict[str, tuple[str, str | None]] = {
+    "string_pattern_mismatch": (N_("String should match pattern '%(pattern)s'"), None),
+    "string_too_short": (N_("String should have at least %(min_length)s character"),
+                         N_("String should have at least %(min_length)s characters")),
+    "string_too_long": (N_("String should have at most %(max_length)s character"),
+                        N_("String should have at most %(max_length)s characters")),
+    "too_short": (N_("%(field_type)s should have at least %(min_length)s item after validation, not %(actual_length)s"),
+                  N_("%(field_type)s should have at least %(min_length)s items after validation, not "
+                     "%(actual_length)s")),
+    "too_long": (N_("%(field_type)s should have at most %(max_length)s item after validation, not %(actual_length)s"),
+                 N_("%(field_type)s should have at most %(max_length)s items after validation, not "
+                    "%(actual_length)s")),
+    "literal_error": (N_("Input should be %(expected)s"), None),
+    "string_type": (N_("Input should be a valid string"), None),
+    "dict_type": (N_("Input should be a valid dictionary"), None),
+    "list_type": (N_("Input should be a valid list"), None),
+    "model_type": (N_("Input should be a valid dictionary or instance of %(class_name)s"), None),
+    "bool_type": (N_("Input should be a valid boolean"), None),
+    "bool_parsing": (N_("Input should be a valid boolean, unable to interpret input"), None),
+    "int_type": (N_("Input should be a valid integer"), None),
+    "int_parsing": (N_("Input should be a valid integer, unable to parse string as an integer"), None),
+    "int_from_float": (N_("Input should be a valid integer, got a number with a fractional part"), None),
+    "float_parsing": (N_("Input should be a valid number, unable to parse string as a number"), None),
+    "greater_than_equal": (N_("Input should be greater than or equal to %(ge)s"), None),
+    "less_than_equal": (N_("Input should be less than or equal to %(le)s"), None),
+    "date_type": (N_("Input should be a valid date"), None),
+    "date_parsing": (N_("Input should be a valid date in the format YYYY-MM-DD, %(error)s"), None),
+    "date_from_datetime_parsing": (N_("Input should be a valid date or datetime, %(error)s"), None),
+    "missing": (N_("is required but missing"), None),
+    "extra_forbidden": (N_("is not a known field (check the spelling)"), None),
+}
+
+
+def said_by_pydantic(err: Any) -> Said | None:
+    """Pydantic's error as a sentence of ours: a validator's ValueError carrying a Said, or one of pydantic's
+    own messages (PYDANTIC_SAID); None for any other (shown in pydantic's English)."""
+    ctx = err.get("ctx") or {}
+    error = ctx.get("error")
+    if isinstance(error, Exception) and error.args and isinstance(error.args[0], Said):
+        return error.args[0]
+    known = PYDANTIC_SAID.get(err["type"])
+    if known is None:
+        return None
+    one, many = known
+    msgid = many if many and ctx.get("expected_plural") == "s" else one
+    params = {k: v for k, v in ctx.items() if k != "expected_plural"}
+    try:
+        said = Said.of(msgid, **{k: v for k, v in params.items() if f"%({k})s" in msgid})
+    except (KeyError, TypeError, ValueError):
+        return None
+    # Only when it says exactly what pydantic said (an English reader sees no change).
+    return said if err["type"] in ("missing", "extra_forbidden") or said == err["msg"] else None
+
+
 def problems_from(exc: ValidationError, *, filename: str, lines: dict[Loc, int]) -> list[Problem]:
     problems = []
     for err in exc.errors():
         # Pydantic puts the tag of a union or a validator name in the path: drop
         # parts that are not in the document so the field reads as written.
         loc: Loc = tuple(p for p in err["loc"] if isinstance(p, int) or not str(p).startswith(("function-", "tagged-union")))
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            message = "is required but missing"
-        elif err["type"] == "extra_forbidden":
-            message = "is not a known field (check the spelling)"
-        problems.append(Problem(message, file=filename, line=line_of(loc, lines), field=dotted(loc)))
+        message: str = err["msg"].removeprefix("Value error, ")
+        said = said_by_pydantic(err)
+        problems.append(Problem(said if said is not None else message, file=filename, line=line_of(loc, lines),
+                                field=dotted(loc)))
     return problems
 
 
@@ -197,10 +261,11 @@ def load_model(model: type[M], path: Path | str, *, context: dict | None = None)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise NmrfError([Problem("file not found", file=str(path))]) from None
+        raise NmrfError([Problem(Said(N_("file not found")), file=str(path))]) from None
     except UnicodeDecodeError as exc:
-        raise NmrfError([Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path))]) from None
+        raise NmrfError([Problem(Said.of(N_("not UTF-8 text (%(reason)s at byte %(byte)s)"), reason=exc.reason,
+                                         byte=exc.start), file=str(path))]) from None
     data, lines = load_yaml(text, filename=str(path))
     if data is None:
-        raise NmrfError([Problem("the file is empty", file=str(path))])
+        raise NmrfError([Problem(Said(N_("the file is empty")), file=str(path))])
     return parse_model(model, data, filename=str(path), lines=lines, context=context)

@@ -426,6 +426,15 @@ TABLE_WORDS = {
 }
 
 
+# Why a sign-in through the identity provider was refused (nmrf.services.console_oidc's words).
+REFUSED_WORDS = {
+    "unknown": N_("nobody in the profile has this identity"),
+    "no_role": N_("no console role in the profile"),
+    "unverified": N_("the provider has not verified this e-mail address"),
+    "no_claim": N_("the provider did not say who it was"),
+}
+
+
 def history_sentences(*, session: Session, state: State, actor: str | None = None, table: str | None = None,
                       limit: int = 100, t: Any = None) -> list[dict[str, Any]]:
     """The audit history as sentences in the reader's language (`t`, a translator; English without it):
@@ -444,9 +453,18 @@ def history_sentences(*, session: Session, state: State, actor: str | None = Non
     for e in session.exec(q):
         who = people.get(e.actor, e.actor)
         what = t.gettext(TABLE_WORDS[e.table_name]) if e.table_name in TABLE_WORDS else e.table_name.replace("_", " ")
-        if e.op == "refused":
+        if e.op == "refused" and e.changes.get("via") == "oidc":
+            sentence = t.gettext("%(who)s tried to sign in with %(provider)s and was refused: %(why)s") % {
+                "who": who, "provider": e.changes.get("provider", "?"),
+                "why": t.gettext(REFUSED_WORDS.get(e.changes.get("why", ""), N_("refused")))}
+        elif e.op == "refused":
             sentence = t.gettext("%(who)s tried to %(act)s without the role (refused)") % {
                 "who": who, "act": e.changes.get("act", "act")}
+        elif e.op == "sign_in" and e.changes.get("via") == "oidc":
+            sentence = t.gettext("%(who)s signed in to the console with %(provider)s") % {
+                "who": who, "provider": e.changes.get("provider", "?")}
+        elif e.op == "sign_in":
+            sentence = t.gettext("%(who)s signed in to the console with a link sent by e-mail") % {"who": who}
         elif e.op == "insert":
             sentence = t.gettext("%(who)s created %(what)s (#%(id)s)") % {"who": who, "what": what, "id": e.row_id}
             sentence += _said(e.changes, ("title", "name", "kind", "key"))

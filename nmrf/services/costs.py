@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from nmrf.domain.costs import check_currency, parse_amount
+from nmrf.domain.i18n import N_, Said
 from nmrf.errors import NmrfError, Problem
 from nmrf.models import COST_BASES, CostItem, Cycle, Meeting, MeetingSeries, Milestone, State
 
@@ -21,7 +22,7 @@ def _target(session: Session, state: State, *, cycle: Cycle | None, milestone: M
             meeting: Meeting | None, series: MeetingSeries | None) -> tuple[dict[str, int], date | None]:
     given = [x for x in (cycle, milestone, meeting, series) if x is not None]
     if len(given) != 1:
-        raise NmrfError([Problem("a cost is for exactly one cycle, milestone, meeting or meeting series",
+        raise NmrfError([Problem(Said(N_("a cost is for exactly one cycle, milestone, meeting or meeting series")),
                                  field="target")])
     if milestone is not None:
         return {"milestone_id": milestone.id, "cycle_id": None}, milestone.due_date or (
@@ -44,24 +45,27 @@ def add_cost(*, session: Session, state: State, amount: str | Decimal, currency:
     try:
         value = parse_amount(amount)
     except ValueError as exc:
-        problems.append(Problem(str(exc), field="amount"))
+        problems.append(Problem(exc.args[0], field="amount"))
     try:
         code = check_currency(currency)
         allowed = state.budget.get("currencies") or []
         if allowed and code not in allowed:
-            problems.append(Problem(f"currency {code} is not among the profile's currencies "
-                                    f"({', '.join(allowed)})", field="currency"))
+            problems.append(Problem(Said.of(N_("currency %(code)s is not among the profile's currencies "
+                                               "(%(allowed)s)"), code=code, allowed=", ".join(allowed)),
+                                    field="currency"))
     except ValueError as exc:
-        problems.append(Problem(str(exc), field="currency"))
+        problems.append(Problem(exc.args[0], field="currency"))
     lines = state.budget.get("lines") or {}
     if budget_line not in lines:
-        known = ", ".join(lines) if lines else "none: add `budget: lines:` to the profile"
-        problems.append(Problem(f"budget line {budget_line!r} is not in the profile (known: {known})",
-                                field="budget_line"))
+        known = ", ".join(lines) if lines else Said.of(N_("none: add %(field)s to the profile"),
+                                                       field="`budget: lines:`")
+        problems.append(Problem(Said.of(N_("budget line %(line)s is not in the profile (known: %(known)s)"),
+                                        line=repr(budget_line), known=known), field="budget_line"))
     if basis not in COST_BASES:
-        problems.append(Problem(f"{basis!r}: expected one of {', '.join(COST_BASES)}", field="basis"))
+        problems.append(Problem(Said.of(N_("%(basis)s: expected one of %(known)s"), basis=repr(basis),
+                                        known=", ".join(COST_BASES)), field="basis"))
     if not description.strip():
-        problems.append(Problem("say what the cost is for", field="description"))
+        problems.append(Problem(Said(N_("say what the cost is for")), field="description"))
     try:
         ids, default_day = _target(session, state, cycle=cycle, milestone=milestone, meeting=meeting, series=series)
     except NmrfError as exc:
@@ -69,7 +73,8 @@ def add_cost(*, session: Session, state: State, amount: str | Decimal, currency:
         ids, default_day = {}, None
     day = falls_on or default_day
     if day is None and ids:
-        problems.append(Problem("a cost on a cycle needs the day it falls on (--on YYYY-MM-DD)", field="falls_on"))
+        problems.append(Problem(Said.of(N_("a cost on a cycle needs the day it falls on (%(option)s)"),
+                                        option="--on YYYY-MM-DD"), field="falls_on"))
     if problems:
         raise NmrfError(problems)
     if milestone is not None:

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from nmrf.domain.inventory import COMPUTED, OFFICIAL, Obligation, Ratification, inventory
 from nmrf.domain.rules import load_catalogue
+from nmrf.domain.wording import CycleTitle
 from nmrf.models import Cycle, Milestone, State
 from nmrf.domain.reference import all_ratifications, upr_calendar, upr_schedule
 from nmrf.services.cycles import cycle_key
@@ -47,6 +48,8 @@ def state_inventory(*, session: Session, state: State, today: date, years: int) 
         status = "overdue" if sub.due_date and sub.due_date < today else (
             "upcoming" if sub.due_date else "date unknown")
         out.append((Obligation(c.mechanism, c.template, c.title, sub.due_date,
-                               OFFICIAL if sub.official_date else COMPUTED, status, sub.source), c))
+                               OFFICIAL if sub.official_date else COMPUTED, status, sub.source,
+                               title_said=CycleTitle(c.title, c.template, c.mechanism, c.reference, state.name,
+                                                     state.names)), c))
     out.sort(key=lambda pair: pair[0].sort_key)
     return out

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from nmrf.domain.i18n import N_, Said
 from nmrf.models import (
     Address,
     Institution,
@@ -32,14 +33,14 @@ class ApplyResult:
         return bool(self.created or self.updated or self.deactivated)
 
 
-def _assign(obj: object, values: dict, label: str, result: ApplyResult, now: datetime) -> None:
+def _assign(obj: object, values: dict, label: Said, result: ApplyResult, now: datetime) -> None:
     changed = [k for k, v in values.items() if getattr(obj, k) != v]
     for k in changed:
         setattr(obj, k, values[k])
     if changed:
         if hasattr(obj, "updated_at"):
             obj.updated_at = now  # type: ignore[attr-defined]
-        result.updated.append(f"{label} ({', '.join(changed)})")
+        result.updated.append(Said.of(N_("%(what)s (%(fields)s)"), what=label, fields=", ".join(changed)))
 
 
 def apply_profile(*, session: Session, profile: Profile, now: datetime) -> ApplyResult:
@@ -58,6 +59,7 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
         publication=profile.publication.model_dump(exclude_defaults=True),
         budget=({"lines": {b.key: b.name for b in profile.budget.lines},
                  "currencies": list(profile.budget.currencies)} if profile.budget else {}),
+        sign_in=profile.console.model_dump(exclude_none=True) if profile.console.openid_connect else {},
         names={k: v for k, v in (("name", dict(spec.names)), ("secretariat", dict(spec.secretariats_by_language)))
                if v},
     )
@@ -65,10 +67,10 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
         state = State(code=spec.code, created_at=now, updated_at=now, **values)
         session.add(state)
         session.flush()
-        result = ApplyResult(state=state, created=[f"state {spec.code}"])
+        result = ApplyResult(state=state, created=[Said.of(N_("state %(key)s"), key=spec.code)])
     else:
         result = ApplyResult(state=state)
-        _assign(state, values, f"state {spec.code}", result, now)
+        _assign(state, values, Said.of(N_("state %(key)s"), key=spec.code), result, now)
 
     institutions = {i.key: i for i in session.exec(select(Institution).where(Institution.state_id == state.id))}
     for ispec in profile.institutions:
@@ -79,14 +81,14 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
             inst = Institution(state_id=state.id, key=ispec.key, created_at=now, updated_at=now, **values)
             session.add(inst)
             institutions[ispec.key] = inst
-            result.created.append(f"institution {ispec.key}")
+            result.created.append(Said.of(N_("institution %(key)s"), key=ispec.key))
         else:
-            _assign(inst, values, f"institution {ispec.key}", result, now)
+            _assign(inst, values, Said.of(N_("institution %(key)s"), key=ispec.key), result, now)
     wanted = {i.key for i in profile.institutions}
     for key, inst in institutions.items():
         if key not in wanted and inst.active:
             inst.active, inst.updated_at = False, now
-            result.deactivated.append(f"institution {key}")
+            result.deactivated.append(Said.of(N_("institution %(key)s"), key=key))
     session.flush()
 
     people = {p.key: p for p in session.exec(select(Person).where(Person.state_id == state.id))}
@@ -103,22 +105,23 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
             session.add(person)
             session.flush()
             people[pspec.key] = person
-            result.created.append(f"person {pspec.key}")
+            result.created.append(Said.of(N_("person %(key)s"), key=pspec.key))
         else:
-            _assign(person, values, f"person {pspec.key}", result, now)
+            _assign(person, values, Said.of(N_("person %(key)s"), key=pspec.key), result, now)
         _sync_roles(session, person, [(r, institutions[i].id) for r, i in pspec.role_pairs()], result)
         _sync_addresses(session, person, {a.label: a.url for a in pspec.addresses}, result, now)
     wanted = {p.key for p in profile.people}
     for key, person in people.items():
         if key not in wanted and person.active:
             person.active, person.updated_at = False, now
-            result.deactivated.append(f"person {key}")
+            result.deactivated.append(Said.of(N_("person %(key)s"), key=key))
     session.flush()
     before = session.execute(select(func.max(NotificationPolicy.version))
                              .where(NotificationPolicy.state_id == state.id)).scalar()
     policy = ensure_policy(session=session, state=state, spec=profile.notifications, now=now)
     if before is not None and policy.version != before:
-        result.updated.append(f"notification policy (version {policy.version}; running chains keep theirs)")
+        result.updated.append(Said.of(N_("notification policy (version %(version)s; running chains keep theirs)"),
+                                      version=policy.version))
     return result
 
 
@@ -128,12 +131,12 @@ def _sync_roles(session: Session, person: Person, pairs: list[tuple[str, int | N
     for pair in pairs:
         if pair not in current:
             session.add(RoleAssignment(person_id=person.id, role=pair[0], institution_id=pair[1]))
-            result.updated.append(f"person {person.key} (role {pair[0]} added)")
+            result.updated.append(Said.of(N_("person %(key)s (role %(role)s added)"), key=person.key, role=pair[0]))
     for pair, row in current.items():
         if pair not in pairs:
             # The audit history keeps the removed assignment.
             session.delete(row)
-            result.updated.append(f"person {person.key} (role {pair[0]} removed)")
+            result.updated.append(Said.of(N_("person %(key)s (role %(role)s removed)"), key=person.key, role=pair[0]))
 
 
 def _sync_addresses(session: Session, person: Person, wanted: dict[str, str], result: ApplyResult, now: datetime) -> None:
@@ -142,11 +145,13 @@ def _sync_addresses(session: Session, person: Person, wanted: dict[str, str], re
         addr = current.get(label)
         if addr is None:
             session.add(Address(person_id=person.id, label=label, url=url, created_at=now, updated_at=now))
-            result.updated.append(f"person {person.key} (address {label} added)")
+            result.updated.append(Said.of(N_("person %(key)s (address %(label)s added)"), key=person.key, label=label))
         elif addr.url != url or not addr.active:
             addr.url, addr.active, addr.updated_at = url, True, now
-            result.updated.append(f"person {person.key} (address {label} changed)")
+            result.updated.append(Said.of(N_("person %(key)s (address %(label)s changed)"), key=person.key,
+                                          label=label))
     for label, addr in current.items():
         if label not in wanted and addr.active:
             addr.active, addr.updated_at = False, now
-            result.updated.append(f"person {person.key} (address {label} deactivated)")
+            result.updated.append(Said.of(N_("person %(key)s (address %(label)s deactivated)"), key=person.key,
+                                          label=label))

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from nmrf.calendars.series import recurrence_of
+from nmrf.domain.i18n import N_, Said
 from nmrf.domain.recurrence import occurrences
+from nmrf.domain.wording import CycleTitle
 from nmrf.domain.workplan import Cost, Entry, Workplan, build_workplan
 from nmrf.models import (
     CostItem,
@@ -72,13 +74,17 @@ def workplan_facts(*, session: Session, state: State, year: int, today: date) ->
     first, last = date(year, 1, 1), date(year, 12, 31)
     d = _Directory(session, state)
     head = d.responsible("head_of_secretariat", None)
+
+    def said_cycle(c: Cycle) -> CycleTitle:
+        return CycleTitle(c.title, c.template, c.mechanism, c.reference, state.name, state.names)
+
     entries: list[Entry] = []
     years = max(1, year - today.year + 1)
     for ob, cycle in state_inventory(session=session, state=state, today=today, years=years):
         if ob.due is not None and first <= ob.due <= last:
             entries.append(Entry(key=f"obligation:{ob.mechanism}:{ob.template}:{ob.due}", kind="obligation",
                                  day=ob.due, title=ob.title, reference=ob.mechanism, institution=head[0],
-                                 person=head[1], status=ob.status))
+                                 person=head[1], status=ob.status, title_said=ob.title_said))
     cycles = {c.id: c for c in session.exec(select(Cycle).where(Cycle.state_id == state.id,
                                                                 Cycle.confidential == False))}  # noqa: E712
     action_of = {a.milestone_id: a for a in session.exec(
@@ -97,18 +103,22 @@ def workplan_facts(*, session: Session, state: State, year: int, today: date) ->
                 inst, people = d.responsible("focal_point", action.institution_id)
                 key = f"action:{action.id}"
                 entries.append(Entry(key=key, kind="action", day=m.due_date, title=action.title,
-                                     reference=cycle.title, institution=inst, person=people, status=action.status))
+                                     reference=cycle.title, institution=inst, person=people, status=action.status,
+                                     reference_said=said_cycle(cycle)))
             else:
                 inst, people = d.responsible(m.owner_role, m.institution_id)
                 key = f"milestone:{m.id}"
                 entries.append(Entry(key=key, kind="meeting" if m.kind == "meeting" else "milestone", day=m.due_date,
                                      title=m.title, reference=f"{cycle.mechanism}: {cycle.title}", institution=inst,
-                                     person=people, status=m.status))
+                                     person=people, status=m.status, title_said=Said(m.title),
+                                     reference_said=Said.of(N_("%(mechanism)s: %(cycle)s"),
+                                                            mechanism=cycle.mechanism, cycle=said_cycle(cycle))))
             milestone_target[m.id] = key
     for cid, day in first_day.items():
         c = cycles[cid]
         entries.append(Entry(key=f"cycle:{cid}", kind="cycle", day=day, title=c.title, reference=c.mechanism,
-                             institution=d.secretariat, person=d.responsible("secretariat", None)[1], status=c.status))
+                             institution=d.secretariat, person=d.responsible("secretariat", None)[1], status=c.status,
+                             title_said=said_cycle(c)))
     lo = datetime.combine(first - timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo("UTC"))
     hi = datetime.combine(last + timedelta(days=1), datetime.max.time(), tzinfo=ZoneInfo("UTC"))
     for mt in session.exec(select(Meeting).where(Meeting.state_id == state.id, Meeting.starts_at >= lo,
@@ -126,7 +136,9 @@ def workplan_facts(*, session: Session, state: State, year: int, today: date) ->
         for day in days:
             entries.append(Entry(key=f"series:{sr.key}:{day}", kind="meeting", day=day, title=sr.title,
                                  reference=f"{sr.kind}, {sr.frequency.replace('_', ' ')}", institution=head[0],
-                                 person=head[1], status=sr.status))
+                                 person=head[1], status=sr.status,
+                                 reference_said=Said.of(N_("%(kind)s, %(every)s"), kind=sr.kind,
+                                                        every=Said(sr.frequency.replace("_", " ")))))
     for p in session.exec(select(Pledge).where(Pledge.state_id == state.id, Pledge.made_on >= first,
                                                Pledge.made_on <= last)):
         inst, people = d.responsible("focal_point", p.institution_id)

@@ -27,6 +27,17 @@ def test_the_locale_variables_are_read_as_gettext_reads_them():
     assert choose(None, "wo", {"LANG": "es_CL.UTF-8"}) == "es-CL" and choose(None, None, {}) == "en"
 
 
+def test_the_language_of_a_run_is_read_from_its_raw_arguments_before_click_parses_them():
+    from nmrf.cli.typer_words import language_before_parsing
+
+    assert language_before_parsing(["--lang", "fr", "cycle", "show", "--help"], {}) == "fr"
+    assert language_before_parsing(["--home", "/x", "--lang=ar", "--help"], {}) == "ar"
+    # A subcommand's own --lang (the view of `recommendations publish`) is not the command line's language.
+    assert language_before_parsing(["recommendations", "publish", "--lang", "ar"], {"LANG": "es_CL.UTF-8"}) == "es-CL"
+    assert language_before_parsing(["--help"], {"NMRF_LANG": "ru"}) == "ru"
+    assert language_before_parsing(["--lang", "xx", "--help"], {}) == "en"  # refused later, by the root option
+
+
 def test_the_command_line_is_english_by_default_and_speaks_french_from_lang(db_url: str):
     english = nmrf("init", "--profile", str(EXAMPLE_PROFILE))
     assert english.exit_code == 0 and "Chile (CL): profile loaded: " in english.output
@@ -111,7 +122,7 @@ def test_a_sample_of_commands_speaks_french_and_arabic_with_no_english_sentence_
         assert t.pgettext("meetings", "attendees") in out and t.gettext("Meetings of %(state)s") % {
             "state": "Chile"} in out
     # The inventory: its title, headers, statuses and the bases of its dates in French (the obligations'
-    # titles and notes, written by nmrf.domain.inventory, are still English: not asserted here).
+    # titles and notes: test_inventory_rules_history_pledges_costs_workplan_and_profile_errors_...).
     inventory = nmrf("--lang", "fr", "inventory", "--years", "2", "--as-of", "2027-03-10", COLUMNS="300").output
     assert "Obligations de rapport de Chile, du 2027-03-10 à 2029" in inventory
     assert "échéance" in inventory and "date fondée sur" in inventory and "à venir" in inventory
@@ -193,3 +204,336 @@ def test_recommendations_db_and_the_unset_public_address_speak_french_and_arabic
         assert t.gettext("treaty body") in said and t.pgettext("rules", "verified") in said
         assert ("periodic_report " + t.format_number(21200)) in out
         assert lang != "fr" or "periodic_report 21,200" not in out
+
+
+def _column(output: str, n: int) -> str:
+    """The text of a table's n-th column (from 0), its wrapped lines joined: what a person reads down it."""
+    cells = [line.split("│")[n + 1].strip() for line in output.splitlines() if line.startswith("│")]
+    return " ".join(c for c in cells if c)
+
+
+def _broken_profile(tmp_path) -> str:
+    """The example profile with a zone that does not exist, a key against its pattern, a field misspelt, a
+    required field left out and a person of an institution nobody declared."""
+    text = EXAMPLE_PROFILE.read_text(encoding="utf-8")
+    text = text.replace("timezone: America/Santiago", "timezone: Mars/Base", 1)
+    text = text.replace("key: health", "key: Health!", 1)
+    text = text.replace("  quiet_hours:", "  quiet_hour:", 1).replace("  secretariat:", "  secretariat_x:", 1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_inventory_rules_history_pledges_costs_workplan_and_profile_errors_speak_the_command_lines_language(
+        db_url: str, tmp_path):
+    """The inventory's obligations and notes, rules list, history, pledges, costs (amounts grouped the reader's
+    way) and their errors, a series' weekdays, the workplan's console lines, init's changes and warnings, and a
+    broken profile's errors (pydantic's own included), as a francophone or arabophone secretariat reads them."""
+    from decimal import Decimal
+
+    from nmrf.domain.costs import money
+    from nmrf.domain.dates import Offset
+    from nmrf.domain.i18n import translator
+    from nmrf.domain.wording import offset_words
+    from tests.support.english import english_left
+
+    def said_offset(t):  # type: ignore[no-untyped-def]
+        return offset_words(t, Offset(months=6))
+
+    broken = _broken_profile(tmp_path)
+    twice = tmp_path / "twice.yaml"  # a key given twice: the YAML reader's own error
+    twice.write_text(EXAMPLE_PROFILE.read_text(encoding="utf-8").replace("state:\n", "state:\n  code: CL\n", 1),
+                     encoding="utf-8")
+    for lang in ("fr", "ar"):
+        t = translator(lang)
+        env = {"NMRF_DATABASE_URL": f"sqlite:///{tmp_path / (lang + '.db')}", "COLUMNS": "300"}
+        runs = [
+            nmrf("--lang", lang, "init", "--profile", str(EXAMPLE_PROFILE), **env),
+            nmrf("--lang", lang, "inventory", "--years", "5", "--as-of", "2027-03-10", **env),
+            nmrf("--lang", lang, "rules", "list", **env),
+            nmrf("--lang", lang, "history", "--limit", "5", **env),
+            nmrf("--lang", lang, "pledge", "add", "--text", "Ratify OP", "--institution", "health", "--date",
+                 "2027-01-10", **env),
+            nmrf("--lang", lang, "pledge", "update", "1", "--status", "in_progress", **env),
+            nmrf("--lang", lang, "pledge", "list", **env),
+            nmrf("--lang", lang, "cycle", "launch", "periodic_report", "-m", "CEDAW", "--date",
+                 "submission=2027-10-01", **env),
+            nmrf("--lang", lang, "cost", "add", "--cycle", "1", "--amount", "1800000", "--currency", "CLP", "--line",
+                 "translation", "--description", "x", "--on", "2027-05-01", **env),
+            nmrf("--lang", lang, "cost", "list", **env),
+            nmrf("--lang", lang, "meeting", "series", "add", "plenary", "--kind", "plenary", "--title", "Plenary",
+                 "--every", "quarterly", "--from", "2027-03-10", "--at", "09:00", "--role", "secretariat",
+                 "--as-of", "2027-01-04", **env),
+            nmrf("--lang", lang, "meeting", "series", "show", "plenary", "--as-of", "2027-01-04", **env),
+            nmrf("--lang", lang, "workplan", "2027", "--as-of", "2027-03-10", **env),
+            nmrf("--lang", lang, "annual-report", "2027", "--out", str(tmp_path / f"annual-{lang}.md"),
+                 "--as-of", "2027-12-10", **env),
+            # Refused: every bad field of a cost, a pledge's status, a broken profile.
+            nmrf("--lang", lang, "cost", "add", "--cycle", "1", "--amount", "-5", "--currency", "XXX", "--line",
+                 "nope", "--description", " ", **env),
+            nmrf("--lang", lang, "pledge", "update", "1", "--status", "finished", **env),
+            nmrf("--lang", lang, "init", "--profile", broken, **env),
+            nmrf("--lang", lang, "init", "--profile", twice, **env),
+        ]
+        codes = [r.exit_code for r in runs]
+        assert codes == [0] * 14 + [2] * 4, [r.output for r in runs]
+        out = "\n".join(r.output for r in runs)
+        quoted = {"Chile", str(tmp_path), "Plenary", "Ratify OP", "Mars/Base", "America/Santiago"}
+        assert not english_left(out, quoted), f"{lang}: {english_left(out, quoted)}\n{out}"
+        said = " ".join(out.split())
+        # What a person checks: the obligations by their names, the rules' mechanisms, the history's header.
+        obligations = _column(runs[1].output, 2)
+        assert t.gettext("Periodic report to %(mechanism)s") % {"mechanism": "CEDAW"} in obligations
+        assert t.gettext("Replies to individual communications (%(mechanism)s)") % {"mechanism": "CCPR"} in obligations
+        assert t.gettext("observations within %(offset)s of transmission; confidential") % {
+            "offset": said_offset(t)} in obligations
+        mechanisms = _column(runs[2].output, 1)
+        assert t.gettext("Committee against Torture") in mechanisms and "Committee against Torture" not in out
+        assert t.gettext("Audit history (newest first)") in said
+        assert t.gettext("person %(key)s (role %(role)s added)") % {"key": "ana-rojas",
+                                                                   "role": "head_of_secretariat"} in said
+        assert "[" + t.gettext("in progress") + "] health: Ratify OP" in out
+        # Amounts grouped and pointed the reader's way; weekdays abbreviated the reader's way.
+        assert money(Decimal("1800000"), "CLP", lang) in out and (lang == "ar" or "1,800,000.00" not in out)
+        assert f"2027-03-10 {t.format_date(__import__('datetime').date(2027, 3, 10), 'EEE')} 09:00" in out
+        assert " Wed " not in out
+        # The errors, each with its field (and file and line for the profile), in the reader's words.
+        assert "amount: " + t.gettext("amount %(amount)s: a cost cannot be negative") % {"amount": "-5"} in said
+        assert "description: " + t.gettext("say what the cost is for") in said
+        assert (f"{broken}:20: state.timezone: " + t.gettext(
+            "%(value)s is not an IANA time zone (for example Europe/Brussels)") % {"value": "'Mars/Base'"}) in said
+        assert t.gettext("String should match pattern '%(pattern)s'") % {"pattern": "^[a-z0-9][a-z0-9-]*$"} in said
+        assert "state.secretariat: " + t.gettext("is required but missing") in said
+        assert "state.quiet_hour: " + t.gettext("is not a known field (check the spelling)") in said
+        assert t.gettext("duplicate key %(key)s") % {"key": "'code'"} in said
+
+
+def test_the_inventory_and_a_profiles_errors_in_chinese_russian_spanish_and_portuguese(db_url: str, tmp_path):
+    from nmrf.domain.i18n import translator
+    from tests.support.english import english_left
+
+    broken = _broken_profile(tmp_path)
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    for lang in ("zh", "ru", "es", "pt"):
+        t = translator(lang)
+        inventory = nmrf("--lang", lang, "inventory", "--years", "5", "--as-of", "2027-03-10", COLUMNS="300")
+        refused = nmrf("--lang", lang, "init", "--profile", broken, COLUMNS="300")
+        assert inventory.exit_code == 0 and refused.exit_code == 2
+        out = inventory.output + refused.output
+        assert not english_left(out, {"Chile", str(tmp_path), "Mars/Base"}), (lang, english_left(out, {"Chile"}))
+        said = " ".join(out.split())
+        assert t.gettext("Follow-up report to %(mechanism)s") % {"mechanism": "CCPR"} in _column(inventory.output, 2)
+        assert t.gettext("is required but missing") in said
+
+
+def test_english_readers_read_the_same_words_as_before(db_url: str, tmp_path):
+    """The inventory's titles, the profile's and pydantic's errors and money stay as they were in English."""
+    broken = _broken_profile(tmp_path)
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    inventory = _column(nmrf("inventory", "--years", "5", "--as-of", "2027-03-10", COLUMNS="300").output, 2)
+    assert "Periodic report to CEDAW" in inventory and "Replies to individual communications (CCPR)" in inventory
+    assert "observations within +6 months of transmission; confidential" in inventory
+    refused = " ".join(nmrf("init", "--profile", broken, COLUMNS="300").output.split())
+    assert "state.timezone: 'Mars/Base' is not an IANA time zone (for example Europe/Brussels)" in refused
+    assert "institutions[3].key: String should match pattern '^[a-z0-9][a-z0-9-]*$'" in refused
+    assert "state.secretariat: is required but missing" in refused
+    assert "state.quiet_hour: is not a known field (check the spelling)" in refused
+    assert "Nothing was changed." in refused
+
+
+def test_help_is_in_the_readers_language_from_lang_the_locale_or_the_person(db_url: str):
+    """`--help` (the app's description, commands', options' and arguments' help, Typer's own words) in the
+    reader's language, however the language is chosen; English help as written."""
+    from nmrf.domain.i18n import translator
+    from tests.support.english import english_left
+
+    english = nmrf("--help", COLUMNS="300").output
+    assert "Workflow and deadline engine for national mechanisms for reporting and follow-up." in english
+    assert "Usage: nmrf" in english and "Show this message and exit." in english and "Commands" in english
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    for lang, locale in (("fr", "fr_SN.UTF-8"), ("ar", "ar_EG.UTF-8")):
+        t = translator(lang)
+        runs = [
+            nmrf("--lang", lang, "--help", COLUMNS="300"),
+            nmrf("--lang", lang, "recommendations", "why", "--help", COLUMNS="300"),
+            nmrf("--lang", lang, "notify", "--help", COLUMNS="300"),
+            nmrf("cycle", "launch", "--help", LANG=locale, COLUMNS="300"),
+            nmrf("--lang", lang, "recommendations", "list", "--help", COLUMNS="300"),
+        ]
+        assert [r.exit_code for r in runs] == [0] * len(runs), [r.output for r in runs]
+        out = "\n".join(r.output for r in runs)
+        assert not english_left(out, set()), f"{lang}: {english_left(out, set())}\n{out}"
+        said = [t.gettext("Workflow and deadline engine for national mechanisms for reporting and follow-up."),
+                t.gettext("Usage:") + " nmrf", t.gettext("Commands"), t.gettext("Options"),
+                t.gettext("Show this message and exit."), t.gettext("Why two recommendations share a cluster "
+                                                                     "(or do not)."),
+                t.gettext("Another recommendation."), t.gettext("Arguments"),
+                t.gettext("Launch a reporting cycle: every milestone planned from the mechanism's rules and the "
+                          "official dates."), t.gettext("Only this mechanism (UPR, CEDAW...)."),
+                t.gettext("Send a test message to each of a person's addresses and say whether each worked.")]
+        for s in said:
+            assert s in out, f"{lang}: {s!r} not in\n{out}"
+        assert "Usage:" not in out and "[default:" not in out and "[required]" not in out
+    # Diego Fuentes reads French (the example profile): his help is French without --lang.
+    diego = nmrf("outbox", "--help", NMRF_ACTOR="diego-fuentes", COLUMNS="300").output
+    assert translator("fr").gettext("The outbox: every message, sent, waiting or failed, and to whom.") in diego
+    # And English again after them: the same command tree object is not left speaking French.
+    assert nmrf("--help", COLUMNS="300").output == english
+
+
+def test_usage_errors_are_in_the_readers_language(db_url: str):
+    """Click's own errors (no such option or command, a missing argument or option, an invalid value, an
+    extra argument, an option without its value), with their Usage line and hint, in French and Arabic."""
+    from nmrf.domain.i18n import translator
+    from tests.support.english import english_left
+
+    english = nmrf("cycle", "show", "1", "--bogus").output
+    assert "Usage: nmrf cycle show" in english and "Try 'nmrf cycle show --help' for help." in english
+    assert "No such option: --bogus" in english
+    for lang in ("fr", "ar"):
+        t = translator(lang)
+        runs = [
+            nmrf("--lang", lang, "--bogus", COLUMNS="200"),
+            nmrf("--lang", lang, "cycle", "show", COLUMNS="200"),
+            nmrf("--lang", lang, "outbox", "--limit", "x", COLUMNS="200"),
+            nmrf("--lang", lang, "cycl", COLUMNS="200"),
+            nmrf("--lang", lang, "cycle", "show", "1", "2", COLUMNS="200"),
+            nmrf("--lang", lang, "cycle", "show", "1", "--as-of", COLUMNS="200"),
+            nmrf("--lang", lang, "cycle", "launch", "periodic_report", COLUMNS="200"),
+        ]
+        assert [r.exit_code for r in runs] == [2] * len(runs), [r.output for r in runs]
+        out = "\n".join(r.output for r in runs)
+        assert not english_left(out, set()), f"{lang}: {english_left(out, set())}\n{out}"
+        said = " ".join(out.split())
+        for s in [t.gettext("Usage:") + " nmrf cycle show",
+                  t.gettext("Try %(command)s for help.") % {"command": "'nmrf cycle show --help'"},
+                  t.gettext("Error"),
+                  t.gettext("No such option: %(option)s") % {"option": "--bogus"},
+                  t.gettext("Missing argument %(name)s.") % {"name": "'cycle_ref'"},
+                  t.gettext("Invalid value for %(name)s: %(reason)s") % {
+                      "name": "'--limit'", "reason": t.gettext("expected a whole number")},
+                  t.gettext("No such command %(command)s. Did you mean %(options)s?") % {
+                      "command": "'cycl'", "options": "'cycle'"},
+                  t.gettext("Unexpected extra argument(s): %(args)s") % {"args": "2"},
+                  t.gettext("Option %(option)s needs a value.") % {"option": "'--as-of'"},
+                  t.gettext("Missing option %(name)s.") % {"name": "'--mechanism' / '-m'"}]:
+            assert s in said, f"{lang}: {s!r} not in\n{out}"
+        for english_words in ("Usage:", "Try '", "No such", "Missing", "Invalid value", "Got unexpected",
+                              "requires an argument", "Error"):
+            assert english_words not in out, f"{lang}: {english_words!r} in\n{out}"
+
+
+def test_recommendations_list_show_themes_clusters_explain_why_speak_french_and_arabic(db_url: str):
+    """What a secretariat reads about its recommendations: the list, one recommendation, the taxonomy, the
+    clusters and why they hold, in French and Arabic (the recommendations' own texts and keys aside)."""
+    from sqlmodel import select
+
+    from nmrf.domain.i18n import translator
+    from nmrf.domain.reference import DATA_DIR
+    from nmrf.models import Cluster, Recommendation
+    from nmrf.models.db import make_engine, session_scope
+    from tests.support.english import english_left
+
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    for name in ("uhri-chile-sample.csv", "uhri-chile-fr-es.csv"):
+        assert nmrf("recommendations", "import", str(DATA_DIR / "uhri" / name), "--format", "uhri").exit_code == 0
+    assert nmrf("recommendations", "cluster").exit_code == 0
+    assert nmrf("recommendations", "prioritise", "1", "--no-budget", "--note", "n").exit_code == 0
+    engine = make_engine(db_url)
+    with session_scope(engine, readonly=True) as s:
+        recs = s.exec(select(Recommendation).order_by(Recommendation.id)).all()
+        by_cluster: dict[int, list[int]] = {}
+        for r in recs:
+            by_cluster.setdefault(r.cluster_id, []).append(r.id)  # type: ignore[arg-type]
+        pair = next(ids for ids in by_cluster.values() if len(ids) > 1)
+        apart = (pair[0], next(r.id for r in recs if r.cluster_id != recs[pair[0] - 1].cluster_id))
+        cluster = recs[pair[0] - 1].cluster_id
+        # The recommendations' own words, as written: texts, bodies, documents, clusters' labels.
+        quoted = {r.text for r in recs} | {r.body for r in recs} | {r.document for r in recs}
+        quoted |= {theme for r in recs for theme in r.source_themes}
+        quoted |= {c.label for c in s.exec(select(Cluster)).all()}
+        # (a label begins with its theme's name as recorded, "Impunity: la ley de amnistía"; a table may wrap it)
+        quoted |= {c.label.split(": ")[0] for c in s.exec(select(Cluster)).all()}
+    engine.dispose()
+    english = nmrf("recommendations", "why", str(apart[0]), str(apart[1]), COLUMNS="300").output
+    assert "They are in different clusters" in english
+    for lang in ("fr", "ar"):
+        t = translator(lang)
+        runs = [
+            nmrf("--lang", lang, "recommendations", "list", COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "show", "1", COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "themes", COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "clusters", COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "explain", str(cluster), COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "why", str(pair[0]), str(pair[1]), COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "why", str(apart[0]), str(apart[1]), COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "list", "--sort", "nowhere", COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "clusters", "--theme", "no-such-theme", COLUMNS="400"),
+        ]
+        assert [r.exit_code for r in runs] == [0] * 7 + [2, 2], [r.output for r in runs]
+        out = "\n".join(r.output for r in runs)
+        left = english_left(" ".join(out.split()), {" ".join(q.split()) for q in quoted})
+        assert not left, f"{lang}: {left}\n{out}"
+        said = " ".join(out.split())
+        for s in [t.gettext("Recommendations to %(state)s: %(num)s match") % {"state": "Chile", "num": len(recs)},
+                  t.gettext("Priority (OHCHR guide):"), t.gettext("Shared taxonomy (%(num)s themes)").split("%")[0],
+                  t.gettext("Clusters of %(state)s: %(num)s").split("%")[0],
+                  t.gettext("Both are in cluster %(cluster)s: they are linked.") % {"cluster": cluster},
+                  t.gettext("They are in different clusters: %(why)s.").split("%")[0],
+                  t.gettext("(c) possible without budget: %(answer)s") % {"answer": t.pgettext("answer", "yes")},
+                  t.gettext("Sustainable Development Goals: %(goals)s").split("%")[0],
+                  t.gettext("Gender equality")]:
+            assert s in said, f"{lang}: {s!r} not in\n{out}"
+
+
+def test_outbox_and_notify_speak_french_and_arabic(db_url: str, smtp, http):
+    """The outbox, one message, the policy, the acknowledgements and an address test, as a francophone or
+    arabophone secretariat reads them (subjects, bodies and addresses aside)."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from nmrf.domain.i18n import translator
+    from nmrf.models import Address, Notification
+    from nmrf.models.db import session_scope
+    from tests.support.english import english_left
+    from tests.support.notify import at, make_world, settings, sweep
+
+    w = make_world(db_url, smtp, http)
+    http.refuse()  # one channel fails: the outbox says so
+    sweep(w.engine, now=at(date(2027, 5, 18), 12), settings=settings(notify_max_attempts=1, notify_timeout=1.0))
+    with session_scope(w.engine, readonly=True) as s:
+        first = s.execute(select(Notification.id).order_by(Notification.id)).scalars().first()
+        quoted = {n.subject for n in s.execute(select(Notification)).scalars()}
+        quoted |= {n.body for n in s.execute(select(Notification)).scalars()}
+        quoted |= {a.url for a in s.execute(select(Address)).scalars()}
+    http.accept()
+    english = nmrf("notify", "policy", COLUMNS="300").output
+    assert "counted from the deadline:" in english and "10wd late" in english
+    for lang in ("fr", "ar"):
+        t = translator(lang)
+        runs = [
+            nmrf("--lang", lang, "outbox", COLUMNS="400"),
+            nmrf("--lang", lang, "outbox", "show", str(first), COLUMNS="400"),
+            nmrf("--lang", lang, "notify", "policy", COLUMNS="400"),
+            nmrf("--lang", lang, "notify", "ack", str(w.cycle_id), "input:labour", "--by", "diego-fuentes",
+                 "--as-of", "2027-05-19", COLUMNS="400"),
+            nmrf("--lang", lang, "notify", "acks", "--as-of", "2027-05-19", COLUMNS="400"),
+            nmrf("--lang", lang, "notify", "test", "diego-fuentes", COLUMNS="400"),
+            nmrf("--lang", lang, "outbox", "show", "9999", COLUMNS="400"),
+            nmrf("--lang", lang, "outbox", "--status", "lost", COLUMNS="400"),
+        ]
+        assert [r.exit_code for r in runs][:3] + [r.exit_code for r in runs][4:] == [0, 0, 0, 0, 0, 2, 2], \
+            [r.output for r in runs]
+        out = "\n".join(r.output for r in runs)
+        left = english_left(" ".join(out.split()), {" ".join(q.split()) for q in quoted})
+        assert not left, f"{lang}: {left}\n{out}"
+        said = " ".join(out.split())
+        for s in [t.gettext("Outbox (newest first; times UTC)"), t.pgettext("outbox", "subject, or what went wrong"),
+                  t.gettext("failed"), t.gettext("Subject: %(subject)s").split("%")[0],
+                  t.gettext("Notification policy of %(state)s, version %(version)s") % {"state": "Chile",
+                                                                                       "version": 1},
+                  t.gettext("counted from the deadline:"), t.gettext("Acknowledgements as of %(day)s") % {
+                      "day": "2027-05-19"}, t.gettext("holding"), t.pgettext("address test", "OK"),
+                  t.gettext("no message #%(id)s in the outbox") % {"id": 9999}]:
+            assert s in said, f"{lang}: {s!r} not in\n{out}"

@@ -72,4 +72,4 @@ def test_the_annual_report_is_written_in_the_state_s_language_as_markdown_and_do
     doc = Document(io.BytesIO(write_annual_docx(report, t, created=moment(date(2028, 1, 5), TZ)[1])))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Reuniones celebradas: %d." % len(report.meetings) in text
-    assert "1,550,000.00 CLP; 850.50 USD" in text
+    assert "1.550.000,00 CLP; 850,50 USD" in text  # grouped the Spanish way, one total per currency

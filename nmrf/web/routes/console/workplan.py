@@ -54,7 +54,7 @@ def make_router(c: Console) -> APIRouter:
         quarters = [(t.gettext(QUARTERS[n]), [row_cells(r, t) for r in rows]) for n, rows in enumerate(wp.quarters)]
         return page("console/workplan.html", who=who, wp=wp, year=wp.year, quarters=quarters,
                     title=title_of(wp, t), headers=column_headers(t),
-                    totals=totals_text(wp.totals), actual=totals_text(wp.actual) if wp.actual else "",
+                    totals=totals_text(wp.totals, t.tag), actual=totals_text(wp.actual, t.tag) if wp.actual else "",
                     sign_out_csrf=c.form_token(str(who.session_id), "sign-out"))
 
     @router.get("/console/workplan/{year}.{ext}")
