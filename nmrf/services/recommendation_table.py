@@ -209,16 +209,17 @@ def status_expression() -> Any:
 
 def _held_by(institution_id: int, role: str) -> Any:
     """The institution answers for the recommendation (in `role`): by the recommendation's own assignment, or,
-    when it has none, by its cluster's (as nmrf.services.followup.responsible reads it)."""
-
-    def rows(scope: Any) -> Any:
-        q = select(Responsibility.id).where(Responsibility.institution_id == institution_id, scope)
-        return exists(q.where(Responsibility.role == role) if role in ("lead", "supporting") else q)
-
-    own = exists(select(Responsibility.id).where(Responsibility.recommendation_id == Recommendation.id))
-    return or_(rows(Responsibility.recommendation_id == Recommendation.id),
-               and_(~own, Recommendation.cluster_id.is_not(None),  # type: ignore[union-attr]
-                    rows(Responsibility.cluster_id == Recommendation.cluster_id)))
+    when it has none, by its cluster's (as nmrf.services.followup.responsible reads it). Uncorrelated IN lists,
+    each read once: a correlated EXISTS per row took 430 ms on 6,094 rows (bench/recommendation_table.py)."""
+    mine = select(Responsibility).where(Responsibility.institution_id == institution_id)
+    if role in ("lead", "supporting"):
+        mine = mine.where(Responsibility.role == role)
+    own = select(Responsibility.recommendation_id).where(Responsibility.recommendation_id.is_not(None))  # type: ignore[union-attr]
+    return or_(Recommendation.id.in_(mine.with_only_columns(Responsibility.recommendation_id)  # type: ignore[union-attr]
+                                     .where(Responsibility.recommendation_id.is_not(None))),  # type: ignore[union-attr]
+               and_(Recommendation.cluster_id.in_(mine.with_only_columns(Responsibility.cluster_id)  # type: ignore[union-attr]
+                                                  .where(Responsibility.cluster_id.is_not(None))),  # type: ignore[union-attr]
+                    Recommendation.id.not_in(own)))  # type: ignore[union-attr]
 
 
 def _like(text: str) -> str:
