@@ -27,6 +27,7 @@ from nmrf.documents.workbooks import IMPLEMENTATION_LABELS
 from nmrf.domain import wording
 from nmrf.domain.i18n import N_, Translator
 from nmrf.domain.taxonomy import load_taxonomy
+from nmrf.domain.text import text_problem
 from nmrf.errors import Problem
 from nmrf.models import FollowUpAction, Institution, InputAnswer, Recommendation, Responsibility, State
 
@@ -51,6 +52,7 @@ SDG_BASES = {"any": N_("Given by the source or inferred from the themes"), "sour
              "inferred": N_("Inferred from the themes")}
 ROLES = {"any": N_("Lead or supporting"), "lead": N_("Lead"), "supporting": N_("Supporting")}
 PROBLEMS = {
+    "q": N_("Type the words on one line, without control characters."),
     "theme": N_("Choose a theme from the list: this one is not in the taxonomy."),
     "sdg": N_("Choose a goal from 1 to 17."),
     "sdg_basis": N_("Choose where the goal comes from: the source, the themes or either."),
@@ -109,7 +111,10 @@ def read_filters(params: Mapping[str, Any]) -> tuple[RecFilters, list[Problem]]:
     def bad(name: str) -> None:
         problems.append(Problem(PROBLEMS[name], field=name, msgid=PROBLEMS[name]))
 
-    out["q"] = got.get("q", "")
+    if text_problem(got.get("q", ""), multiline=False) is None:
+        out["q"] = got.get("q", "")
+    else:
+        bad("q")  # a NUL is refused by PostgreSQL itself: said here, on both engines
     out["mechanism"] = got.get("mechanism", "")
     out["institution"] = got.get("institution", "")
     if "theme" in got:
@@ -119,7 +124,7 @@ def read_filters(params: Mapping[str, Any]) -> tuple[RecFilters, list[Problem]]:
         else:
             out["theme"] = key
     if "sdg" in got:
-        if got["sdg"].isdigit() and 1 <= int(got["sdg"]) <= 17:
+        if got["sdg"].isdecimal() and 1 <= int(got["sdg"]) <= 17:
             out["sdg"] = int(got["sdg"])
         else:
             bad("sdg")
@@ -132,7 +137,7 @@ def read_filters(params: Mapping[str, Any]) -> tuple[RecFilters, list[Problem]]:
                 bad(name)
     if "cluster" in got:
         text = got["cluster"].lstrip("#")
-        if text.isdigit() and len(text) < 10:
+        if text.isdecimal() and len(text) < 10:
             out["cluster"] = int(text)
         else:
             bad("cluster")

@@ -210,6 +210,9 @@ def test_a_value_that_cannot_be_read_is_left_out_and_named_with_its_field(recs):
     assert [p.field for p in problems] == ["theme", "sdg", "sdg_basis", "role", "status", "position", "no_budget",
                                            "cluster"]
     assert filters == RecFilters(mechanism="UPR")  # the rest applies
+    # A digit that int() cannot read, a NUL in the words (PostgreSQL refuses it in a query): named, not a crash.
+    assert [p.field for p in read_filters({"q": "tor\x00ture", "sdg": "²", "cluster": "²"})[1]] == [
+        "q", "sdg", "cluster"]
     with session_scope(recs, readonly=True) as s:
         t = recommendations_table(session=s, state=get_state(session=s), filters=RecFilters(institution="nobody"),
                                   problems=problems)
@@ -235,6 +238,8 @@ def test_the_api_lists_with_the_same_filters_and_refuses_a_bad_value_in_the_hold
                for r in body["rows"])
     bad = httpx.get(server + "/api/v1/recommendations", params={"sdg": "99", "institution": "nobody"},
                     headers=auth)
+    nul = httpx.get(server + "/api/v1/recommendations", params={"q": "tor\x00ture"}, headers=auth)
+    assert nul.status_code == 422 and [p["field"] for p in nul.json()["problems"]] == ["q"]
     assert bad.status_code == 422
     problems = {p["field"]: p["message"] for p in bad.json()["problems"]}
     es = translator("es", fallback="es")

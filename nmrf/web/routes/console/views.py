@@ -13,7 +13,7 @@ from nmrf.web.routes.console.common import HEADERS, Console, page, to_sign_in, t
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isdecimal() and len(value) < 10 else None
 
 
 def make_router(c: Console) -> APIRouter:
