@@ -63,6 +63,10 @@ def sweep(
         messages = result.get("messages", [])
         console.print(tr.gettext("Would write %(created)s message(s) to send, %(digests)s digest(s) replacing "
                                  "%(digested)s; %(held)s held by quiet hours.") % result)
+        if result.get("stage_messages"):
+            console.print(tr.gettext("Would write %(stage_messages)s message(s) for the stages that open (the "
+                                     "request for information, the draft), %(stage_files)s with a file attached.")
+                          % result)
         if messages:
             table = Table()
             for col in (tr.pgettext("sweep", "to"), tr.pgettext("sweep", "what"),
@@ -82,6 +86,9 @@ def sweep(
         console.print(tr.gettext("Created %(created)s message(s) (%(digests)s digest(s) replacing %(digested)s); "
                                  "sent %(sent)s, retrying %(retrying)s, failed %(failed)s; %(pending)s waiting in "
                                  "the outbox.") % result)
+        if result.get("stage_messages"):
+            console.print(tr.gettext("Wrote %(stage_messages)s message(s) for the stages that opened (the request "
+                                     "for information, the draft), %(stage_files)s with a file attached.") % result)
         if result.get("released"):
             console.print(tr.gettext("%(released)s held message(s) released: the public address is set now.")
                           % result)
