@@ -181,9 +181,17 @@ def _print_detail(detail: dict) -> None:
         console.print(f"Listed in digest #{detail['digest'].id} instead of being sent on its own.")
     console.print(f"Subject: {escape(n.subject)}")
     console.print(escape(n.body))
+    for a in detail.get("attachments", ()):
+        console.print(escape(t().gettext("File: %(name)s (%(type)s, %(size)s bytes, SHA-256 %(sha256)s), as stored "
+                                         "with the message") % {"name": a.file_name, "type": a.media_type,
+                                                                "size": f"{a.size:,}", "sha256": a.sha256}))
     for d in detail["deliveries"]:
         dv = d["delivery"]
-        console.print(f"- {dv.label} {d['address']}: {dv.status}, key {dv.idempotency_key}")
+        files = ""
+        if detail.get("attachments"):
+            files = "; " + (t().gettext("file attached") if d.get("files") == "attached"
+                            else t().gettext("download link instead of the file"))
+        console.print(f"- {dv.label} {d['address']}: {dv.status}, key {dv.idempotency_key}{files}")
         for a in d["attempts"]:
             console.print(f"    try {_when(a.started_at)}: {a.result}{(' ' + escape(a.error)) if a.error else ''}")
     for item in detail["listed"]:

@@ -28,6 +28,7 @@ from sqlmodel import Session
 from nmrf.domain import wording
 from nmrf.domain.clock import today_in
 from nmrf.domain.i18n import babel_locale, reader_language, translator
+from nmrf.domain.policy import policy_from_json
 from nmrf.errors import NmrfError
 from nmrf.models import (
     Attachment,
@@ -36,6 +37,7 @@ from nmrf.models import (
     Institution,
     MessageFile,
     Milestone,
+    NotificationPolicy,
     Person,
     StageNotice,
     State,
@@ -46,9 +48,9 @@ from nmrf.notifications.direct import write_direct
 from nmrf.notifications.messages import format_date, render
 from nmrf.notifications.compose import reference
 from nmrf.notifications.page_urls import page_generations, page_url
-from nmrf.notifications.timing import release_at
+from nmrf.notifications.timing import release_at, release_on_working_day
 from nmrf.notifications.tokens import signing_key
-from nmrf.services.people import holders
+from nmrf.services.people import holders, work_calendar
 from nmrf.settings import Settings
 
 M, C, SN = Milestone.__table__, Cycle.__table__, StageNotice.__table__
@@ -213,6 +215,18 @@ def _recipients(session: Session, row: Any, kind: str) -> list[tuple[Person, Per
     return out
 
 
+def _release(session: Session, state: State, person: Person, now: datetime) -> datetime:
+    """When the message may go: after the reader's quiet hours and, if the State's policy says so, on a
+    working day (as the reminders)."""
+    tz, quiet = person.timezone or state.timezone, person.quiet_hours or state.quiet_hours
+    body = session.execute(select(NotificationPolicy.__table__.c.body).where(
+        NotificationPolicy.__table__.c.state_id == state.id)
+        .order_by(NotificationPolicy.__table__.c.version.desc()).limit(1)).scalar()
+    if body is not None and policy_from_json(body).delivery.working_days_only:
+        return release_on_working_day(now, tz, quiet, work_calendar(state).is_working_day)
+    return release_at(now, tz, quiet)
+
+
 def _write(session: Session, settings: Settings, key: bytes, now: datetime, row: Any, kind: str, cycle: Cycle,
            state: State, inst: Institution | None, people: list[tuple[Person, Person | None]],
            file: File | None) -> list[tuple[Person, str, datetime]]:
@@ -253,7 +267,7 @@ def _write(session: Session, settings: Settings, key: bytes, now: datetime, row:
             data["files"] = [{"name": file.name, "type": file.media_type, "size": len(file.content),
                               "sha256": file.sha256, "url": download}]
             data[LINK_BODY] = linked
-        when = release_at(now, person.timezone or state.timezone, person.quiet_hours or state.quiet_hours)
+        when = _release(session, state, person, now)
         got = write_direct(session=session, state_id=state.id, state_code=state.code, person_id=person.id,  # type: ignore[arg-type]
                            language=language, dedup_key=dedup, kind=kind, step=kind, subject=subject, body=body,
                            data=data, urgent=False, through_quiet_hours=False, now=now, not_before=when,

@@ -168,6 +168,16 @@ def test_a_retry_sends_the_stored_file_and_a_chat_channel_gets_the_download_link
     import hashlib
 
     assert hashlib.sha256(part.get_content()).hexdigest() == stored.data["files"][0]["sha256"]
+    # The outbox shows what was sent: the file with its checksum, attached on e-mail, a link on the chat.
+    from typer.testing import CliRunner
+
+    from nmrf.cli.app import app as cli
+
+    shown = CliRunner().invoke(cli, ["--lang", "en", "outbox", "show", str(stored.id)])
+    assert shown.exit_code == 0, shown.output
+    out = " ".join(shown.output.split())
+    assert f"File: request-1-CEDAW-social-development.xlsx ({XLSX}" in out and stored.data["files"][0]["sha256"] in out
+    assert "file attached" in out and "download link instead of the file" in out
 
 
 def test_the_nhri_and_the_ministers_receive_the_draft_as_a_word_document(db_url, smtp, http):
