@@ -30,16 +30,20 @@ class Audience:
     ``roles`` are (role, institution id) pairs. ``institution_id`` is an
     institution feed's institution: everything owed by that institution is
     in it. ``member_of`` are the confidential cycles the reader is assigned to;
-    ``everything`` is a cycle's or the secretariat's feed.
+    ``left`` the cycles the reader was taken off (nothing of them, whatever roles
+    they hold); ``everything`` is a cycle's or the secretariat's feed.
     """
 
     roles: frozenset[tuple[str, int | None]] = frozenset()
     institution_id: int | None = None
     member_of: frozenset[int] = frozenset()
     everything: bool = False
+    left: frozenset[int] = frozenset()
 
 
 def may_see_cycle(audience: Audience, cycle_id: int | None, confidential: bool) -> bool:
+    if cycle_id is not None and cycle_id in audience.left:
+        return False
     return not confidential or (cycle_id is not None and cycle_id in audience.member_of)
 
 

@@ -30,6 +30,7 @@ class CycleFacts:
     participants: frozenset[int] = frozenset()  # institution ids taking part
     template: str | None = None  # the title is the template's, translated, while it is as launched
     reference: str | None = None
+    departed: frozenset[str] = frozenset()  # keys of the people taken off it: named as no deadline's owner
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, cast, func, or_
 from sqlmodel import Session, select
 
-from nmrf.calendars.audience import INSTITUTION_ROLES, NMRF_WIDE_ROLES, Audience, sees_meeting, sees_milestone
+from nmrf.calendars.audience import INSTITUTION_ROLES, NMRF_WIDE_ROLES, Audience, may_see_cycle, sees_meeting, sees_milestone
 from nmrf.calendars.build import FeedSpec, Window
 from nmrf.calendars.items import CycleFacts, FeedItem, MeetingFacts, MilestoneFacts, SeriesFacts, StateFacts, Who
 from nmrf.calendars.series import recurrence_of
@@ -27,6 +27,7 @@ from nmrf.domain.clock import today_in
 from nmrf.models import (
     Acknowledgement,
     Cycle,
+    CycleDeparture,
     CycleInstitution,
     CycleMember,
     FeedLink,
@@ -105,13 +106,19 @@ def _state_view(session: Session, state: State) -> StateView:
             select(CycleInstitution.cycle_id, CycleInstitution.institution_id)
             .join(Cycle, Cycle.id == CycleInstitution.cycle_id).where(Cycle.state_id == state.id)):
         participants.setdefault(cycle_id, set()).add(inst_id)
+    departed: dict[int, set[str]] = {}
+    for cycle_id, key in session.exec(select(CycleDeparture.cycle_id, Person.key)
+                                      .join(Person, Person.id == CycleDeparture.person_id)
+                                      .where(Person.state_id == state.id)):
+        departed.setdefault(cycle_id, set()).add(key)
     cycles = {}
     for c in session.exec(select(Cycle).where(Cycle.state_id == state.id)):
         mech = (c.rules_snapshot or {}).get("mechanism", {})
         cycles[c.id] = CycleFacts(id=c.id, key=c.key, title=c.title, mechanism=c.mechanism,
                                   template=c.template, reference=c.reference,
                                   mechanism_name=mech.get("name", c.mechanism), confidential=c.confidential,
-                                  participants=frozenset(participants.get(c.id, ())))
+                                  participants=frozenset(participants.get(c.id, ())),
+                                  departed=frozenset(departed.get(c.id, ())))
     return StateView(state_id=state.id, facts=facts, institutions=institutions, holders=holders, cycles=cycles)
 
 
@@ -135,7 +142,8 @@ def _milestone_facts(view: StateView, m: Milestone) -> MilestoneFacts:
         location=m.location, audience_roles=tuple(m.audience_roles), word_limit=m.word_limit, source=m.source,
         verified=m.verified, sequence=m.sequence, created_at=m.created_at, updated_at=m.updated_at,
         completed_at=m.completed_at, completed_actor=m.completed_actor,
-        owners=view.owners(m.owner_role, m.institution_id), attending_institutions=attending,
+        owners=tuple(w for w in view.owners(m.owner_role, m.institution_id) if w.key not in cycle.departed),
+        attending_institutions=attending,
     )
 
 
@@ -183,7 +191,7 @@ def _gather(session: Session, view: StateView, audience: Audience, *, now: datet
     lo, hi = _date_range(now, window, timezone)
     visible = [c.id for c in view.cycles.values()
                if (cycle_id is None or c.id == cycle_id)
-               and (not c.confidential or c.id in audience.member_of)]
+               and may_see_cycle(audience, c.id, c.confidential)]
     items: list[FeedItem] = []
     if visible:
         q = select(Milestone).where(Milestone.cycle_id.in_(visible),  # type: ignore[attr-defined]
@@ -272,7 +280,8 @@ def person_audience(*, session: Session, person: Person) -> Audience:
     roles = frozenset((r.role, r.institution_id) for r in
                       session.exec(select(RoleAssignment).where(RoleAssignment.person_id == person.id)))
     member_of = frozenset(session.exec(select(CycleMember.cycle_id).where(CycleMember.person_id == person.id)))
-    return Audience(roles=roles, member_of=member_of)
+    left = frozenset(session.exec(select(CycleDeparture.cycle_id).where(CycleDeparture.person_id == person.id)))
+    return Audience(roles=roles, member_of=member_of, left=left)
 
 
 def institution_audience(*, session: Session, view: StateView, institution: Institution) -> Audience:

@@ -7,6 +7,7 @@ from nmrf.models.audit import AuditEntry
 from nmrf.models.cycles import (
     CLOSED_STATUSES,
     Cycle,
+    CycleDeparture,
     CycleEvent,
     CycleInstitution,
     CycleMember,
@@ -54,7 +55,7 @@ from nmrf.models.recommendations import (
 from nmrf.models.state import State
 
 __all__ = [
-    "CLOSED_STATUSES", "ROLES", "Acknowledgement", "Address", "AuditEntry", "Cycle", "CycleEvent",
+    "CLOSED_STATUSES", "ROLES", "Acknowledgement", "Address", "AuditEntry", "Cycle", "CycleDeparture", "CycleEvent",
     "CycleInstitution", "CycleMember", "CycleSweep", "DOCUMENT_KINDS", "DocumentContent", "InputDocument", "Delivery", "DeliveryAttempt", "EscalationChain",
     "FEED_SCOPES", "FeedLink", "FeedState", "Institution", "MEETING_KINDS", "Meeting", "Milestone",
     "Notification", "NotificationPolicy", "PageLink", "Person", "Record", "RoleAssignment", "State",

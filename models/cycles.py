@@ -67,6 +67,22 @@ class CycleMember(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
 
 
+class CycleDeparture(SQLModel, table=True):
+    """A person taken off a running cycle: whatever roles they still hold, they get no reminder, escalation or
+    feed entry of this cycle (its deadlines are owned by role and institution, so the role alone would keep
+    reaching them)."""
+
+    __tablename__ = "cycle_departure"
+    __table_args__ = (UniqueConstraint("cycle_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str = Field(max_length=200)
+    reason: str = Field(max_length=500)
+
+
 class Milestone(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("cycle_id", "key"),)
 

@@ -40,5 +40,9 @@ class State(SQLModel, table=True):
     publication: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # The profile's budget: {"lines": {key: name}, "currencies": [ISO 4217 codes, empty: any]}.
     budget: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Sign-in to the console with the government's identity provider (profile: console.openid_connect):
+    # {"openid_connect": {name, issuer, client_id, client_secret_env | client_secret_file, scopes, claim, match}};
+    # never the client secret itself.
+    sign_in: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -78,6 +78,25 @@ def extract(pot: Path) -> None:
     _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "--no-default-keywords", *kw,
              "--add-comments=Translators:", "--sort-by-file", "--no-wrap", "--omit-header",
              "--project=nmrf", "-o", str(pot), ".")
+    add_help_texts(pot)
+
+
+def add_help_texts(pot: Path) -> None:
+    """The command line's help texts (docstrings and `help=` of commands and options) into the template,
+    read from the command tree Typer builds: the same texts, cleaned the same way, that nmrf.cli.typer_words
+    looks up when it formats help in the reader's language (Babel cannot extract keyword arguments)."""
+    import typer
+
+    from nmrf.cli.app import app
+    from nmrf.cli.typer_words import help_texts
+
+    with pot.open("rb") as fh:
+        catalog = read_po(fh)
+    for text in help_texts(typer.main.get_command(app)):
+        if text not in catalog:  # (already marked in code: one entry)
+            catalog.add(text, auto_comments=["Translators: command-line help (nmrf --help)"])
+    with pot.open("wb") as fh:
+        write_po(fh, catalog, width=0, omit_header=True)
 
 
 def update(pot: Path) -> None:

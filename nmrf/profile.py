@@ -355,6 +355,71 @@ class BudgetSpec(_Strict):
         return self
 
 
+class OpenIDConnectSpec(_Strict):
+    """The government's identity provider, for signing in to the console (roles still come from `people`)."""
+
+    # Shown on the sign-in page's button: "Sign in with <name>".
+    name: str = Field(min_length=2, max_length=80)
+    # The provider's issuer; its metadata is read from <issuer>/.well-known/openid-configuration.
+    issuer: str = Field(min_length=8, max_length=300)
+    client_id: str = Field(min_length=1, max_length=300)
+    # The client secret is never written in the profile (it would be kept in the database and its
+    # history): an environment variable or a file names it. Neither: a public client, PKCE alone.
+    client_secret_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    client_secret_file: str | None = Field(default=None, min_length=1, max_length=500)
+    scopes: list[str] = ["openid", "email"]
+    # The ID token's claim that identifies the person, and how its value finds them in `people`:
+    # `address` (one of their e-mail addresses) or `key` (their key).
+    claim: str = Field(default="email", pattern=r"^[A-Za-z0-9_.:-]{1,80}$")
+    match: Literal["address", "key"] = "address"
+
+    _one_line = field_validator("name")(_single_line)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secret_here(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "client_secret" in data:
+            raise ValueError("client_secret does not belong in the profile (it is kept in the database and its "
+                             "history): name an environment variable (client_secret_env) or a file "
+                             "(client_secret_file) that holds it")
+        return data
+
+    @field_validator("issuer")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
+            raise ValueError(f"issuer {value!r}: expected an https:// address (http:// only on 127.0.0.1)")
+        if parts.query or parts.fragment or not parts.hostname:
+            raise ValueError(f"issuer {value!r}: expected the provider's address, without ? or #")
+        return value
+
+    @field_validator("scopes")
+    @classmethod
+    def _openid(cls, value: list[str]) -> list[str]:
+        if "openid" not in value:
+            raise ValueError("scopes must include openid")
+        for scope in value:
+            if not scope or any(c.isspace() for c in scope):
+                raise ValueError(f"scope {scope!r}: expected one word")
+        return value
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> OpenIDConnectSpec:
+        if self.client_secret_env and self.client_secret_file:
+            raise ValueError("give client_secret_env or client_secret_file, not both")
+        return self
+
+
+class ConsoleSpec(_Strict):
+    """How the secretariat signs in to the console besides the link by e-mail."""
+
+    openid_connect: OpenIDConnectSpec | None = None
+
+
 class Profile(_Strict):
     _warnings: list[Any] = PrivateAttr(default_factory=list)
     state: StateSpec
@@ -369,6 +434,7 @@ class Profile(_Strict):
     notifications: NotificationsSpec | None = None
     recommendations: RecommendationsSpec = RecommendationsSpec()
     publication: PublicationSpec = PublicationSpec()
+    console: ConsoleSpec = ConsoleSpec()
 
     @model_validator(mode="after")
     def _names_in_the_states_language(self) -> Profile:

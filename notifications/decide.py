@@ -83,10 +83,13 @@ class Directory:
     # ANYWHERE collects a per-institution role's holders across institutions.
     holders: dict[tuple[int, str, int | None], tuple[int, ...]]
     members: dict[int, frozenset[int]] = field(default_factory=dict)  # cycle id -> person ids
+    # cycle id -> the people taken off it: whatever roles they hold, nothing of that cycle reaches them.
+    departed: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, people: Iterable[Recipient], roles: Iterable[tuple[int, str, int | None]],
-              members: Mapping[int, Iterable[int]] | None = None) -> Directory:
+              members: Mapping[int, Iterable[int]] | None = None,
+              departed: Mapping[int, Iterable[int]] | None = None) -> Directory:
         by_id = {p.id: p for p in people}
         holders: dict[tuple[int, str, int | None], set[int]] = {}
         for person_id, role, inst_id in roles:
@@ -102,7 +105,8 @@ class Directory:
                 else:
                     holders[key] = {person_id}
         return cls(people=by_id, holders={k: tuple(sorted(v)) for k, v in holders.items()},
-                   members={c: frozenset(m) for c, m in (members or {}).items()})
+                   members={c: frozenset(m) for c, m in (members or {}).items()},
+                   departed={c: frozenset(m) for c, m in (departed or {}).items()})
 
     def role_holders(self, state_id: int, role: str, institution_id: int | None) -> tuple[int, ...]:
         if role in NMRF_WIDE_ROLES:
@@ -161,7 +165,7 @@ class Unresolved:
     milestone_id: int
     step: str
     target: str
-    why: str  # nobody holds it | no address | not a member of the confidential cycle
+    why: str  # nobody holds it | nobody left in the cycle holds it | no address | not a member of the confidential cycle
 
 
 @dataclass
@@ -299,10 +303,16 @@ def decide(
             out: dict[int, str] = {}
             roles: dict[int, list[str]] = {}
             members = directory.members.get(item.cycle_id, frozenset())
+            gone = directory.departed.get(item.cycle_id, frozenset())
             for target in targets:
-                ids = directory.resolve(target, item)
-                if not ids:
+                held = directory.resolve(target, item)
+                ids = tuple(pid for pid in held if pid not in gone)
+                if not held:
                     unresolved.add(Unresolved(item.milestone_id, step, target, "nobody holds it"))
+                elif not ids:
+                    keys = ", ".join(sorted(directory.people[p].key for p in held if p in directory.people))
+                    unresolved.add(Unresolved(item.milestone_id, step, target,
+                                              f"nobody left in the cycle holds it ({keys} left the cycle)"))
                 for pid in ids:
                     p = directory.people.get(pid)
                     if p is None:
@@ -378,7 +388,8 @@ def decide(
                 step = f"lapse{ack.id}"
                 # The person who promised is told; with no level left ahead, the last
                 # level's people are told again.
-                people = [(ack.person_id, "acknowledged")] if ack.person_id in directory.people else []
+                people = ([(ack.person_id, "acknowledged")] if ack.person_id in directory.people
+                          and ack.person_id not in directory.departed.get(item.cycle_id, frozenset()) else [])
                 if not ahead:
                     people += recipients(esc.levels[-1].to, step)
                 seen: set[int] = set()

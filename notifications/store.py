@@ -27,6 +27,7 @@ from nmrf.models import (
     Acknowledgement,
     Address,
     Cycle,
+    CycleDeparture,
     CycleMember,
     Delivery,
     EscalationChain,
@@ -242,7 +243,12 @@ def load_directory(*, session: Session) -> Directory:
     for cycle_id, person_id in session.execute(select(CM.c.cycle_id, CM.c.person_id).select_from(
             CM.join(C, C.c.id == CM.c.cycle_id)).where(C.c.confidential == true())):
         members.setdefault(cycle_id, []).append(person_id)
-    return Directory.build(people, roles, members)
+    CD = CycleDeparture.__table__
+    departed: dict[int, list[int]] = {}
+    for cycle_id, person_id in session.execute(select(CD.c.cycle_id, CD.c.person_id).select_from(
+            CD.join(C, C.c.id == CD.c.cycle_id)).where(C.c.status == "active")):
+        departed.setdefault(cycle_id, []).append(person_id)
+    return Directory.build(people, roles, members, departed)
 
 
 # ---------------------------------------------------------------- planning
@@ -314,13 +320,15 @@ def load_facts(*, session: Session, world: DecisionInputs, milestone_ids: Iterab
     out = {}
     for r in rows:
         item = Item(r.id, r.state_id, r.cycle_id, 0, r.stage, r.owner_role, r.institution_id, r.due_date)
-        owners = [d.people[p] for p in d.owners(item) if p in d.people]
+        # Who owns it, less anyone taken off the cycle (they are not the one to chase).
+        gone = d.departed.get(r.cycle_id, frozenset())
+        owners = [d.people[p] for p in d.owners(item) if p in d.people and p not in gone]
         blocked = waiting_on.get((r.cycle_id, r.template_key), [])
         waiting: list[str] = []
         for b in blocked:
             bitem = Item(b.id, b.state_id, b.cycle_id, b.sequence, b.stage, b.owner_role, b.institution_id,
                          b.due_date or r.due_date)
-            waiting += [d.people[p].name for p in d.owners(bitem) if p in d.people]
+            waiting += [d.people[p].name for p in d.owners(bitem) if p in d.people and p not in gone]
         out[r.id] = ItemFacts(
             milestone_id=r.id, key=r.key, title=r.title, stage=r.stage, cycle_id=r.cycle_id,
             cycle_title=r.cycle_title, institution_key=r.inst_key, institution_name=r.inst_name,

@@ -20,10 +20,12 @@ from nmrf.cli import (
 )
 from nmrf.cli.prefect import prefect_app
 from nmrf.cli.common import friendly, make_context
+from nmrf.cli.typer_words import NmrfGroup
 from nmrf.errors import NmrfError
 
 app = typer.Typer(
     name="nmrf",
+    cls=NmrfGroup,  # help texts and usage errors in the reader's language (nmrf.cli.typer_words)
     help="Workflow and deadline engine for national mechanisms for reporting and follow-up.",
     no_args_is_help=True,
     add_completion=False,

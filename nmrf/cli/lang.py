@@ -42,3 +42,4 @@ def set_language(lang: str) -> None:
 def t() -> Translator:
     """The command line's translator."""
     return translator(_current["lang"])
+

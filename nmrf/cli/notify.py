@@ -10,7 +10,18 @@ from rich.table import Table
 
 from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date, state_work
 from nmrf.cli.lang import t
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
+
+# A delivery's or message's status (a key) as a person reads it.
+STATUS_WORDS = {"sent": N_("sent"), "pending": N_("pending"), "held": N_("held"), "retrying": N_("retrying"),
+                "sending": N_("sending"), "failed": N_("failed"), "cancelled": N_("cancelled"),
+                "digested": N_("digested"), "no_address": N_("no address"), "superseded": N_("superseded"),
+                "skipped": N_("skipped")}
+# An acknowledgement's state (nmrf.notifications.acks) as a person reads it.
+ACK_WORDS = {"holding": N_("holding"), "promise passed": N_("promise passed"),
+             "superseded (re-dated)": N_("superseded (re-dated)"), "done": N_("done"), "waived": N_("waived"),
+             "cancelled": N_("cancelled")}
 
 outbox_app = typer.Typer(help="The outbox: every message, sent, waiting or failed, and to whom.",
                          invoke_without_command=True)
@@ -126,37 +137,49 @@ def outbox(
     from nmrf.notifications.outbox_rows import FILTERS, outbox_rows, outbox_summary
 
     if status not in FILTERS:
-        raise NmrfError(f"--status {status!r}: expected one of {', '.join(FILTERS)}")
+        raise NmrfError.said(N_("--status %(value)s: expected one of %(known)s"), value=repr(status),
+                             known=", ".join(FILTERS))
     c = ctx_of(ctx)
     now = datetime.now(UTC)
     with c.session(readonly=True) as s:
         rows = outbox_rows(session=s, status=status, person_key=person, limit=limit, now=now)
         summary = outbox_summary(session=s, now=now)
-    table = Table(title="Outbox (newest first; times UTC)")
-    for col in ("#", "to", "channel", "what", "status", "when"):
+    tr = t()
+    word = _words(tr, STATUS_WORDS)
+    table = Table(title=tr.gettext("Outbox (newest first; times UTC)"))
+    for col in ("#", tr.pgettext("outbox", "to"), tr.pgettext("outbox", "channel"), tr.pgettext("outbox", "what"),
+                tr.pgettext("outbox", "status"), tr.pgettext("outbox", "when")):
         table.add_column(col, no_wrap=True)
-    table.add_column("subject, or what went wrong", overflow="fold")
+    table.add_column(tr.pgettext("outbox", "subject, or what went wrong"), overflow="fold")
     for r in rows:
         detail = r.subject
         if r.status == "sent":
-            state, when = "[green]sent[/green]", _when(r.sent_at)
+            state, when = f"[green]{escape(word('sent'))}[/green]", _when(r.sent_at)
         elif r.status == "pending":
             held = r.attempts == 0 and r.next_attempt_at > now
-            state = "sending" if r.leased else ("held" if held else ("retrying" if r.attempts else "pending"))
-            when = ("until " if held else "next ") + _when(r.next_attempt_at)
+            state = escape(word("sending" if r.leased else ("held" if held else
+                                                           ("retrying" if r.attempts else "pending"))))
+            when = (tr.gettext("until %(when)s") if held else tr.gettext("next %(when)s")) % {
+                "when": _when(r.next_attempt_at)}
             if r.last_error:
                 detail = f"{r.address}: {r.last_result}: {r.last_error}"
         elif r.status == "failed":
-            state, when = "[red]failed[/red]", _when(r.next_attempt_at)
+            state, when = f"[red]{escape(word('failed'))}[/red]", _when(r.next_attempt_at)
             detail = f"{r.address}: {r.last_result}: {r.last_error}"
         else:
-            state, when = r.status, "-"
+            state, when = escape(word(r.status)), "-"
             detail = r.last_error or r.subject
         table.add_row(str(r.notification_id), r.person_key, r.label, f"{r.kind} {r.step}", state, when,
                       escape(detail))
     console.print(table)
-    console.print(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary.items())
-                  + ". `nmrf outbox show N` prints a message; `nmrf outbox retry --failed` tries failed ones again.")
+    console.print(tr.gettext("%(counts)s. %(show)s prints a message; %(retry)s tries failed ones again.") % {
+        "counts": ", ".join(f"{n} {word(k)}" for k, n in summary.items()), "show": "`nmrf outbox show N`",
+        "retry": "`nmrf outbox retry --failed`"}, markup=False)
+
+
+def _words(tr, words: dict[str, str]):  # type: ignore[no-untyped-def]
+    """A key (a status) in the reader's words; an unknown key as it is."""
+    return lambda key: tr.gettext(words[key]) if key in words else key.replace("_", " ")
 
 
 @outbox_app.command("show")
@@ -169,33 +192,44 @@ def outbox_show(ctx: typer.Context, notification_id: int = typer.Argument(..., h
     with c.session(readonly=True) as s:
         detail = notification_detail(session=s, notification_id=notification_id)
         if detail is None:
-            raise NmrfError(f"no message #{notification_id} in the outbox")
+            raise NmrfError.said(N_("no message #%(id)s in the outbox"), id=notification_id)
         _print_detail(detail)
 
 
 def _print_detail(detail: dict) -> None:
     n, person = detail["notification"], detail["person"]
-    console.print(f"[bold]#{n.id}[/bold] {n.kind} {n.step} to {person.name} ({person.key}), {n.language}; "
-                  f"{n.status}{(' (' + n.status_note + ')') if n.status_note else ''}; decided {_when(n.created_at)}")
+    tr = t()
+    word = _words(tr, STATUS_WORDS)
+    status = word(n.status) + (f" ({n.status_note})" if n.status_note else "")
+    console.print(f"[bold]#{n.id}[/bold] " + escape(
+        tr.gettext("%(kind)s %(step)s to %(person)s (%(key)s), %(language)s; %(status)s; decided %(when)s") % {
+            "kind": n.kind, "step": n.step, "person": person.name, "key": person.key, "language": n.language,
+            "status": status, "when": _when(n.created_at)}))
     if detail["digest"] is not None:
-        console.print(f"Listed in digest #{detail['digest'].id} instead of being sent on its own.")
-    console.print(f"Subject: {escape(n.subject)}")
+        console.print(tr.gettext("Listed in digest #%(id)s instead of being sent on its own.") % {
+            "id": detail["digest"].id}, markup=False)
+    console.print(tr.gettext("Subject: %(subject)s") % {"subject": n.subject}, markup=False)
     console.print(escape(n.body))
     for a in detail.get("attachments", ()):
-        console.print(escape(t().gettext("File: %(name)s (%(type)s, %(size)s bytes, SHA-256 %(sha256)s), as stored "
+        console.print(escape(tr.gettext("File: %(name)s (%(type)s, %(size)s bytes, SHA-256 %(sha256)s), as stored "
                                          "with the message") % {"name": a.file_name, "type": a.media_type,
                                                                 "size": f"{a.size:,}", "sha256": a.sha256}))
     for d in detail["deliveries"]:
         dv = d["delivery"]
         files = ""
         if detail.get("attachments"):
-            files = "; " + (t().gettext("file attached") if d.get("files") == "attached"
-                            else t().gettext("download link instead of the file"))
-        console.print(f"- {dv.label} {d['address']}: {dv.status}, key {dv.idempotency_key}{files}")
+            files = "; " + (tr.gettext("file attached") if d.get("files") == "attached"
+                            else tr.gettext("download link instead of the file"))
+        console.print("- " + tr.gettext("%(label)s %(address)s: %(status)s, key %(key)s") % {
+            "label": dv.label, "address": d["address"], "status": word(dv.status), "key": dv.idempotency_key}
+            + files, markup=False)
         for a in d["attempts"]:
-            console.print(f"    try {_when(a.started_at)}: {a.result}{(' ' + escape(a.error)) if a.error else ''}")
+            console.print("    " + tr.gettext("try %(when)s: %(result)s") % {"when": _when(a.started_at),
+                                                                          "result": a.result}
+                          + (f" {a.error}" if a.error else ""), markup=False)
     for item in detail["listed"]:
-        console.print(f"  lists #{item.id} {item.kind} {item.step}: {escape(item.subject)}")
+        console.print("  " + tr.gettext("lists #%(id)s %(kind)s %(step)s: %(subject)s") % {
+            "id": item.id, "kind": item.kind, "step": item.step, "subject": item.subject}, markup=False)
 
 
 @outbox_app.command("retry")
@@ -211,7 +245,7 @@ def outbox_retry(
     from nmrf.models import Delivery, Notification
 
     if notification_id is None and not failed:
-        raise NmrfError("say which: a message number, or --failed for every failed delivery")
+        raise NmrfError.said(N_("say which: a message number, or --failed for every failed delivery"))
     c = ctx_of(ctx)
     now = datetime.now(UTC)
     with c.session() as s:
@@ -239,9 +273,15 @@ def notify_test(ctx: typer.Context, person: str = typer.Argument(..., help="Pers
     c = ctx_of(ctx)
     c.require_schema()
     name, results = send_test(engine=c.engine, settings=c.settings, person_key=person, state_code=state_code)
+    tr = t()
     for r in results:
-        mark = "[green]OK[/green]" if r.ok else f"[red]FAILED[/red] ({r.status}: {escape(r.error or '')})"
-        console.print(f"{escape(name)} {escape('[' + r.label + ']')} {escape(r.address)}: {mark} in {r.seconds:.2f} s")
+        ok, failed = tr.pgettext("address test", "OK"), tr.pgettext("address test", "FAILED")
+        mark = (f"[green]{escape(ok)}[/green]" if r.ok else
+                f"[red]{escape(failed)}[/red] ({r.status}: {escape(r.error or '')})")
+        # (the sentence is ours, without brackets; the mark is markup with the error escaped)
+        console.print(f"{escape(name)} {escape('[' + r.label + ']')} {escape(r.address)}: "
+                      + tr.gettext("%(result)s in %(seconds)s s") % {"result": mark,
+                                                                     "seconds": tr.format_number(round(r.seconds, 2))})
     if not all(r.ok for r in results):
         raise typer.Exit(1)
 
@@ -293,12 +333,16 @@ def notify_acks(ctx: typer.Context, cycle_ref: str | None = typer.Argument(None,
         s, state, today = w.session, w.state, w.today
         cycle_id = get_cycle(session=s, state=state, ref=cycle_ref).id if cycle_ref else None
         rows = list_acks(session=s, today=today, cycle_id=cycle_id)
-    table = Table(title=f"Acknowledgements as of {today}")
-    for col in ("cycle", "item", "by", "when (UTC)", "promised by", "note", "via", "now"):
+    tr = t()
+    word = _words(tr, ACK_WORDS)
+    table = Table(title=tr.gettext("Acknowledgements as of %(day)s") % {"day": today})
+    for col in (tr.pgettext("acks", "cycle"), tr.pgettext("acks", "item"), tr.pgettext("acks", "by"),
+                tr.pgettext("acks", "when (UTC)"), tr.pgettext("acks", "promised by"), tr.pgettext("acks", "note"),
+                tr.pgettext("acks", "via"), tr.pgettext("acks", "now")):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(f"#{r.cycle_id}", r.milestone_key, r.by, _when(r.at), str(r.promised_by or "-"),
-                      escape(r.note), r.via, r.status)
+                      escape(r.note), r.via, escape(word(r.status)))
     console.print(table)
 
 
@@ -318,27 +362,49 @@ def notify_policy(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> 
         row = s.execute(select(NotificationPolicy).where(NotificationPolicy.state_id == state.id)
                         .order_by(NotificationPolicy.version.desc()).limit(1)).scalars().first()
         if row is None:
-            raise NmrfError("no policy stored yet: load the profile again (`nmrf init --profile ...`)")
+            raise NmrfError.said(N_("no policy stored yet: load the profile again (%(command)s)"),
+                                 command="`nmrf init --profile ...`")
         p = policy_from_json(row.body)
         version, stored, name = row.version, row.created_at, state.name
-    console.print(f"[bold]Notification policy of {name}, version {version}[/bold] "
-                  f"(stored {_when(stored)} UTC; running chains keep the version they started with)")
+    tr = t()
+
+    def delay(d) -> str:  # type: ignore[no-untyped-def]
+        # Translators: a delay as the policy file writes it, short: 10wd is 10 working days, 3d 3 days.
+        if d.working_days is not None:
+            return tr.ngettext("%(num)dwd", "%(num)dwd", d.working_days) % {"num": d.working_days}
+        return tr.ngettext("%(num)dd", "%(num)dd", d.days or 0) % {"num": d.days or 0}
+
+    def where(m) -> str:  # type: ignore[no-untyped-def]
+        return ", ".join(filter(None, [", ".join(m.stages), ", ".join(m.roles)])) or tr.gettext("everything else")
+
+    console.print("[bold]" + escape(tr.gettext("Notification policy of %(state)s, version %(version)s") % {
+        "state": name, "version": version}) + "[/bold] " + escape(
+        tr.gettext("(stored %(when)s UTC; running chains keep the version they started with)") % {
+            "when": _when(stored)}))
     for ladder in p.reminders:
-        where = ", ".join(filter(None, [", ".join(ladder.stages), ", ".join(ladder.roles)])) or "everything else"
-        console.print(f"reminders {escape('[' + ladder.name + ']')} ({where}): "
-                      + ", ".join(f"{d.label} before" for d in ladder.before) + f" to {', '.join(ladder.to)}")
+        console.print(tr.gettext("reminders [%(name)s] (%(where)s): %(when)s to %(to)s") % {
+            "name": ladder.name, "where": where(ladder),
+            "when": ", ".join(tr.gettext("%(delay)s before") % {"delay": delay(d)} for d in ladder.before),
+            "to": ", ".join(ladder.to)}, markup=False)
+    counts = {"deadline": N_("counted from the deadline:"), "previous": N_("counted from the previous level:")}
     for esc in p.escalation:
-        where = ", ".join(filter(None, [", ".join(esc.stages), ", ".join(esc.roles)])) or "everything else"
-        console.print(f"escalation {escape('[' + esc.name + ']')} ({where}), counted from the {esc.counts_from}:")
+        console.print(tr.gettext("escalation [%(name)s] (%(where)s), %(counts)s") % {
+            "name": esc.name, "where": where(esc), "counts": tr.gettext(counts[esc.counts_from])}, markup=False)
         for i, lv in enumerate(esc.levels):
-            flags = [f for f, on in (("urgent: no digest", esc.is_urgent(i)),
-                                     ("through quiet hours", lv.through_quiet_hours),
-                                     ("not held by acknowledgements", not lv.held_by_acknowledgement)) if on]
-            rep = f", repeated {lv.repeat.times}x every {lv.repeat.every.label}" if lv.repeat else ""
-            console.print(f"  {i + 1}. {lv.name}: {lv.after.label} late -> {', '.join(lv.to)}{rep}"
-                          + (f" ({'; '.join(flags)})" if flags else ""))
-    console.print(f"acknowledgement holds {p.acknowledgement.holds_for.label} without a date; links valid "
-                  f"{p.acknowledgement.link_valid_for.label}; digest: {p.digest.window}, "
-                  f"from {p.digest.min_items} items; "
-                  + ("nothing goes out on non-working days" if p.delivery.working_days_only
-                     else "delivery on any day, outside quiet hours"))
+            flags = [tr.gettext(f) for f, on in ((N_("urgent: no digest"), esc.is_urgent(i)),
+                                                 (N_("through quiet hours"), lv.through_quiet_hours),
+                                                 (N_("not held by acknowledgements"),
+                                                  not lv.held_by_acknowledgement)) if on]
+            said = tr.gettext("%(level)s. %(name)s: %(delay)s late -> %(to)s") % {
+                "level": i + 1, "name": lv.name, "delay": delay(lv.after), "to": ", ".join(lv.to)}
+            if lv.repeat:
+                said += tr.ngettext(", repeated %(num)dx every %(delay)s", ", repeated %(num)dx every %(delay)s",
+                                    lv.repeat.times) % {"num": lv.repeat.times, "delay": delay(lv.repeat.every)}
+            console.print("  " + said + (f" ({'; '.join(flags)})" if flags else ""), markup=False)
+    windows = {"day": N_("day"), "week": N_("week"), "off": N_("off")}
+    console.print(tr.gettext("acknowledgement holds %(holds)s without a date; links valid %(valid)s; digest: "
+                             "%(window)s, from %(items)s items; %(delivery)s") % {
+        "holds": delay(p.acknowledgement.holds_for), "valid": delay(p.acknowledgement.link_valid_for),
+        "window": tr.gettext(windows.get(p.digest.window, p.digest.window)), "items": p.digest.min_items,
+        "delivery": tr.gettext("nothing goes out on non-working days") if p.delivery.working_days_only else
+        tr.gettext("delivery on any day, outside quiet hours")}, markup=False)

@@ -19,6 +19,10 @@ from nmrf.errors import NmrfError
 ACTION_STATUS_WORDS = {"planned": N_("planned"), "in_progress": N_("in progress"), "done": N_("done"),
                        "cancelled": N_("cancelled")}
 
+# What a shared signal is (nmrf.domain.anchors' kinds), as a person reads it.
+SIGNAL_KINDS = {"instrument": N_("instrument"), "concept": N_("concept"), "group": N_("group"), "law": N_("law"),
+                "article": N_("article")}
+
 app = typer.Typer(help="Recommendations: import, cluster, prioritise, assign, plan the follow-up, publish.",
                   no_args_is_help=True)
 action_app = typer.Typer(help="Actions of the follow-up plan (each one a deadline in the feeds).",
@@ -210,7 +214,8 @@ def list_(
     from nmrf.services.people import get_state
 
     if sort not in SORTS:
-        raise NmrfError(f"--sort {sort!r}; expected one of {', '.join(SORTS)}")
+        raise NmrfError.said(N_("--sort %(value)s; expected one of %(known)s"), value=repr(sort),
+                             known=", ".join(SORTS))
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state = get_state(session=s, code=state_code)
@@ -220,16 +225,22 @@ def list_(
                      unassigned=unassigned, min_score=min_score)
         s.expunge_all()  # what was read stays usable after the read-only rollback
     shown = rows if limit == 0 else rows[:limit]
-    table = Table(title=f"Recommendations to {state.name}: {len(rows)} match"
-                  + (f", first {len(shown)} shown" if len(shown) < len(rows) else ""))
-    for col in ("#", "abcde", "score", "cluster", "mechanism", "from", "theme", "lead", "recommendation"):
+    tr = t()
+    title = (tr.gettext("Recommendations to %(state)s: %(num)s match, first %(shown)s shown")
+             if len(shown) < len(rows) else tr.gettext("Recommendations to %(state)s: %(num)s match"))
+    table = Table(title=title % {"state": state.name, "num": len(rows), "shown": len(shown)})
+    for col in ("#", "abcde", tr.pgettext("recommendations", "score"), tr.pgettext("recommendations", "cluster"),
+                tr.pgettext("recommendations", "mechanism"), tr.pgettext("recommendations", "from"),
+                tr.pgettext("recommendations", "theme"), tr.pgettext("recommendations", "lead"),
+                tr.pgettext("recommendations", "recommendation")):
         table.add_column(col, overflow="fold")
     for r in shown:
         table.add_row(str(r.id), r.priority.flags(), str(r.priority.score), str(r.cluster_id or "-"), r.mechanism,
                       _truncate(r.body, 24), r.theme, r.lead or "-", _truncate(r.text, 90))
     console.print(table)
-    console.print("a urgent (treaty body) · b several mechanisms · c without budget · d national priority · "
-                  "e disadvantaged groups. Record c-e with `nmrf recommendations prioritise`.")
+    console.print(tr.gettext("a urgent (treaty body) · b several mechanisms · c without budget · d national "
+                             "priority · e disadvantaged groups. Record c-e with %(command)s.")
+                  % {"command": "`nmrf recommendations prioritise`"}, markup=False)
 
 
 @app.command("show")
@@ -243,7 +254,7 @@ def show(ctx: typer.Context, ref: str = typer.Argument(..., help="Recommendation
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         state = get_state(session=s, code=state_code)
-        lines = recommendation_detail(session=s, state=state, ref=ref)
+        lines = recommendation_detail(session=s, state=state, ref=ref, tr=t())
         s.expunge_all()  # what was read stays usable after the read-only rollback
     for line in lines:
         console.print(line, soft_wrap=True)
@@ -286,13 +297,15 @@ def themes() -> None:
     from nmrf.domain.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
-    table = Table(title=f"Shared taxonomy ({len(tax.themes)} themes)")
-    for col in ("key", "UHRI theme", "SDGs"):
+    tr = t()  # the themes' and goals' names are the UN's, from the catalogs
+    table = Table(title=tr.gettext("Shared taxonomy (%(num)s themes)") % {"num": len(tax.themes)})
+    for col in (tr.pgettext("themes", "key"), tr.pgettext("themes", "UHRI theme"), tr.pgettext("themes", "SDGs")):
         table.add_column(col)
     for th in tax.themes.values():
-        table.add_row(th.key, th.name, ", ".join(str(g) for g in th.sdgs))
+        table.add_row(th.key, escape(tr.gettext(th.name)), ", ".join(str(g) for g in th.sdgs))
     console.print(table)
-    console.print("SDGs: " + "; ".join(f"{k} {v}" for k, v in tax.sdgs.items()))
+    console.print(tr.gettext("Sustainable Development Goals: %(goals)s") % {
+        "goals": "; ".join(f"{k} {tr.gettext(v)}" for k, v in tax.sdgs.items())}, markup=False)
 
 
 @app.command("clusters")
@@ -314,8 +327,13 @@ def clusters(
         rows = cluster_rows(session=s, state=state, theme=theme, several=several)
         s.expunge_all()  # what was read stays usable after the read-only rollback
     shown = rows if limit == 0 else rows[:limit]
-    table = Table(title=f"Clusters of {state.name}: {len(rows)}" + (f", {len(shown)} shown" if len(shown) < len(rows) else ""))
-    for col in ("#", "size", "mechanisms", "theme", "label", "lead", "actions"):
+    tr = t()
+    title = (tr.gettext("Clusters of %(state)s: %(num)s, %(shown)s shown") if len(shown) < len(rows) else
+             tr.gettext("Clusters of %(state)s: %(num)s"))
+    table = Table(title=title % {"state": state.name, "num": len(rows), "shown": len(shown)})
+    for col in ("#", tr.pgettext("clusters", "size"), tr.pgettext("clusters", "mechanisms"),
+                tr.pgettext("clusters", "theme"), tr.pgettext("clusters", "label"), tr.pgettext("clusters", "lead"),
+                tr.pgettext("clusters", "actions")):
         table.add_column(col, overflow="fold")
     for r in shown:
         table.add_row(str(r.id), str(r.size), ", ".join(r.mechanisms), r.theme, r.label, r.lead or "-",
@@ -338,20 +356,31 @@ def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., h
         cl = get_cluster(session=s, state=state, ref=cluster_ref)
         members = cluster_explanation(session=s, cluster=cl)
         s.expunge_all()  # what was read stays usable after the read-only rollback
-    console.print(f"[bold]Cluster {cl.id}[/bold]: {cl.label} ({len(members)} recommendation(s)). Every two members "
-                  "are linked (complete linkage): similar words in one language with a theme in common, or "
-                  "shared signals that do not depend on language (instruments, laws, articles, actions, groups).")
+    tr = t()
+    language = state.language  # signals are named in the State's language, as its clusters' labels
+    heading = tr.gettext("Cluster %(id)s") % {"id": cl.id}  # (not in an f-string: extraction would miss it)
+    console.print(f"[bold]{escape(heading)}[/bold]: " + escape(
+        tr.ngettext("%(label)s (%(num)d recommendation). Every two members are linked (complete linkage): similar "
+                    "words in one language with a theme in common, or shared signals that do not depend on language "
+                    "(instruments, laws, articles, actions, groups).",
+                    "%(label)s (%(num)d recommendations). Every two members are linked (complete linkage): similar "
+                    "words in one language with a theme in common, or shared signals that do not depend on language "
+                    "(instruments, laws, articles, actions, groups).", len(members))
+        % {"label": cl.label, "num": len(members)}))
     for rec, link in members:
-        console.print(f"#{rec.id} [{rec.mechanism} {rec.body}] {_truncate(rec.text, 110)}", soft_wrap=True)
+        console.print(f"#{rec.id} {escape(f'[{rec.mechanism} {rec.body}]')} {escape(_truncate(rec.text, 110))}",
+                      soft_wrap=True)
         if link is not None:
             other = link.b if link.a == rec.id else link.a
-            terms = ", ".join(f"{t} ({w:.2f})" for t, w in link.shared_terms[:5])
-            signals = ", ".join(f"{a.label(state.language)} ({w:.2f})" for a, w in link.shared_signals[:5])
-            console.print(f"    closest: #{other}, text similarity {link.score:.2f}"
-                          + (f" ({terms})" if terms else "") + f"; shared signals {link.signal_score:.2f}"
-                          + (f" ({signals})" if signals else "")
-                          + f"; shared themes: {', '.join(link.shared_themes) or '-'}"
-                          + ("" if rec.cluster_basis == "computed" else f" ({rec.cluster_basis})"), soft_wrap=True)
+            terms = ", ".join(f"{term} ({w:.2f})" for term, w in link.shared_terms[:5])
+            signals = ", ".join(f"{a.label(language)} ({w:.2f})" for a, w in link.shared_signals[:5])
+            said = tr.gettext("closest: #%(other)s, text similarity %(score)s%(terms)s; shared signals "
+                              "%(signals_score)s%(signals)s; shared themes: %(themes)s") % {
+                "other": other, "score": f"{link.score:.2f}", "terms": f" ({terms})" if terms else "",
+                "signals_score": f"{link.signal_score:.2f}", "signals": f" ({signals})" if signals else "",
+                "themes": ", ".join(link.shared_themes) or "-"}
+            basis = "" if rec.cluster_basis == "computed" else f" ({_basis(tr, rec.cluster_basis)})"
+            console.print("    " + said + basis, soft_wrap=True, markup=False)
 
 
 @app.command("why")
@@ -373,34 +402,86 @@ def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation.
         s.expunge_all()  # what was read stays usable after the read-only rollback
     same = ra.cluster_id is not None and ra.cluster_id == rb.cluster_id
     for r in (ra, rb):
-        console.print(f"#{r.id} [{r.mechanism} {r.body}, {r.document}] {_truncate(r.text, 120)}", soft_wrap=True)
-    language = state.language
+        console.print(f"#{r.id} {escape(f'[{r.mechanism} {r.body}, {r.document}]')} {escape(_truncate(r.text, 120))}",
+                      soft_wrap=True)
+    tr = t()
+    language = state.language  # signals are named in the State's language, as its clusters' labels
+    themes = ", ".join(link.shared_themes) or tr.pgettext("why", "none")
     if link.same_language:
-        console.print(f"Both in {link.languages[0]}: text similarity {link.score:.2f} (threshold {THRESHOLD:.2f}); "
-                      f"shared themes: {', '.join(link.shared_themes) or 'none'}.")
+        said = tr.gettext("Both in %(language)s: text similarity %(score)s (threshold %(threshold)s); shared "
+                          "themes: %(themes)s.") % {"language": _language_name(tr, link.languages[0]),
+                                                    "score": f"{link.score:.2f}", "threshold": f"{THRESHOLD:.2f}",
+                                                    "themes": themes}
     else:
-        console.print(f"Written in {link.languages[0]} and {link.languages[1]}: words are not compared across "
-                      f"languages; shared themes: {', '.join(link.shared_themes) or 'none'}.")
+        said = tr.gettext("Written in %(first)s and %(second)s: words are not compared across languages; shared "
+                          "themes: %(themes)s.") % {"first": _language_name(tr, link.languages[0]),
+                                                    "second": _language_name(tr, link.languages[1]),
+                                                    "themes": themes}
+    console.print(said, markup=False)
     if link.shared_terms:
-        console.print("Shared words, with their weight in the similarity: "
-                      + ", ".join(f"{t} ({w:.2f})" for t, w in link.shared_terms), soft_wrap=True)
-    console.print(f"Shared signals that do not depend on language: {link.signal_score:.2f} "
-                  f"(threshold {SIGNAL_THRESHOLD:.2f})"
-                  + (": " + ", ".join(f"{a.kind} {a.label(language)!r} ({w:.2f})" for a, w in link.shared_signals)
-                     + (f", themes in common (+{min(THEME_CAP, THEME_WEIGHT * len(link.shared_themes)):.2f})"
-                        if link.shared_themes else "")
-                     + (f", SDGs {', '.join(map(str, link.shared_sdgs))} in common "
-                        f"(+{min(SDG_CAP, SDG_WEIGHT * len(link.shared_sdgs)):.2f})" if link.shared_sdgs else "")
-                     if link.shared_signals else ": none") + ".", soft_wrap=True)
-    if same:
-        console.print(f"Both are in cluster {ra.cluster_id}: "
-                      + ("they are linked." if link.linked else
-                         f"placed there ({ra.cluster_basis} / {rb.cluster_basis})."))
+        console.print(tr.gettext("Shared words, with their weight in the similarity: %(words)s") % {
+            "words": ", ".join(f"{term} ({w:.2f})" for term, w in link.shared_terms)}, soft_wrap=True, markup=False)
+    if link.shared_signals:
+        parts = [f"{tr.gettext(SIGNAL_KINDS.get(a.kind, a.kind))} {a.label(language)!r} ({w:.2f})"
+                 for a, w in link.shared_signals]
+        if link.shared_themes:
+            parts.append(tr.gettext("themes in common (+%(weight)s)") % {
+                "weight": f"{min(THEME_CAP, THEME_WEIGHT * len(link.shared_themes)):.2f}"})
+        if link.shared_sdgs:
+            parts.append(tr.gettext("SDGs %(goals)s in common (+%(weight)s)") % {
+                "goals": ", ".join(map(str, link.shared_sdgs)),
+                "weight": f"{min(SDG_CAP, SDG_WEIGHT * len(link.shared_sdgs)):.2f}"})
+        signals = ", ".join(parts)
     else:
-        console.print("They are in different clusters"
-                      + (f": {link.why_not}." if link.why_not else
-                         ": linked, but a cluster needs every two members linked, and one of them is not linked "
-                         "to a member of the other's cluster."))
+        signals = tr.pgettext("why", "none")
+    console.print(tr.gettext("Shared signals that do not depend on language: %(score)s (threshold %(threshold)s): "
+                             "%(signals)s.") % {"score": f"{link.signal_score:.2f}",
+                                                "threshold": f"{SIGNAL_THRESHOLD:.2f}", "signals": signals},
+                  soft_wrap=True, markup=False)
+    if same:
+        said = (tr.gettext("Both are in cluster %(cluster)s: they are linked.") if link.linked else
+                tr.gettext("Both are in cluster %(cluster)s: placed there (%(first)s / %(second)s).")) % {
+            "cluster": ra.cluster_id, "first": _basis(tr, ra.cluster_basis), "second": _basis(tr, rb.cluster_basis)}
+    elif link.linked:
+        said = tr.gettext("They are in different clusters: linked, but a cluster needs every two members linked, and "
+                          "one of them is not linked to a member of the other's cluster.")
+    else:
+        said = tr.gettext("They are in different clusters: %(why)s.") % {"why": _why_not(tr, link)}
+    console.print(said, markup=False)
+
+
+def _language_name(tr, code: str) -> str:  # type: ignore[no-untyped-def]
+    """A language code (es) as the reader names it (espagnol); English readers keep the code, as before."""
+    if tr.lang == "en":
+        return code
+    from nmrf.domain.i18n import babel_locale
+
+    return babel_locale(tr.tag).languages.get(code, code)
+
+
+def _basis(tr, basis: str) -> str:  # type: ignore[no-untyped-def]
+    """How a recommendation came into its cluster (computed, or placed by someone), in the reader's words."""
+    if basis == "computed":
+        return tr.pgettext("cluster basis", "computed")
+    if basis.startswith("placed by "):
+        return tr.gettext("placed by %(who)s") % {"who": basis.removeprefix("placed by ")}
+    return basis or "-"
+
+
+def _why_not(tr, link) -> str:  # type: ignore[no-untyped-def]
+    """Why two recommendations are not linked, said from the link's figures (the domain's text is English)."""
+    from nmrf.domain.similarity import SIGNAL_THRESHOLD, THRESHOLD
+
+    figures = {"first": link.languages[0], "second": link.languages[1], "score": f"{link.score:.2f}",
+               "threshold": f"{THRESHOLD:.2f}", "signals": f"{link.signal_score:.2f}",
+               "signal_threshold": f"{SIGNAL_THRESHOLD:.2f}"}
+    if not link.same_language:
+        text = tr.gettext("written in different languages (%(first)s, %(second)s): no text similarity")
+    elif link.score < THRESHOLD:
+        text = tr.gettext("text similarity %(score)s is below %(threshold)s")
+    else:
+        text = tr.gettext("text similarity %(score)s but no theme in common")
+    return (text + tr.gettext(", and the shared signals weigh %(signals)s, below %(signal_threshold)s")) % figures
 
 
 @app.command("prioritise")

@@ -21,6 +21,7 @@ from nmrf.models import (
     Acknowledgement,
     AuditEntry,
     Cycle,
+    CycleDeparture,
     CycleInstitution,
     Delivery,
     DeliveryAttempt,
@@ -102,12 +103,28 @@ def _holders(session: Session, state_id: int) -> dict[tuple[str, int | None], li
     return out
 
 
-def owners_of(m: Milestone, holders: dict) -> list[str]:
+def departed_names(session: Session, cycle_ids) -> dict[int, set[str]]:  # type: ignore[no-untyped-def]
+    """cycle id -> the names of the people taken off it (the roles they still hold own nothing of it)."""
+    ids = list(cycle_ids)
+    q = select(CycleDeparture.cycle_id, Person.name).join(Person, Person.id == CycleDeparture.person_id)
+    if len(ids) <= 900:  # else all of them (a small table), rather than an IN past SQLite's limit
+        q = q.where(CycleDeparture.cycle_id.in_(ids or [-1]))  # type: ignore[attr-defined]
+    out: dict[int, set[str]] = {}
+    for cycle_id, name in session.exec(q):
+        out.setdefault(cycle_id, set()).add(name)
+    return out
+
+
+def owners_of(m: Milestone, holders: dict, gone: dict[int, set[str]] | None = None) -> list[str]:
+    """Who owns `m` by role (names), less those taken off its cycle (`gone`, by cycle id)."""
     if not m.owner_role:
         return []
     if m.owner_role in NMRF_WIDE_ROLES or m.institution_id is None:
-        return list(dict.fromkeys(holders.get((m.owner_role, None), [])))
-    return list(dict.fromkeys(holders.get((m.owner_role, m.institution_id), [])))
+        names = holders.get((m.owner_role, None), [])
+    else:
+        names = holders.get((m.owner_role, m.institution_id), [])
+    left = (gone or {}).get(m.cycle_id, set())
+    return [n for n in dict.fromkeys(names) if n not in left]
 
 
 def today_view(*, session: Session, state: State, today: date, filters: Filters = Filters(),
@@ -140,10 +157,11 @@ def today_view(*, session: Session, state: State, today: date, filters: Filters 
                  and (inst_id is None or m.institution_id == inst_id)),
                 key=lambda m: (m.due_date, m.id))
     holders = _holders(session, state.id)  # type: ignore[arg-type]
+    gone = departed_names(session, {m.cycle_id for m in ms})
     if filters.person:
         person = next((p for p in view.people if p.key == filters.person), None)
         names = {person.name} if person else set()
-        ms = [m for m in ms if names & set(owners_of(m, holders))]
+        ms = [m for m in ms if names & set(owners_of(m, holders, gone))]
     waiting: dict[int, list[tuple[int, str, list, list]]] = {}
     for oid, cid, title, depends, waits in session.exec(
             select(Milestone.id, Milestone.cycle_id, Milestone.title, Milestone.depends_on, Milestone.waits_for)
@@ -168,7 +186,7 @@ def today_view(*, session: Session, state: State, today: date, filters: Filters 
         late = days_late(m.due_date, today) if m.completion == "person" else 0
         item = Item(milestone_id=m.id, cycle_id=c.id, cycle_title=c.title, mechanism=c.mechanism, key=m.key,  # type: ignore[arg-type]
                     title=m.title, due=m.due_date, official=m.official_date is not None,
-                    institution=i.name if i else None, owners=owners_of(m, holders), days_late=late,
+                    institution=i.name if i else None, owners=owners_of(m, holders, gone), days_late=late,
                     holds_up=[t for oid, t, d, w in waiting.get(m.cycle_id, ())
                               if oid != m.id and (m.template_key in d or m.template_key in w)])
         if m.id in last:
@@ -258,7 +276,8 @@ def cycle_page(*, session: Session, state: State, cycle_id: int, today: date) ->
     part = list(session.exec(select(Institution).join(CycleInstitution, CycleInstitution.institution_id
                                                       == Institution.id)
                              .where(CycleInstitution.cycle_id == cycle.id).order_by(Institution.name)))
-    return CyclePage(cycle=cycle, milestones=ms, owners={m.id: owners_of(m, holders) for m in ms},  # type: ignore[misc]
+    gone = departed_names(session, [cycle.id])
+    return CyclePage(cycle=cycle, milestones=ms, owners={m.id: owners_of(m, holders, gone) for m in ms},  # type: ignore[misc]
                      institutions=insts, records=records, messages=messages, participating=part, today=today)  # type: ignore[arg-type]
 
 
@@ -447,6 +466,15 @@ TABLE_WORDS = {
 }
 
 
+# Why a sign-in through the identity provider was refused (nmrf.services.console_oidc's words).
+REFUSED_WORDS = {
+    "unknown": N_("nobody in the profile has this identity"),
+    "no_role": N_("no console role in the profile"),
+    "unverified": N_("the provider has not verified this e-mail address"),
+    "no_claim": N_("the provider did not say who it was"),
+}
+
+
 def history_sentences(*, session: Session, state: State, actor: str | None = None, table: str | None = None,
                       limit: int = 100, t: Any = None) -> list[dict[str, Any]]:
     """The audit history as sentences in the reader's language (`t`, a translator; English without it):
@@ -465,9 +493,18 @@ def history_sentences(*, session: Session, state: State, actor: str | None = Non
     for e in session.exec(q):
         who = people.get(e.actor, e.actor)
         what = t.gettext(TABLE_WORDS[e.table_name]) if e.table_name in TABLE_WORDS else e.table_name.replace("_", " ")
-        if e.op == "refused":
+        if e.op == "refused" and e.changes.get("via") == "oidc":
+            sentence = t.gettext("%(who)s tried to sign in with %(provider)s and was refused: %(why)s") % {
+                "who": who, "provider": e.changes.get("provider", "?"),
+                "why": t.gettext(REFUSED_WORDS.get(e.changes.get("why", ""), N_("refused")))}
+        elif e.op == "refused":
             sentence = t.gettext("%(who)s tried to %(act)s without the role (refused)") % {
                 "who": who, "act": e.changes.get("act", "act")}
+        elif e.op == "sign_in" and e.changes.get("via") == "oidc":
+            sentence = t.gettext("%(who)s signed in to the console with %(provider)s") % {
+                "who": who, "provider": e.changes.get("provider", "?")}
+        elif e.op == "sign_in":
+            sentence = t.gettext("%(who)s signed in to the console with a link sent by e-mail") % {"who": who}
         elif e.op == "insert":
             sentence = t.gettext("%(who)s created %(what)s (#%(id)s)") % {"who": who, "what": what, "id": e.row_id}
             sentence += _said(e.changes, ("title", "name", "kind", "key"))

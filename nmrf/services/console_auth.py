@@ -166,11 +166,25 @@ def use_sign_in_link(*, session: Session, token: str, browser: str | None, now: 
     if not roles:
         raise refused
     link.used_at = now
+    return open_session(session=session, person=person, via="link", now=now)
+
+
+def open_session(*, session: Session, person: Person, via: str, now: datetime,
+                 provider: str | None = None) -> tuple[SignedIn, str]:
+    """A new console session for a person who holds a console role, and its secret (for the cookie).
+
+    Every way in (the link, the identity provider) opens the same session, and the history says which."""
+    roles = console_roles(session=session, person=person)
+    if not roles:
+        raise NmrfError(f"{person.key} holds no console role")
     secret = new_token()
     s = ConsoleSession(state_id=person.state_id, person_id=person.id, token_hash=token_hash(secret),  # type: ignore[arg-type]
-                       created_at=now, expires_at=now + SESSION_VALID)
+                       via=via, created_at=now, expires_at=now + SESSION_VALID)
     session.add(s)
     session.flush()
+    how = {"via": via, "session": s.id} | ({"provider": provider} if provider else {})
+    session.connection().execute(insert(AuditEntry.__table__).values(
+        at=now, actor=person.key, table_name="console", row_id=s.id, op="sign_in", changes=how))
     state = session.get(State, person.state_id)
     return SignedIn(person=person, state=state, roles=roles, session_id=s.id), secret  # type: ignore[arg-type]
 

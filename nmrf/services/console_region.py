@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from nmrf.domain.progress import days_late
 from nmrf.models import Cycle, Institution, Milestone, Person, RoleAssignment, State
-from nmrf.services.console import OPEN, Item, owners_of
+from nmrf.services.console import OPEN, Item, departed_names, owners_of
 from nmrf.services.console_auth import CONSOLE_ROLES
 
 CHUNK = 900  # parameters per IN (SQLite's older limit is 999)
@@ -109,12 +109,13 @@ def region_view(*, session: Session, states: list[State], now: datetime, state_c
         insts: dict[int, Any] = {}
         for part in _chunks(inst_ids):
             insts.update({i.id: i.name for i in session.exec(select(Institution).where(Institution.id.in_(part)))})  # type: ignore[attr-defined]
+        gone = departed_names(session, {m.cycle_id for m, _ in need_detail})
         for m, late in need_detail:
             c = cycles[m.cycle_id]
             st = by_id[c.state_id]
             item = Item(milestone_id=m.id, cycle_id=c.id, cycle_title=c.title, mechanism=c.mechanism,  # type: ignore[arg-type]
                         key=m.key, title=m.title, due=m.due_date, official=m.official_date is not None,
                         institution=insts.get(m.institution_id) if m.institution_id else None,
-                        owners=owners_of(m, holders.get(c.state_id, {})), days_late=late, holds_up=[])
+                        owners=owners_of(m, holders.get(c.state_id, {}), gone), days_late=late, holds_up=[])
             (region.late if late > 0 and m.track else region.due_this_week).append((st, item))
     return region

@@ -8,6 +8,7 @@ Keyword-only functions on a session; `now` passed in; every act names its actor 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError, Problem
 from nmrf.models import (
     Cycle,
+    CycleDeparture,
     CycleInstitution,
     CycleMember,
     Delivery,
@@ -87,11 +89,21 @@ def remove_institution(*, session: Session, cycle: Cycle, institution: Instituti
     return cancelled
 
 
+@dataclass
+class Removal:
+    """What taking a member off a cycle did: messages to them cancelled, and the open deadlines they owned
+    that nobody left in the cycle holds the role for (the secretariat must name someone)."""
+
+    messages_cancelled: int
+    unowned: list[Milestone] = field(default_factory=list)
+
+
 def remove_member(*, session: Session, cycle: Cycle, person: Person, reason: str, now: datetime, actor: str,
-                  person_id: int | None = None) -> int:
+                  person_id: int | None = None) -> Removal:
     """Take a person off a running cycle: no longer a member (a confidential cycle leaves their feeds), their
-    links to this cycle's feed revoked, the messages not yet sent to them about it cancelled. Returns how many
-    messages were cancelled."""
+    links to this cycle's feed revoked, the messages not yet sent to them about it cancelled, and recorded as
+    departed, so that the roles they still hold bring them no reminder, escalation or feed entry of this cycle
+    (others holding the role still get them)."""
     _running(cycle)
     if not reason.strip():
         raise NmrfError([Problem(N_("Say why they leave the cycle."), field="remove-reason")])
@@ -100,6 +112,8 @@ def remove_member(*, session: Session, cycle: Cycle, person: Person, reason: str
     if row is None:
         raise NmrfError(f"{person.name} is not a member of cycle {cycle.id}; nothing changed")
     session.delete(row)
+    session.add(CycleDeparture(cycle_id=cycle.id, person_id=person.id, at=now, actor=actor,  # type: ignore[arg-type]
+                               reason=reason.strip()[:500]))
     for link in session.exec(select(FeedLink).where(FeedLink.cycle_id == cycle.id, FeedLink.holder_id == person.id,
                                                     FeedLink.revoked_at.is_(None))):  # type: ignore[union-attr]
         link.revoked_at, link.revoked_by, link.revoked_reason, link.updated_at = now, actor, reason, now
@@ -116,23 +130,59 @@ def remove_member(*, session: Session, cycle: Cycle, person: Person, reason: str
                        person_id=person_id, note=f"{person.name} left the cycle: {reason}",
                        data={"member_left": person.key}))
     session.flush()
-    return int(count or 0)
+    return Removal(messages_cancelled=int(count or 0), unowned=unowned_after(session=session, cycle=cycle,
+                                                                            person=person))
+
+
+def departed_ids(*, session: Session, cycle: Cycle) -> set[int]:
+    return set(session.exec(select(CycleDeparture.person_id).where(CycleDeparture.cycle_id == cycle.id)))
+
+
+def unowned_after(*, session: Session, cycle: Cycle, person: Person) -> list[Milestone]:
+    """The cycle's open deadlines `person` owned by role that no one left in the cycle owns now."""
+    from nmrf.services.people import owners
+
+    gone = departed_ids(session=session, cycle=cycle)
+    out = []
+    for m in milestones_of(session=session, cycle=cycle):
+        if m.status not in OPEN or m.kind != "deadline" or m.owner_role is None:
+            continue
+        held = owners(session=session, state_id=cycle.state_id, milestone=m)
+        if any(p.id == person.id for p in held) and all(p.id in gone for p in held):
+            out.append(m)
+    return out
 
 
 # ---------------------------------------------------------------- lead times
 
-def lead_times(*, cycle: Cycle) -> list[dict[str, Any]]:
-    """The cycle's internal deadlines that count from another date, with the offset in force:
-    [{key, title, from, amount, unit, custom}]; amount is signed (negative: before)."""
-    template, _, current = rules_of(cycle)
+def lead_times(*, cycle: Cycle, milestones: list[Milestone] | None = None) -> list[dict[str, Any]]:
+    """The cycle's internal dates that count from another date, with the offset in force: a plain offset of
+    the template, or a mechanism's rule for an internal deadline (the reply to a visit request, by the
+    special procedures' practice), or the cycle's own lead time replacing either.
+    [{key, title, from, from_title, amount, unit, custom, basis, source, moves}]; amount is signed (negative:
+    before); basis is "offset" or "rule"; moves counts the open milestones a new lead time would move (those
+    with an official date or closed keep their dates), when `milestones` are given.
+
+    Left out, as no lead time moves them: UN dates (the mechanism's), anchors (dates given at launch, changed
+    as official dates) and deadlines added after launch (a follow-up action has its own date)."""
+    template, mechanism, current = rules_of(cycle)
+    by_key = {m.key: m for m in template.milestones}
+    due_of = {m.key: m.due_date for m in milestones or ()}
     rows = []
     for m in template.milestones:
-        if m.side != "internal" or m.due is None or m.due.offset is None and m.key not in current:
+        if m.side != "internal" or m.due is None:
             continue
-        off = current.get(m.key) or m.due.offset
-        amount, unit = _as_amount(off)  # type: ignore[arg-type]
-        rows.append({"key": m.key, "title": m.title, "from": m.due.from_, "amount": amount, "unit": unit,
-                     "custom": m.key in current})
+        if m.due.offset is not None:
+            default, basis, source = m.due.offset, "offset", m.source
+        else:
+            rule = mechanism.rules[m.due.rule]  # type: ignore[index]
+            base = due_of.get(m.due.from_)
+            default, basis, source = (rule.offset_for(base) if base else rule.offset), "rule", rule.source
+        amount, unit = _as_amount(current.get(m.key) or default)
+        mine = [x for x in milestones or () if x.template_key == m.key]
+        rows.append({"key": m.key, "title": m.title, "from": m.due.from_, "from_title": by_key[m.due.from_].title,
+                     "amount": amount, "unit": unit, "custom": m.key in current, "basis": basis, "source": source,
+                     "moves": sum(1 for x in mine if x.status in OPEN and x.official_date is None)})
     return rows
 
 
@@ -158,6 +208,20 @@ def parse_lead_times(*, cycle: Cycle, form: dict[str, str]) -> tuple[dict[str, O
             continue
         out[key] = Offset(**{unit: int(raw)})
     return out, problems
+
+
+def lead_time_form(*, cycle: Cycle, given: dict[str, tuple[str, str]]) -> tuple[dict[str, str], list[Problem]]:
+    """A lead-time form from (amount, unit) by key, the others as they are: what the API sends, read as the
+    console's form. A key that is no lead time of this cycle (a UN date, an anchor) is a problem: those dates
+    never move by a lead time."""
+    rows = {r["key"]: r for r in lead_times(cycle=cycle)}
+    problems = [Problem(N_("Not a lead time of this cycle: UN dates and dates given at launch do not move by a "
+                           "lead time."), field=f"lead_times.{key}") for key in given if key not in rows]
+    form = {}
+    for key, r in rows.items():
+        amount, unit = given.get(key, (str(r["amount"]), r["unit"]))
+        form[f"amount-{key}"], form[f"unit-{key}"] = str(amount), unit
+    return form, problems
 
 
 def set_lead_times(*, session: Session, cycle: Cycle, offsets: dict[str, Offset], now: datetime,

@@ -27,6 +27,7 @@ from nmrf.domain.progress import days_late
 from nmrf.errors import NmrfError
 from nmrf.models import (
     Cycle,
+    CycleDeparture,
     CycleMember,
     InputRequest,
     Institution,
@@ -237,9 +238,11 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
     if not roles and not deputy_roles:
         return view
     member_of = set(session.exec(select(CycleMember.cycle_id).where(CycleMember.person_id == person.id)))
+    # A cycle the person was taken off owes them nothing, whatever roles they hold.
+    left = set(session.exec(select(CycleDeparture.cycle_id).where(CycleDeparture.person_id == person.id)))
     cycles = {c.id: c for c in session.exec(select(Cycle).where(Cycle.state_id == state.id,
                                                                   Cycle.status == "active"))
-              if not c.confidential or c.id in member_of}
+              if (not c.confidential or c.id in member_of) and c.id not in left}
     if not cycles:
         return view
     # Owed by one of the person's roles, for their institution (exactly as _owes, narrowed in SQL).

@@ -58,6 +58,7 @@ def apply_profile(*, session: Session, profile: Profile, now: datetime) -> Apply
         publication=profile.publication.model_dump(exclude_defaults=True),
         budget=({"lines": {b.key: b.name for b in profile.budget.lines},
                  "currencies": list(profile.budget.currencies)} if profile.budget else {}),
+        sign_in=profile.console.model_dump(exclude_none=True) if profile.console.openid_connect else {},
         names={k: v for k, v in (("name", dict(spec.names)), ("secretariat", dict(spec.secretariats_by_language)))
                if v},
     )

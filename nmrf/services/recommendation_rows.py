@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from rich.markup import escape
 
+from nmrf.domain.i18n import N_, Translator, translator
 from nmrf.domain.priority import Priority, priority_of
 from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.errors import NmrfError
@@ -44,7 +45,8 @@ def recommendation_rows(*, session: Session, state: State, sort: str = "priority
     if theme:
         theme_key = taxonomy.lookup(theme)
         if theme_key is None:
-            raise NmrfError(f"unknown theme {theme!r}: `nmrf recommendations themes` lists them")
+            raise NmrfError.said(N_("unknown theme %(theme)s: %(command)s lists them"), theme=repr(theme),
+                                 command="`nmrf recommendations themes`")
     mechs = cluster_mechanisms(session=session, state=state)
     resp = responsibilities_by_recommendation(session=session, state=state)
     q = select(Recommendation).where(Recommendation.state_id == state.id)
@@ -82,7 +84,13 @@ def recommendation_rows(*, session: Session, state: State, sort: str = "priority
     return sorted(rows, key=keys[sort])
 
 
-def recommendation_detail(*, session: Session, state: State, ref: str) -> list[str]:
+# How a recommendation's themes were found (domain.recommendation_files' theme_basis), as a person reads it.
+THEME_BASIS = {"source": N_("from the source"), "text": N_("from the text"), "none": N_("none found")}
+
+
+def recommendation_detail(*, session: Session, state: State, ref: str, tr: Translator | None = None) -> list[str]:
+    """One recommendation as lines of Rich markup, in `tr`'s language (English by default)."""
+    tr = tr or translator(None)
     taxonomy = load_taxonomy()
     r = get_recommendation(session=session, state=state, ref=ref)
     mechs = cluster_mechanisms(session=session, state=state)
@@ -92,52 +100,94 @@ def recommendation_detail(*, session: Session, state: State, ref: str) -> list[s
                     disadvantaged_groups=r.disadvantaged_groups)
     who = responsible(session=session, rec=r)
     cl = session.get(Cluster, r.cluster_id) if r.cluster_id else None
+    yes, no = tr.pgettext("answer", "yes"), tr.pgettext("answer", "no")
 
     def yn(v: bool | None) -> str:
-        return "not assessed" if v is None else ("yes" if v else "no")
+        return tr.gettext("not assessed") if v is None else (yes if v else no)
 
+    def said(msgid: str, **values: object) -> str:
+        return escape(tr.gettext(msgid) % values)
+
+    source = f"{r.mechanism} · {r.body} · {r.document}"
+    if r.paragraph:
+        source += " · " + tr.gettext("para. %(paragraph)s") % {"paragraph": r.paragraph}
+    if r.article:
+        source += " · " + tr.gettext("art. %(article)s") % {"article": r.article}
+    if r.adopted_on:
+        source += f" · {r.adopted_on}"
+    themes = said(N_("Source themes: %(source)s; taxonomy: %(themes)s (%(basis)s)"),
+                  source=", ".join(r.source_themes) or "-",
+                  themes=", ".join(tr.gettext(taxonomy.themes[k].name) for k in r.themes) or "-",
+                  basis=tr.gettext(THEME_BASIS[r.theme_basis]) if r.theme_basis in THEME_BASIS else r.theme_basis)
+    if r.unmapped_themes:
+        themes += said(N_("; unmapped: %(themes)s"), themes=", ".join(r.unmapped_themes))
+    themes += said(N_("; SDGs: %(goals)s"), goals=", ".join(str(g) for g in r.sdgs) or "-")
+    if r.inferred_sdgs:
+        themes += said(N_(" (inferred from the themes: %(goals)s)"), goals=", ".join(str(g) for g in r.inferred_sdgs))
+    # (the marked strings stay out of f-strings, where extraction would not see them)
+    heading, uid, confidential = said(N_("Recommendation %(id)s"), id=r.id), said(N_("uid %(uid)s"), uid=r.uid), \
+        escape(tr.gettext("confidential"))
     lines = [
-        f"[bold]Recommendation {r.id}[/bold] (uid {r.uid}){' [red]confidential[/red]' if r.confidential else ''}",
-        f"{r.mechanism} · {r.body} · {r.document}" + (f" para. {r.paragraph}" if r.paragraph else "")
-        + (f" · art. {r.article}" if r.article else "") + (f" · {r.adopted_on}" if r.adopted_on else ""),
-        f"Text: {escape(r.text)}",
-        f"Source themes: {', '.join(r.source_themes) or '-'}; taxonomy: "
-        f"{', '.join(taxonomy.themes[t].name for t in r.themes) or '-'} ({r.theme_basis})"
-        + (f"; unmapped: {', '.join(r.unmapped_themes)}" if r.unmapped_themes else "")
-        + f"; SDGs: {', '.join(str(g) for g in r.sdgs) or '-'}"
-        + (f" (inferred from the themes: {', '.join(str(g) for g in r.inferred_sdgs)})" if r.inferred_sdgs else ""),
+        f"[bold]{heading}[/bold] ({uid})" + (f" [red]{confidential}[/red]" if r.confidential else ""),
+        escape(source),
+        said(N_("Text: %(text)s"), text=r.text),
+        themes,
     ]
     if not r.body_known:
-        lines.append(f"[yellow]Recommended by {escape(r.body)!s}: not a State or body the lists know "
-                     "(kept as written; add a spelling in the profile and import again)[/yellow]")
+        lines.append("[yellow]" + said(N_("Recommended by %(body)s: not a State or body the lists know (kept as "
+                                       "written; add a spelling in the profile and import again)"), body=r.body)
+                     + "[/yellow]")
     if r.affected_persons:
-        lines.append(f"Affected persons: {', '.join(r.affected_persons)}")
+        lines.append(said(N_("Affected persons: %(persons)s"), persons=", ".join(r.affected_persons)))
     if r.response:
-        lines.append(f"Response: {r.response}" + (f" (action category {r.action_category})" if r.action_category else ""))
-    lines.append(f"Cluster: {cl.id} {cl.label}" if cl else "Cluster: none yet (`nmrf recommendations cluster`)")
+        lines.append(said(N_("Response: %(response)s (action category %(category)s)"), response=r.response,
+                          category=r.action_category) if r.action_category else
+                     said(N_("Response: %(response)s"), response=r.response))
+    lines.append(said(N_("Cluster: %(id)s %(label)s"), id=cl.id, label=cl.label) if cl else
+                 said(N_("Cluster: none yet (%(command)s)"), command="`nmrf recommendations cluster`"))
+    recorded = (" " + said(N_("(recorded by %(who)s on %(day)s)"), who=r.factors_by, day=f"{r.factors_at:%Y-%m-%d}")
+                if r.factors_at else "")
     lines += [
-        "Priority (OHCHR guide):",
-        f"  (a) urgent, by a treaty body: {'yes: ' + p.urgent_why if p.urgent else 'no'}",
-        f"  (b) several mechanisms: {'yes' if p.several_mechanisms else 'no'} ({', '.join(p.mechanisms)})",
-        f"  (c) possible without budget: {yn(r.no_budget)}",
-        f"  (d) national priority: {yn(r.national_priority)}",
-        f"  (e) disadvantaged groups: {yn(r.disadvantaged_groups)}"
-        + (f"  (recorded by {r.factors_by} on {r.factors_at:%Y-%m-%d})" if r.factors_at else ""),
+        said(N_("Priority (OHCHR guide):")),
+        "  " + (said(N_("(a) urgent, by a treaty body: yes: %(why)s"), why=p.urgent_why) if p.urgent else
+                said(N_("(a) urgent, by a treaty body: %(answer)s"), answer=no)),
+        "  " + said(N_("(b) several mechanisms: %(answer)s (%(mechanisms)s)"), answer=yes if p.several_mechanisms else no,
+                    mechanisms=", ".join(p.mechanisms)),
+        "  " + said(N_("(c) possible without budget: %(answer)s"), answer=yn(r.no_budget)),
+        "  " + said(N_("(d) national priority: %(answer)s"), answer=yn(r.national_priority)),
+        "  " + said(N_("(e) disadvantaged groups: %(answer)s"), answer=yn(r.disadvantaged_groups)) + recorded,
     ]
     if r.factors_note:
-        lines.append(f"  note: {r.factors_note}")
-    lines.append(f"Lead: {who.lead.name if who.lead else '-'}; supporting: "
-                 f"{', '.join(i.name for i in who.supporting) or '-'} ({who.level})")
+        lines.append("  " + said(N_("note: %(note)s"), note=r.factors_note))
+    levels = {"recommendation": tr.pgettext("responsibility", "recommendation"),
+              "cluster": tr.pgettext("responsibility", "cluster"), "none": tr.pgettext("responsibility", "none")}
+    lines.append(said(N_("Lead: %(lead)s; supporting: %(supporting)s (%(level)s)"),
+                      lead=who.lead.name if who.lead else "-",
+                      supporting=", ".join(i.name for i in who.supporting) or "-",
+                      level=levels.get(who.level, who.level)))
+    statuses = {"planned": N_("planned"), "in_progress": N_("in progress"), "done": N_("done"),
+                "cancelled": N_("cancelled")}
     for a in session.exec(select(FollowUpAction).where(FollowUpAction.cluster_id == r.cluster_id)
                           .order_by(FollowUpAction.due_date, FollowUpAction.id)) if r.cluster_id else []:
         if a.recommendation_id in (None, r.id):
-            lines.append(f"Action {a.id}: {a.title}, due {a.due_date}, {a.status} "
-                         f"({a.indicator_kind}: {a.indicator or '-'})")
+            lines.append(said(N_("Action %(id)s: %(title)s, due %(day)s, %(status)s (%(kind)s: %(indicator)s)"),
+                              id=a.id, title=a.title, day=a.due_date,
+                              status=tr.gettext(statuses.get(a.status, a.status)),
+                              kind=tr.gettext(INDICATOR_KINDS.get(a.indicator_kind, a.indicator_kind)),
+                              indicator=a.indicator or "-"))
     for ans in session.exec(select(InputAnswer).where(InputAnswer.recommendation_id == r.id).order_by(InputAnswer.id)):
         inst = session.get(Institution, ans.institution_id)
-        lines.append(f"Answer from {inst.key if inst else '?'} (cycle {ans.cycle_id}, {ans.at:%Y-%m-%d}, "
-                     f"{ans.implementation}): {escape(ans.answer)}")
+        lines.append(said(N_("Answer from %(institution)s (cycle %(cycle)s, %(day)s, %(implementation)s): %(answer)s"),
+                          institution=inst.key if inst else "?", cycle=ans.cycle_id, day=f"{ans.at:%Y-%m-%d}",
+                          implementation=tr.gettext(IMPLEMENTATION.get(ans.implementation, ans.implementation)),
+                          answer=ans.answer))
     return lines
+
+
+# An action's indicator kind as a person reads it.
+IMPLEMENTATION = {"not_started": N_("not started"), "in_progress": N_("in progress"), "implemented": N_("implemented"),
+                  "partially_implemented": N_("partially implemented"), "not_applicable": N_("not applicable")}
+INDICATOR_KINDS = {"structural": N_("structural"), "process": N_("process"), "outcome": N_("outcome")}
 
 
 @dataclass(frozen=True)
@@ -156,7 +206,7 @@ def cluster_rows(*, session: Session, state: State, theme: str | None = None, se
     taxonomy = load_taxonomy()
     key = taxonomy.lookup(theme) if theme else None
     if theme and key is None:
-        raise NmrfError(f"unknown theme {theme!r}")
+        raise NmrfError.said(N_("unknown theme %(theme)s"), theme=repr(theme))
     sizes: Counter[int] = Counter()
     mechs: dict[int, set[str]] = defaultdict(set)
     for cid, mech in session.exec(select(Recommendation.cluster_id, Recommendation.mechanism)

@@ -18,43 +18,12 @@ from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
 from nmrf.errors import NmrfError, Problem
-from nmrf.services.console_auth import SignedIn
 from nmrf.settings import Settings
+from nmrf.web.routes import api_cycle_changes, api_people, api_region
+from nmrf.web.routes.api_common import NO_STORE, ErrorOut, Gate, ItemOut, MovedOut, error as _error, item_out
 from nmrf.web.routes.console.common import Console, today_of
 
 PREFIX = "/api/v1"
-NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-
-
-class ProblemOut(BaseModel):
-    field: str | None = None
-    message: str
-
-
-class ErrorOut(BaseModel):
-    error: str
-    problems: list[ProblemOut] = []
-
-
-class ItemOut(BaseModel):
-    milestone_id: int
-    cycle_id: int
-    cycle_title: str
-    mechanism: str
-    key: str
-    title: str
-    due: date | None
-    official: bool
-    institution: str | None
-    owners: list[str]
-    days_late: int
-    holds_up: list[str]
-    escalation_step: str | None = None
-    last_message: str | None = None
-    last_message_at: datetime | None = None
-    last_message_status: str | None = None
-    acknowledged_by: str | None = None
-    promised_by: date | None = None
 
 
 class TodayOut(BaseModel):
@@ -125,13 +94,6 @@ class OfficialDateIn(BaseModel):
     preview: bool = Field(False, description="say what would move, save nothing")
 
 
-class MovedOut(BaseModel):
-    key: str
-    title: str
-    before: date | None
-    after: date | None
-
-
 class OfficialDateOut(BaseModel):
     saved: bool
     moved: list[MovedOut]
@@ -181,12 +143,6 @@ class FollowUpOut(BaseModel):
     actions: list[ActionOut]
 
 
-def _error(status: int, message: str, problems: list[Problem] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message, "problems": [{"field": p.field, "message": p.message}
-                                                         for p in problems or []]},
-                        status_code=status, headers=NO_STORE)
-
-
 def _rec(r: Any) -> RecommendationOut:
     from nmrf.services.console import version_of
 
@@ -202,28 +158,12 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
     router = APIRouter(prefix=PREFIX, tags=["nmrf"],
                        responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}})
 
-    def bearer(request: Request) -> str | None:
-        got = request.headers.get("authorization", "")
-        return got[7:].strip() if got.lower().startswith("bearer ") else None
-
-    def reader(request: Request, s) -> SignedIn | None:  # type: ignore[no-untyped-def]
-        from nmrf.services.console_auth import by_api_token
-
-        return by_api_token(session=s, token=bearer(request))
-
-    def actor_or_refusal(request: Request, act: str) -> tuple[SignedIn | None, JSONResponse | None]:
-        from nmrf.services.console_auth import record_refusal
-
-        with c.session(actor="api") as s:
-            who = reader(request, s)
-            if who is None:
-                return None, _error(401, "a valid API token is needed (Authorization: Bearer ...)")
-            if not who.can_act:
-                record_refusal(session=s, who=who, act=act, now=c.now())
-                return who, _error(403, "this token or its holder may only read")
-        return who, None
-
-    unauthorised = _error(401, "a valid API token is needed (Authorization: Bearer ...)")
+    gate = Gate(c)
+    reader, actor_or_refusal = gate.reader, gate.act
+    unauthorised = gate.unauthorised
+    # People and institutions, changes to a running cycle, the regional view: their own modules.
+    for part in (api_people, api_cycle_changes, api_region):
+        part.add_routes(router, c, gate)
 
     @router.get("/today", response_model=TodayOut)
     def api_today(request: Request, cycle: int | None = None, mechanism: str | None = None,
@@ -238,11 +178,7 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             v = today_view(session=s, state=who.state, today=today_of(who.state, c.now()), inventory=False,
                            filters=Filters(cycle=cycle, mechanism=mechanism, institution=institution, person=person))
 
-        def item(i):  # type: ignore[no-untyped-def]
-            d = {k: getattr(i, k) for k in ItemOut.model_fields if hasattr(i, k)}
-            return ItemOut(**d, escalation_step=i.level, last_message_status=i.delivery)
-
-        return TodayOut(today=v.today, late=[item(i) for i in v.late], due_this_week=[item(i) for i in v.due_this_week],
+        return TodayOut(today=v.today, late=[item_out(i) for i in v.late], due_this_week=[item_out(i) for i in v.due_this_week],
                         failed_deliveries=len(v.failed))
 
     @router.get("/cycles", response_model=list[CycleOut])

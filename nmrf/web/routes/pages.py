@@ -24,7 +24,7 @@ from nmrf.domain.i18n import N_, translator
 from nmrf.errors import NmrfError, Problem
 from nmrf.settings import Settings, get_settings
 from nmrf.web.csrf import check_form_token, form_token
-from nmrf.web.templating import STATIC, render
+from nmrf.web.templating import SHIPPED, STATIC, render
 from nmrf.web.uploads import UploadRefused, check_workbook, read_form
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -153,9 +153,12 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             return None
         return link, person
 
-    @router.get("/static/nmrf/page.css", include_in_schema=False)
-    def stylesheet() -> Response:
-        return FileResponse(STATIC / "page.css", media_type="text/css",
+    @router.get("/static/nmrf/{name}", include_in_schema=False)
+    def static_file(name: str) -> Response:
+        media_type = SHIPPED.get(name)
+        if media_type is None:  # only what the pages ship: never a path into the package
+            return Response(status_code=404)
+        return FileResponse(STATIC / name, media_type=media_type,
                             headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
 
     @router.get("/p/{token}", include_in_schema=False)

@@ -86,7 +86,10 @@ def test_the_openapi_document_describes_the_api_and_nothing_else(server, world):
     paths = set(doc["paths"])
     assert {"/api/v1/today", "/api/v1/cycles", "/api/v1/cycles/{cycle_id}", "/api/v1/recommendations",
             "/api/v1/recommendations/{rec_id}/position", "/api/v1/cycles/{cycle_id}/official-date",
-            "/api/v1/cycles/{cycle_id}/cancel", "/api/v1/history", "/api/v1/outbox"} <= paths
+            "/api/v1/cycles/{cycle_id}/cancel", "/api/v1/history", "/api/v1/outbox", "/api/v1/people",
+            "/api/v1/people/{person_key}/links", "/api/v1/cycles/{cycle_id}/remove",
+            "/api/v1/cycles/{cycle_id}/lead-times", "/api/v1/region"} <= paths
+    assert set(doc["paths"]["/api/v1/cycles/{cycle_id}/lead-times"]) == {"get", "post"}
     assert all(p.startswith("/api/v1/") for p in paths)
     assert "PositionIn" in doc["components"]["schemas"]
 

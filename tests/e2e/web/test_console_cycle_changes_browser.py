@@ -86,3 +86,26 @@ def test_the_secretariat_removes_a_ministry_and_lengthens_a_lead_time_after_seei
     after = _dues(world)
     changed = [k for k in before if before[k] != after[k]]
     assert len(changed) == shown and all(after[k] < before[k] for k in changed)
+
+
+def test_removing_the_only_holder_of_a_role_names_the_deadlines_now_owned_by_nobody(server, world, smtp, browser):  # type: ignore[no-untyped-def]
+    from nmrf.models import CycleMember
+    from nmrf.services.people import get_person
+
+    point_addresses(world, smtp, None)
+    with session_scope(world, actor="test") as s:
+        s.add(CycleMember(cycle_id=1, person_id=get_person(session=s, state=get_state(session=s),
+                                                           key="valentina-diaz").id))
+    page = _sign_in(browser, server, smtp, "ana.rojas@example.gob.cl")
+    page.goto(server + "/console/cycles/1")
+    page.locator("#remove-who").select_option("member:valentina-diaz")
+    page.locator("#remove-reason").fill("Moved to another post")
+    page.get_by_role("button", name=T("Remove from the cycle")).click()
+    notice = page.locator(".notice").first
+    notice.wait_for()
+    assert T("Nobody left in the cycle holds the role for these deadlines: name someone in the profile.") in (
+        notice.inner_text())
+    # She was the Ministry of Women's only focal point: its deadlines are listed by key.
+    assert notice.locator("li").count() >= 1 and all(":women)" in t for t in notice.locator("li").all_inner_texts())
+    assert_no_violations(page)
+    assert "Valentina" not in page.locator("#remove-who").inner_text()  # no longer a member to remove

@@ -27,6 +27,17 @@ def test_the_locale_variables_are_read_as_gettext_reads_them():
     assert choose(None, "wo", {"LANG": "es_CL.UTF-8"}) == "es-CL" and choose(None, None, {}) == "en"
 
 
+def test_the_language_of_a_run_is_read_from_its_raw_arguments_before_click_parses_them():
+    from nmrf.cli.typer_words import language_before_parsing
+
+    assert language_before_parsing(["--lang", "fr", "cycle", "show", "--help"], {}) == "fr"
+    assert language_before_parsing(["--home", "/x", "--lang=ar", "--help"], {}) == "ar"
+    # A subcommand's own --lang (the view of `recommendations publish`) is not the command line's language.
+    assert language_before_parsing(["recommendations", "publish", "--lang", "ar"], {"LANG": "es_CL.UTF-8"}) == "es-CL"
+    assert language_before_parsing(["--help"], {"NMRF_LANG": "ru"}) == "ru"
+    assert language_before_parsing(["--lang", "xx", "--help"], {}) == "en"  # refused later, by the root option
+
+
 def test_the_command_line_is_english_by_default_and_speaks_french_from_lang(db_url: str):
     english = nmrf("init", "--profile", str(EXAMPLE_PROFILE))
     assert english.exit_code == 0 and "Chile (CL): profile loaded: " in english.output
@@ -193,3 +204,201 @@ def test_recommendations_db_and_the_unset_public_address_speak_french_and_arabic
         assert t.gettext("treaty body") in said and t.pgettext("rules", "verified") in said
         assert ("periodic_report " + t.format_number(21200)) in out
         assert lang != "fr" or "periodic_report 21,200" not in out
+
+
+def test_help_is_in_the_readers_language_from_lang_the_locale_or_the_person(db_url: str):
+    """`--help` (the app's description, commands', options' and arguments' help, Typer's own words) in the
+    reader's language, however the language is chosen; English help as written."""
+    from nmrf.domain.i18n import translator
+    from tests.support.english import english_left
+
+    english = nmrf("--help", COLUMNS="300").output
+    assert "Workflow and deadline engine for national mechanisms for reporting and follow-up." in english
+    assert "Usage: nmrf" in english and "Show this message and exit." in english and "Commands" in english
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    for lang, locale in (("fr", "fr_SN.UTF-8"), ("ar", "ar_EG.UTF-8")):
+        t = translator(lang)
+        runs = [
+            nmrf("--lang", lang, "--help", COLUMNS="300"),
+            nmrf("--lang", lang, "recommendations", "why", "--help", COLUMNS="300"),
+            nmrf("--lang", lang, "notify", "--help", COLUMNS="300"),
+            nmrf("cycle", "launch", "--help", LANG=locale, COLUMNS="300"),
+            nmrf("--lang", lang, "recommendations", "list", "--help", COLUMNS="300"),
+        ]
+        assert [r.exit_code for r in runs] == [0] * len(runs), [r.output for r in runs]
+        out = "\n".join(r.output for r in runs)
+        assert not english_left(out, set()), f"{lang}: {english_left(out, set())}\n{out}"
+        said = [t.gettext("Workflow and deadline engine for national mechanisms for reporting and follow-up."),
+                t.gettext("Usage:") + " nmrf", t.gettext("Commands"), t.gettext("Options"),
+                t.gettext("Show this message and exit."), t.gettext("Why two recommendations share a cluster "
+                                                                     "(or do not)."),
+                t.gettext("Another recommendation."), t.gettext("Arguments"),
+                t.gettext("Launch a reporting cycle: every milestone planned from the mechanism's rules and the "
+                          "official dates."), t.gettext("Only this mechanism (UPR, CEDAW...)."),
+                t.gettext("Send a test message to each of a person's addresses and say whether each worked.")]
+        for s in said:
+            assert s in out, f"{lang}: {s!r} not in\n{out}"
+        assert "Usage:" not in out and "[default:" not in out and "[required]" not in out
+    # Diego Fuentes reads French (the example profile): his help is French without --lang.
+    diego = nmrf("outbox", "--help", NMRF_ACTOR="diego-fuentes", COLUMNS="300").output
+    assert translator("fr").gettext("The outbox: every message, sent, waiting or failed, and to whom.") in diego
+    # And English again after them: the same command tree object is not left speaking French.
+    assert nmrf("--help", COLUMNS="300").output == english
+
+
+def test_usage_errors_are_in_the_readers_language(db_url: str):
+    """Click's own errors (no such option or command, a missing argument or option, an invalid value, an
+    extra argument, an option without its value), with their Usage line and hint, in French and Arabic."""
+    from nmrf.domain.i18n import translator
+    from tests.support.english import english_left
+
+    english = nmrf("cycle", "show", "1", "--bogus").output
+    assert "Usage: nmrf cycle show" in english and "Try 'nmrf cycle show --help' for help." in english
+    assert "No such option: --bogus" in english
+    for lang in ("fr", "ar"):
+        t = translator(lang)
+        runs = [
+            nmrf("--lang", lang, "--bogus", COLUMNS="200"),
+            nmrf("--lang", lang, "cycle", "show", COLUMNS="200"),
+            nmrf("--lang", lang, "outbox", "--limit", "x", COLUMNS="200"),
+            nmrf("--lang", lang, "cycl", COLUMNS="200"),
+            nmrf("--lang", lang, "cycle", "show", "1", "2", COLUMNS="200"),
+            nmrf("--lang", lang, "cycle", "show", "1", "--as-of", COLUMNS="200"),
+            nmrf("--lang", lang, "cycle", "launch", "periodic_report", COLUMNS="200"),
+        ]
+        assert [r.exit_code for r in runs] == [2] * len(runs), [r.output for r in runs]
+        out = "\n".join(r.output for r in runs)
+        assert not english_left(out, set()), f"{lang}: {english_left(out, set())}\n{out}"
+        said = " ".join(out.split())
+        for s in [t.gettext("Usage:") + " nmrf cycle show",
+                  t.gettext("Try %(command)s for help.") % {"command": "'nmrf cycle show --help'"},
+                  t.gettext("Error"),
+                  t.gettext("No such option: %(option)s") % {"option": "--bogus"},
+                  t.gettext("Missing argument %(name)s.") % {"name": "'cycle_ref'"},
+                  t.gettext("Invalid value for %(name)s: %(reason)s") % {
+                      "name": "'--limit'", "reason": t.gettext("expected a whole number")},
+                  t.gettext("No such command %(command)s. Did you mean %(options)s?") % {
+                      "command": "'cycl'", "options": "'cycle'"},
+                  t.gettext("Unexpected extra argument(s): %(args)s") % {"args": "2"},
+                  t.gettext("Option %(option)s needs a value.") % {"option": "'--as-of'"},
+                  t.gettext("Missing option %(name)s.") % {"name": "'--mechanism' / '-m'"}]:
+            assert s in said, f"{lang}: {s!r} not in\n{out}"
+        for english_words in ("Usage:", "Try '", "No such", "Missing", "Invalid value", "Got unexpected",
+                              "requires an argument", "Error"):
+            assert english_words not in out, f"{lang}: {english_words!r} in\n{out}"
+
+
+def test_recommendations_list_show_themes_clusters_explain_why_speak_french_and_arabic(db_url: str):
+    """What a secretariat reads about its recommendations: the list, one recommendation, the taxonomy, the
+    clusters and why they hold, in French and Arabic (the recommendations' own texts and keys aside)."""
+    from sqlmodel import select
+
+    from nmrf.domain.i18n import translator
+    from nmrf.domain.reference import DATA_DIR
+    from nmrf.models import Cluster, Recommendation
+    from nmrf.models.db import make_engine, session_scope
+    from tests.support.english import english_left
+
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    for name in ("uhri-chile-sample.csv", "uhri-chile-fr-es.csv"):
+        assert nmrf("recommendations", "import", str(DATA_DIR / "uhri" / name), "--format", "uhri").exit_code == 0
+    assert nmrf("recommendations", "cluster").exit_code == 0
+    assert nmrf("recommendations", "prioritise", "1", "--no-budget", "--note", "n").exit_code == 0
+    engine = make_engine(db_url)
+    with session_scope(engine, readonly=True) as s:
+        recs = s.exec(select(Recommendation).order_by(Recommendation.id)).all()
+        by_cluster: dict[int, list[int]] = {}
+        for r in recs:
+            by_cluster.setdefault(r.cluster_id, []).append(r.id)  # type: ignore[arg-type]
+        pair = next(ids for ids in by_cluster.values() if len(ids) > 1)
+        apart = (pair[0], next(r.id for r in recs if r.cluster_id != recs[pair[0] - 1].cluster_id))
+        cluster = recs[pair[0] - 1].cluster_id
+        # The recommendations' own words, as written: texts, bodies, documents, clusters' labels.
+        quoted = {r.text for r in recs} | {r.body for r in recs} | {r.document for r in recs}
+        quoted |= {theme for r in recs for theme in r.source_themes}
+        quoted |= {c.label for c in s.exec(select(Cluster)).all()}
+        # (a label begins with its theme's name as recorded, "Impunity: la ley de amnistía"; a table may wrap it)
+        quoted |= {c.label.split(": ")[0] for c in s.exec(select(Cluster)).all()}
+    engine.dispose()
+    english = nmrf("recommendations", "why", str(apart[0]), str(apart[1]), COLUMNS="300").output
+    assert "They are in different clusters" in english
+    for lang in ("fr", "ar"):
+        t = translator(lang)
+        runs = [
+            nmrf("--lang", lang, "recommendations", "list", COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "show", "1", COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "themes", COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "clusters", COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "explain", str(cluster), COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "why", str(pair[0]), str(pair[1]), COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "why", str(apart[0]), str(apart[1]), COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "list", "--sort", "nowhere", COLUMNS="400"),
+            nmrf("--lang", lang, "recommendations", "clusters", "--theme", "no-such-theme", COLUMNS="400"),
+        ]
+        assert [r.exit_code for r in runs] == [0] * 7 + [2, 2], [r.output for r in runs]
+        out = "\n".join(r.output for r in runs)
+        left = english_left(" ".join(out.split()), {" ".join(q.split()) for q in quoted})
+        assert not left, f"{lang}: {left}\n{out}"
+        said = " ".join(out.split())
+        for s in [t.gettext("Recommendations to %(state)s: %(num)s match") % {"state": "Chile", "num": len(recs)},
+                  t.gettext("Priority (OHCHR guide):"), t.gettext("Shared taxonomy (%(num)s themes)").split("%")[0],
+                  t.gettext("Clusters of %(state)s: %(num)s").split("%")[0],
+                  t.gettext("Both are in cluster %(cluster)s: they are linked.") % {"cluster": cluster},
+                  t.gettext("They are in different clusters: %(why)s.").split("%")[0],
+                  t.gettext("(c) possible without budget: %(answer)s") % {"answer": t.pgettext("answer", "yes")},
+                  t.gettext("Sustainable Development Goals: %(goals)s").split("%")[0],
+                  t.gettext("Gender equality")]:
+            assert s in said, f"{lang}: {s!r} not in\n{out}"
+
+
+def test_outbox_and_notify_speak_french_and_arabic(db_url: str, smtp, http):
+    """The outbox, one message, the policy, the acknowledgements and an address test, as a francophone or
+    arabophone secretariat reads them (subjects, bodies and addresses aside)."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from nmrf.domain.i18n import translator
+    from nmrf.models import Address, Notification
+    from nmrf.models.db import session_scope
+    from tests.support.english import english_left
+    from tests.support.notify import at, make_world, settings, sweep
+
+    w = make_world(db_url, smtp, http)
+    http.refuse()  # one channel fails: the outbox says so
+    sweep(w.engine, now=at(date(2027, 5, 18), 12), settings=settings(notify_max_attempts=1, notify_timeout=1.0))
+    with session_scope(w.engine, readonly=True) as s:
+        first = s.execute(select(Notification.id).order_by(Notification.id)).scalars().first()
+        quoted = {n.subject for n in s.execute(select(Notification)).scalars()}
+        quoted |= {n.body for n in s.execute(select(Notification)).scalars()}
+        quoted |= {a.url for a in s.execute(select(Address)).scalars()}
+    http.accept()
+    english = nmrf("notify", "policy", COLUMNS="300").output
+    assert "counted from the deadline:" in english and "10wd late" in english
+    for lang in ("fr", "ar"):
+        t = translator(lang)
+        runs = [
+            nmrf("--lang", lang, "outbox", COLUMNS="400"),
+            nmrf("--lang", lang, "outbox", "show", str(first), COLUMNS="400"),
+            nmrf("--lang", lang, "notify", "policy", COLUMNS="400"),
+            nmrf("--lang", lang, "notify", "ack", str(w.cycle_id), "input:labour", "--by", "diego-fuentes",
+                 "--as-of", "2027-05-19", COLUMNS="400"),
+            nmrf("--lang", lang, "notify", "acks", "--as-of", "2027-05-19", COLUMNS="400"),
+            nmrf("--lang", lang, "notify", "test", "diego-fuentes", COLUMNS="400"),
+            nmrf("--lang", lang, "outbox", "show", "9999", COLUMNS="400"),
+            nmrf("--lang", lang, "outbox", "--status", "lost", COLUMNS="400"),
+        ]
+        assert [r.exit_code for r in runs][:3] + [r.exit_code for r in runs][4:] == [0, 0, 0, 0, 0, 2, 2], \
+            [r.output for r in runs]
+        out = "\n".join(r.output for r in runs)
+        left = english_left(" ".join(out.split()), {" ".join(q.split()) for q in quoted})
+        assert not left, f"{lang}: {left}\n{out}"
+        said = " ".join(out.split())
+        for s in [t.gettext("Outbox (newest first; times UTC)"), t.pgettext("outbox", "subject, or what went wrong"),
+                  t.gettext("failed"), t.gettext("Subject: %(subject)s").split("%")[0],
+                  t.gettext("Notification policy of %(state)s, version %(version)s") % {"state": "Chile",
+                                                                                       "version": 1},
+                  t.gettext("counted from the deadline:"), t.gettext("Acknowledgements as of %(day)s") % {
+                      "day": "2027-05-19"}, t.gettext("holding"), t.pgettext("address test", "OK"),
+                  t.gettext("no message #%(id)s in the outbox") % {"id": 9999}]:
+            assert s in said, f"{lang}: {s!r} not in\n{out}"

@@ -102,3 +102,34 @@ def test_a_longer_lead_time_is_previewed_without_writing_then_saved_moving_the_s
         assert {r["key"]: r["custom"] for r in svc.lead_times(cycle=cycle)}[row["key"]]
         bad, problems = svc.parse_lead_times(cycle=cycle, form={**form, f"amount-{row['key']}": "soon"})
     assert [p.field for p in problems] == [f"amount-{row['key']}"]
+
+
+def test_an_internal_deadline_dated_by_a_mechanisms_rule_is_a_lead_time_too_and_un_dates_never_are(world):  # type: ignore[no-untyped-def]
+    _, launched = moment(date(2027, 1, 10), "America/Santiago")
+    with session_scope(world, actor="test") as s:
+        cycle = launch_cycle(session=s, state=get_state(session=s), template="sp_country_visit", mechanism="SP",
+                             dates={"request_received": date(2027, 1, 15), "visit": date(2027, 6, 7)},
+                             reference="SR health", now=launched, actor="test").cycle
+        rows = {r["key"]: r for r in svc.lead_times(cycle=cycle, milestones=milestones_of(session=s, cycle=cycle))}
+        # The reply to the visit request: 60 days by the special procedures' practice, now the cycle's to move.
+        reply = rows["request_reply"]
+        assert (reply["basis"], reply["amount"], reply["unit"], reply["custom"], reply["moves"]) == (
+            "rule", 60, "days", False, 1)
+        assert "60 days" in reply["source"] and reply["from_title"]
+        assert not {"request_received", "visit", "draft_report_comments", "hrc_report"} & set(rows)  # UN dates
+        form, problems = svc.lead_time_form(cycle=cycle, given={"request_reply": ("30", "days"),
+                                                                "visit": ("1", "weeks")})
+        assert [p.field for p in problems] == ["lead_times.visit"]
+        form, problems = svc.lead_time_form(cycle=cycle, given={"request_reply": ("30", "days")})
+        offsets, more = svc.parse_lead_times(cycle=cycle, form=form)
+        assert problems == more == []
+        dues = {m.key: m.due_date for m in milestones_of(session=s, cycle=cycle)}
+        preview = svc.preview_lead_times(session=s, cycle=cycle, offsets=offsets, now=NOW, actor="ana-rojas")
+        assert [(k, before, after) for k, _, before, after in preview] == [
+            ("request_reply", dues["request_reply"], date(2027, 2, 12))]  # 30 days on is Sunday 14 February: the Friday
+        cycle = get_cycle(session=s, state=get_state(session=s), ref=cycle.id)
+        saved = svc.set_lead_times(session=s, cycle=cycle, offsets=offsets, now=NOW, actor="ana-rojas")
+        assert saved == preview
+        after = {m.key: m.due_date for m in milestones_of(session=s, cycle=cycle, fresh=True)}
+        assert {k for k in after if after[k] != dues[k]} == {"request_reply"}  # the visit and UN dates stay
+        assert svc.lead_times(cycle=cycle)[0]["custom"] is True

@@ -11,7 +11,18 @@ from datetime import datetime
 from fastapi import APIRouter
 
 from nmrf.settings import Settings
-from nmrf.web.routes.console import acts, auth, cycle_changes, followup, more_acts, people, region, views, workplan
+from nmrf.web.routes.console import (
+    acts,
+    auth,
+    cycle_changes,
+    followup,
+    more_acts,
+    oidc,
+    people,
+    region,
+    views,
+    workplan,
+)
 from nmrf.web.routes.console.common import Console
 
 
@@ -19,6 +30,6 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
                 engine=None) -> APIRouter:  # type: ignore[no-untyped-def]
     c = Console(settings=settings, engine_=engine, clock=clock)
     router = APIRouter()
-    for part in (auth, views, acts, more_acts, workplan, people, cycle_changes, followup, region):
+    for part in (auth, oidc, views, acts, more_acts, workplan, people, cycle_changes, followup, region):
         router.include_router(part.make_router(c))
     return router

@@ -7,8 +7,6 @@ never says whether the address is known.
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -19,22 +17,12 @@ from nmrf.web.routes.console.common import (
     HEADERS,
     SESSION_COOKIE,
     Console,
+    browser_id,
     browser_language,
     page,
-    secure_cookie,
+    set_browser_cookie,
+    set_session_cookie,
 )
-
-
-def _browser(request: Request) -> tuple[str, bool]:
-    got = request.cookies.get(BROWSER_COOKIE)
-    if got and 20 <= len(got) <= 64:
-        return got, False
-    return secrets.token_urlsafe(32), True
-
-
-def _set_browser(request: Request, response: Response, value: str) -> None:
-    response.set_cookie(BROWSER_COOKIE, value, max_age=24 * 3600, httponly=True, samesite="lax",
-                        secure=secure_cookie(request), path="/console")
 
 
 def make_router(c: Console) -> APIRouter:
@@ -42,11 +30,11 @@ def make_router(c: Console) -> APIRouter:
 
     @router.get("/console/sign-in")
     def sign_in_form(request: Request) -> Response:
-        browser, new = _browser(request)
+        browser, new = browser_id(request)
         resp = page("console/sign_in.html", who=None, language=browser_language(request),
-                    csrf=c.form_token(token_hash(browser), "sign-in"))
+                    csrf=c.form_token(token_hash(browser), "sign-in"), providers=_providers(c))
         if new:
-            _set_browser(request, resp, browser)
+            set_browser_cookie(request, resp, browser)
         return resp
 
     @router.post("/console/sign-in")
@@ -56,10 +44,10 @@ def make_router(c: Console) -> APIRouter:
         browser = request.cookies.get(BROWSER_COOKIE)
         if not browser or not c.check_form(csrf, token_hash(browser), "sign-in"):
             return page("console/sign_in.html", who=None, language=browser_language(request), status=400,
-                        expired=True, csrf=c.form_token(token_hash(browser or ""), "sign-in"))
+                        expired=True, csrf=c.form_token(token_hash(browser or ""), "sign-in"), providers=_providers(c))
         if "@" not in address or len(address) > 320:
             return page("console/sign_in.html", who=None, language=browser_language(request), status=400,
-                        bad_address=True, address=address, csrf=csrf)
+                        bad_address=True, address=address, csrf=csrf, providers=_providers(c))
         ip = request.client.host if request.client else "?"
         try:
             with c.session(actor="sign-in") as s:
@@ -67,23 +55,23 @@ def make_router(c: Console) -> APIRouter:
                                           base_url=c.conf().public_url)
         except RateLimited:
             return page("console/sign_in.html", who=None, language=browser_language(request), status=429,
-                        limited=True, csrf=csrf)
+                        limited=True, csrf=csrf, providers=_providers(c))
         if message is not None:
-            background.add_task(_send, c, message)
+            background.add_task(c.deliver_now, message)
         return page("console/sign_in_sent.html", who=None, language=browser_language(request))
 
     @router.get("/console/sign-in/{token}")
     def link(request: Request, token: str) -> Response:
-        browser, new = _browser(request)
+        browser, new = browser_id(request)
         resp = page("console/sign_in_link.html", who=None, language=browser_language(request), token=token,
                     csrf=c.form_token(token_hash(browser), "use-link"))
         if new:  # a link printed at the terminal opened in a fresh browser: the POST needs a browser cookie
-            _set_browser(request, resp, browser)
+            set_browser_cookie(request, resp, browser)
         return resp
 
     @router.post("/console/sign-in/{token}")
     def use(request: Request, token: str, csrf: str = Form("")) -> Response:
-        from nmrf.services.console_auth import SESSION_VALID, use_sign_in_link
+        from nmrf.services.console_auth import use_sign_in_link
 
         browser = request.cookies.get(BROWSER_COOKIE)
         if not browser or not c.check_form(csrf, token_hash(browser), "use-link"):
@@ -94,8 +82,7 @@ def make_router(c: Console) -> APIRouter:
         except NmrfError:
             return page("console/sign_in_link.html", who=None, language=browser_language(request), status=400, refused=True, token=token, csrf="")
         resp = RedirectResponse("/console", status_code=303, headers=HEADERS)
-        resp.set_cookie(SESSION_COOKIE, secret, max_age=int(SESSION_VALID.total_seconds()), httponly=True,
-                        samesite="lax", secure=secure_cookie(request), path="/")
+        set_session_cookie(request, resp, secret)
         return resp
 
     @router.post("/console/sign-out")
@@ -113,8 +100,9 @@ def make_router(c: Console) -> APIRouter:
     return router
 
 
-def _send(c: Console, message_id: int) -> None:
-    """Send the sign-in message now (the person is waiting); a failure stays in the outbox, in sight."""
-    from nmrf.notifications.delivery import deliver_due
+def _providers(c: Console) -> list:  # type: ignore[type-arg]
+    """The identity providers the sign-in page offers beside the link (one per State that has one)."""
+    from nmrf.services.console_oidc import providers
 
-    deliver_due(engine=c.engine(), now=c.now(), settings=c.conf(), only=[message_id])
+    with c.session(readonly=True) as s:
+        return providers(session=s)

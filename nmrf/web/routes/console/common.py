@@ -8,6 +8,7 @@ answered 403 and written to the audit history under their name.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -29,8 +30,9 @@ HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
+    # Scripts only from this site's files (htmx), requests only back to it: no inline script, no eval.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+                               "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
 }
 
@@ -47,6 +49,15 @@ class Console:
     engine_: Any
     clock: Callable[[], datetime] | None
     _key: bytes | None = None
+    _rp: Any = None
+
+    def relying_party(self):  # type: ignore[no-untyped-def]
+        """The OpenID Connect client of this app (it keeps each provider's metadata and keys an hour)."""
+        if self._rp is None:
+            from nmrf.web.oidc import RelyingParty
+
+            self._rp = RelyingParty()
+        return self._rp
 
     def conf(self) -> Settings:
         return self.settings or get_settings()
@@ -67,6 +78,12 @@ class Console:
 
             self._key = signing_key(self.conf())
         return self._key
+
+    def deliver_now(self, message_id: int) -> None:
+        """Send one message of the outbox now (someone is waiting for it); a failure stays in the outbox."""
+        from nmrf.notifications.delivery import deliver_due
+
+        deliver_due(engine=self.engine(), now=self.now(), settings=self.conf(), only=[message_id])
 
     def session(self, *, actor: str = "console", readonly: bool = False):  # type: ignore[no-untyped-def]
         from nmrf.models.db import session_scope
@@ -102,6 +119,27 @@ def today_of(state, now: datetime) -> date:  # type: ignore[no-untyped-def]
 def secure_cookie(request: Request) -> bool:
     # Secure everywhere but a server on the loopback (the tests and the demo speak plain HTTP there).
     return request.url.hostname not in ("127.0.0.1", "localhost", "::1")
+
+
+def browser_id(request: Request) -> tuple[str, bool]:
+    """The random id this browser carries (nmrf_browser), and whether it is new: what binds a sign-in to it."""
+    got = request.cookies.get(BROWSER_COOKIE)
+    if got and 20 <= len(got) <= 64:
+        return got, False
+    return secrets.token_urlsafe(32), True
+
+
+def set_browser_cookie(request: Request, response: Response, value: str) -> None:
+    response.set_cookie(BROWSER_COOKIE, value, max_age=24 * 3600, httponly=True, samesite="lax",
+                        secure=secure_cookie(request), path="/console")
+
+
+def set_session_cookie(request: Request, response: Response, secret: str) -> None:
+    """The console's session cookie, whichever way the person signed in: HTTP-only, SameSite=Lax, 8 hours."""
+    from nmrf.services.console_auth import SESSION_VALID
+
+    response.set_cookie(SESSION_COOKIE, secret, max_age=int(SESSION_VALID.total_seconds()), httponly=True,
+                        samesite="lax", secure=secure_cookie(request), path="/")
 
 
 def browser_language(request: Request) -> str:

@@ -63,7 +63,7 @@ def make_router(c: Console) -> APIRouter:
         from nmrf.services.cycles import get_cycle
         from nmrf.services.people import get_institution, get_person
 
-        stale = False
+        stale, unowned = False, []
         try:
             with c.session(actor=who.actor) as s:
                 cycle = get_cycle(session=s, state=who.state, ref=cycle_id)
@@ -74,15 +74,16 @@ def make_router(c: Console) -> APIRouter:
                                                   institution=get_institution(session=s, state=who.state, key=key),
                                                   actor=who.actor, person_id=who.person.id))
                 else:
-                    remove_member(session=s, cycle=cycle, person=get_person(session=s, state=who.state, key=key),
-                                  reason=reason, now=c.now(), actor=who.actor, person_id=who.person.id)
-                    left = 0
+                    removal = remove_member(session=s, cycle=cycle, reason=reason, now=c.now(), actor=who.actor,
+                                            person=get_person(session=s, state=who.state, key=key),
+                                            person_id=who.person.id)
+                    left, unowned = 0, [(m.key, m.title) for m in removal.unowned]
         except NmrfError as exc:
             return show_cycle(c, request, cycle_id, status=400, lead_values=form,
                               problems=[Problem(p.message, field=p.field or "remove-who") for p in exc.problems])
         if stale:
             return show_cycle(c, request, cycle_id, status=409, stale=STALE, lead_values=form)
-        return show_cycle(c, request, cycle_id, left=left)
+        return show_cycle(c, request, cycle_id, left=left, unowned=unowned)
 
     @router.post("/console/cycles/{cycle_id}/lead-times")
     async def leads(request: Request, cycle_id: int) -> Response:

@@ -74,9 +74,7 @@ def make_router(c: Console) -> APIRouter:
             return show(request, status=400, person_key=person_key, values=form,
                         problems=[Problem(p.message, field=f"action-{person_key}") for p in exc.problems])
         if message_id is not None:
-            from nmrf.web.routes.console.auth import _send
-
-            await run_in_threadpool(_send, c, message_id)
+            await run_in_threadpool(c.deliver_now, message_id)
         return show(request, done={"person": person_key, "kind": kind, "action": action})
 
     return router

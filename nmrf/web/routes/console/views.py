@@ -65,7 +65,13 @@ def make_router(c: Console) -> APIRouter:
                                           position=position or None, cluster=_int(cluster), page=page_number)
         query = {k: v for k, v in {"q": q, "mechanism": mechanism, "position": position, "cluster": cluster}.items()
                  if v}
-        return page("console/recommendations.html", who=who, table=table, query=query, **common(who))
+        if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "recs-results":
+            # htmx asks for the results alone (a filter typed or chosen, a page turned): the same rows, in place.
+            shown = page("console/_recs_results.html", who=who, table=table, query=query, oob=True)
+        else:
+            shown = page("console/recommendations.html", who=who, table=table, query=query, **common(who))
+        shown.headers["Vary"] = "HX-Request"
+        return shown
 
     @router.get("/console/recommendations/{rec_id}")
     def recommendation(request: Request, rec_id: int) -> Response:
@@ -154,11 +160,13 @@ def _members_and_leads(c: Console, cycle):  # type: ignore[no-untyped-def]
 
     from nmrf.models import CycleMember, Person
     from nmrf.services.cycle_changes import lead_times
+    from nmrf.services.cycles import milestones_of
 
     with c.session(readonly=True) as s:
         members = list(s.exec(select(Person).join(CycleMember, CycleMember.person_id == Person.id)
                               .where(CycleMember.cycle_id == cycle.id).order_by(Person.name)))
-    return members, lead_times(cycle=cycle)
+        leads = lead_times(cycle=cycle, milestones=milestones_of(session=s, cycle=cycle))
+    return members, leads
 
 
 def _people(c: Console, who):  # type: ignore[no-untyped-def]

@@ -1,8 +1,8 @@
 """the messages a stage sends when it opens (the information request with each institution's workbook, the
 draft to the NHRI and to the ministers), their attached files, and which milestones have had theirs
 
-Revision ID: 0012_stage_messages
-Revises: 0011_contact_deputy
+Revision ID: 0014_stage_messages
+Revises: 0013_sign_in
 Create Date: 2026-12-01
 """
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 
 import nmrf.models.types
 
-revision: str = '0012_stage_messages'
-down_revision: str | Sequence[str] | None = '0011_contact_deputy'
+revision: str = '0014_stage_messages'
+down_revision: str | Sequence[str] | None = '0013_sign_in'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
