@@ -33,6 +33,7 @@ from nmrf.errors import NmrfError
 from nmrf.models import (
     Attachment,
     Cycle,
+    CycleDeparture,
     CycleMember,
     Institution,
     MessageFile,
@@ -196,7 +197,7 @@ def _draft(session: Session, state: State, cycle: Cycle, now: datetime) -> File 
 
 def _recipients(session: Session, row: Any, kind: str) -> list[tuple[Person, Person | None]]:
     """(person, the minister they act for or None): who owes the item, and for a sign-off the deputies of the
-    ministers who owe it; in a confidential cycle only its members."""
+    ministers who owe it; in a confidential cycle only its members; never who was taken off the cycle."""
     if row.owner_role is None:
         return []
     owners = holders(session=session, state_id=row.state_id, role=row.owner_role, institution_id=row.institution_id)
@@ -208,6 +209,9 @@ def _recipients(session: Session, row: Any, kind: str) -> list[tuple[Person, Per
                                       .order_by(Person.key)).scalars():
             if deputy.id not in {p.id for p, _ in out}:
                 out.append((deputy, by_key[deputy.acts_for]))  # type: ignore[index]
+    departed = set(session.execute(select(CycleDeparture.person_id).where(CycleDeparture.cycle_id == row.cycle_id))
+                   .scalars())
+    out = [(p, m) for p, m in out if p.id not in departed]
     if row.confidential:
         members = set(session.execute(select(CycleMember.person_id).where(CycleMember.cycle_id == row.cycle_id))
                       .scalars())
