@@ -1,7 +1,8 @@
 """The sweep: every few minutes, notice every deadline and tell the right people.
 
-It advances the cycles whose time has come, decides the reminders before each
-deadline and the escalations after it (up to the minister), writes them to the
+It advances the cycles whose time has come, writes what a stage sends when it
+opens (the request for information with each institution's workbook, the draft to
+the NHRI and the ministers), decides the reminders before each deadline and the escalations after it (up to the minister), writes them to the
 outbox and sends what is due. Safe to run at any moment, as often as anyone
 likes, in several processes at once: each message is created once (a unique key)
 and sent by one sweep at a time (a lease); a sweep that missed runs catches up.
@@ -31,6 +32,7 @@ from nmrf.notifications.outbox import pending_count, write_messages
 from nmrf.notifications.sender import Outgoing, SendResult
 from nmrf.notifications.sender import send as apprise_send
 from nmrf.services.advancing import advance_cycles, sweep_moment
+from nmrf.services.stage_messages import write_stage_messages
 from nmrf.settings import Settings
 
 if TYPE_CHECKING:  # flows write no SQL; the type is only named
@@ -43,9 +45,13 @@ def _advance(*, engine: Engine, now: datetime, today: date | None) -> dict[str, 
 
 
 def _decide(*, engine: Engine, settings: Settings, now: datetime, today: date | None) -> dict[str, Any]:
-    """Decide the reminders and escalations due and write them to the outbox."""
+    """Write what the stages that opened send, then decide the reminders and escalations due, to the outbox.
+
+    In that order, in one transaction: a reminder for an item whose request went out the same day is
+    left out (one message per person per item per day), and the public-address hold sees every message."""
     with session_scope(engine, actor="nmrf") as s:
-        return write_messages(session=s, now=now, today=today, settings=settings)
+        told = write_stage_messages(session=s, now=now, settings=settings)
+        return write_messages(session=s, now=now, today=today, settings=settings) | told.as_dict()
 
 
 def _send(*, engine: Engine, settings: Settings, now: datetime,
@@ -77,7 +83,10 @@ def run_sweep(*, engine: Engine, settings: Settings, as_of: date | None = None, 
         # The same steps in one transaction that is rolled back: what would happen, nothing done, nothing sent.
         with rolled_back(engine, actor="nmrf (dry run)") as s:
             result.update(advance_cycles(session=s, now=now, today=today))
+            told = write_stage_messages(session=s, now=now, settings=settings)
             result.update(write_messages(session=s, now=now, today=today, settings=settings, write=False))
+            result.update(told.as_dict())
+            result["messages"] = told.summaries + result.get("messages", [])
         result.update(sent=0, failed=0, retrying=0, pending=pending_count(engine=engine)["pending"])
     else:
         result.update(_step(_advance, engine=engine, now=now, today=today))

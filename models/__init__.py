@@ -26,7 +26,11 @@ from nmrf.models.meetings import (
     MinuteItem,
 )
 from nmrf.models.notifications import (
+    OPENING_KINDS,
     Acknowledgement,
+    Attachment,
+    MessageFile,
+    StageNotice,
     CycleSweep,
     Delivery,
     DeliveryAttempt,
@@ -57,6 +61,6 @@ __all__ = [
     "Notification", "NotificationPolicy", "PageLink", "Person", "Record", "RoleAssignment", "State",
     "ActionUpdate", "Cluster", "FollowUpAction", "InputAnswer", "InputRequest", "Recommendation",
     "RecommendationImport", "Responsibility", "API_SCOPES", "ApiToken", "ConsoleSession", "SignInLink",
-    "SignInRequest",
+    "SignInRequest", "OPENING_KINDS", "Attachment", "MessageFile", "StageNotice",
     "COST_BASES", "CostItem", "SERIES_FREQUENCIES", "MeetingOccurrence", "MeetingSeries", "MinuteItem", "Pledge", "StatusRequest",
 ]

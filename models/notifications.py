@@ -13,12 +13,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from nmrf.models.types import UTCDateTime, utcnow
 
-NOTIFICATION_KINDS = ("reminder", "escalation", "lapse", "digest", "test", "alert")
+NOTIFICATION_KINDS = ("reminder", "escalation", "lapse", "digest", "test", "alert", "request", "comment", "signoff")
+# The messages a stage sends when it opens (nmrf.services.stage_messages): the information request to a
+# focal point, the draft to the NHRI for comment, the draft to a minister to sign off.
+OPENING_KINDS = ("request", "comment", "signoff")
 # pending: waiting to go (or going); digested: listed in a digest instead;
 # sent: every channel took it; failed: a channel gave up after its retries;
 # cancelled: stopped before sending (the item was done, waived or re-dated).
@@ -173,3 +176,56 @@ class CycleSweep(SQLModel, table=True):
     advanced_on: date
     fingerprint: str = Field(max_length=200)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StageNotice(SQLModel, table=True):
+    """A stage's opening messages, written for one milestone: once.
+
+    The row is written first (its key is the milestone), in the transaction that writes the
+    messages: a second sweep, or two at once, finds it and writes nothing. It also says what
+    went: how many messages, which file (by checksum), or why none was attached.
+    """
+
+    __tablename__ = "stage_notice"
+    __audit__ = False
+
+    milestone_id: int = Field(foreign_key="milestone.id", primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    kind: str = Field(max_length=12)  # request | comment | signoff
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    messages: int = 0
+    file_name: str | None = Field(default=None, max_length=200)
+    media_type: str | None = Field(default=None, max_length=120)
+    sha256: str | None = Field(default=None, max_length=64)
+    # Why no file went (no recommendation assigned to the institution, no draft to send), or that the
+    # stage had opened before nmrf sent these messages.
+    note: str = Field(default="", max_length=300)
+
+
+class MessageFile(SQLModel, table=True):
+    """The bytes of a file sent with messages, stored once by their SHA-256 (one draft goes to every
+    minister): a retry sends these bytes, and the outbox shows what was sent."""
+
+    __tablename__ = "message_file"
+    __audit__ = False
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Attachment(SQLModel, table=True):
+    """A file that goes with a message: attached where the channel carries files (e-mail), a
+    download link where it does not (a chat hook, a push service)."""
+
+    __tablename__ = "notification_attachment"
+    __table_args__ = (UniqueConstraint("notification_id", "file_name"),)
+    __audit__ = False
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id", index=True)
+    file_name: str = Field(max_length=200)
+    media_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(foreign_key="message_file.sha256", max_length=64)

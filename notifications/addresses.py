@@ -30,6 +30,17 @@ _EMAIL = {"mailto", "mailtos"}
 _EMAIL_ADDRESS = re.compile(r"^[^@\s<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
+# Channels a file is attached to. Elsewhere a message carries a download link instead: apprise's JSON,
+# form and push plugins would inline the file (base64 in the JSON body, a multipart form, a push-service
+# upload with its own size cap), which a webhook or a phone notification does not show as a document.
+FILE_SCHEMES = frozenset(_EMAIL)
+
+
+def carries_files(url: str) -> bool:
+    """Whether a file is sent attached on this channel (e-mail), rather than as a link."""
+    return scheme_of(url) in FILE_SCHEMES
+
+
 def scheme_of(url: str) -> str:
     m = _SCHEME.match(url)
     return m.group(1).lower() if m else ""

@@ -24,9 +24,21 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, or_, select
 from sqlmodel import Session
 
-from nmrf.models import Address, Delivery, DeliveryAttempt, Milestone, Notification, Person, State
+from nmrf.models import (
+    OPENING_KINDS,
+    Address,
+    Attachment,
+    Delivery,
+    DeliveryAttempt,
+    MessageFile,
+    Milestone,
+    Notification,
+    Person,
+    State,
+)
 from nmrf.models.db import session_scope
-from nmrf.notifications.sender import Outgoing, SendResult
+from nmrf.notifications.addresses import carries_files
+from nmrf.notifications.sender import Outgoing, OutgoingFile, SendResult
 from nmrf.notifications.sender import send as apprise_send
 from nmrf.notifications.store import message_domain
 from nmrf.notifications.timing import release_at
@@ -34,6 +46,10 @@ from nmrf.settings import Settings
 
 N, D, M = Notification.__table__, Delivery.__table__, Milestone.__table__
 AD, P, S = Address.__table__, Person.__table__, State.__table__
+AT, MF = Attachment.__table__, MessageFile.__table__
+# A message's words where its files cannot be attached (notifications.addresses.carries_files): the same
+# message with a download link in their place, kept in its data by whoever wrote it.
+LINK_BODY = "link_body"
 # Minutes to wait before the next try, by number of tries so far.
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360, 720, 1440)
 _HOST = socket.gethostname()
@@ -83,6 +99,7 @@ class Claimed:
     through_quiet_hours: bool
     person_key: str = ""
     language: str = "en"
+    files: tuple[OutgoingFile, ...] = ()
 
 
 @dataclass
@@ -115,11 +132,16 @@ def _free(real_now: datetime, dead: list[str]) -> Any:
 
 def cancel_stopped(*, session: Session, real_now: datetime, dead: list[str]) -> int:
     """Stop messages whose item was recorded done, waived or cancelled, or re-dated,
-    before they went out (a held or retried message must not arrive afterwards)."""
+    before they went out (a held or retried message must not arrive afterwards).
+
+    A stage's opening message (the request, the draft to comment or sign) is stopped only when
+    its item is closed: a new date does not make the request stale."""
     stale = list(session.execute(
         select(N.c.id, M.c.status).select_from(N.join(M, M.c.id == N.c.milestone_id))
-        .where(N.c.status == "pending", N.c.kind.in_(("reminder", "escalation", "lapse")),
-               or_(M.c.status != "open", M.c.due_date.is_(None), M.c.due_date != N.c.due_date))))
+        .where(N.c.status == "pending", or_(
+            and_(N.c.kind.in_(("reminder", "escalation", "lapse")),
+                 or_(M.c.status != "open", M.c.due_date.is_(None), M.c.due_date != N.c.due_date)),
+            and_(N.c.kind.in_(OPENING_KINDS), M.c.status != "open")))))
     if not stale:
         return 0
     n = 0
@@ -169,6 +191,7 @@ def claim(*, session: Session, owner: str, now: datetime, real_now: datetime, le
         .select_from(D.join(N, N.c.id == D.c.notification_id).join(AD, AD.c.id == D.c.address_id)
                      .join(P, P.c.id == N.c.person_id).join(S, S.c.id == P.c.state_id))
         .where(D.c.id.in_(ids)).order_by(N.c.urgent.desc(), D.c.next_attempt_at, D.c.id)).all()
+    files = _files(session, {r.notification_id for r in rows if r.url and carries_files(r.url)})
     out = []
     for r in rows:
         if not r.active:  # the address was removed from the profile since
@@ -179,8 +202,21 @@ def claim(*, session: Session, owner: str, now: datetime, real_now: datetime, le
             continue
         out.append(Claimed(r.id, r.notification_id, r.attempts, r.label, r.idempotency_key, r.url, r.subject,
                            r.body, dict(r.data or {}), r.timezone, r.quiet, bool(r.through_quiet_hours),
-                           r.person_key, r.language))
+                           r.person_key, r.language, files.get(r.notification_id, ()) if carries_files(r.url) else ()))
     return out, cancelled
+
+
+def _files(session: Session, notification_ids: set[int]) -> dict[int, tuple[OutgoingFile, ...]]:
+    """The files of these messages, with their bytes as stored when the message was written."""
+    if not notification_ids:
+        return {}
+    out: dict[int, list[OutgoingFile]] = {}
+    for nid, name, media_type, content in session.execute(
+            select(AT.c.notification_id, AT.c.file_name, AT.c.media_type, MF.c.content)
+            .select_from(AT.join(MF, MF.c.sha256 == AT.c.sha256))
+            .where(AT.c.notification_id.in_(sorted(notification_ids))).order_by(AT.c.id)):
+        out.setdefault(nid, []).append(OutgoingFile(name, media_type, bytes(content)))
+    return {nid: tuple(fs) for nid, fs in out.items()}
 
 
 def _roll_up(session: Session, notification_ids: set[int]) -> None:
@@ -228,11 +264,15 @@ def record(*, session: Session, claimed: Claimed, result: SendResult, owner: str
 
 def outgoing(claimed: Claimed, settings: Settings) -> Outgoing:
     person, channel = f"person-{claimed.person_key}", f"channel-{claimed.label}"
-    return Outgoing(url=claimed.url, subject=claimed.subject, body=claimed.body,
+    data = {k: v for k, v in claimed.data.items() if k != LINK_BODY}
+    # A channel that cannot carry the message's files gets the words that link to them instead.
+    body = claimed.body if carries_files(claimed.url) else str(claimed.data.get(LINK_BODY) or claimed.body)
+    return Outgoing(url=claimed.url, subject=claimed.subject, body=body,
                     idempotency_key=claimed.idempotency_key,
                     message_id=f"<{claimed.idempotency_key}@{message_domain(settings)}>",
-                    data=claimed.data, timeout=settings.notify_timeout,
-                    tags=(person, channel, f"lang-{claimed.language}"), match=(person, channel))
+                    data=data, timeout=settings.notify_timeout,
+                    tags=(person, channel, f"lang-{claimed.language}"), match=(person, channel),
+                    files=claimed.files)
 
 
 def deliver_due(*, engine: Engine, now: datetime, settings: Settings,

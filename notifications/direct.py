@@ -24,13 +24,13 @@ N, D, AD = Notification.__table__, Delivery.__table__, Address.__table__
 def write_direct(*, session: Session, state_id: int, state_code: str, person_id: int, language: str,
                  dedup_key: str, kind: str, step: str, subject: str, body: str, data: dict[str, Any],
                  urgent: bool, through_quiet_hours: bool, now: datetime,
-                 not_before: datetime | None = None) -> int | None:
+                 not_before: datetime | None = None, milestone_id: int | None = None) -> int | None:
     """Write the message and its deliveries; the message's id, or None if one under this key exists already."""
     not_before = not_before or now
     got = session.execute(dialect_insert(session, N).values(
         state_id=state_id, dedup_key=dedup_key, kind=kind, step=step, person_id=person_id, language=language,
         subject=subject, body=body, data=data, urgent=urgent, through_quiet_hours=through_quiet_hours,
-        status="pending", status_note="", created_at=now, not_before=not_before,
+        status="pending", status_note="", created_at=now, not_before=not_before, milestone_id=milestone_id,
     ).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(N.c.id)).first()
     if got is None:
         return None

@@ -19,7 +19,7 @@ from nmrf.domain.wording import role_label as _role_label
 
 MESSAGES_PATH = Path(__file__).resolve().parent / "messages.yaml"
 FALLBACK = "en"
-KINDS = ("reminder", "escalation", "lapse", "digest", "test", "alert", "promise")
+KINDS = ("reminder", "escalation", "lapse", "digest", "test", "alert", "promise", "request", "comment", "signoff")
 
 
 @lru_cache(maxsize=1)

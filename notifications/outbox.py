@@ -32,7 +32,8 @@ def _summaries(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, A
         select(P.c.id, P.c.key, P.c.name).where(P.c.id.in_({r["person_id"] for r in rows})))} if rows else {}
     out = []
     # The most urgent first; what a digest lists after the rest.
-    for r in sorted(rows, key=lambda r: (not r["urgent"], r["status"] == "digested")):
+    for r in sorted((r for r in rows if r["status"] != "cancelled"),
+                    key=lambda r: (not r["urgent"], r["status"] == "digested")):
         key, name = names.get(r["person_id"], ("?", "?"))
         out.append({"to": key, "name": name, "kind": r["kind"], "step": r["step"], "subject": r["subject"],
                     "body": r["body"], "status": r["status"], "not_before": r["not_before"].isoformat(),
@@ -46,7 +47,8 @@ def write_messages(*, session: Session, now: datetime, today: date | None, setti
     _lock_planning(session)
     world = load_decision_inputs(session=session, now=now, today=today)
     p = plan(world)
-    rows = compose_plan(session=session, world=world, plan=p, settings=settings) if (p.intents or p.digests) else []
+    rows = (compose_plan(session=session, world=world, plan=p, settings=settings)
+            if (p.intents or p.digests or p.covered) else [])
     out: dict[str, Any] = {
         "deadlines_watched": len(world.items), "steps_due": p.decided,
         "unresolved": [{"milestone_id": u.milestone_id, "step": u.step, "target": u.target, "why": u.why}

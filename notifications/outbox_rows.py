@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from nmrf.models import Address, Delivery, DeliveryAttempt, Notification, Person
-from nmrf.notifications.addresses import shown
+from nmrf.models import Address, Attachment, Delivery, DeliveryAttempt, Notification, Person
+from nmrf.notifications.addresses import carries_files, shown
 
 N, D, AD, P = Notification.__table__, Delivery.__table__, Address.__table__, Person.__table__
 FILTERS = ("all", "pending", "held", "sent", "failed", "cancelled")
@@ -87,5 +87,10 @@ def notification_detail(*, session: Session, notification_id: int) -> dict[str, 
         deliveries.append({"delivery": d, "address": shown(addr.url) if addr else "?", "attempts": attempts})
     listed = list(session.execute(select(Notification).where(Notification.digest_id == n.id)
                                   .order_by(Notification.id)).scalars())
+    attachments = list(session.execute(select(Attachment).where(Attachment.notification_id == n.id)
+                                       .order_by(Attachment.id)).scalars())
+    for d in deliveries:  # on this channel: attached, or the download link in the text
+        addr_url = session.get(Address, d["delivery"].address_id)
+        d["files"] = "attached" if addr_url is not None and carries_files(addr_url.url) else "link"
     return {"notification": n, "person": person, "deliveries": deliveries, "listed": listed,
-            "digest": session.get(Notification, n.digest_id) if n.digest_id else None}
+            "digest": session.get(Notification, n.digest_id) if n.digest_id else None, "attachments": attachments}

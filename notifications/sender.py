@@ -11,6 +11,8 @@ delivered-recipient memory) never leaks into another message, and:
   deliver twice; the outbox is the retry, with back-off and the same key;
 - bounds the wait (connect and read timeouts) so a hanging endpoint costs one
   timeout, reported as TIMEOUT;
+- attaches the message's files (from memory: the bytes the outbox stored) where
+  the channel carries files;
 - returns apprise's per-service status (SUCCESS, FAILURE, TIMEOUT, NOMATCH...)
   and its log lines with every secret of the URL masked.
 """
@@ -30,6 +32,13 @@ _INSTALLED = False
 
 
 @dataclass(frozen=True)
+class OutgoingFile:
+    name: str
+    media_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Outgoing:
     url: str
     subject: str
@@ -42,6 +51,8 @@ class Outgoing:
     # must match, all of them: a send that reaches no service is NOMATCH, an error.
     tags: tuple[str, ...] = ()
     match: tuple[str, ...] = ()
+    # Files to attach (only given for a channel that carries them: notifications.addresses.carries_files).
+    files: tuple[OutgoingFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,8 +135,15 @@ def send(out: Outgoing) -> SendResult:
         # The call's own limit only backs up the socket timeouts above. A list holding a
         # tuple: every tag of the tuple must match (a bare tuple would mean any).
         tag = [tuple(out.match)] if out.match else apprise.common.MATCH_ALL_TAG
+        attach = None
+        if out.files:
+            from apprise.attachment.memory import AttachMemory
+
+            attach = apprise.AppriseAttachment()
+            for f in out.files:
+                attach.add(AttachMemory(content=f.content, name=f.name, mimetype=f.media_type))
         result = box.notify(body=out.body, title=out.subject, body_format=apprise.NotifyFormat.TEXT,
-                            timeout=out.timeout * 2 + 5, tag=tag)
+                            timeout=out.timeout * 2 + 5, tag=tag, attach=attach)
         elapsed = time.monotonic() - started
         status = getattr(result.status, "name", str(result.status))
         if bool(result):

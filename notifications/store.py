@@ -23,6 +23,7 @@ from nmrf.domain import wording
 from nmrf.domain.i18n import reader_language, translator
 from nmrf.models.db import dialect_insert
 from nmrf.models import (
+    OPENING_KINDS,
     Acknowledgement,
     Address,
     Cycle,
@@ -122,6 +123,15 @@ class DecisionInputs:
     reopened: dict[int, datetime]
     directory: Directory
     existing: set[str]
+    # (milestone, person) -> when a stage's opening message (the request, the draft) was written to them.
+    opened: dict[tuple[int, int], datetime] = field(default_factory=dict)
+
+    def told_today(self, intent: Intent) -> bool:
+        """Whether the reader got the item's opening message today (their day): it says what a reminder would."""
+        at = self.opened.get((intent.item.milestone_id, intent.person_id))
+        person = self.directory.people.get(intent.person_id)
+        return at is not None and person is not None and today_in(person.timezone, at) == today_in(
+            person.timezone, self.now)
 
 
 def candidate_filter(lo: date, hi: date) -> Any:
@@ -201,12 +211,15 @@ def load_decision_inputs(*, session: Session, now: datetime, today: date | None 
         .where(R.c.kind == "reopened", R.c.milestone_id.in_(cand)).group_by(R.c.milestone_id))}
 
     existing = set(session.execute(select(N.c.dedup_key).where(N.c.milestone_id.in_(cand))).scalars())
+    opened = {(r.milestone_id, r.person_id): _aware(r.created_at) for r in session.execute(
+        select(N.c.milestone_id, N.c.person_id, N.c.created_at).where(
+            N.c.kind.in_(OPENING_KINDS), N.c.milestone_id.in_(cand), N.c.created_at >= now - timedelta(days=2)))}
     existing.update(session.execute(select(N.c.dedup_key).where(
         N.c.kind == "digest", N.c.created_at >= now - timedelta(days=9))).scalars())
     return DecisionInputs(now=now, states=states, today=today_of, calendars=cals, policies=policies,
                  current_policy={sid: pid for sid, (pid, _) in current.items()}, items=items, chains=chains,
                  acks=acks, ack_rows=ack_rows, reopened=reopened, directory=load_directory(session=session),
-                 existing=existing)
+                 existing=existing, opened=opened)
 
 
 def _aware(value: datetime) -> datetime:
@@ -247,6 +260,9 @@ class Plan:
     new_chains: dict[int, tuple[int, int, date, int]]
     unresolved: list[Unresolved]
     decided: int = 0  # every step due, new or not
+    # Reminders the item's opening message (sent to the same person the same day) already says: written
+    # as cancelled, so that they are not decided again, and never sent.
+    covered: list[Intent] = field(default_factory=list)
 
 
 def plan(world: DecisionInputs) -> Plan:
@@ -255,14 +271,20 @@ def plan(world: DecisionInputs) -> Plan:
                       calendars=world.calendars, state_zones={s: i.timezone for s, i in world.states.items()},
                       now=world.now)
     new = [i for i in decision.intents if i.dedup_key not in world.existing]
+    # One message per person per item per day: the request (or the draft) that went out today says what a
+    # reminder would, with the due date and the page.
+    said = [i for i in new if i.kind == "reminder" and world.told_today(i)]
+    new = [i for i in new if not (i.kind == "reminder" and world.told_today(i))]
+    covered = [i for i in said if not i.early]
     digest_specs = {sid: (world.policies[pid].digest.window, world.policies[pid].digest.min_items)
                     for sid, pid in world.current_policy.items()}
     digests, alone = plan_digests(new, existing_digests=world.existing, people=world.directory.people,
                                   digest_specs=digest_specs, now=world.now)
-    used = {i.item.milestone_id for i in alone} | {i.item.milestone_id for d in digests for i in d.intents}
+    used = ({i.item.milestone_id for i in alone} | {i.item.milestone_id for d in digests for i in d.intents}
+            | {i.item.milestone_id for i in covered})
     chains = {m: c for m, c in decision.new_chains.items() if m in used}
     return Plan(intents=alone, digests=digests, new_chains=chains, unresolved=decision.unresolved,
-                decided=sum(1 for i in decision.intents if not i.early))
+                decided=sum(1 for i in decision.intents if not i.early), covered=covered)
 
 
 # ---------------------------------------------------------------- facts for the words
@@ -371,13 +393,13 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
     """Every message of the plan, in words: rows ready for the notification table
     (digests first, each followed by the entries it lists)."""
     facts = load_facts(session=session, world=world,
-                       milestone_ids=[i.item.milestone_id for i in plan.intents]
+                       milestone_ids=[i.item.milestone_id for i in plan.intents + plan.covered]
                        + [i.item.milestone_id for d in plan.digests for i in d.intents])
     people = world.directory.people
     # Everyone outside the secretariat acts from their page: their messages link to it instead of
     # naming a command.
     holders = world.directory.holders
-    readers = {i.person_id for i in plan.intents} | {d.person_id for d in plan.digests}
+    readers = {i.person_id for i in plan.intents + plan.covered} | {d.person_id for d in plan.digests}
     outside = {pid for pid in readers
                if not any(pid in holders.get((people[pid].state_id, role, None), ())
                           for role in ("secretariat", "head_of_secretariat"))}
@@ -436,6 +458,14 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
                                              world.calendars[person.state_id], _ack_facts(world, intent, today), url,
                                              page_url=page(person.id), secretariat=secretariat_of(person))
         rows.append({**_intent_row(intent, person, world), "subject": subject, "body": body, "data": data})
+    for intent in plan.covered:
+        person = people[intent.person_id]
+        today = today_in(person.timezone, world.now)
+        subject, body, data = compose_single(intent, facts[intent.item.milestone_id], person, today,
+                                             world.calendars[person.state_id], _ack_facts(world, intent, today), None,
+                                             page_url=page(person.id), secretariat=secretariat_of(person))
+        rows.append({**_intent_row(intent, person, world), "subject": subject, "body": body, "data": data,
+                     "status": "cancelled", "status_note": "covered: the item's opening message went the same day"})
     return rows
 
 

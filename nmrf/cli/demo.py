@@ -225,12 +225,14 @@ def fill_workbook(path: Path, out: Path, answer: Callable[[int], str]) -> None:
     wb.save(out)
 
 
-def act_recommendations(demo: Demo) -> None:
-    day = date(2027, 7, 20)
+def act_known_recommendations(demo: Demo) -> None:
+    """The recommendations the reports answer, known before the request for information goes out: imported,
+    clustered and given their responsible institutions, so that each ministry's workbook goes with the request."""
+    day = date(2027, 3, 1)
     today, now = moment(day, "America/Santiago")
-    _step(f"6. {day}: the recommendations, clustered, prioritised, assigned; the workbooks; the draft")
     uhri = UHRI_CHILE_CSV
     fr_es = uhri.with_name("uhri-chile-fr-es.csv")
+    console.print(f"[bold]{day}[/bold]: the recommendations the reports answer, clustered and assigned")
     with demo.session() as s:
         state = get_state(session=s)
         a = import_recommendations(session=s, data=UPR_INFO_CSV.read_bytes(), file_name=UPR_INFO_CSV.name,
@@ -247,6 +249,22 @@ def act_recommendations(demo: Demo) -> None:
         cross = cluster_rows(session=s, state=state, several=True)
         console.print(f"{r.recommendations} recommendations in {r.clusters} clusters; {r.cross_mechanism} span "
                       f"several mechanisms, e.g. #{cross[0].id} {cross[0].label} ({', '.join(cross[0].mechanisms)}).")
+        assign_theme(session=s, state=state, theme="women", lead="women", supporting=["justice"], now=now,
+                     actor="demo")
+        police = s.exec(_by_paragraph("CAT/C/CHL/CO/5", "11")).one()  # excessive use of force by the police
+        cl = get_cluster(session=s, state=state, ref=police.cluster_id)
+        assign(session=s, state=state, lead="justice", supporting=["interior"], now=now, actor="demo", cluster=cl)
+    console.print("Women's rights: the women's ministry leads, justice supports; the police's use of force: "
+                  "justice leads, the interior supports. Their workbooks go with the request for information.")
+
+
+def act_recommendations(demo: Demo) -> None:
+    day = date(2027, 7, 20)
+    today, now = moment(day, "America/Santiago")
+    _step(f"6. {day}: the recommendations prioritised, an action planned; the workbooks; the draft")
+    with demo.session() as s:
+        state = get_state(session=s)
+        cross = cluster_rows(session=s, state=state, several=True)
         spanish = s.exec(_by_paragraph("CAT/C/CHL/CO/6", "11")).one()
         english = s.exec(_by_paragraph("A/HRC/26/5", "121.60")).one()
         link = why(session=s, a=spanish, b=english)
@@ -261,10 +279,7 @@ def act_recommendations(demo: Demo) -> None:
                        note="police reform is a government priority", now=now, actor="demo")
         top = recommendation_rows(session=s, state=state)[:3]
         console.print("Top priorities (a-e): " + "; ".join(f"#{x.id} {x.priority.flags()} {x.mechanism}" for x in top))
-        assign_theme(session=s, state=state, theme="women", lead="women", supporting=["justice"], now=now,
-                     actor="demo")
         cl = get_cluster(session=s, state=state, ref=torture.id)
-        assign(session=s, state=state, lead="justice", supporting=["interior"], now=now, actor="demo", cluster=cl)
         action, m = add_action(session=s, state=state, cluster=cl, title="Protocol on the use of force by the police",
                                due=date(2027, 12, 15), indicator="protocol adopted and published",
                                indicator_kind="structural", today=today, now=now, actor="demo")
@@ -379,7 +394,8 @@ def act_pages(demo: Demo) -> None:
     run(demo, console, step=_step, cycle_of=_cycle, fill_workbook=fill_workbook)
 
 
-ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_messages, act_time_passes,
+ACTS: list[Callable[[Demo], None]] = [act_profile, act_inventory, act_launch, act_known_recommendations,
+                                      act_messages, act_time_passes,
                                       act_result, act_recommendations, act_pages, act_institutional_work,
                                       act_outbox, act_feeds, act_second_language]
 

@@ -53,7 +53,16 @@ def prepare(demo: Any, console: Console) -> None:
         with demo.session() as s:
             last_event = s.execute(select(func.max(CycleEvent.id))).scalar() or 0
         # The sweep flow's body, in this process (the cycles' own flows show Prefect at work).
-        run_sweep(engine=engine(), settings=get_settings(), as_of=day)
+        result = run_sweep(engine=engine(), settings=get_settings(), as_of=day)
+        told = result.get("stage_messages_by_kind", {})
+        files = result.get("stage_files_by_kind", {})
+        for kind, what in (("request", "request for information to the focal points"),
+                           ("comment", "draft to the NHRI for its comments"),
+                           ("signoff", "draft to the ministers (and deputies) to sign off")):
+            if told.get(kind):
+                attached = ("its institution's workbook (XLSX)" if kind == "request" else "the draft (DOCX)")
+                console.print(f"  [magenta]sent[/magenta] the {what}: {told[kind]} message(s), {files.get(kind, 0)} "
+                              f"with {attached} attached, each with the reader's page link")
         with demo.session() as s:
             events = s.execute(select(CycleEvent).where(CycleEvent.id > last_event).order_by(CycleEvent.id)).scalars()
             by_cycle: dict[int, list[dict]] = {}

@@ -74,6 +74,10 @@ def sweep(
         messages = result.get("messages", [])
         console.print(tr.gettext("Would write %(created)s message(s) to send, %(digests)s digest(s) replacing "
                                  "%(digested)s; %(held)s held by quiet hours.") % result)
+        if result.get("stage_messages"):
+            console.print(tr.gettext("Would write %(stage_messages)s message(s) for the stages that open (the "
+                                     "request for information, the draft), %(stage_files)s with a file attached.")
+                          % result)
         if messages:
             table = Table()
             for col in (tr.pgettext("sweep", "to"), tr.pgettext("sweep", "what"),
@@ -93,6 +97,9 @@ def sweep(
         console.print(tr.gettext("Created %(created)s message(s) (%(digests)s digest(s) replacing %(digested)s); "
                                  "sent %(sent)s, retrying %(retrying)s, failed %(failed)s; %(pending)s waiting in "
                                  "the outbox.") % result)
+        if result.get("stage_messages"):
+            console.print(tr.gettext("Wrote %(stage_messages)s message(s) for the stages that opened (the request "
+                                     "for information, the draft), %(stage_files)s with a file attached.") % result)
         if result.get("released"):
             console.print(tr.gettext("%(released)s held message(s) released: the public address is set now.")
                           % result)
@@ -203,11 +210,19 @@ def _print_detail(detail: dict) -> None:
             "id": detail["digest"].id}, markup=False)
     console.print(tr.gettext("Subject: %(subject)s") % {"subject": n.subject}, markup=False)
     console.print(escape(n.body))
+    for a in detail.get("attachments", ()):
+        console.print(escape(tr.gettext("File: %(name)s (%(type)s, %(size)s bytes, SHA-256 %(sha256)s), as stored "
+                                         "with the message") % {"name": a.file_name, "type": a.media_type,
+                                                                "size": f"{a.size:,}", "sha256": a.sha256}))
     for d in detail["deliveries"]:
         dv = d["delivery"]
+        files = ""
+        if detail.get("attachments"):
+            files = "; " + (tr.gettext("file attached") if d.get("files") == "attached"
+                            else tr.gettext("download link instead of the file"))
         console.print("- " + tr.gettext("%(label)s %(address)s: %(status)s, key %(key)s") % {
-            "label": dv.label, "address": d["address"], "status": word(dv.status), "key": dv.idempotency_key},
-            markup=False)
+            "label": dv.label, "address": d["address"], "status": word(dv.status), "key": dv.idempotency_key}
+            + files, markup=False)
         for a in d["attempts"]:
             console.print("    " + tr.gettext("try %(when)s: %(result)s") % {"when": _when(a.started_at),
                                                                           "result": a.result}

@@ -109,9 +109,12 @@ def _previous(session: Session, cycle: Cycle, rec_ids: Sequence[int]) -> dict[in
 @dataclass
 class Sent:
     institution: str
-    file: Path
+    file: Path | None  # where it was written (None: kept in memory only)
     rows: int
     reused: bool
+    name: str = ""
+    data: bytes = b""
+    language: str = ""  # the workbook's (the institution's working language)
 
 
 @dataclass
@@ -120,9 +123,10 @@ class RequestResult:
     skipped: list[str] = field(default_factory=list)
 
 
-def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: Path, now: datetime, actor: str,
-                      institutions: Sequence[str] | None = None) -> RequestResult:
-    """Write one workbook per institution asked for input; the same request again reuses its token."""
+def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: Path | None, now: datetime,
+                      actor: str, institutions: Sequence[str] | None = None) -> RequestResult:
+    """Make one workbook per institution asked for input (written to `out_dir` when given; each Sent holds
+    its bytes either way); the same request again reuses its token, so any copy can come back."""
     taxonomy = load_taxonomy()
     recs = cycle_recommendations(session=session, cycle=cycle)
     if not recs:
@@ -144,7 +148,8 @@ def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: 
     per_answer = (limit // len(recs)) if limit else None
     previous = _previous(session, cycle, [r.id for r in recs])  # type: ignore[misc]
     info = next((m for m in milestones_of(session=session, cycle=cycle) if m.template_key == "info_request"), None)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
     result = RequestResult()
     for inst_id, m in sorted(inputs.items(), key=lambda kv: insts[kv[0]].key):
         inst = insts[inst_id]
@@ -213,12 +218,14 @@ def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: 
         data = write_request(RequestSheet(token=token, cycle_key=cycle.key, institution_key=inst.key, about=about,
                                           rows=rows, calendar=cal_rows, clusters=cl_rows, generated_at=at,
                                           lang=t.tag))
-        path = out_dir / f"request-{cycle.id}-{cycle.mechanism}-{inst.key}.xlsx"
-        path.write_bytes(data)
+        name = f"request-{cycle.id}-{cycle.mechanism}-{inst.key}.xlsx"
+        path = out_dir / name if out_dir is not None else None
+        if path is not None:
+            path.write_bytes(data)
         if not reused:
             session.add(InputRequest(cycle_id=cycle.id, institution_id=inst.id, token=token, recommendation_ids=ids,
-                                     file_name=path.name, at=now, actor=actor))
-        result.sent.append(Sent(inst.key, path, len(rows), reused))
+                                     file_name=name, at=now, actor=actor))
+        result.sent.append(Sent(inst.key, path, len(rows), reused, name=name, data=data, language=t.tag))
     session.flush()
     return result
 

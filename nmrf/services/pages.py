@@ -15,15 +15,14 @@ are records like the command line's, marked as made on the page.
 from __future__ import annotations
 
 import hmac
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from nmrf.calendars.links import new_token, token_hash, well_formed
+from nmrf.domain.i18n import N_
 from nmrf.domain.progress import days_late
 from nmrf.errors import NmrfError
 from nmrf.models import (
@@ -37,6 +36,7 @@ from nmrf.models import (
     Person,
     Record,
     RoleAssignment,
+    StageNotice,
     State,
 )
 from nmrf.services.cycles import record_action
@@ -157,6 +157,8 @@ class Owed:
     promised_by_whom: str = ""
     # A deputy's item: the name of the minister they act for.
     on_behalf_of: str | None = None
+    # The draft sent with the item's opening message (to comment, to sign off): its file name.
+    draft_file: str | None = None
 
 
 @dataclass
@@ -276,6 +278,9 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
         requests[(cid, iid)] = rid  # type: ignore[assignment]
     cutoff = today - RECENT
     promises = latest_promises(session=session, milestones=mine)
+    drafts = dict(session.exec(select(StageNotice.milestone_id, StageNotice.file_name).where(
+        StageNotice.milestone_id.in_([m.id for m in mine]), StageNotice.kind != "request",  # type: ignore[attr-defined]
+        StageNotice.sha256.is_not(None))).all())  # type: ignore[union-attr]
     for m in mine:
         done = done_of(session=session, milestone=m)
         if done is not None and done.at.date() < cutoff:
@@ -293,7 +298,8 @@ def page_view(*, session: Session, person: Person, today: date) -> PageView:
             reference=cycles[m.cycle_id].reference, institution_names=dict(i.names or {}) if i else None,
             promised_by=promises[m.id][0] if m.id in promises else None,
             promised_by_whom=promises[m.id][1] if m.id in promises else "",
-            on_behalf_of=principal.name if principal is not None and not _owes(roles, m) else None))
+            on_behalf_of=principal.name if principal is not None and not _owes(roles, m) else None,
+            draft_file=drafts.get(m.id)))
     view.owed.sort(key=lambda o: (o.done is not None, o.due or date.max, o.key))
     return view
 
@@ -360,17 +366,28 @@ def request_workbook(*, session: Session, person: Person, milestone: Milestone, 
     state = session.get(State, person.state_id)
     inst = session.get(Institution, milestone.institution_id) if milestone.institution_id else None
     assert cycle is not None and state is not None and inst is not None
-    with tempfile.TemporaryDirectory(prefix="nmrf-page-") as tmp:
-        try:
-            got = request_workbooks(session=session, state=state, cycle=cycle, out_dir=Path(tmp), now=now,
-                                    actor=f"{person.key} (page)", institutions=[inst.key])
-        except NmrfError:
-            got = None
-        if got is None or not got.sent:
-            # Said to the reader, not to the secretariat: no command to run.
-            raise NmrfError(f"there is no workbook for {inst.name} in this report yet: {state.secretariat} has not "
-                            "asked it about any recommendation. Write to them if you expected one.")
-        return got.sent[0].file.name, got.sent[0].file.read_bytes()
+    try:
+        got = request_workbooks(session=session, state=state, cycle=cycle, out_dir=None, now=now,
+                                actor=f"{person.key} (page)", institutions=[inst.key])
+    except NmrfError:
+        got = None
+    if got is None or not got.sent:
+        # Said to the reader, not to the secretariat: no command to run.
+        raise NmrfError(f"there is no workbook for {inst.name} in this report yet: {state.secretariat} has not "
+                        "asked it about any recommendation. Write to them if you expected one.")
+    return got.sent[0].name, got.sent[0].data
+
+
+def sent_draft(*, session: Session, milestone: Milestone) -> tuple[str, str, bytes]:
+    """(file name, media type, bytes) of the draft sent with this item's opening message, exactly as sent."""
+    from nmrf.models import MessageFile
+
+    notice = session.get(StageNotice, milestone.id)
+    if notice is None or notice.kind == "request" or notice.sha256 is None:
+        raise NmrfError(N_("No draft was sent with this item."))
+    content = session.get(MessageFile, notice.sha256)
+    assert content is not None
+    return notice.file_name or "draft", notice.media_type or "application/octet-stream", content.content
 
 
 def hand_in_workbook(*, session: Session, person: Person, milestone: Milestone, data: bytes, file_name: str,

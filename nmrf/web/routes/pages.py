@@ -216,6 +216,27 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
             return show(token, status=409, problems=exc.problems, problems_title=_not_done())
         return Response(data, media_type=XLSX, headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
 
+    @router.get("/p/{token}/draft/{milestone_id}", include_in_schema=False)
+    def draft(token: str, milestone_id: int) -> Response:
+        """The draft sent with the item's message (to comment, to sign off), the very bytes: the link a
+        channel that carries no file gets instead of the attachment."""
+        from nmrf.models.db import session_scope
+        from nmrf.services.pages import owed_milestone, sent_draft
+
+        now = now_of()
+        try:
+            with session_scope(eng(), readonly=True) as s:
+                found = open_link(s, token)
+                if found is None:
+                    return not_found()
+                _, person = found
+                m = owed_milestone(session=s, person=person, milestone_id=milestone_id, today=_today(s, person, now))
+                name, media_type, data = sent_draft(session=s, milestone=m)
+        except NmrfError as exc:
+            return show(token, status=404, problems=exc.problems, problems_title=_not_done())
+        return Response(data, media_type=media_type,
+                        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+
     async def posted_file(token: str, request: Request, *, workbook: bool):  # type: ignore[no-untyped-def]
         """(the posted file, None), or (None, the page saying why it was refused: nothing recorded)."""
         try:

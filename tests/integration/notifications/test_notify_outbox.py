@@ -43,6 +43,9 @@ def test_reminders_come_14_and_3_days_before_and_on_the_day_then_the_escalation_
     labour = [(who, kind, step) for who, kind, step in to_whom(w.engine)
               if who in ("rodrigo-vera", "ana-rojas", "minister-labour")]
     assert labour == [
+        # The first sweep opens the inputs: the request for information goes out, and says what the 14-day
+        # reminder of the same day would (written, never sent: one message per person per item per day).
+        ("rodrigo-vera", "request", "request"),
         ("rodrigo-vera", "reminder", "r14d"),
         ("rodrigo-vera", "reminder", "r3d"),  # 29 May is a Saturday: Friday 28 May
         ("rodrigo-vera", "reminder", "r0d"),
@@ -86,7 +89,8 @@ def test_every_message_carries_its_idempotency_key_as_message_id_and_in_json(db_
     for p in http.posts:  # Camila Reyes's chat channel
         assert p.body["idempotency_key"] == p.headers["idempotency-key"]
         assert keys[p.body["idempotency_key"]] == "chat"
-        assert p.body["nmrf"]["kind"] == "reminder"
+        # The first sweep opens the inputs: the request for information (it says what that day's reminder would).
+        assert p.body["nmrf"]["kind"] == "request"
 
 
 @pytest.mark.both_databases
@@ -103,14 +107,17 @@ def test_sweeping_again_and_again_sends_nothing_twice(db_url, smtp, http):
 def test_recording_the_input_stops_the_escalation_even_a_message_already_waiting(db_url, smtp, http):
     w = make_world(db_url, smtp, http)
     _inputs_in(w)
-    # 2 June, 23:00 in Santiago: the first escalation is decided at once and held by quiet hours.
+    # 2 June, 23:00 in Santiago: the first escalation is decided at once and held by quiet hours; so is
+    # the request for information (this first sweep opens the input, late).
     result = sweep(w.engine, now=at(date(2027, 6, 2), 23))
     assert result["created"] == 1 and result["held"] == 1 and result["sent"] == 0
+    assert result["stage_messages"] == 1
     record(w.engine, w.cycle_id, "input:labour", date(2027, 6, 3), by="rodrigo-vera")
     result = sweep(w.engine, now=at(date(2027, 6, 3), 9))
-    assert result["sent"] == 0 and result["cancelled"] == 1
-    (n, [d]), = [(n, ds) for n, ds in outbox(w.engine) if n.kind == "escalation"]
-    assert n.status == "cancelled" and "done" in n.status_note and d.status == "cancelled"
+    assert result["sent"] == 0 and result["cancelled"] == 2  # the escalation and the request, both stale now
+    for kind in ("escalation", "request"):
+        (n, [d]), = [(n, ds) for n, ds in outbox(w.engine) if n.kind == kind]
+        assert n.status == "cancelled" and "done" in n.status_note and d.status == "cancelled"
     for day in (date(2027, 6, 8), date(2027, 6, 15), date(2027, 7, 1)):
         assert sweep(w.engine, day)["created"] == 0
     assert not smtp.mails
@@ -276,6 +283,12 @@ def test_a_person_with_ten_items_this_week_gets_one_digest_instead_of_ten(db_url
         n_items = len(inputs)
     assert n_items >= 6
     assert n_items == 10
+    # The requests for information went out when the inputs opened, one per item (each with its own report);
+    # what follows is the reminders.
+    sweep(w.engine, date(2027, 4, 1))
+    requests = [n for n, _ in outbox(w.engine) if n.kind == "request" and n.data["recipient"] == "rodrigo-vera"]
+    assert len(requests) == n_items and len({n.milestone_id for n in requests}) == n_items
+    smtp.clear()
     sweep(w.engine, date(2027, 5, 31))  # Monday
     rodrigo = [m for m in smtp.mails if m.recipients == ["rodrigo.vera@example.gob.cl"]]
     assert len(rodrigo) == 1, [m.subject for m in rodrigo]
@@ -338,7 +351,8 @@ def test_with_working_days_only_nothing_goes_out_on_a_holiday(db_url, smtp, http
     profile = write_profile(tmp_path, notifications={"delivery": {"working_days_only": True}})
     w = make_world(db_url, smtp, http, profile)
     _inputs_in(w)
-    # Monday 21 June 2027 is a holiday in Chile: the escalations decided that day wait for Tuesday.
+    # Monday 21 June 2027 is a holiday in Chile: the escalations decided that day wait for Tuesday, and so
+    # does the request for information this first sweep writes as it opens the labour ministry's input.
     result = sweep(w.engine, now=at(date(2027, 6, 21), 11))
-    assert result["created"] >= 1 and result["sent"] == 0
-    assert sweep(w.engine, now=at(date(2027, 6, 22), 7, 31))["sent"] == result["created"]
+    assert result["created"] >= 1 and result["stage_messages"] == 1 and result["sent"] == 0
+    assert sweep(w.engine, now=at(date(2027, 6, 22), 7, 31))["sent"] == result["created"] + 1

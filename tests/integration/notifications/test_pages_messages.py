@@ -34,18 +34,29 @@ CONTEXTS = {
          "command": "nmrf record signoff 2 labour"}]},
     "test": {"secretariat": "the NMRF secretariat", "name": "Rodrigo Vera", "label": "email"},
 }
+# What a stage sends when it opens (the request, the draft to comment, the draft to sign off), as attached
+# on e-mail and as linked elsewhere.
+OPENING = dict(name="Rodrigo Vera", secretariat="the NMRF secretariat", contact="mnrs@example.gob.cl",
+               cycle="Periodic report to CEDAW", institution="Ministry of Labour", due="d", page_url=PAGE,
+               acts_for="Minister of Labour", reason="focal point",
+               file={"name": "request-1-CEDAW-labour.xlsx", "rows": 3, "language": "Spanish",
+                     "url": PAGE + "/workbook/7"})
+for _kind in ("request", "comment", "signoff"):
+    CONTEXTS[_kind] = {**OPENING, "attached": True}
+    CONTEXTS[_kind + " (linked)"] = {**OPENING, "attached": False}
+    CONTEXTS[_kind + " (no file)"] = {**OPENING, "attached": True, "file": None}
 # The sweep-silent alert and the news of a promise go to the secretariat alone.
 SECRETARIAT_ONLY = {"alert", "promise"}
 
 
 def test_every_kind_of_message_is_covered_here():
-    assert set(KINDS) == set(CONTEXTS) | SECRETARIAT_ONLY
+    assert set(KINDS) == {k.split(" ")[0] for k in CONTEXTS} | SECRETARIAT_ONLY
 
 
 @pytest.mark.parametrize("language", SUPPORTED)
 @pytest.mark.parametrize("kind", sorted(CONTEXTS))
 def test_no_message_to_someone_outside_the_secretariat_names_a_command(kind, language):
-    subject, body = render(kind, language, CONTEXTS[kind], ref="nmrf-abc123")
+    subject, body = render(kind.split(" ")[0], language, CONTEXTS[kind], ref="nmrf-abc123")
     assert "nmrf " not in subject and "nmrf " not in body
     if kind != "test":
         assert PAGE in body  # where they act instead
