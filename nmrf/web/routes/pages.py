@@ -252,8 +252,9 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         return None, await run_in_threadpool(lambda: show(token, status=status, problems=[problem],
                                                           problems_title=_refused(), upload_problems=True))
 
-    def owed_upload(s, token: str, posted, form: str, milestone_id: int, now: datetime):  # type: ignore[no-untyped-def]
-        """(person, milestone locked) for an upload; None when the link is unknown, False when the form is stale."""
+    def owed_item(s, token: str, posted, form: str, milestone_id: int, now: datetime):  # type: ignore[no-untyped-def]
+        """(person, milestone locked) for an upload or a sign-off; None when the link is unknown, False when the
+        form is stale."""
         from nmrf.services.pages import owed_milestone
 
         found = open_link(s, token)
@@ -292,7 +293,7 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
 
             now = now_of()
             with session_scope(eng(), actor="page") as s:
-                owed = owed_upload(s, token, posted, "input", milestone_id, now)
+                owed = owed_item(s, token, posted, "input", milestone_id, now)
                 if not owed:
                     return owed
                 person, m = owed
@@ -327,7 +328,7 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
 
             now = now_of()
             with session_scope(eng(), actor="page") as s:
-                owed = owed_upload(s, token, posted, "document", milestone_id, now)
+                owed = owed_item(s, token, posted, "document", milestone_id, now)
                 if not owed:
                     return owed
                 person, m = owed
@@ -351,19 +352,14 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
 
         def act():  # type: ignore[no-untyped-def]
             from nmrf.models.db import session_scope
-            from nmrf.services.pages import done_of, owed_milestone, sign_off
+            from nmrf.services.pages import done_of, sign_off
 
             now = now_of()
             with session_scope(eng(), actor="page") as s:
-                found = open_link(s, token)
-                if found is None:
-                    return None
-                link, person = found
-                if not check_form_token(key(), posted.fields.get("csrf"), link_id=link.id,  # type: ignore[arg-type]
-                                        form=f"signoff:{milestone_id}"):
-                    return False
-                m = owed_milestone(session=s, person=person, milestone_id=milestone_id,
-                                   today=_today(s, person, now), lock=True)
+                found = owed_item(s, token, posted, "signoff", milestone_id, now)
+                if not found:
+                    return found  # None: the link is unknown; False: the form is stale
+                person, m = found
                 if m.is_closed:
                     d = done_of(session=s, milestone=m)
                     raise NmrfError(f"already signed off: recorded {d.at:%Y-%m-%d %H:%M} UTC by {d.recorded_by}"
