@@ -14,7 +14,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 # The files the pages load from /static/nmrf/, with their media types: the stylesheet, and htmx (2.0.11, 0BSD,
 # its licence in static/htmx.LICENSE), which the console's forms use where answering in place helps.
-SHIPPED = {"page.css": "text/css", "htmx.min.js": "text/javascript"}
+SHIPPED = {"page.css": "text/css", "htmx.min.js": "text/javascript", "fields.js": "text/javascript"}
 
 
 @lru_cache(maxsize=64)

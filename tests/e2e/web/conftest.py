@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 import uvicorn
+from tests.support.database import migrated_engine
 
 from nmrf.domain.clock import moment
-from nmrf.models.db import session_scope
+from nmrf.models.db import make_engine, session_scope
 from nmrf.profile import EXAMPLE_PROFILE, load_profile
 from nmrf.domain.reference import UPR_INFO_CSV
 from nmrf.web.app import create_app, fixed_clock
@@ -21,10 +24,32 @@ from nmrf.settings import get_settings
 NOW = datetime(2027, 9, 20, 15, 0, tzinfo=UTC)  # the women's input (due 2027-09-16) is 4 days late
 
 
+@pytest.fixture(scope="session")
+def world_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The world, built once per test process in a SQLite file: building it (a profile, a cycle, the UPR
+    recommendations imported and clustered) costs about half a second, copying it a millisecond."""
+    path = tmp_path_factory.mktemp("world") / "world.db"
+    engine = migrated_engine(f"sqlite:///{path}")
+    build_world(engine)
+    engine.dispose()  # the last connection closed: the WAL is folded into the file, which is whole
+    return path
+
+
 @pytest.fixture
-def world(engine, tmp_path):  # type: ignore[no-untyped-def]
+def world(db_url, request):  # type: ignore[no-untyped-def]
     """The example NMRF with a UPR cycle, Chile's UPR recommendations clustered, the women's theme
-    assigned to the Ministry of Women (lead) and Justice (supporting)."""
+    assigned to the Ministry of Women (lead) and Justice (supporting): on SQLite a copy of `world_file`,
+    on PostgreSQL built in the test's emptied database."""
+    if not db_url.startswith("sqlite:///"):
+        yield build_world(request.getfixturevalue("engine"))
+        return
+    shutil.copyfile(request.getfixturevalue("world_file"), Path(db_url[len("sqlite:///"):]))
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def build_world(engine):  # type: ignore[no-untyped-def]
     from nmrf.services.clustering import cluster_recommendations
     from nmrf.services.cycles import launch_cycle
     from nmrf.services.followup import assign_theme

@@ -9,6 +9,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+from playwright.sync_api import expect
 from tests.e2e.web.test_console_browser import T, _sign_in
 from tests.support.browser import assert_no_violations
 from tests.support.notify import point_addresses
@@ -192,6 +193,11 @@ def test_a_filter_that_cannot_be_read_is_named_beside_its_field_and_not_applied(
     page.wait_for_url(re.compile(r"sdg=5"))
     notice.wait_for(state="detached")
     assert page.locator("#f-sdg-error").inner_text() == ""
+    # ... and the field is no longer marked invalid; a problem that arrives in place marks its own field.
+    expect(page.locator("#f-sdg")).not_to_have_attribute("aria-invalid", "true")
+    page.get_by_label(T("Search the text"), exact=True).fill("a\x00b")
+    expect(page.locator("#q")).to_have_attribute("aria-invalid", "true")
+    assert page.locator("#f-q-error").inner_text() != ""
     ids, total = _shown(recs, theme="women", sdg="5")
     assert _count(page.locator("#recs-count").inner_text()) == total
     assert _ids(page.locator("#recs-results tbody tr")) == ids
