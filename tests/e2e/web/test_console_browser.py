@@ -14,6 +14,7 @@ import time
 from datetime import date
 
 import httpx
+import pytest
 from tests.support.browser import assert_no_violations
 from tests.support.notify import point_addresses
 from sqlmodel import select
@@ -24,6 +25,10 @@ from nmrf.domain.i18n import translator
 from nmrf.models import AuditEntry, Milestone, RoleAssignment
 from nmrf.models.db import session_scope
 from nmrf.services.people import get_person, get_state
+
+# A whole journey in Chromium (10-30 s each): `make test-rest` runs it; `make test` keeps the recommendations'
+# and the personal pages' browser tests.
+pytestmark = pytest.mark.slow
 
 # The example secretariat reads Spanish: the console speaks it (English where a string has no translation
 # yet), so the test looks for what the catalog says.

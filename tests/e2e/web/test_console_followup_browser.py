@@ -5,6 +5,7 @@ records its progress; the page shows the status and its history."""
 from __future__ import annotations
 
 
+import pytest
 from sqlmodel import select
 from tests.e2e.web.test_console_browser import T, _sign_in
 from tests.support.browser import assert_no_violations
@@ -12,6 +13,10 @@ from tests.support.notify import point_addresses
 
 from nmrf.models import FollowUpAction, Recommendation
 from nmrf.models.db import session_scope
+
+# A whole journey in Chromium (10-30 s each): `make test-rest` runs it; `make test` keeps the recommendations'
+# and the personal pages' browser tests.
+pytestmark = pytest.mark.slow
 
 
 

@@ -9,6 +9,7 @@ import re
 import time
 
 import httpx
+import pytest
 from sqlmodel import select
 from tests.e2e.web.test_console_browser import T, _sign_in
 from tests.support.browser import assert_no_violations
@@ -17,6 +18,10 @@ from tests.support.notify import point_addresses
 from nmrf.models import Address, AuditEntry, PageLink
 from nmrf.models.db import session_scope
 from nmrf.services.people import get_person, get_state
+
+# A whole journey in Chromium (10-30 s each): `make test-rest` runs it; `make test` keeps the recommendations'
+# and the personal pages' browser tests.
+pytestmark = pytest.mark.slow
 
 SECRET = "S3cret-Pa55word"
 
