@@ -14,8 +14,8 @@ Fallback chain for a reader: their tag (fr-SN) -> its base language (fr) -> the 
     text_direction("ar")                             # "rtl"
     env = jinja_environment("es")                    # {{ _("...") }}, {% trans %}, lang/dir globals
 
-Mark a string for extraction with ``_`` (or ``N_`` where it is only named, translated later); see
-/work/prompts/i18n-api.md and ``make i18n``.
+Mark a string for extraction with ``_`` (or ``N_`` where it is only named, translated later), then run
+``make i18n`` (nmrf/i18n_build.py) and translate with the UN's terms in nmrf/locales/GLOSSARY.md.
 """
 
 from __future__ import annotations
