@@ -45,6 +45,9 @@ def prepare_prefect_environment(settings: Settings) -> None:
     """
     os.environ.setdefault("PREFECT_HOME", str(settings.home / "prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's SDK reports its first import, flow and run to Prefect from a person's terminal unless this is
+    # set; a ministry's machine sends nothing it did not choose to (a user's own DO_NOT_TRACK=0 still wins).
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     if os.environ.get("PREFECT_API_URL"):
         return  # a real server: leave it as its operators configured it

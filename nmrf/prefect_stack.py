@@ -48,6 +48,7 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The caller's environment without any PREFECT_ or NMRF_ setting, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NMRF_"))}
     env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # otherwise each start logs a failed DNS look-up
+    env.setdefault("DO_NOT_TRACK", "1")  # nor does the SDK in a worker or a deploy report to Prefect
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env
