@@ -84,6 +84,7 @@ def test_the_head_of_secretariat_signs_in_sees_the_late_items_sets_a_date_record
     page.goto(server + "/console/cycles")
     assert_no_violations(page)
     page.locator("a[href=\"/console/cycles/1\"]").first.click()
+    page.wait_for_url("**/console/cycles/1")  # the click returns before the new page is read (a busy machine)
     assert page.locator("svg.timeline").count() == 1
     assert_no_violations(page)
     page.get_by_label(T("Deadline"), exact=True).select_option("review")
