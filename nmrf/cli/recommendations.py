@@ -318,6 +318,7 @@ def clusters(
     state_code: str | None = STATE_OPTION,
 ) -> None:
     """The clusters, largest first, grouped by theme."""
+    from nmrf.domain.cluster_labels import cluster_label
     from nmrf.services.recommendation_rows import cluster_rows
     from nmrf.services.people import get_state
 
@@ -336,8 +337,10 @@ def clusters(
                 tr.pgettext("clusters", "actions")):
         table.add_column(col, overflow="fold")
     for r in shown:
-        table.add_row(str(r.id), str(r.size), ", ".join(r.mechanisms), r.theme, r.label, r.lead or "-",
-                      str(r.actions))
+        # The label in the reader's words where they are ours (theme, signal); escaped: data is not markup.
+        label = cluster_label(tr, theme=r.theme, label=r.label, written_in=state.language)
+        table.add_row(str(r.id), str(r.size), ", ".join(r.mechanisms), escape(r.theme), escape(label),
+                      r.lead or "-", str(r.actions))
     console.print(table)
 
 
@@ -346,6 +349,7 @@ def clusters(
 def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., help="Cluster number."),
                     state_code: str | None = STATE_OPTION) -> None:
     """Why each member is in its cluster: its strongest link, the words and themes it shares."""
+    from nmrf.domain.cluster_labels import cluster_label, signal_label
     from nmrf.services.clustering import cluster_explanation
     from nmrf.services.people import get_state
     from nmrf.services.recommendations import get_cluster
@@ -357,7 +361,7 @@ def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., h
         members = cluster_explanation(session=s, cluster=cl)
         s.expunge_all()  # what was read stays usable after the read-only rollback
     tr = t()
-    language = state.language  # signals are named in the State's language, as its clusters' labels
+    label = cluster_label(tr, theme=cl.theme, label=cl.label, written_in=state.language)
     heading = tr.gettext("Cluster %(id)s") % {"id": cl.id}  # (not in an f-string: extraction would miss it)
     console.print(f"[bold]{escape(heading)}[/bold]: " + escape(
         tr.ngettext("%(label)s (%(num)d recommendation). Every two members are linked (complete linkage): similar "
@@ -366,14 +370,14 @@ def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., h
                     "%(label)s (%(num)d recommendations). Every two members are linked (complete linkage): similar "
                     "words in one language with a theme in common, or shared signals that do not depend on language "
                     "(instruments, laws, articles, actions, groups).", len(members))
-        % {"label": cl.label, "num": len(members)}))
+        % {"label": label, "num": len(members)}))
     for rec, link in members:
         console.print(f"#{rec.id} {escape(f'[{rec.mechanism} {rec.body}]')} {escape(_truncate(rec.text, 110))}",
                       soft_wrap=True)
         if link is not None:
             other = link.b if link.a == rec.id else link.a
             terms = ", ".join(f"{term} ({w:.2f})" for term, w in link.shared_terms[:5])
-            signals = ", ".join(f"{a.label(language)} ({w:.2f})" for a, w in link.shared_signals[:5])
+            signals = ", ".join(f"{signal_label(tr, a)} ({w:.2f})" for a, w in link.shared_signals[:5])
             said = tr.gettext("closest: #%(other)s, text similarity %(score)s%(terms)s; shared signals "
                               "%(signals_score)s%(signals)s; shared themes: %(themes)s") % {
                 "other": other, "score": f"{link.score:.2f}", "terms": f" ({terms})" if terms else "",
@@ -388,6 +392,7 @@ def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., h
 def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation."),
         b: str = typer.Argument(..., help="Another recommendation."), state_code: str | None = STATE_OPTION) -> None:
     """Why two recommendations share a cluster (or do not)."""
+    from nmrf.domain.cluster_labels import signal_label
     from nmrf.domain.similarity import SDG_CAP, SDG_WEIGHT, SIGNAL_THRESHOLD, THEME_CAP, THEME_WEIGHT, THRESHOLD
     from nmrf.services.clustering import why as why_link
     from nmrf.services.people import get_state
@@ -405,7 +410,6 @@ def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation.
         console.print(f"#{r.id} {escape(f'[{r.mechanism} {r.body}, {r.document}]')} {escape(_truncate(r.text, 120))}",
                       soft_wrap=True)
     tr = t()
-    language = state.language  # signals are named in the State's language, as its clusters' labels
     themes = ", ".join(link.shared_themes) or tr.pgettext("why", "none")
     if link.same_language:
         said = tr.gettext("Both in %(language)s: text similarity %(score)s (threshold %(threshold)s); shared "
@@ -422,7 +426,7 @@ def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation.
         console.print(tr.gettext("Shared words, with their weight in the similarity: %(words)s") % {
             "words": ", ".join(f"{term} ({w:.2f})" for term, w in link.shared_terms)}, soft_wrap=True, markup=False)
     if link.shared_signals:
-        parts = [f"{tr.gettext(SIGNAL_KINDS.get(a.kind, a.kind))} {a.label(language)!r} ({w:.2f})"
+        parts = [f"{tr.gettext(SIGNAL_KINDS.get(a.kind, a.kind))} {signal_label(tr, a)!r} ({w:.2f})"
                  for a, w in link.shared_signals]
         if link.shared_themes:
             parts.append(tr.gettext("themes in common (+%(weight)s)") % {
