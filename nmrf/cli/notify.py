@@ -109,10 +109,16 @@ def sweep(
     _warn_public_url(c.settings)
     unresolved = result.get("unresolved", [])
     if unresolved:
+        from nmrf.domain.wording import say  # imported when needed: `nmrf --help` loads every command module
+
         console.print(escape(tr.gettext("%(num)s step(s) reach nobody (fix the profile):") % {"num": len(unresolved)}),
                       style="yellow")
         for u in unresolved[:10]:
-            console.print(f"  milestone #{u['milestone_id']} {u['step']}: {u['target']}: {u['why']}")
+            # The reason is a sentence of ours (nmrf.notifications.decide): said in the reader's language.
+            step = tr.pgettext("notification step", "reminder") if u["step"] == "reminder" else u["step"]
+            console.print("  " + tr.gettext("milestone #%(id)s %(step)s: %(target)s: %(why)s") % {
+                "id": u["milestone_id"], "step": step, "target": u["target"], "why": say(tr, u["why"])},
+                markup=False)
 
 
 def _warn_public_url(settings) -> None:  # type: ignore[no-untyped-def]
