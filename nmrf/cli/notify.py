@@ -12,12 +12,8 @@ from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_con
 from nmrf.cli.lang import t
 from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
+from nmrf.notifications.notes import STATUS_WORDS, said_note
 
-# A delivery's or message's status (a key) as a person reads it.
-STATUS_WORDS = {"sent": N_("sent"), "pending": N_("pending"), "held": N_("held"), "retrying": N_("retrying"),
-                "sending": N_("sending"), "failed": N_("failed"), "cancelled": N_("cancelled"),
-                "digested": N_("digested"), "no_address": N_("no address"), "superseded": N_("superseded"),
-                "skipped": N_("skipped")}
 # An acknowledgement's state (nmrf.notifications.acks) as a person reads it.
 ACK_WORDS = {"holding": N_("holding"), "promise passed": N_("promise passed"),
              "superseded (re-dated)": N_("superseded (re-dated)"), "done": N_("done"), "waived": N_("waived"),
@@ -174,7 +170,7 @@ def outbox(
             detail = f"{r.address}: {r.last_result}: {r.last_error}"
         else:
             state, when = escape(word(r.status)), "-"
-            detail = r.last_error or r.subject
+            detail = said_note(tr, r.last_error) or r.subject  # why it stopped, in the reader's words
         table.add_row(str(r.notification_id), r.person_key, r.label, f"{r.kind} {r.step}", state, when,
                       escape(detail))
     console.print(table)
@@ -206,7 +202,7 @@ def _print_detail(detail: dict) -> None:
     n, person = detail["notification"], detail["person"]
     tr = t()
     word = _words(tr, STATUS_WORDS)
-    status = word(n.status) + (f" ({n.status_note})" if n.status_note else "")
+    status = word(n.status) + (f" ({said_note(tr, n.status_note)})" if n.status_note else "")
     console.print(f"[bold]#{n.id}[/bold] " + escape(
         tr.gettext("%(kind)s %(step)s to %(person)s (%(key)s), %(language)s; %(status)s; decided %(when)s") % {
             "kind": n.kind, "step": n.step, "person": person.name, "key": person.key, "language": n.language,
