@@ -353,12 +353,12 @@ def advance(
 
     from nmrf.flows.runs import run_cycle_flows
 
-    with Progress(console=err_console, transient=True, disable=len(targets) < 4) as progress:
-        bar = progress.add_task("running the cycle flows", total=len(targets))
-        from nmrf.cli.lang import t
+    from nmrf.cli.lang import t
 
+    with Progress(console=err_console, transient=True, disable=len(targets) < 4) as progress:
+        bar = progress.add_task(escape(t().gettext("running the cycle flows")), total=len(targets))
         for cycle_id, title, lines in run_cycle_flows(c.settings, targets, day, t()):
             progress.advance(bar)
-            console.print(f"[bold]#{cycle_id} {title}[/bold]")
+            console.print(f"[bold]#{cycle_id} {escape(title)}[/bold]")  # a title is text, not markup
             for line in lines or [t().gettext("nothing due")]:
                 console.print(f"  {escape(line)}")  # "[input]" is a key, not markup

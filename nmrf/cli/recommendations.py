@@ -60,9 +60,10 @@ def import_(
     data = read_file(file, limit=MAX_IMPORT_BYTES, what="CSV file")
     with state_work(ctx, state_code, as_of) as w:
         s, state, now = w.session, w.state, w.now
-        with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),
+        # The line in the reader's language, the file's name escaped (Rich reads a description as markup).
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console, transient=True) as bar:
-            task = bar.add_task(file.name, total=None)
+            task = bar.add_task(escape(t().gettext("importing %(file)s") % {"file": file.name}), total=None)
 
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
