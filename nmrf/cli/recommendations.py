@@ -53,7 +53,7 @@ def import_(
     from nmrf.services.recommendations import import_recommendations
 
     if not file.is_file():
-        raise NmrfError(f"{file}: no such file")
+        raise NmrfError.said(N_("%(file)s: no such file"), file=str(file))
     c = ctx_of(ctx)
     from nmrf.documents.files import MAX_IMPORT_BYTES, read_file
 
@@ -671,14 +671,25 @@ def actions(ctx: typer.Context, cluster_id: int | None = typer.Option(None, "--c
         rows = actions_of(session=s, state=state, cluster=cl)
         names = {i.id: i.key for i in s.exec(select(Institution).where(Institution.state_id == state.id))}
         s.expunge_all()  # what was read stays usable after the read-only rollback
-    table = Table(title=f"Follow-up plan of {state.name} as of {today}")
-    for col in ("#", "cluster", "action", "institution", "due", "indicator", "status"):
-        table.add_column(col, overflow="fold")
+    from nmrf.services.recommendation_rows import INDICATOR_KINDS
+
+    tr = t()
+    table = Table(title=escape(tr.gettext("Follow-up plan of %(state)s as of %(day)s") % {"state": state.name,
+                                                                                          "day": today}))
+    for col in ("#", tr.pgettext("actions", "cluster"), tr.pgettext("actions", "action"),
+                tr.pgettext("actions", "institution"), tr.pgettext("actions", "due"),
+                tr.pgettext("actions", "indicator"), tr.pgettext("actions", "status")):
+        table.add_column(escape(col), overflow="fold")
     for a in rows:
         late = a.status in ("planned", "in_progress") and a.due_date < today
-        table.add_row(str(a.id), str(a.cluster_id), a.title, names.get(a.institution_id, "?"),
-                      a.due_date.isoformat(), f"{a.indicator_kind}: {a.indicator}",
-                      f"[red]{a.status} (late)[/red]" if late else a.status)
+        status = tr.gettext(ACTION_STATUS_WORDS.get(a.status, a.status))
+        kind = tr.gettext(INDICATOR_KINDS[a.indicator_kind]) if a.indicator_kind in INDICATOR_KINDS \
+            else a.indicator_kind
+        # The titles and indicators are text a person typed: escaped, never markup.
+        table.add_row(str(a.id), str(a.cluster_id), escape(a.title), names.get(a.institution_id, "?"),
+                      a.due_date.isoformat(), escape(f"{kind}: {a.indicator}"),
+                      "[red]" + escape(tr.gettext("%(status)s (late)") % {"status": status}) + "[/red]" if late
+                      else escape(status))
     console.print(table)
 
 
@@ -697,7 +708,7 @@ def publish(
     from nmrf.services.publication import public_view, write_public_view
 
     if out.suffix.lower() not in (".csv", ".json", ".md"):
-        raise NmrfError(f"--out {out}: write a .csv, .json or .md file")
+        raise NmrfError.said(N_("--out %(file)s: write a .csv, .json or .md file"), file=str(out))
     output_file(out, force=force)
     with state_work(ctx, state_code, as_of, readonly=True) as w:
         s, state, today = w.session, w.state, w.today
@@ -707,7 +718,7 @@ def publish(
             try:
                 lang = resolve_language(lang, fallback=state.language).catalog
             except LanguageError as exc:
-                raise NmrfError(f"--lang: {exc}") from None
+                raise NmrfError.said(N_("--lang: %(problem)s"), problem=exc.args[0]) from None
         view = public_view(session=s, state=state, today=today, lang=lang)
         s.expunge_all()  # what was read stays usable after the read-only rollback
     write_public_view(view, out)
