@@ -76,8 +76,10 @@ def import_(
 
     p = result.parsed
     tr = t()
+    from nmrf.domain.wording import say
+
     console.print(tr.gettext("%(file)s: %(num)s recommendation(s) read, encoding %(encoding)s.") % {
-        "file": file.name, "num": len(p.rows), "encoding": p.encoding_note}, markup=False)
+        "file": file.name, "num": len(p.rows), "encoding": say(tr, p.encoding_note)}, markup=False)
     counts = {"kept": result.kept, "created": result.created, "updated": len(result.updated),
               "unchanged": result.unchanged, "linked": result.linked}
     if all_states:

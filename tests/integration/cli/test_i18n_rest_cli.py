@@ -210,3 +210,14 @@ def test_the_progress_lines_are_in_the_readers_language(clustered, tmp_path):
     described.clear()
     assert nmrf("--lang", "fr", "recommendations", "import", str(odd), "--format", "uhri").exit_code == 0
     assert described == [fr.gettext("importing %(file)s") % {"file": "\\[red]x.csv"}]
+
+
+def test_how_an_imported_files_encoding_was_found_is_said_in_the_readers_language(db_url):
+    from nmrf.domain.reference import UPR_INFO_CSV
+
+    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
+    result = nmrf("--lang", "fr", "recommendations", "import", str(UPR_INFO_CSV), "--format", "upr-info")
+    assert result.exit_code == 0, result.output
+    said = one_line(result.output)
+    assert "encodage mac_roman (pas UTF-8 ; détecté d'après 5 caractère(s) non ASCII, p. ex. 'Equité')" in said
+    assert "not UTF-8" not in said and "detected from" not in said
