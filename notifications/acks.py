@@ -13,9 +13,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
+from nmrf.domain.i18n import N_, Said
 from nmrf.errors import NmrfError
 from nmrf.models import Acknowledgement, Cycle, EscalationChain, Milestone, Person, Record, State
 from nmrf.notifications.decide import Chain, Item, current_chain
+from nmrf.notifications.notes import ITEM_STATUS
 from nmrf.domain.clock import today_in
 from nmrf.notifications.promises import tell_of_promise
 
@@ -39,26 +41,30 @@ def chain_sequence(*, session: Session, milestone: Milestone) -> int:
 def record_ack(*, session: Session, milestone: Milestone, person: Person | None, now: datetime, actor: str,
                promised_by: date | None = None, note: str = "", via: str = "cli",
                token_digest: str | None = None, expected_sequence: int | None = None) -> Acknowledgement:
-    """Record an acknowledgement; refuse (changing nothing) when there is nothing to acknowledge."""
+    """Record an acknowledgement; refuse (changing nothing) when there is nothing to acknowledge. The refusals
+    are sentences of ours: the command line and the acknowledgement page say them in the reader's language."""
     if milestone.is_closed:
-        raise NmrfError(f"{milestone.key} is already {milestone.status}: nothing to acknowledge")
+        status = Said(ITEM_STATUS[milestone.status]) if milestone.status in ITEM_STATUS else milestone.status
+        raise NmrfError.said(N_("%(key)s is already %(status)s: nothing to acknowledge"), key=milestone.key,
+                             status=status)
     if milestone.due_date is None:
-        raise NmrfError(f"{milestone.key} has no due date yet: nothing to acknowledge")
+        raise NmrfError.said(N_("%(key)s has no due date yet: nothing to acknowledge"), key=milestone.key)
     seq = chain_sequence(session=session, milestone=milestone)
     if expected_sequence is not None and expected_sequence != seq:
-        raise NmrfError(f"{milestone.key} was re-dated (now due {milestone.due_date}) after this message: "
-                        "a newer message carries a new link")
+        raise NmrfError.said(N_("%(key)s was re-dated (now due %(day)s) after this message: a newer message "
+                                "carries a new link"), key=milestone.key, day=milestone.due_date.isoformat())
     cycle = session.get(Cycle, milestone.cycle_id)
     state = session.get(State, cycle.state_id)
     today = today_in(state.timezone, now)
     if promised_by is not None:
         if promised_by < today:
-            raise NmrfError(f"the promised date {promised_by} has already passed (today is {today})")
+            raise NmrfError.said(N_("the promised date %(day)s has already passed (today is %(today)s)"),
+                                 day=promised_by.isoformat(), today=today.isoformat())
         if promised_by - today > MAX_PROMISE:
-            raise NmrfError(f"the promised date {promised_by} is more than a year away: re-date the deadline instead "
-                            "(nmrf cycle set-date)")
+            raise NmrfError.said(N_("the promised date %(day)s is more than a year away: re-date the deadline instead "
+                                    "(%(command)s)"), day=promised_by.isoformat(), command="nmrf cycle set-date")
     if len(note) > 1000:
-        raise NmrfError("the note is longer than 1,000 characters")
+        raise NmrfError.said(N_("the note is longer than 1,000 characters"))
     ack = Acknowledgement(milestone_id=milestone.id, sequence=seq, due_date=milestone.due_date,
                           person_id=person.id if person else None, actor=person.name if person else actor,
                           at=now, promised_by=promised_by, note=note.strip(), via=via, token_digest=token_digest)

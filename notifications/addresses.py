@@ -1,8 +1,11 @@
 """Notification addresses (apprise URLs): checked when the profile loads, never shown in full.
 
 A URL may carry a password or a token: everything printed goes through
-`redact`, error messages name the scheme, never the URL, and any text that
-comes back from a send (apprise's log lines) goes through `scrub`.
+`redact`, error messages name the scheme, a port number and counts, never the URL
+or a part of it (a user, a password, a host, a token), and any text that comes back
+from a send (apprise's log lines) goes through `scrub`. The refusals are sentences
+of ours (nmrf.domain.i18n.Said): the command line and the console say them in the
+reader's language.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from nmrf.domain.i18n import N_, Said
+
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
 # Retired channels, with what replaces them (apprise drops such URLs with a log line only).
 RETIRED = {
-    "msteams": "Microsoft retired Teams incoming-webhook connectors; use a Power Automate "
-               "workflow: workflows://...",
+    "msteams": N_("Microsoft retired Teams incoming-webhook connectors; use a Power Automate workflow: "
+                  "workflows://..."),
 }
+# A port longer than this is not shown: a number that long is no port, and may be a secret where a port would sit.
+_PORT_SHOWN = 5
 
 
 # Checked per scheme before apprise sees the URL (apprise accepted port 99999 and dropped a malformed
@@ -47,34 +54,42 @@ def scheme_of(url: str) -> str:
 
 
 def check_url(url: str) -> None:
-    """Raise ValueError (without echoing the URL) unless apprise can use it."""
+    """Raise ValueError (a Said naming the scheme, a port number or a count, never the URL) unless apprise can
+    use it."""
     # Imported here: apprise adds about 0.24 s to a command's start (measured); only checking or sending pays it.
     import apprise
 
     scheme = scheme_of(url)
     if not scheme:
-        raise ValueError("not a notification URL: expected scheme://... (for example mailto://, json://, tgram://)")
+        raise ValueError(Said(N_("not a notification URL: expected scheme://... (for example mailto://, json://, "
+                                 "tgram://)")))
     if scheme in RETIRED:
-        raise ValueError(f"{scheme}:// is retired: {RETIRED[scheme]}")
+        raise ValueError(Said.of(N_("%(scheme)s:// is retired: %(why)s"), scheme=scheme, why=Said(RETIRED[scheme])))
     port = _PORT.match(url[len(scheme) + 3:])
     if port and not 1 <= int(port.group(1)) <= 65535:
-        raise ValueError(f"{scheme}:// URL: port {port.group(1)} is not a port (1 to 65535)")
+        if len(port.group(1)) <= _PORT_SHOWN:
+            raise ValueError(Said.of(N_("%(scheme)s:// URL: port %(port)s is not a port (1 to 65535)"),
+                                     scheme=scheme, port=port.group(1)))
+        raise ValueError(Said.of(N_("%(scheme)s:// URL: the port has %(num)s digits; a port is a number from 1 to "
+                                    "65535"), scheme=scheme, num=len(port.group(1))))
     obj = apprise.Apprise.instantiate(url)
     if obj is None:
-        raise ValueError(f"apprise cannot use this {scheme}:// URL (unknown service or malformed; "
-                         "see the apprise documentation for its form)")
+        raise ValueError(Said.of(N_("apprise cannot use this %(scheme)s:// URL (unknown service or malformed; see "
+                                    "the apprise documentation for its form)"), scheme=scheme))
     if scheme in _HOSTED and not _HOST.match(getattr(obj, "host", None) or ""):
-        raise ValueError(f"{scheme}:// URL: no server host name (expected {scheme}://[user:password@]host[:port]...)")
+        raise ValueError(Said.of(N_("%(scheme)s:// URL: no server host name (expected "
+                                    "%(scheme)s://[user:password@]host[:port]...)"), scheme=scheme))
     targets = getattr(obj, "targets", None)
     if isinstance(targets, list) and not targets:
-        raise ValueError(f"{scheme}:// URL: no valid recipient (a malformed address is dropped by apprise; "
-                         "check to=... or the path)")
+        raise ValueError(Said.of(N_("%(scheme)s:// URL: no valid recipient (a malformed address is dropped by "
+                                    "apprise; check to=... or the path)"), scheme=scheme))
     if scheme in _EMAIL:
         given = [a for a in re.split(r"[\s,;]+", dict(parse_qsl(urlsplit(url).query)).get("to", "")) if a]
         kept = {str(t[1]).lower() for t in targets or [] if isinstance(t, tuple) and len(t) > 1}
         dropped = [a for a in given if a.lower() not in kept and not _EMAIL_ADDRESS.match(a)]
         if dropped:
-            raise ValueError(f"{scheme}:// URL: {len(dropped)} recipient(s) in to= are not e-mail addresses")
+            raise ValueError(Said.of(N_("%(scheme)s:// URL: %(num)s recipient(s) in to= are not e-mail addresses"),
+                                     scheme=scheme, num=len(dropped)))
 
 
 @lru_cache(maxsize=4096)

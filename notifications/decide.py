@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from nmrf.domain.dates import WorkCalendar
+from nmrf.domain.i18n import N_, Said
 from nmrf.domain.policy import OWNER, EscalationPolicy, Policy, ReminderLadder
 from nmrf.domain.clock import today_in
 from nmrf.notifications.timing import window_of
@@ -165,7 +166,9 @@ class Unresolved:
     milestone_id: int
     step: str
     target: str
-    why: str  # nobody holds it | nobody left in the cycle holds it | no address | not a member of the confidential cycle
+    # nobody holds it | nobody left in the cycle holds it | no address | not a member of the confidential cycle:
+    # a sentence of ours (its English text), said in the reader's language where it is shown (nmrf sweep).
+    why: Said
 
 
 @dataclass
@@ -308,20 +311,21 @@ def decide(
                 held = directory.resolve(target, item)
                 ids = tuple(pid for pid in held if pid not in gone)
                 if not held:
-                    unresolved.add(Unresolved(item.milestone_id, step, target, "nobody holds it"))
+                    unresolved.add(Unresolved(item.milestone_id, step, target, Said(N_("nobody holds it"))))
                 elif not ids:
                     keys = ", ".join(sorted(directory.people[p].key for p in held if p in directory.people))
-                    unresolved.add(Unresolved(item.milestone_id, step, target,
-                                              f"nobody left in the cycle holds it ({keys} left the cycle)"))
+                    unresolved.add(Unresolved(item.milestone_id, step, target, Said.of(
+                        N_("nobody left in the cycle holds it (%(keys)s left the cycle)"), keys=keys)))
                 for pid in ids:
                     p = directory.people.get(pid)
                     if p is None:
                         continue
                     if item.confidential and pid not in members:
-                        unresolved.add(Unresolved(item.milestone_id, step, target,
-                                                  f"{p.key} is not a member of the confidential cycle"))
+                        unresolved.add(Unresolved(item.milestone_id, step, target, Said.of(
+                            N_("%(key)s is not a member of the confidential cycle"), key=p.key)))
                     elif not p.has_address:
-                        unresolved.add(Unresolved(item.milestone_id, step, target, f"{p.key} has no active address"))
+                        unresolved.add(Unresolved(item.milestone_id, step, target, Said.of(
+                            N_("%(key)s has no active address"), key=p.key)))
                     else:
                         out.setdefault(pid, target)
                         roles.setdefault(pid, []).append(target)

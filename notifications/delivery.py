@@ -38,6 +38,7 @@ from nmrf.models import (
 )
 from nmrf.models.db import session_scope
 from nmrf.notifications.addresses import carries_files
+from nmrf.notifications.notes import STOPPED_ADDRESS, STOPPED_REDATED, STOPPED_STATUS
 from nmrf.notifications.sender import Outgoing, OutgoingFile, SendResult
 from nmrf.notifications.sender import send as apprise_send
 from nmrf.notifications.store import message_domain
@@ -146,7 +147,7 @@ def cancel_stopped(*, session: Session, real_now: datetime, dead: list[str]) -> 
         return 0
     n = 0
     for nid, status in stale:
-        note = f"stopped: the item is {status}" if status != "open" else "stopped: the item was re-dated"
+        note = STOPPED_STATUS.format(status=status) if status != "open" else STOPPED_REDATED
         res = session.execute(D.update().where(D.c.notification_id == nid, D.c.status == "pending",
                                                _free(real_now, dead))
                               .values(status="cancelled", last_error=note, updated_at=real_now))
@@ -196,7 +197,7 @@ def claim(*, session: Session, owner: str, now: datetime, real_now: datetime, le
     for r in rows:
         if not r.active:  # the address was removed from the profile since
             session.execute(D.update().where(D.c.id == r.id).values(
-                status="cancelled", last_error="stopped: the address was removed", lease_owner=None,
+                status="cancelled", last_error=STOPPED_ADDRESS, lease_owner=None,
                 lease_until=None, updated_at=real_now))
             cancelled += 1
             continue

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from nmrf.models import Address, Delivery, Notification
 from nmrf.models.db import dialect_insert
+from nmrf.notifications.notes import NO_ADDRESS
 from nmrf.notifications.store import idempotency_key
 
 N, D, AD = Notification.__table__, Delivery.__table__, Address.__table__
@@ -38,7 +39,7 @@ def write_direct(*, session: Session, state_id: int, state_code: str, person_id:
         AD.c.person_id == person_id, AD.c.active == true()).order_by(AD.c.id)).all()
     if not addresses:
         session.execute(N.update().where(N.c.id == got.id).values(
-            status="failed", status_note="the recipient has no active address"))
+            status="failed", status_note=NO_ADDRESS))
     for a in addresses:
         session.execute(dialect_insert(session, D).values(
             notification_id=got.id, address_id=a.id, label=a.label,

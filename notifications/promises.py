@@ -33,6 +33,7 @@ from nmrf.models.db import dialect_insert
 from nmrf.notifications.decide import working_days_between
 from nmrf.notifications.compose import reference
 from nmrf.notifications.messages import format_date, render, roles_label
+from nmrf.notifications.notes import NO_ADDRESS
 from nmrf.notifications.store import idempotency_key
 from nmrf.notifications.timing import release_at
 
@@ -99,7 +100,7 @@ def tell_of_promise(*, session: Session, ack: Acknowledgement, milestone: Milest
             Address.person_id == head.id, Address.active == true()).order_by(Address.id)).all()
         if not addresses:
             session.execute(N.update().where(N.c.id == got.id).values(
-                status="failed", status_note="the recipient has no active address"))
+                status="failed", status_note=NO_ADDRESS))
         for a in addresses:
             session.execute(dialect_insert(session, D).values(
                 notification_id=got.id, address_id=a.id, label=a.label,

@@ -15,11 +15,11 @@ from sqlmodel import Session
 
 from nmrf.domain.i18n import Translator, translator
 from nmrf.models import Notification
+from nmrf.notifications.notes import HELD
 from nmrf.settings import Settings
 
 N = Notification.__table__
-HELD_NOTE = ("held: no public address is set (NMRF_PUBLIC_URL), so its links would point at {base}, which "
-             "nobody else can open; it goes out once the address is set")
+HELD_NOTE = HELD  # (the note a held message carries, read back below and by nmrf.notifications.notes)
 
 
 def unset_warning(settings: Settings, t: Translator | None = None) -> str | None:

@@ -53,6 +53,7 @@ from nmrf.notifications.decide import (
     plan_digests,
 )
 from nmrf.notifications.messages import window_label
+from nmrf.notifications.notes import COVERED, LISTED_IN, NO_ADDRESS
 from nmrf.domain.policy import NotificationsSpec, Policy, effective_policy, policy_from_json
 from nmrf.domain.clock import today_in
 from nmrf.notifications.page_urls import page_generations, page_url
@@ -448,7 +449,7 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
                                                  _ack_facts(world, intent, today), None, page_url=page(person.id),
                                                  secretariat=secretariat_of(person))
             rows.append({**_intent_row(intent, person, world), "subject": subject, "body": body, "data": data,
-                         "status": "digested", "status_note": f"listed in {dp.dedup_key}",
+                         "status": "digested", "status_note": LISTED_IN.format(digest=dp.dedup_key),
                          "_digest": dp.dedup_key})
     for intent in plan.intents:
         person = people[intent.person_id]
@@ -465,7 +466,7 @@ def compose_plan(*, session: Session, world: DecisionInputs, plan: Plan, setting
                                              world.calendars[person.state_id], _ack_facts(world, intent, today), None,
                                              page_url=page(person.id), secretariat=secretariat_of(person))
         rows.append({**_intent_row(intent, person, world), "subject": subject, "body": body, "data": data,
-                     "status": "cancelled", "status_note": "covered: the item's opening message went the same day"})
+                     "status": "cancelled", "status_note": COVERED})
     return rows
 
 
@@ -562,5 +563,5 @@ def write_outbox(*, session: Session, world: DecisionInputs, plan: Plan, rows: l
     if out.no_address:
         # A recipient without any address: the message stays visible as failed.
         session.execute(N.update().where(N.c.dedup_key.in_(out.no_address)).values(
-            status="failed", status_note="the recipient has no active address"))
+            status="failed", status_note=NO_ADDRESS))
     return out

@@ -21,6 +21,7 @@ from nmrf.cli import (
 from nmrf.cli.prefect import prefect_app
 from nmrf.cli.common import friendly, make_context
 from nmrf.cli.typer_words import NmrfGroup
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 
 app = typer.Typer(
@@ -52,7 +53,7 @@ def root(
         try:
             lang = resolve_language(lang).catalog
         except LanguageError as exc:
-            raise NmrfError(f"--lang: {exc}") from None
+            raise NmrfError.said(N_("--lang: %(problem)s"), problem=exc.args[0]) from None
     ctx.obj = make_context(home, database_url)
     set_language(choose(lang, ctx.obj.actor_language() if lang is None else None))
 

@@ -18,8 +18,8 @@ from rich.markup import escape
 from sqlalchemy import Engine, inspect
 from sqlmodel import Session
 
-from nmrf.domain.i18n import N_
-from nmrf.errors import NmrfError
+from nmrf.domain.i18n import N_, Said
+from nmrf.errors import NmrfError, Problem
 from nmrf.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def make_context(home: str | None, database_url: str | None) -> Context:
         # Only the messages: pydantic's text repeats the value given, which may be a URL with its password.
         told = ("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
                           for e in errors()) if callable(errors) else type(exc).__name__)
-        raise NmrfError(f"configuration: {told}") from None
+        raise NmrfError.said(N_("configuration: %(problems)s"), problems=told) from None
     return Context(settings=settings)
 
 
@@ -121,10 +121,10 @@ def check_arguments(kwargs: dict[str, Any]) -> None:
         for v in values:
             if isinstance(v, (str, os.PathLike)):
                 problem = text_problem(os.fspath(v))
-                if problem:
-                    problems.append(f"--{name.replace('_', '-')}: {problem}")
+                if problem:  # (a sentence of ours: said in the person's language)
+                    problems.append(Problem(problem, field=f"--{name.replace('_', '-')}"))
     if problems:
-        raise NmrfError(problems[0] if len(problems) == 1 else "; ".join(problems))
+        raise NmrfError(problems)
 
 
 # The last line after an error, in the person's language (marked here so that the catalogs hold it).
@@ -145,22 +145,26 @@ def explain(exc: BaseException) -> tuple[list[str], int] | None:
                         GeneratorExit)):
         return None
     if isinstance(exc, NmrfError):
-        return [str(p) for p in exc.problems] + ["Nothing was changed."], 2
+        return [str(p) for p in exc.problems] + [NOTHING_CHANGED], 2
+    # Our own words are sentences (Said) that report() says in the person's language; what a driver or the
+    # system says (its first line, an OS error's text) is quoted as it comes.
     if isinstance(exc, (ArgumentError, NoSuchModuleError)):
-        return ["the database URL is not one nmrf can use (expected sqlite:///PATH or "
-                "postgresql+psycopg://USER@HOST:PORT/DATABASE)", "Nothing was changed."], 2
+        return [Said(N_("the database URL is not one nmrf can use (expected sqlite:///PATH or "
+                        "postgresql+psycopg://USER@HOST:PORT/DATABASE)")), NOTHING_CHANGED], 2
     if isinstance(exc, DBAPIError):
         first = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() else ""
-        return [f"the database refused or did not answer: {first or type(exc).__name__}"], 1
+        return [Said.of(N_("the database refused or did not answer: %(reason)s"), reason=first or type(exc).__name__)], 1
     if isinstance(exc, SQLAlchemyError):
-        return [f"database: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"], 1
+        return [Said.of(N_("database: %(kind)s: %(detail)s"), kind=type(exc).__name__,
+                        detail=str(exc).splitlines()[0] if str(exc) else "")], 1
     if isinstance(exc, OSError):
         where = exc.filename if exc.filename is not None else ""
         return [f"{where}: {exc.strerror or exc}" if where else f"{exc.strerror or exc}"], 2
     if isinstance(exc, KeyboardInterrupt):
-        return ["interrupted"], 130
-    return [f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
-            "(this is a fault in nmrf: please report it; NMRF_DEBUG=1 shows the traceback)"], 1
+        return [Said(N_("interrupted"))], 130
+    return [Said.of(N_("unexpected %(kind)s: %(detail)s (this is a fault in nmrf: please report it; NMRF_DEBUG=1 "
+                       "shows the traceback)"), kind=type(exc).__name__,
+                    detail=str(exc).splitlines()[0] if str(exc) else "")], 1
 
 
 def report(exc: BaseException) -> int | None:
@@ -173,6 +177,8 @@ def report(exc: BaseException) -> int | None:
     lines, code = told
     if isinstance(exc, NmrfError):  # each problem in the person's language (those raised with a msgid)
         lines = [str(p.translated(t().gettext)) for p in exc.problems] + lines[len(exc.problems):]
+    else:  # our sentences about what failed outside nmrf, in the person's language too
+        lines = [str(Problem(line).translated(t().gettext)) if isinstance(line, Said) else line for line in lines]
     label = escape(t().gettext("error:"))
     for line in lines:
         if line == NOTHING_CHANGED:
@@ -211,11 +217,13 @@ def parse_date(text: str, *, what: str) -> date:
 def output_file(path: Path, *, force: bool = False, option: str = "--out") -> Path:
     """Where a command may write: in a folder that exists, not a folder, not an existing file unless --force."""
     if not path.parent.is_dir():
-        raise NmrfError(f"{option} {path}: the folder {path.parent} does not exist")
+        raise NmrfError.said(N_("%(option)s %(file)s: the folder %(folder)s does not exist"), option=option,
+                             file=str(path), folder=str(path.parent))
     if path.is_dir():
-        raise NmrfError(f"{option} {path}: is a folder; give a file name")
+        raise NmrfError.said(N_("%(option)s %(file)s: is a folder; give a file name"), option=option, file=str(path))
     if path.exists() and not force:
-        raise NmrfError(f"{option} {path}: the file exists; choose another name or add --force to replace it")
+        raise NmrfError.said(N_("%(option)s %(file)s: the file exists; choose another name or add --force to replace "
+                                "it"), option=option, file=str(path))
     return path
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, state_work
+from nmrf.cli.lang import t
 
 console_app = typer.Typer(help="The secretariat's console (served by `nmrf serve` under /console).",
                           no_args_is_help=True)
@@ -26,8 +28,9 @@ def link(ctx: typer.Context, person: str = typer.Argument(..., help="Person key 
         s, state, now = w.session, w.state, w.now
         url = issue_terminal_link(session=s, person=get_person(session=s, state=state, key=person), now=now,
                                   base_url=c.settings.public_url)
-    console.print(f"Sign-in link of {person} (once, within 15 minutes):")
-    console.print(f"  {url}", soft_wrap=True)
+    console.print(t().gettext("Sign-in link of %(person)s (once, within %(minutes)s minutes):") % {
+        "person": person, "minutes": 15}, markup=False)
+    console.print(f"  {url}", soft_wrap=True, markup=False)
 
 
 @token_app.command("issue")
@@ -43,12 +46,14 @@ def issue(ctx: typer.Context, person: str = typer.Argument(..., help="Who holds 
     c = ctx_of(ctx)
     with state_work(ctx, state_code, as_of) as w:
         s, state, now = w.session, w.state, w.now
-        t, secret = issue_api_token(session=s, person=get_person(session=s, state=state, key=person), name=name,
-                                    scope=scope, now=now, actor=c.settings.effective_actor)
-        token_id = t.id
-    console.print(f"API token #{token_id} for {name}, held by {person}, scope {scope} (shown once; send it as "
-                  "`Authorization: Bearer ...`):")
-    console.print(f"  {secret}", soft_wrap=True)
+        token, secret = issue_api_token(session=s, person=get_person(session=s, state=state, key=person), name=name,
+                                        scope=scope, now=now, actor=c.settings.effective_actor)
+        token_id = token.id
+    console.print(t().gettext("API token #%(id)s for %(name)s, held by %(person)s, scope %(scope)s (shown once; send "
+                              "it as %(header)s):") % {"id": token_id, "name": name, "person": person,
+                                                       "scope": _scope(scope), "header": "`Authorization: Bearer ...`"},
+                  markup=False)
+    console.print(f"  {secret}", soft_wrap=True, markup=False)
 
 
 @token_app.command("revoke")
@@ -62,7 +67,7 @@ def revoke(ctx: typer.Context, token_id: int = typer.Argument(..., help="The tok
     with state_work(ctx, state_code, as_of) as w:
         s, state, now = w.session, w.state, w.now
         revoke_api_token(session=s, state=state, token_id=token_id, now=now, actor=c.settings.effective_actor)
-    console.print(f"API token #{token_id} is revoked.")
+    console.print(t().gettext("API token #%(id)s is revoked.") % {"id": token_id}, markup=False)
 
 
 @token_app.command("list")
@@ -75,10 +80,20 @@ def list_(ctx: typer.Context, state_code: str | None = STATE_OPTION) -> None:
     c = ctx_of(ctx)
     with c.session(readonly=True) as s:
         rows = api_tokens(session=s, state=get_state(session=s, code=state_code))
-    table = Table(title="API tokens")
-    for col in ("#", "name", "held by", "scope", "issued", "revoked"):
-        table.add_column(col)
-    for t, p in rows:
-        table.add_row(str(t.id), t.name, p.key, t.scope, f"{t.created_at:%Y-%m-%d} ({t.created_by})",
-                      f"{t.revoked_at:%Y-%m-%d} ({t.revoked_by})" if t.revoked_at else "-")
+    tr = t()
+    table = Table(title=escape(tr.gettext("API tokens")))
+    for col in ("#", tr.pgettext("api tokens", "name"), tr.pgettext("api tokens", "held by"),
+                tr.pgettext("api tokens", "scope"), tr.pgettext("api tokens", "issued"),
+                tr.pgettext("api tokens", "revoked")):
+        table.add_column(escape(col))
+    for token, p in rows:
+        table.add_row(str(token.id), escape(token.name), p.key, escape(_scope(token.scope)),
+                      escape(f"{token.created_at:%Y-%m-%d} ({token.created_by})"),
+                      escape(f"{token.revoked_at:%Y-%m-%d} ({token.revoked_by})") if token.revoked_at else "-")
     console.print(table)
+
+
+def _scope(key: str) -> str:
+    """A token's scope (a key) as a person reads it."""
+    tr = t()
+    return {"read": tr.pgettext("api token scope", "read"), "act": tr.pgettext("api token scope", "act")}.get(key, key)

@@ -35,6 +35,7 @@ def add(
     """Add a cost item; refused whole, every bad field named, when anything is wrong."""
     from nmrf.calendars.meetings import get_meeting
     from nmrf.calendars.series import get_series
+    from nmrf.domain.costs import money
     from nmrf.services.costs import add_cost
     from nmrf.services.cycles import get_cycle, get_milestone
 
@@ -53,10 +54,12 @@ def add(
         item = add_cost(session=s, state=state, amount=amount, currency=currency, budget_line=line,
                         description=description, now=now, actor="cli", basis="actual" if actual else "estimate",
                         falls_on=parse_date(on, what="--on") if on else None, **target)
-        console.print(t().gettext("Cost #%(id)s: %(amount)s %(currency)s (%(basis)s, %(line)s) on %(day)s.") % {
-            "id": item.id, "amount": item.amount, "currency": item.currency,
-            "basis": t().gettext(BASIS_WORDS.get(item.basis, item.basis)), "line": item.budget_line,
-            "day": item.falls_on})
+        tr = t()
+        # The amount grouped and pointed the reader's way, its ISO code after it (1,800,000.00 CLP; 1 800 000,00 CLP).
+        console.print(tr.gettext("Cost #%(id)s: %(amount)s (%(basis)s, %(line)s) on %(day)s.") % {
+            "id": item.id, "amount": money(item.amount, item.currency, tr.tag),
+            "basis": tr.gettext(BASIS_WORDS.get(item.basis, item.basis)), "line": item.budget_line,
+            "day": item.falls_on}, markup=False)
 
 
 @cost_app.command("list")

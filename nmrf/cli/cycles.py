@@ -11,6 +11,7 @@ from rich.table import Table
 
 from nmrf.cli.common import (STATE_OPTION, as_of_option, console, ctx_of, err_console, friendly, parse_date,
                              parse_pairs, state_work)
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 
 cycle_app = typer.Typer(help="Reporting cycles: launch, list, show, set official dates.", no_args_is_help=True)
@@ -218,7 +219,8 @@ def _record(ctx: typer.Context, cycle_ref: str, key: str, kind: str, by: str | N
                                       "(cycle #%(cycle)s).") if by else
                           t().gettext("Recorded: %(key)s %(kind)s on %(when)s UTC (cycle #%(cycle)s).")) % said))
     if attached is not None:
-        console.print(f"  with {(document or evidence).name} ({len(attached):,} bytes) kept in the database")  # type: ignore[union-attr]
+        console.print("  " + t().gettext("with %(file)s (%(size)s bytes) kept in the database") % {
+            "file": (document or evidence).name, "size": t().format_number(len(attached))}, markup=False)  # type: ignore[union-attr]
     for line in lines:
         console.print(f"  {escape(line)}")
 
@@ -229,10 +231,12 @@ def _read_file(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_DOCUMENT:
-            raise NmrfError(f"{path}: too big ({size:,} bytes; the limit is {MAX_DOCUMENT // (1024 * 1024)} MB)")
+            raise NmrfError.said(N_("%(file)s: too big (%(size)s bytes; the limit is %(limit)s MB)"), file=str(path),
+                                 size=f"{size:,}", limit=MAX_DOCUMENT // (1024 * 1024))
         return path.read_bytes()
     except OSError as exc:
-        raise NmrfError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise NmrfError.said(N_("%(file)s: cannot be read (%(reason)s)"), file=str(path),
+                             reason=exc.strerror or type(exc).__name__) from None
 
 
 BY = typer.Option(None, "--by", help="Who acted (person key from the profile).")
@@ -282,7 +286,7 @@ def record_comment(ctx: typer.Context, cycle_ref: str = typer.Argument(...),
         # (Read inside the session: a read-only session's rollback expires the row.)
         kind = "done" if m.stage in ("nhri_comment", "parliament") and not m.is_closed else "comment"
     if kind == "comment" and not note:
-        raise NmrfError("a comment needs its text: --note")
+        raise NmrfError.said(N_("a comment needs its text: %(option)s"), option="--note")
     _record(ctx, cycle_ref, key, kind, by, note, state_code, as_of)
 
 
@@ -328,7 +332,8 @@ def _per_institution(ctx: typer.Context, cycle_ref: str, prefix: str, institutio
             keys = [m.key for m in milestones_of(session=s, cycle=cycle)
                     if m.stage == "inputs" and m.key.endswith(f":{institution}")]
     if not keys:
-        raise NmrfError(f"cycle {cycle_ref} asks no input of {institution!r}")
+        raise NmrfError.said(N_("cycle %(cycle)s asks no input of %(institution)s"), cycle=cycle_ref,
+                             institution=repr(institution))
     return keys[0]
 
 
@@ -353,12 +358,12 @@ def advance(
 
     from nmrf.flows.runs import run_cycle_flows
 
-    with Progress(console=err_console, transient=True, disable=len(targets) < 4) as progress:
-        bar = progress.add_task("running the cycle flows", total=len(targets))
-        from nmrf.cli.lang import t
+    from nmrf.cli.lang import t
 
+    with Progress(console=err_console, transient=True, disable=len(targets) < 4) as progress:
+        bar = progress.add_task(escape(t().gettext("running the cycle flows")), total=len(targets))
         for cycle_id, title, lines in run_cycle_flows(c.settings, targets, day, t()):
             progress.advance(bar)
-            console.print(f"[bold]#{cycle_id} {title}[/bold]")
+            console.print(f"[bold]#{cycle_id} {escape(title)}[/bold]")  # a title is text, not markup
             for line in lines or [t().gettext("nothing due")]:
                 console.print(f"  {escape(line)}")  # "[input]" is a key, not markup

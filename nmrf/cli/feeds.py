@@ -9,6 +9,7 @@ from rich.table import Table
 
 from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, friendly, now_for, state_work
 from nmrf.cli.lang import t
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 
 feeds_app = typer.Typer(help="Calendar feeds people subscribe to: private links, export.", no_args_is_help=True)
@@ -24,7 +25,7 @@ def _subject(s, state, person_key: str, institution: str | None, cycle: str | No
     from nmrf.services.people import get_institution, get_person
 
     if sum(bool(x) for x in (institution, cycle, secretariat)) > 1:
-        raise NmrfError("choose one of --institution, --cycle, --secretariat (or none for PERSON's own feed)")
+        raise NmrfError.said(N_("choose one of --institution, --cycle, --secretariat (or none for PERSON's own feed)"))
     holder = get_person(session=s, state=state, key=person_key)
     if institution:
         return Subject("institution", holder, institution=get_institution(session=s, state=state, key=institution))
@@ -126,23 +127,25 @@ def revoke_cmd(
     from nmrf.models import FeedLink
 
     if not note.strip():
-        raise NmrfError("say why with --note")
+        raise NmrfError.said(N_("say why with --note"))
     c = ctx_of(ctx)
     with state_work(ctx, state_code, as_of) as w:
         s, state, now = w.session, w.state, w.now
         if link_id is not None:
             link = s.get(FeedLink, link_id)
             if link is None or link.state_id != state.id:
-                raise NmrfError(f"no link #{link_id}: `nmrf feeds list` shows them")
-            what = f"link #{link_id}"
+                raise NmrfError.said(N_("no link #%(id)s: %(command)s shows them"), id=link_id,
+                                     command="`nmrf feeds list`")
+            what = t().gettext("link #%(id)s") % {"id": link_id}
         elif person:
             subject = _subject(s, state, person, institution, cycle, secretariat)
             link = active_link(session=s, subject=subject)
             if link is None:
-                raise NmrfError(f"{subject.describe()} has no active link; nothing changed")
-            what = f"link #{link.id} ({subject.describe()})"
+                raise NmrfError.said(N_("%(feed)s has no active link; nothing changed"),
+                                     feed=subject.describe(t()))
+            what = t().gettext("link #%(id)s (%(feed)s)") % {"id": link.id, "feed": subject.describe(t())}
         else:
-            raise NmrfError("name the link: PERSON (with --institution/--cycle/--secretariat) or --link N")
+            raise NmrfError.said(N_("name the link: PERSON (with --institution/--cycle/--secretariat) or --link N"))
         revoke(session=s, link=link, now=now, actor=c.settings.effective_actor, reason=note)
     console.print(t().gettext("Revoked %(what)s: it now answers 404.") % {"what": what})
 

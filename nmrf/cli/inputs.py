@@ -57,7 +57,7 @@ def import_(
     from nmrf.services.inputs import import_workbook
 
     if not workbook.is_file():
-        raise NmrfError(f"{workbook}: no such file")
+        raise NmrfError.said(N_("%(file)s: no such file"), file=str(workbook))
     from nmrf.documents.files import MAX_OFFICE_BYTES, read_file
 
     c = ctx_of(ctx)
@@ -99,7 +99,7 @@ def draft(
     from nmrf.services.drafts import compile_draft, report_language
 
     if out.suffix.lower() not in (".docx", ".md"):
-        raise NmrfError(f"{out}: write a .docx or a .md file")
+        raise NmrfError.said(N_("%(file)s: write a .docx or a .md file"), file=str(out))
     output_file(out, force=force)
     with state_work(ctx, state_code, as_of, readonly=True) as w:
         s, state, today, now = w.session, w.state, w.today, w.now

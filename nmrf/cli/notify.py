@@ -12,12 +12,8 @@ from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_con
 from nmrf.cli.lang import t
 from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
+from nmrf.notifications.notes import STATUS_WORDS, said_note
 
-# A delivery's or message's status (a key) as a person reads it.
-STATUS_WORDS = {"sent": N_("sent"), "pending": N_("pending"), "held": N_("held"), "retrying": N_("retrying"),
-                "sending": N_("sending"), "failed": N_("failed"), "cancelled": N_("cancelled"),
-                "digested": N_("digested"), "no_address": N_("no address"), "superseded": N_("superseded"),
-                "skipped": N_("skipped")}
 # An acknowledgement's state (nmrf.notifications.acks) as a person reads it.
 ACK_WORDS = {"holding": N_("holding"), "promise passed": N_("promise passed"),
              "superseded (re-dated)": N_("superseded (re-dated)"), "done": N_("done"), "waived": N_("waived"),
@@ -109,10 +105,16 @@ def sweep(
     _warn_public_url(c.settings)
     unresolved = result.get("unresolved", [])
     if unresolved:
+        from nmrf.domain.wording import say  # imported when needed: `nmrf --help` loads every command module
+
         console.print(escape(tr.gettext("%(num)s step(s) reach nobody (fix the profile):") % {"num": len(unresolved)}),
                       style="yellow")
         for u in unresolved[:10]:
-            console.print(f"  milestone #{u['milestone_id']} {u['step']}: {u['target']}: {u['why']}")
+            # The reason is a sentence of ours (nmrf.notifications.decide): said in the reader's language.
+            step = tr.pgettext("notification step", "reminder") if u["step"] == "reminder" else u["step"]
+            console.print("  " + tr.gettext("milestone #%(id)s %(step)s: %(target)s: %(why)s") % {
+                "id": u["milestone_id"], "step": step, "target": u["target"], "why": say(tr, u["why"])},
+                markup=False)
 
 
 def _warn_public_url(settings) -> None:  # type: ignore[no-untyped-def]
@@ -168,7 +170,7 @@ def outbox(
             detail = f"{r.address}: {r.last_result}: {r.last_error}"
         else:
             state, when = escape(word(r.status)), "-"
-            detail = r.last_error or r.subject
+            detail = said_note(tr, r.last_error) or r.subject  # why it stopped, in the reader's words
         table.add_row(str(r.notification_id), r.person_key, r.label, f"{r.kind} {r.step}", state, when,
                       escape(detail))
     console.print(table)
@@ -200,7 +202,7 @@ def _print_detail(detail: dict) -> None:
     n, person = detail["notification"], detail["person"]
     tr = t()
     word = _words(tr, STATUS_WORDS)
-    status = word(n.status) + (f" ({n.status_note})" if n.status_note else "")
+    status = word(n.status) + (f" ({said_note(tr, n.status_note)})" if n.status_note else "")
     console.print(f"[bold]#{n.id}[/bold] " + escape(
         tr.gettext("%(kind)s %(step)s to %(person)s (%(key)s), %(language)s; %(status)s; decided %(when)s") % {
             "kind": n.kind, "step": n.step, "person": person.name, "key": person.key, "language": n.language,

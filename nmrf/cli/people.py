@@ -94,4 +94,5 @@ def revoke(ctx: typer.Context, person: str = typer.Argument(..., help="Person ke
         s, state, now = w.session, w.state, w.now
         who = get_person(session=s, state=state, key=person)
         revoke_page_link(session=s, person=who, now=now, actor=c.settings.effective_actor, reason=note)
-    console.print(f"The page link of {person} is revoked; it answers 404 from now on.")
+    console.print(t().gettext("The page link of %(person)s is revoked; it answers 404 from now on.")
+                  % {"person": person}, markup=False)

@@ -53,16 +53,17 @@ def import_(
     from nmrf.services.recommendations import import_recommendations
 
     if not file.is_file():
-        raise NmrfError(f"{file}: no such file")
+        raise NmrfError.said(N_("%(file)s: no such file"), file=str(file))
     c = ctx_of(ctx)
     from nmrf.documents.files import MAX_IMPORT_BYTES, read_file
 
     data = read_file(file, limit=MAX_IMPORT_BYTES, what="CSV file")
     with state_work(ctx, state_code, as_of) as w:
         s, state, now = w.session, w.state, w.now
-        with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),
+        # The line in the reader's language, the file's name escaped (Rich reads a description as markup).
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console, transient=True) as bar:
-            task = bar.add_task(file.name, total=None)
+            task = bar.add_task(escape(t().gettext("importing %(file)s") % {"file": file.name}), total=None)
 
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
@@ -75,8 +76,10 @@ def import_(
 
     p = result.parsed
     tr = t()
+    from nmrf.domain.wording import say
+
     console.print(tr.gettext("%(file)s: %(num)s recommendation(s) read, encoding %(encoding)s.") % {
-        "file": file.name, "num": len(p.rows), "encoding": p.encoding_note}, markup=False)
+        "file": file.name, "num": len(p.rows), "encoding": say(tr, p.encoding_note)}, markup=False)
     counts = {"kept": result.kept, "created": result.created, "updated": len(result.updated),
               "unchanged": result.unchanged, "linked": result.linked}
     if all_states:
@@ -318,6 +321,7 @@ def clusters(
     state_code: str | None = STATE_OPTION,
 ) -> None:
     """The clusters, largest first, grouped by theme."""
+    from nmrf.domain.cluster_labels import cluster_label
     from nmrf.services.recommendation_rows import cluster_rows
     from nmrf.services.people import get_state
 
@@ -336,8 +340,10 @@ def clusters(
                 tr.pgettext("clusters", "actions")):
         table.add_column(col, overflow="fold")
     for r in shown:
-        table.add_row(str(r.id), str(r.size), ", ".join(r.mechanisms), r.theme, r.label, r.lead or "-",
-                      str(r.actions))
+        # The label in the reader's words where they are ours (theme, signal); escaped: data is not markup.
+        label = cluster_label(tr, theme=r.theme, label=r.label, written_in=state.language)
+        table.add_row(str(r.id), str(r.size), ", ".join(r.mechanisms), escape(r.theme), escape(label),
+                      r.lead or "-", str(r.actions))
     console.print(table)
 
 
@@ -346,6 +352,7 @@ def clusters(
 def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., help="Cluster number."),
                     state_code: str | None = STATE_OPTION) -> None:
     """Why each member is in its cluster: its strongest link, the words and themes it shares."""
+    from nmrf.domain.cluster_labels import cluster_label, signal_label
     from nmrf.services.clustering import cluster_explanation
     from nmrf.services.people import get_state
     from nmrf.services.recommendations import get_cluster
@@ -357,7 +364,7 @@ def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., h
         members = cluster_explanation(session=s, cluster=cl)
         s.expunge_all()  # what was read stays usable after the read-only rollback
     tr = t()
-    language = state.language  # signals are named in the State's language, as its clusters' labels
+    label = cluster_label(tr, theme=cl.theme, label=cl.label, written_in=state.language)
     heading = tr.gettext("Cluster %(id)s") % {"id": cl.id}  # (not in an f-string: extraction would miss it)
     console.print(f"[bold]{escape(heading)}[/bold]: " + escape(
         tr.ngettext("%(label)s (%(num)d recommendation). Every two members are linked (complete linkage): similar "
@@ -366,14 +373,14 @@ def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., h
                     "%(label)s (%(num)d recommendations). Every two members are linked (complete linkage): similar "
                     "words in one language with a theme in common, or shared signals that do not depend on language "
                     "(instruments, laws, articles, actions, groups).", len(members))
-        % {"label": cl.label, "num": len(members)}))
+        % {"label": label, "num": len(members)}))
     for rec, link in members:
         console.print(f"#{rec.id} {escape(f'[{rec.mechanism} {rec.body}]')} {escape(_truncate(rec.text, 110))}",
                       soft_wrap=True)
         if link is not None:
             other = link.b if link.a == rec.id else link.a
             terms = ", ".join(f"{term} ({w:.2f})" for term, w in link.shared_terms[:5])
-            signals = ", ".join(f"{a.label(language)} ({w:.2f})" for a, w in link.shared_signals[:5])
+            signals = ", ".join(f"{signal_label(tr, a)} ({w:.2f})" for a, w in link.shared_signals[:5])
             said = tr.gettext("closest: #%(other)s, text similarity %(score)s%(terms)s; shared signals "
                               "%(signals_score)s%(signals)s; shared themes: %(themes)s") % {
                 "other": other, "score": f"{link.score:.2f}", "terms": f" ({terms})" if terms else "",
@@ -388,6 +395,7 @@ def explain_cluster(ctx: typer.Context, cluster_ref: str = typer.Argument(..., h
 def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation."),
         b: str = typer.Argument(..., help="Another recommendation."), state_code: str | None = STATE_OPTION) -> None:
     """Why two recommendations share a cluster (or do not)."""
+    from nmrf.domain.cluster_labels import signal_label
     from nmrf.domain.similarity import SDG_CAP, SDG_WEIGHT, SIGNAL_THRESHOLD, THEME_CAP, THEME_WEIGHT, THRESHOLD
     from nmrf.services.clustering import why as why_link
     from nmrf.services.people import get_state
@@ -405,7 +413,6 @@ def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation.
         console.print(f"#{r.id} {escape(f'[{r.mechanism} {r.body}, {r.document}]')} {escape(_truncate(r.text, 120))}",
                       soft_wrap=True)
     tr = t()
-    language = state.language  # signals are named in the State's language, as its clusters' labels
     themes = ", ".join(link.shared_themes) or tr.pgettext("why", "none")
     if link.same_language:
         said = tr.gettext("Both in %(language)s: text similarity %(score)s (threshold %(threshold)s); shared "
@@ -422,7 +429,7 @@ def why(ctx: typer.Context, a: str = typer.Argument(..., help="A recommendation.
         console.print(tr.gettext("Shared words, with their weight in the similarity: %(words)s") % {
             "words": ", ".join(f"{term} ({w:.2f})" for term, w in link.shared_terms)}, soft_wrap=True, markup=False)
     if link.shared_signals:
-        parts = [f"{tr.gettext(SIGNAL_KINDS.get(a.kind, a.kind))} {a.label(language)!r} ({w:.2f})"
+        parts = [f"{tr.gettext(SIGNAL_KINDS.get(a.kind, a.kind))} {signal_label(tr, a)!r} ({w:.2f})"
                  for a, w in link.shared_signals]
         if link.shared_themes:
             parts.append(tr.gettext("themes in common (+%(weight)s)") % {
@@ -666,14 +673,25 @@ def actions(ctx: typer.Context, cluster_id: int | None = typer.Option(None, "--c
         rows = actions_of(session=s, state=state, cluster=cl)
         names = {i.id: i.key for i in s.exec(select(Institution).where(Institution.state_id == state.id))}
         s.expunge_all()  # what was read stays usable after the read-only rollback
-    table = Table(title=f"Follow-up plan of {state.name} as of {today}")
-    for col in ("#", "cluster", "action", "institution", "due", "indicator", "status"):
-        table.add_column(col, overflow="fold")
+    from nmrf.services.recommendation_rows import INDICATOR_KINDS
+
+    tr = t()
+    table = Table(title=escape(tr.gettext("Follow-up plan of %(state)s as of %(day)s") % {"state": state.name,
+                                                                                          "day": today}))
+    for col in ("#", tr.pgettext("actions", "cluster"), tr.pgettext("actions", "action"),
+                tr.pgettext("actions", "institution"), tr.pgettext("actions", "due"),
+                tr.pgettext("actions", "indicator"), tr.pgettext("actions", "status")):
+        table.add_column(escape(col), overflow="fold")
     for a in rows:
         late = a.status in ("planned", "in_progress") and a.due_date < today
-        table.add_row(str(a.id), str(a.cluster_id), a.title, names.get(a.institution_id, "?"),
-                      a.due_date.isoformat(), f"{a.indicator_kind}: {a.indicator}",
-                      f"[red]{a.status} (late)[/red]" if late else a.status)
+        status = tr.gettext(ACTION_STATUS_WORDS.get(a.status, a.status))
+        kind = tr.gettext(INDICATOR_KINDS[a.indicator_kind]) if a.indicator_kind in INDICATOR_KINDS \
+            else a.indicator_kind
+        # The titles and indicators are text a person typed: escaped, never markup.
+        table.add_row(str(a.id), str(a.cluster_id), escape(a.title), names.get(a.institution_id, "?"),
+                      a.due_date.isoformat(), escape(f"{kind}: {a.indicator}"),
+                      "[red]" + escape(tr.gettext("%(status)s (late)") % {"status": status}) + "[/red]" if late
+                      else escape(status))
     console.print(table)
 
 
@@ -692,7 +710,7 @@ def publish(
     from nmrf.services.publication import public_view, write_public_view
 
     if out.suffix.lower() not in (".csv", ".json", ".md"):
-        raise NmrfError(f"--out {out}: write a .csv, .json or .md file")
+        raise NmrfError.said(N_("--out %(file)s: write a .csv, .json or .md file"), file=str(out))
     output_file(out, force=force)
     with state_work(ctx, state_code, as_of, readonly=True) as w:
         s, state, today = w.session, w.state, w.today
@@ -702,7 +720,7 @@ def publish(
             try:
                 lang = resolve_language(lang, fallback=state.language).catalog
             except LanguageError as exc:
-                raise NmrfError(f"--lang: {exc}") from None
+                raise NmrfError.said(N_("--lang: %(problem)s"), problem=exc.args[0]) from None
         view = public_view(session=s, state=state, today=today, lang=lang)
         s.expunge_all()  # what was read stays usable after the read-only rollback
     write_public_view(view, out)

@@ -11,8 +11,8 @@ language, so `why` can say what two recommendations share:
 - actions and subjects (prior consultation, military jurisdiction, corporal punishment...);
 - affected groups (women, children, indigenous peoples...): weak on their own.
 
-The vocabulary is data (nmrf/data/taxonomy/anchors.yaml, English, French,
-Spanish). Pure: text in, signals out.
+The vocabulary is data (nmrf/data/taxonomy/anchors.yaml: patterns in English,
+French and Spanish, labels in the seven languages). Pure: text in, signals out.
 """
 
 from __future__ import annotations
@@ -115,10 +115,30 @@ _LAW_BARE = re.compile(r"\b(?:law|ley|loi)\s+(\d{1,3}(?:[.,]\d{3})+|\d{3,6})\b")
 _ARTICLE = re.compile(r"\b(?:article|articulo|art\.)s?\s+(\d{1,3})\b")
 
 
-def _law(number: str) -> Anchor:
+# How a national law and a treaty article found in a text are named, in each language a label is read in
+# (the patterns above find them in English, French and Spanish texts only).
+LAW_LABELS = {"en": "law No. {number}", "fr": "la loi n° {number}", "es": "la ley N° {number}",
+              "pt": "a lei n.º {number}", "ru": "закон № {number}", "ar": "القانون رقم {number}",
+              "zh": "第{number}号法律"}
+ARTICLE_LABELS = {"en": "article {number} ({instrument})", "fr": "article {number} ({instrument})",
+                  "es": "artículo {number} ({instrument})", "pt": "artigo {number} ({instrument})",
+                  "ru": "статья {number} ({instrument})", "ar": "المادة {number} ({instrument})",
+                  "zh": "第{number}条（{instrument}）"}
+
+
+def law_anchor(number: str) -> Anchor:
+    """A national law by its number, named in each language."""
     n = re.sub(r"[.,]", "", number)
     return Anchor(key=f"law:{n}", kind="law", weight=LAW_WEIGHT,
-                  labels={"en": f"law No. {number}", "fr": f"la loi n° {number}", "es": f"la ley N° {number}"})
+                  labels={lang: pattern.format(number=number) for lang, pattern in LAW_LABELS.items()})
+
+
+def article_anchor(instrument: Anchor, number: str) -> Anchor:
+    """Article `number` of an instrument, named in each language beside the instrument's own name."""
+    key = f"article:{instrument.key.split(':', 1)[1]}:{number}"
+    return Anchor(key=key, kind="article", weight=ARTICLE_WEIGHT, labels={
+        lang: pattern.format(number=number, instrument=instrument.label(lang))
+        for lang, pattern in ARTICLE_LABELS.items()})
 
 
 def signals(text: str, lexicon: Lexicon | None = None, *, plain_text: str | None = None) -> dict[str, Anchor]:
@@ -140,13 +160,11 @@ def signals(text: str, lexicon: Lexicon | None = None, *, plain_text: str | None
             for k in inner:
                 found.pop(k, None)
     for m in (*_LAW_MARKED.finditer(low), *_LAW_BARE.finditer(low)):
-        a = _law(m.group(1))
+        a = law_anchor(m.group(1))
         found.setdefault(a.key, a)
     instruments = [a for a in found.values() if a.kind == "instrument"]
     for m in _ARTICLE.finditer(low):
         for inst in instruments:
-            key = f"article:{inst.key.split(':', 1)[1]}:{m.group(1)}"
-            found.setdefault(key, Anchor(key=key, kind="article", weight=ARTICLE_WEIGHT, labels={
-                lang: f"{'article' if lang != 'es' else 'artículo'} {m.group(1)} ({inst.label(lang)})"
-                for lang in LANGUAGES}))
+            a = article_anchor(inst, m.group(1))
+            found.setdefault(a.key, a)
     return found

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from nmrf.domain.i18n import N_
+from nmrf.domain.i18n import N_, Said
 from nmrf.domain.taxonomy import SDG_THEME, Taxonomy, fold, state_code, words
 from nmrf.domain.text import text_problem
 from nmrf.errors import Problem
@@ -180,16 +180,17 @@ def _plausibility(text: str) -> int:
 
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, str]:
-    """The text, the encoding used, and a note saying how it was chosen."""
+    """The text, the encoding used, and a note saying how it was chosen (a sentence of ours, a Said: the command
+    line says it in the reader's language)."""
     if encoding:
         try:
-            return data.decode(encoding), encoding, f"{encoding} (as given)"
+            return data.decode(encoding), encoding, Said.of(N_("%(encoding)s (as given)"), encoding=encoding)
         except (UnicodeDecodeError, LookupError) as exc:
             raise ValueError(f"cannot decode as {encoding}: {exc}") from None
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig", "UTF-8 with a byte-order mark"
+        return data[3:].decode("utf-8"), "utf-8-sig", Said(N_("UTF-8 with a byte-order mark"))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16", "UTF-16 (byte-order mark)"
+        return data.decode("utf-16"), "utf-16", Said(N_("UTF-16 (byte-order mark)"))
     try:
         return data.decode("utf-8"), "utf-8", "UTF-8"
     except UnicodeDecodeError:
@@ -216,7 +217,9 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, str]:
         tail = re.match(r"\S*", text[first.start():first.start() + 30])
         sample = (m.group() if m else "") + (tail.group() if tail else "")
     n = len(hits)
-    note = f"{enc} (not UTF-8; detected from {n} non-ASCII character(s)" + (f", e.g. {sample.strip(',.;')!r})" if sample else ")")
+    note = (Said.of(N_("%(encoding)s (not UTF-8; detected from %(num)s non-ASCII character(s), e.g. %(sample)s)"),
+                    encoding=enc, num=n, sample=repr(sample.strip(",.;"))) if sample else
+            Said.of(N_("%(encoding)s (not UTF-8; detected from %(num)s non-ASCII character(s))"), encoding=enc, num=n))
     return text, enc, note
 
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from nmrf.domain.cluster_labels import stored_label
 from nmrf.domain.similarity import (
     THRESHOLD,
     Item,
@@ -122,7 +123,7 @@ def cluster_recommendations(*, session: Session, now: datetime, state: State | N
             recorded = next((it.cluster for it in its if it.cluster is not None), None)
             theme = main_theme(its, taxonomy)
             # Its theme and a short phrase in the reader's language (the State's language).
-            label = f"{taxonomy.themes[theme].name}: {label_phrase(its, profs, vectors, language)}"[:300]
+            label = stored_label(taxonomy.themes[theme].name, label_phrase(its, profs, vectors, language))
             if recorded is None:
                 cl = Cluster(state_code=code, state_id=state_id, key=min(it.uid for it in its), theme=theme,
                              label=label, created_at=now, updated_at=now)

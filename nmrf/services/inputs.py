@@ -33,6 +33,7 @@ from nmrf.documents.workbooks import (
     write_request,
 )
 from nmrf.domain import wording
+from nmrf.domain.cluster_labels import cluster_label
 from nmrf.domain.i18n import N_, Translator, reader_language, translator
 from nmrf.models.recommendations import IMPLEMENTATION
 
@@ -211,7 +212,9 @@ def request_workbooks(*, session: Session, state: State, cycle: Cycle, out_dir: 
             (t.pgettext("workbook", "Return to"), wording.name(t, (state.names or {}).get("secretariat"), state.secretariat)),
         ]
         used = {r.cluster_id for r, _ in mine if r.cluster_id}
-        cl_rows = [(str(c.id), c.label, str(sum(1 for r in recs if r.cluster_id == c.id)), ", ".join(mechs.get(c.id, ())))
+        cl_rows = [(str(c.id), cluster_label(t, theme=c.theme, label=c.label, written_in=state.language,
+                                             taxonomy=taxonomy),
+                    str(sum(1 for r in recs if r.cluster_id == c.id)), ", ".join(mechs.get(c.id, ())))
                    for c in sorted((clusters[i] for i in used if i in clusters), key=lambda c: c.id)]  # type: ignore[arg-type,union-attr]
         cal_rows = [(r.due_text, r.title, r.owed_by) for r in cycle_rows(session=session, cycle=cycle,
                                                                          today=now.date(), t=t)]

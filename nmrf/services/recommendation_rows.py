@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from rich.markup import escape
 
+from nmrf.domain.cluster_labels import cluster_label
 from nmrf.domain.i18n import N_, Translator, translator
 from nmrf.domain.priority import Priority, priority_of
 from nmrf.domain.taxonomy import load_taxonomy
@@ -143,7 +144,8 @@ def recommendation_detail(*, session: Session, state: State, ref: str, tr: Trans
         lines.append(said(N_("Response: %(response)s (action category %(category)s)"), response=r.response,
                           category=r.action_category) if r.action_category else
                      said(N_("Response: %(response)s"), response=r.response))
-    lines.append(said(N_("Cluster: %(id)s %(label)s"), id=cl.id, label=cl.label) if cl else
+    lines.append(said(N_("Cluster: %(id)s %(label)s"), id=cl.id, label=cluster_label(
+        tr, theme=cl.theme, label=cl.label, written_in=state.language, taxonomy=taxonomy)) if cl else
                  said(N_("Cluster: none yet (%(command)s)"), command="`nmrf recommendations cluster`"))
     recorded = (" " + said(N_("(recorded by %(who)s on %(day)s)"), who=r.factors_by, day=f"{r.factors_at:%Y-%m-%d}")
                 if r.factors_at else "")

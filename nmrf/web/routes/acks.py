@@ -229,8 +229,9 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         except IntegrityError:
             return _page(t, t.gettext("Already recorded"), status=409, lines=[t.gettext(
                 "This link was already used to acknowledge; use the newest message's link to give a new date.")])
-        except NmrfError as exc:
-            return _page(t, t.gettext("Not recorded"), status=409, lines=[str(exc)])
+        except NmrfError as exc:  # each refusal in the person's language
+            return _page(t, t.gettext("Not recorded"), status=409,
+                         lines=[str(p.translated(t.gettext)) for p in exc.problems])
         promised_text = (f"{wording.long_date(t, when)} ({when.isoformat()})" if when
                          else t.gettext("the policy default"))
         return _page(t, t.gettext("Acknowledged"), lines=[

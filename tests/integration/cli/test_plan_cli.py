@@ -33,7 +33,7 @@ def test_costs_a_plenary_minutes_the_workplan_and_the_annual_report_from_the_com
     _world()
     r = nmrf("cost", "add", "--milestone", "1:submission", "--amount", "1800000", "--currency", "clp", "--line",
              "translation", "--description", "Translation", "--as-of", "2027-01-04")
-    assert r.exit_code == 0 and "1800000 CLP (estimate, translation) on 2027-10-01" in r.output, r.output
+    assert r.exit_code == 0 and "1,800,000.00 CLP (estimate, translation) on 2027-10-01" in r.output, r.output
     assert nmrf("cost", "add", "--series", "plenary", "--on", "2027-06-10", "--amount", "99.5", "--currency", "USD",
                 "--line", "meetings", "--description", "Catering", "--as-of", "2027-01-04").exit_code == 0
     r = nmrf("meeting", "series", "show", "plenary", "--as-of", "2027-01-04", "--months", "7")

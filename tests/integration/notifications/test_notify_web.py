@@ -190,6 +190,12 @@ def test_an_acknowledgement_can_be_recorded_on_the_command_line(db_url, smtp, ht
     bad = runner.invoke(cli, ["notify", "ack", "1", "input:labour", "--by", "rodrigo-vera", "--until",
                               "2027-06-01", "--as-of", "2027-06-09"])
     assert bad.exit_code == 2 and "already passed" in bad.output
+    # The refusals are said in the reader's language.
+    french = runner.invoke(cli, ["--lang", "fr", "notify", "ack", "1", "input:labour", "--by", "rodrigo-vera",
+                                 "--until", "2030-06-01", "--as-of", "2027-06-09"])
+    assert french.exit_code == 2
+    assert "la date promise 2030-06-01 est dans plus d'un an" in " ".join(french.output.split())
+    assert "more than a year" not in french.output
     assert _acks(w.engine) == 1
     with session_scope(w.engine, readonly=True) as s:
         ack = s.execute(select(Acknowledgement)).scalar_one()

@@ -129,5 +129,9 @@ def test_a_cross_language_pair_from_the_shipped_data_lands_in_one_cluster_and_wh
     assert why.exit_code == 0, why.output
     text = " ".join(why.output.split())
     assert "Written in es and en" in text
-    assert "law 'la ley N° 2.191'" in text and "concept 'la ley de amnistía'" in text
+    # The signals named in the reader's language (the label is stored in the State's, Spanish).
+    assert "law 'law No. 2.191'" in text and "concept 'the amnesty law'" in text
+    spanish_reader = " ".join(run(app, ["--lang", "es", "recommendations", "why", str(spanish.id),
+                                        str(english.id)]).output.split())
+    assert "'la ley N° 2.191'" in spanish_reader and "'la ley de amnistía'" in spanish_reader
     assert f"Both are in cluster {spanish.cluster_id}: they are linked." in text

@@ -250,3 +250,21 @@ def test_a_person_who_owes_an_item_and_is_its_escalation_target_gets_one_message
     assert roles_label(("minister", "owner"), "es") == \
         "autoridad ministerial responsable y la persona a quien corresponde"
     assert roles_label(("minister", "owner"), "en") == "minister responsible and the person who owes it"
+
+
+def test_every_reason_a_step_reaches_nobody_is_a_sentence_said_in_the_readers_language():
+    from nmrf.domain.i18n import Said, translator
+    from nmrf.domain.wording import say
+
+    members = Directory.build(PEOPLE, ROLES, members={1: [1, 3]}, departed={2: [5]})
+    d = run([item(confidential=True), item(mid=2, inst=HEALTH, cycle=2), item(mid=3, inst=HEALTH),
+             item(mid=4, role="cso_contact")], noon(date(2027, 6, 20)), directory=members)
+    whys = {u.why for u in d.unresolved}
+    english = {"head-labour is not a member of the confidential cycle", "nobody holds it",
+               "nobody left in the cycle holds it (jorge-nunez left the cycle)", "no-address has no active address"}
+    assert english <= whys and all(isinstance(w, Said) for w in whys)
+    fr = translator("fr")
+    said = {say(fr, w) for w in whys}
+    assert {"head-labour n'est pas membre du cycle confidentiel", "personne n'occupe ce rôle",
+            "plus personne dans le cycle n'occupe ce rôle (jorge-nunez a quitté le cycle)",
+            "no-address n'a aucune adresse active"} <= said

@@ -83,6 +83,8 @@ def make_router(c: Console) -> APIRouter:
 
     @router.get("/console/outbox")
     def outbox(request: Request, status: str | None = None, person: str | None = None) -> Response:
+        from nmrf.domain.i18n import translator
+        from nmrf.notifications.notes import said_note, status_word
         from nmrf.services.console import outbox_page
 
         with c.session(readonly=True) as s:
@@ -90,8 +92,15 @@ def make_router(c: Console) -> APIRouter:
             if who is None:
                 return to_sign_in()
             rows = outbox_page(session=s, state=who.state, status=status or None, person=person or None)
+            t = translator(who.person.language, fallback=who.state.language)
+        # Statuses and the outbox's own notes in the reader's words (a reason a person typed stays as written).
+        for r in rows:
+            r["status_word"], r["note"] = status_word(t, r["status"]), said_note(t, r["note"])
+            for attempt in r["tries"]:
+                attempt["delivery_word"] = status_word(t, attempt["delivery"])
+        statuses = [(k, status_word(t, k)) for k in ("pending", "sent", "failed", "cancelled", "digested")]
         return page("console/outbox.html", who=who, rows=rows, chosen_status=status or "", person=person or "",
-                    **common(who))
+                    statuses=statuses, **common(who))
 
     @router.get("/console/history")
     def history(request: Request, actor: str | None = None, table: str | None = None) -> Response:
