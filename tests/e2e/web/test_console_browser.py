@@ -16,6 +16,7 @@ from datetime import date
 import httpx
 import pytest
 from tests.support.browser import assert_no_violations
+from tests.support.console_browser import ES, T, ask_for_link, mailed_sign_in_link
 from tests.support.notify import point_addresses
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -30,30 +31,11 @@ from nmrf.services.people import get_person, get_state
 # and the personal pages' browser tests.
 pytestmark = pytest.mark.slow
 
-# The example secretariat reads Spanish: the console speaks it (English where a string has no translation
-# yet), so the test looks for what the catalog says.
-ES = translator("es", fallback="es")
-T = ES.gettext
-
-
-
-
-
 
 def _sign_in(browser, server: str, smtp, address: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(locale="es-CL")  # the sign-in pages speak the browser's language
-    page = context.new_page()
-    page.goto(server + "/console")
-    assert page.url.endswith("/console/sign-in"), "without a session the console asks to sign in"
+    page = ask_for_link(browser, server, address)
     assert_no_violations(page)
-    page.get_by_label(T("E-mail address"), exact=True).fill(address)
-    page.get_by_role("button", name=T("Send me a sign-in link")).click()
-    page.get_by_role("heading", name=T("Check your messages")).wait_for()
-    deadline = time.monotonic() + 20
-    while not any(m.recipients == [address] for m in smtp.mails) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    mail = next(m for m in smtp.mails if m.recipients == [address])
-    link = re.search(r"(http://127\.0\.0\.1:\d+/console/sign-in/[A-Za-z0-9_-]{43})", mail.text).group(1)
+    link = mailed_sign_in_link(smtp, address)
     # The same link in another browser (no cookie of the request) signs nobody in.
     other = browser.new_context(locale="es-CL").new_page()
     other.goto(link)
@@ -64,7 +46,7 @@ def _sign_in(browser, server: str, smtp, address: str):  # type: ignore[no-untyp
     assert_no_violations(page)
     page.get_by_role("button", name=T("Sign in")).click()
     page.wait_for_url(server + "/console")
-    cookie = next(c for c in context.cookies() if c["name"] == "nmrf_console")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "nmrf_console")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["expires"] > time.time() + 7 * 3600
     return page
 

@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 from sqlmodel import select
-from tests.e2e.web.test_console_browser import T, _sign_in
+from tests.support.console_browser import T, signed_in
 from tests.support.browser import assert_no_violations
 from tests.support.notify import point_addresses
 from typer.testing import CliRunner
@@ -44,7 +44,7 @@ def test_the_secretariat_removes_a_ministry_and_lengthens_a_lead_time_after_seei
                                                              Milestone.institution_id == health))}
     assert own
 
-    page = _sign_in(browser, server, smtp, "ana.rojas@example.gob.cl")
+    page = signed_in(browser, server, smtp, "ana.rojas@example.gob.cl")
     page.goto(server + "/console/cycles/1")
     stale = browser.contexts[-1].new_page()  # the same cycle opened in another tab, before the change
     stale.goto(server + "/console/cycles/1")
@@ -101,7 +101,7 @@ def test_removing_the_only_holder_of_a_role_names_the_deadlines_now_owned_by_nob
     with session_scope(world, actor="test") as s:
         s.add(CycleMember(cycle_id=1, person_id=get_person(session=s, state=get_state(session=s),
                                                            key="valentina-diaz").id))
-    page = _sign_in(browser, server, smtp, "ana.rojas@example.gob.cl")
+    page = signed_in(browser, server, smtp, "ana.rojas@example.gob.cl")
     page.goto(server + "/console/cycles/1")
     page.locator("#remove-who").select_option("member:valentina-diaz")
     page.locator("#remove-reason").fill("Moved to another post")

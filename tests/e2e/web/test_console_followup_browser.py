@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import select
-from tests.e2e.web.test_console_browser import T, _sign_in
+from tests.support.console_browser import T, signed_in
 from tests.support.browser import assert_no_violations
 from tests.support.notify import point_addresses
 
@@ -26,7 +26,7 @@ def test_the_head_of_secretariat_assigns_a_lead_adds_an_action_and_records_its_p
     with session_scope(world, readonly=True) as s:
         rec_id = s.exec(select(Recommendation.id).where(Recommendation.cluster_id.is_not(None))  # type: ignore[union-attr]
                         .order_by(Recommendation.id)).first()
-    page = _sign_in(browser, server, smtp, "ana.rojas@example.gob.cl")
+    page = signed_in(browser, server, smtp, "ana.rojas@example.gob.cl")
     page.goto(f"{server}/console/recommendations/{rec_id}")
     assert_no_violations(page)
     page.locator("#assign-lead").select_option("health")

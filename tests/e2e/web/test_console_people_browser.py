@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 from sqlmodel import select
-from tests.e2e.web.test_console_browser import T, _sign_in
+from tests.support.console_browser import T, signed_in
 from tests.support.browser import assert_no_violations
 from tests.support.notify import point_addresses
 
@@ -45,7 +45,7 @@ def test_the_secretariat_sees_roles_masked_addresses_and_missing_roles_and_issue
         s.add(Address(person_id=tomas.id, label="alerts", url=f"json://alerts:{SECRET}@127.0.0.1:9/hook"))
         # The Ministry of Health's only focal point has left: the check must name the ministry and the role.
         get_person(session=s, state=state, key="jorge-nunez").active = False
-    page = _sign_in(browser, server, smtp, "ana.rojas@example.gob.cl")
+    page = signed_in(browser, server, smtp, "ana.rojas@example.gob.cl")
     page.get_by_role("link", name=T("People"), exact=True).click()
     page.wait_for_url(server + "/console/people")
     assert_no_violations(page)
@@ -95,7 +95,7 @@ def test_an_observer_sees_people_without_forms_and_a_hand_made_link_act_is_refus
         for r in s.exec(select(RoleAssignment).where(RoleAssignment.person_id == p.id)):
             s.delete(r)
         s.add(RoleAssignment(person_id=p.id, role="observer"))
-    page = _sign_in(browser, server, smtp, "tomas.silva@example.gob.cl")
+    page = signed_in(browser, server, smtp, "tomas.silva@example.gob.cl")
     page.goto(server + "/console/people")
     assert page.locator("form[action$='/links']").count() == 0
     assert_no_violations(page)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlmodel import select
-from tests.e2e.web.test_console_browser import T, _sign_in
+from tests.support.console_browser import T, signed_in
 from tests.support.browser import assert_no_violations
 from tests.support.notify import point_addresses, write_profile
 
@@ -32,7 +32,7 @@ def test_a_regional_office_sees_a_line_per_state_and_filters_on_one(server, worl
         launch_cycle(session=s, state=uy, template="upr_review", mechanism="UPR", dates={"review": date(2028, 1, 20)},
                      sources={"review": "HRC UPR calendar"}, now=now, actor="test")
     point_addresses(world, smtp, None)
-    page = _sign_in(browser, server, smtp, "ana.rojas@example.gob.cl")
+    page = signed_in(browser, server, smtp, "ana.rojas@example.gob.cl")
     page.get_by_role("link", name=T("Your States"), exact=True).click()
     assert_no_violations(page)
     rows = page.locator("table:has(#states-caption) tbody tr")

@@ -39,12 +39,6 @@ def counts(db_url: str) -> tuple[int, ...]:
         engine.dispose()
 
 
-@pytest.fixture
-def initialised(db_url: str) -> str:
-    assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
-    return db_url
-
-
 def refused(result, *words: str) -> None:  # noqa: ANN001
     assert result.exit_code != 0, result.output
     assert "error:" in result.output and "Traceback" not in result.output, result.output
