@@ -2,40 +2,34 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-from nmrf.prefect_stack import clean_env
+import pytest
 from prefect._internal.analytics.ci_detection import CI_ENV_VARS
-
-# A person's terminal: no CI variable (Prefect keeps quiet in CI whatever we do), no opt-out of their own.
-PERSON = {k: v for k, v in os.environ.items()
-          if k not in CI_ENV_VARS and k != "DO_NOT_TRACK" and not k.startswith(("PREFECT_", "NMRF_"))}
-
-ASK = """
-from nmrf.settings import get_settings
-from nmrf.flows.runtime import prepare_prefect_environment
-prepare_prefect_environment(get_settings())
 from prefect.analytics import is_telemetry_enabled
-print(is_telemetry_enabled())
-"""
+
+from nmrf.flows.runtime import prepare_prefect_environment
+from nmrf.prefect_stack import clean_env
+from nmrf.settings import get_settings
 
 
-def _telemetry(env: dict[str, str], tmp_path: Path) -> str:
-    run = subprocess.run([sys.executable, "-c", ASK], env={**env, "NMRF_HOME": str(tmp_path)},
-                         capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    return run.stdout.strip()
+@pytest.fixture
+def a_persons_terminal(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No CI variable (Prefect keeps quiet in CI whatever we do) and no opt-out of the person's own. Prefect
+    reads both each time it would report, so its own answer below is what a person's terminal gets."""
+    for name in (*CI_ENV_VARS, "DO_NOT_TRACK"):
+        monkeypatch.delenv(name, raising=False)
+    assert is_telemetry_enabled(), "without the engine's setting, Prefect would report"
+    return monkeypatch
 
 
-def test_the_engine_turns_prefects_usage_reports_off_before_importing_it(tmp_path: Path):
-    assert _telemetry(PERSON, tmp_path) == "False"
+def test_the_engine_turns_prefects_usage_reports_off_before_importing_it(a_persons_terminal):
+    prepare_prefect_environment(get_settings())
+    assert not is_telemetry_enabled()
 
 
-def test_a_person_who_chose_to_send_them_keeps_their_choice(tmp_path: Path):
-    assert _telemetry({**PERSON, "DO_NOT_TRACK": "0"}, tmp_path) == "True"
+def test_a_person_who_chose_to_send_them_keeps_their_choice(a_persons_terminal):
+    a_persons_terminal.setenv("DO_NOT_TRACK", "0")
+    prepare_prefect_environment(get_settings())
+    assert is_telemetry_enabled()
 
 
 def test_the_workers_and_deploys_the_engine_starts_are_told_the_same():
