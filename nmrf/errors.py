@@ -58,3 +58,8 @@ class NmrfError(Exception):
         """An error whose text is a catalog message: `NmrfError.said(N_("%(what)s: expected KEY=VALUE"),
         what=...)`; its English text is msgid % params, the command line prints it translated."""
         return cls([Problem(msgid % params, msgid=msgid, params=tuple(params.items()))])
+
+
+class AlreadyClosed(NmrfError):
+    """The item was closed (handed in, signed off) before this act reached it: nothing is done twice, and a
+    personal page answers 409 Conflict rather than 400."""

@@ -19,7 +19,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from nmrf.documents.handed_in import extract_text, sniff
-from nmrf.errors import NmrfError
+from nmrf.domain.i18n import N_, Said
+from nmrf.errors import AlreadyClosed, NmrfError
+from nmrf.notifications.notes import ITEM_STATUS
 from nmrf.models import Cycle, DocumentContent, InputDocument, Milestone, Record
 from nmrf.services.cycles import record_action
 
@@ -52,9 +54,13 @@ def hand_in_document(*, session: Session, cycle: Cycle, milestone: Milestone, da
     if milestone.stage != "inputs" or milestone.institution_id is None:
         raise NmrfError(f"{milestone.key} is not an institution's input")
     if milestone.is_closed:
-        raise NmrfError(f"already handed in: {milestone.key} was recorded {milestone.status}"
-                        + (f" on {milestone.completed_at:%Y-%m-%d %H:%M} UTC" if milestone.completed_at else "")
-                        + (f" ({milestone.completed_actor})" if milestone.completed_actor else ""))
+        status = Said(ITEM_STATUS[milestone.status]) if milestone.status in ITEM_STATUS else milestone.status
+        if milestone.completed_at is None:
+            raise AlreadyClosed.said(N_("Already handed in: %(key)s was recorded %(status)s."), key=milestone.key,
+                                     status=status)
+        raise AlreadyClosed.said(N_("Already handed in: %(key)s was recorded %(status)s on %(when)s UTC by %(who)s."),
+                                 key=milestone.key, status=status, when=f"{milestone.completed_at:%Y-%m-%d %H:%M}",
+                                 who=milestone.completed_actor or "-")
     doc = store_document(session=session, cycle=cycle, milestone=milestone, data=data, file_name=file_name,
                          role="input", recorded_by=recorded_by, on_behalf_of=on_behalf_of, via=via, now=now)
     rec = record_action(session=session, cycle=cycle, key=milestone.key, kind="done", now=now, actor=recorded_by,

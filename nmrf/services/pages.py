@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from nmrf.calendars.links import new_token, token_hash, well_formed
 from nmrf.domain.i18n import N_
 from nmrf.domain.progress import days_late
-from nmrf.errors import NmrfError
+from nmrf.errors import AlreadyClosed, NmrfError
 from nmrf.models import (
     Cycle,
     CycleDeparture,
@@ -361,7 +361,7 @@ def request_workbook(*, session: Session, person: Person, milestone: Milestone, 
     from nmrf.services.inputs import request_workbooks
 
     if _action(milestone) != "input":
-        raise NmrfError("this item is not an input")
+        raise NmrfError.said(N_("This item is not an input."))
     cycle = session.get(Cycle, milestone.cycle_id)
     state = session.get(State, person.state_id)
     inst = session.get(Institution, milestone.institution_id) if milestone.institution_id else None
@@ -396,18 +396,21 @@ def hand_in_workbook(*, session: Session, person: Person, milestone: Milestone, 
     from nmrf.services.inputs import import_workbook
 
     if _action(milestone) != "input":
-        raise NmrfError("this item is not an input")
+        raise NmrfError.said(N_("This item is not an input."))
     state = session.get(State, person.state_id)
     assert state is not None
     if milestone.is_closed:
         done = done_of(session=session, milestone=milestone)
-        raise NmrfError(f"already handed in: recorded {done.at:%Y-%m-%d %H:%M} UTC by {done.recorded_by}"  # type: ignore[union-attr]
-                        if done else "already handed in")
+        if done is None:
+            raise AlreadyClosed.said(N_("Already handed in."))
+        raise AlreadyClosed.said(N_("Already handed in: recorded on %(when)s UTC by %(who)s."),
+                                 when=f"{done.at:%Y-%m-%d %H:%M}", who=done.recorded_by)
     got = import_workbook(session=session, state=state, data=data, file_name=file_name, now=now,
                           actor=f"{person.key} (page)")
     if got.cycle.id != milestone.cycle_id or got.institution.id != milestone.institution_id:
-        raise NmrfError(f"{file_name}: this workbook is {got.institution.name}'s for cycle #{got.cycle.id}, "
-                        f"not the one asked of you here")
+        raise NmrfError.said(N_("%(file)s: this workbook is %(institution)s's for cycle #%(cycle)s, not the one "
+                                "asked of you here."), file=file_name, institution=got.institution.name,
+                             cycle=got.cycle.id)
     if got.milestone_done:
         # Say on the record that it came through the page, and who handed it in.
         rec = session.exec(select(Record).where(Record.milestone_id == milestone.id, Record.kind == "done")

@@ -21,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from nmrf.domain.i18n import N_, translator
-from nmrf.errors import NmrfError, Problem
+from nmrf.errors import AlreadyClosed, NmrfError, Problem
 from nmrf.settings import Settings, get_settings
 from nmrf.web.csrf import check_form_token, form_token
 from nmrf.web.templating import SHIPPED, STATIC, render
@@ -117,7 +117,9 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
                                                                form=f"{form}:{o.milestone_id}")
         t = translator(person.language, fallback=view.state.language)
         view = localised(view, t)
-        said = [Problem(t.gettext(p.message), file=p.file, line=p.line, field=p.field) for p in problems or []]
+        # A problem raised with its values (NmrfError.said) is said with them; a bare msgid through the catalog.
+        said = [p.translated(t.gettext) if p.msgid or getattr(p.message, "msgid", None)
+                else Problem(t.gettext(p.message), file=p.file, line=p.line, field=p.field) for p in problems or []]
         return _html(render("page.html", language=person.language, fallback=view.state.language, view=view,
                             token=token, csrf=csrf, problems=said,
                             problems_title=t.gettext(problems_title) if problems_title else "",
@@ -272,7 +274,7 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         try:
             got = await run_in_threadpool(act)
         except NmrfError as exc:
-            already = any("already handed in" in p.message for p in exc.problems)
+            already = isinstance(exc, AlreadyClosed)
             return None, show(token, status=409 if already else 400, problems=exc.problems,
                               problems_title=_refused(), upload_problems=not already)
         if got is None:
@@ -362,8 +364,10 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
                 person, m = found
                 if m.is_closed:
                     d = done_of(session=s, milestone=m)
-                    raise NmrfError(f"already signed off: recorded {d.at:%Y-%m-%d %H:%M} UTC by {d.recorded_by}"
-                                    if d else "already signed off")
+                    if d is None:
+                        raise AlreadyClosed.said(N_("Already signed off."))
+                    raise AlreadyClosed.said(N_("Already signed off: recorded on %(when)s UTC by %(who)s."),
+                                             when=f"{d.at:%Y-%m-%d %H:%M}", who=d.recorded_by)
                 if posted.fields.get("confirm") != "yes":
                     raise NmrfError(N_("Tick the box to confirm that you sign off."))
                 sign_off(session=s, person=person, milestone=m, now=now, note=posted.fields.get("note", "")[:1000])
@@ -372,7 +376,7 @@ def make_router(settings: Settings | None = None, *, clock: Callable[[], datetim
         try:
             got = await run_in_threadpool(act)
         except NmrfError as exc:
-            already = any(p.message.startswith("already") for p in exc.problems)
+            already = isinstance(exc, AlreadyClosed)
             return show(token, status=409 if already else 400, problems=exc.problems, problems_title=_not_done())
         if got is None:
             return not_found()

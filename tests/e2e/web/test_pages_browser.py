@@ -145,6 +145,8 @@ def test_a_minister_signs_off_only_with_the_box_ticked_and_the_used_link_shows_w
     with session_scope(world, readonly=True) as s:
         assert s.exec(select(Milestone).where(Milestone.key == "signoff:women")).one().status != "done"
 
+    second = browser.new_page()  # the same page, left open in another window
+    second.goto(url)
     item.get_by_label(T("I have read the draft and I sign it off.")).check()
     item.get_by_label(T("Note (optional)")).fill("Signed after the cabinet meeting")
     item.get_by_role("button", name=T("Sign off")).click()
@@ -155,6 +157,17 @@ def test_a_minister_signs_off_only_with_the_box_ticked_and_the_used_link_shows_w
         assert m.status == "done" and m.completed_actor == "Minister of Women and Gender Equity"
         rec = s.exec(select(Record).where(Record.milestone_id == m.id)).one()
         assert rec.data["via"] == "page" and rec.data["confirmed"] is True
+
+    # Signing off again from the other tab records nothing and says, in her language, when and by whom it was.
+    other = second.locator("section.item", has_text=SIGNOFF)
+    other.get_by_label(T("I have read the draft and I sign it off.")).check()
+    other.get_by_role("button", name=T("Sign off")).click()
+    told = T("Already signed off: recorded on %(when)s UTC by %(who)s.") % {
+        "when": f"{rec.at:%Y-%m-%d %H:%M}", "who": rec.data.get("recorded_by") or rec.actor}
+    assert told in second.locator("body").inner_text()
+    second.close()
+    with session_scope(world, readonly=True) as s:
+        assert len(s.exec(select(Record).where(Record.milestone_id == m.id)).all()) == 1
 
     page.goto(url)
     assert page.locator("section.item", has_text=SIGNOFF).count() == 0
