@@ -19,12 +19,13 @@ def csv_cell(value: object) -> str:
     """A CSV cell that no spreadsheet runs: text that would start a formula gets a leading apostrophe
     (spreadsheets hide it and keep the rest as text); control characters go; line breaks stay (quoted)."""
     text = without_controls("" if value is None else str(value))
-    return "'" + text if text.startswith(FORMULA_START) else text
+    # A text that already starts with an apostrophe gets one too, or "'=" would read back as "=".
+    return "'" + text if text.startswith((*FORMULA_START, "'")) else text
 
 
 def read_csv_cell(cell: str) -> str:
     """What `csv_cell` was given (for a reader of our own CSV)."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith((*FORMULA_START, "'")) else cell
 
 
 # Characters that can make Markdown structure anywhere in a line (CommonMark, plus GitHub's tables and
