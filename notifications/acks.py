@@ -13,11 +13,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from nmrf.domain.i18n import N_, Said
+from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
 from nmrf.models import Acknowledgement, Cycle, EscalationChain, Milestone, Person, Record, State
 from nmrf.notifications.decide import Chain, Item, current_chain
-from nmrf.notifications.notes import ITEM_STATUS
+from nmrf.notifications.notes import item_status
 from nmrf.domain.clock import today_in
 from nmrf.notifications.promises import tell_of_promise
 
@@ -44,7 +44,7 @@ def record_ack(*, session: Session, milestone: Milestone, person: Person | None,
     """Record an acknowledgement; refuse (changing nothing) when there is nothing to acknowledge. The refusals
     are sentences of ours: the command line and the acknowledgement page say them in the reader's language."""
     if milestone.is_closed:
-        status = Said(ITEM_STATUS[milestone.status]) if milestone.status in ITEM_STATUS else milestone.status
+        status = item_status(milestone.status)
         raise NmrfError.said(N_("%(key)s is already %(status)s: nothing to acknowledge"), key=milestone.key,
                              status=status)
     if milestone.due_date is None:

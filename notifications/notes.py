@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from nmrf.domain.i18n import N_, Translator
+from nmrf.domain.i18n import N_, Said, Translator
 
 # The stored forms (str.format), each with the sentence a reader is told (its msgid, with the same names).
 NO_ADDRESS = "the recipient has no active address"
@@ -35,6 +35,13 @@ SAID = {
 }
 # A deadline's state, as a note names it (stopped: the item is done).
 ITEM_STATUS = {"done": N_("done"), "waived": N_("waived"), "cancelled": N_("cancelled")}
+
+
+def item_status(status: str) -> str:
+    """A closed deadline's state as a value of a sentence of ours (a Said, said in the reader's language with
+    it); an unknown state as it is."""
+    return Said(ITEM_STATUS[status]) if status in ITEM_STATUS else status
+
 
 # A delivery's or message's status (a key) as a person reads it.
 STATUS_WORDS = {"sent": N_("sent"), "pending": N_("pending"), "held": N_("held"), "retrying": N_("retrying"),

@@ -19,7 +19,6 @@ from nmrf.notifications.notes import HELD
 from nmrf.settings import Settings
 
 N = Notification.__table__
-HELD_NOTE = HELD  # (the note a held message carries, read back below and by nmrf.notifications.notes)
 
 
 def unset_warning(settings: Settings, t: Translator | None = None) -> str | None:
@@ -39,7 +38,7 @@ def hold_messages_with_links(*, session: Session, settings: Settings) -> int:
         return 0
     base = settings.public_url.rstrip("/")
     res = session.execute(N.update().where(N.c.status == "pending", N.c.body.contains(base, autoescape=True))
-                          .values(status="held", status_note=HELD_NOTE.format(base=base)[:300]))
+                          .values(status="held", status_note=HELD.format(base=base)[:300]))
     return max(res.rowcount, 0)
 
 
@@ -50,7 +49,7 @@ def release_held(*, session: Session, settings: Settings) -> int:
     new = settings.public_url.rstrip("/")
     released = 0
     for row in session.execute(select(N.c.id, N.c.body, N.c.data, N.c.status_note).where(N.c.status == "held")):
-        if not row.status_note.startswith("held: no public address"):
+        if not row.status_note.startswith(HELD.partition("{base}")[0]):
             continue
         old = row.status_note.split("point at ", 1)[1].split(",", 1)[0]
         data: Any = json.loads(json.dumps(row.data or {}).replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1]))

@@ -173,12 +173,13 @@ def report(exc: BaseException) -> int | None:
     if told is None:
         return None
     from nmrf.cli.lang import t
+    from nmrf.domain.wording import say
 
     lines, code = told
     if isinstance(exc, NmrfError):  # each problem in the person's language (those raised with a msgid)
         lines = [str(p.translated(t().gettext)) for p in exc.problems] + lines[len(exc.problems):]
     else:  # our sentences about what failed outside nmrf, in the person's language too
-        lines = [str(Problem(line).translated(t().gettext)) if isinstance(line, Said) else line for line in lines]
+        lines = [say(t(), line) if isinstance(line, Said) else line for line in lines]
     label = escape(t().gettext("error:"))
     for line in lines:
         if line == NOTHING_CHANGED:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import typer
 from rich.markup import escape
@@ -12,7 +13,7 @@ from nmrf.cli.common import STATE_OPTION, as_of_option, console, ctx_of, err_con
 from nmrf.cli.lang import t
 from nmrf.domain.i18n import N_
 from nmrf.errors import NmrfError
-from nmrf.notifications.notes import STATUS_WORDS, said_note
+from nmrf.notifications.notes import said_note, status_word
 
 # An acknowledgement's state (nmrf.notifications.acks) as a person reads it.
 ACK_WORDS = {"holding": N_("holding"), "promise passed": N_("promise passed"),
@@ -147,7 +148,7 @@ def outbox(
         rows = outbox_rows(session=s, status=status, person_key=person, limit=limit, now=now)
         summary = outbox_summary(session=s, now=now)
     tr = t()
-    word = _words(tr, STATUS_WORDS)
+    word = partial(status_word, tr)
     table = Table(title=tr.gettext("Outbox (newest first; times UTC)"))
     for col in ("#", tr.pgettext("outbox", "to"), tr.pgettext("outbox", "channel"), tr.pgettext("outbox", "what"),
                 tr.pgettext("outbox", "status"), tr.pgettext("outbox", "when")):
@@ -201,7 +202,7 @@ def outbox_show(ctx: typer.Context, notification_id: int = typer.Argument(..., h
 def _print_detail(detail: dict) -> None:
     n, person = detail["notification"], detail["person"]
     tr = t()
-    word = _words(tr, STATUS_WORDS)
+    word = partial(status_word, tr)
     status = word(n.status) + (f" ({said_note(tr, n.status_note)})" if n.status_note else "")
     console.print(f"[bold]#{n.id}[/bold] " + escape(
         tr.gettext("%(kind)s %(step)s to %(person)s (%(key)s), %(language)s; %(status)s; decided %(when)s") % {

@@ -19,9 +19,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from nmrf.documents.handed_in import extract_text, sniff
-from nmrf.domain.i18n import N_, Said
+from nmrf.domain.i18n import N_
 from nmrf.errors import AlreadyClosed, NmrfError
-from nmrf.notifications.notes import ITEM_STATUS
+from nmrf.notifications.notes import item_status
 from nmrf.models import Cycle, DocumentContent, InputDocument, Milestone, Record
 from nmrf.services.cycles import record_action
 
@@ -54,7 +54,7 @@ def hand_in_document(*, session: Session, cycle: Cycle, milestone: Milestone, da
     if milestone.stage != "inputs" or milestone.institution_id is None:
         raise NmrfError(f"{milestone.key} is not an institution's input")
     if milestone.is_closed:
-        status = Said(ITEM_STATUS[milestone.status]) if milestone.status in ITEM_STATUS else milestone.status
+        status = item_status(milestone.status)
         if milestone.completed_at is None:
             raise AlreadyClosed.said(N_("Already handed in: %(key)s was recorded %(status)s."), key=milestone.key,
                                      status=status)

@@ -6,6 +6,7 @@ import sqlite3
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -25,15 +26,8 @@ def _initialised_file() -> Path:
     """A SQLite file `nmrf init` wrote, once per test process (it writes nothing else): Alembic and the
     profile cost about half a second a test, a copy a millisecond."""
     path = Path(tempfile.mkdtemp(prefix="nmrf-test-initialised-")) / "nmrf.db"
-    given = os.environ.get("NMRF_DATABASE_URL")
-    os.environ["NMRF_DATABASE_URL"] = f"{SQLITE}{path}"
-    try:
+    with mock.patch.dict(os.environ, {"NMRF_DATABASE_URL": f"{SQLITE}{path}"}):
         _init()
-    finally:
-        if given is None:
-            del os.environ["NMRF_DATABASE_URL"]
-        else:
-            os.environ["NMRF_DATABASE_URL"] = given
     with sqlite3.connect(path) as c:  # everything into the main file, so that copying it copies the database
         c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path

@@ -3,19 +3,10 @@ else the locale variables; English by default (issue 11)."""
 
 from __future__ import annotations
 
-from typer.testing import CliRunner
-
-from nmrf.cli.app import app
 from nmrf.cli.lang import choose, from_environment
 from nmrf.profile import EXAMPLE_PROFILE
-
-runner = CliRunner()
-ENGLISH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "C.UTF-8", "NMRF_ACTOR": None,
-           "NMRF_LANG": None}
-
-
-def nmrf(*args: str, **env: str | None):
-    return runner.invoke(app, list(args), env={**ENGLISH, **env}, catch_exceptions=False)
+from tests.support.cli import nmrf_for as nmrf
+from tests.support.cli import table_column
 
 
 def test_the_locale_variables_are_read_as_gettext_reads_them():
@@ -206,12 +197,6 @@ def test_recommendations_db_and_the_unset_public_address_speak_french_and_arabic
         assert lang != "fr" or "periodic_report 21,200" not in out
 
 
-def _column(output: str, n: int) -> str:
-    """The text of a table's n-th column (from 0), its wrapped lines joined: what a person reads down it."""
-    cells = [line.split("│")[n + 1].strip() for line in output.splitlines() if line.startswith("│")]
-    return " ".join(c for c in cells if c)
-
-
 def _broken_profile(tmp_path) -> str:
     """The example profile with a zone that does not exist, a key against its pattern, a field misspelt, a
     required field left out and a person of an institution nobody declared."""
@@ -282,12 +267,12 @@ def test_inventory_rules_history_pledges_costs_workplan_and_profile_errors_speak
         assert not english_left(out, quoted), f"{lang}: {english_left(out, quoted)}\n{out}"
         said = " ".join(out.split())
         # What a person checks: the obligations by their names, the rules' mechanisms, the history's header.
-        obligations = _column(runs[1].output, 2)
+        obligations = table_column(runs[1].output, 2)
         assert t.gettext("Periodic report to %(mechanism)s") % {"mechanism": "CEDAW"} in obligations
         assert t.gettext("Replies to individual communications (%(mechanism)s)") % {"mechanism": "CCPR"} in obligations
         assert t.gettext("observations within %(offset)s of transmission; confidential") % {
             "offset": said_offset(t)} in obligations
-        mechanisms = _column(runs[2].output, 1)
+        mechanisms = table_column(runs[2].output, 1)
         assert t.gettext("Committee against Torture") in mechanisms and "Committee against Torture" not in out
         assert t.gettext("Audit history (newest first)") in said
         assert t.gettext("person %(key)s (role %(role)s added)") % {"key": "ana-rojas",
@@ -322,7 +307,7 @@ def test_the_inventory_and_a_profiles_errors_in_chinese_russian_spanish_and_port
         out = inventory.output + refused.output
         assert not english_left(out, {"Chile", str(tmp_path), "Mars/Base"}), (lang, english_left(out, {"Chile"}))
         said = " ".join(out.split())
-        assert t.gettext("Follow-up report to %(mechanism)s") % {"mechanism": "CCPR"} in _column(inventory.output, 2)
+        assert t.gettext("Follow-up report to %(mechanism)s") % {"mechanism": "CCPR"} in table_column(inventory.output, 2)
         assert t.gettext("is required but missing") in said
 
 
@@ -330,7 +315,7 @@ def test_english_readers_read_the_same_words_as_before(db_url: str, tmp_path):
     """The inventory's titles, the profile's and pydantic's errors and money stay as they were in English."""
     broken = _broken_profile(tmp_path)
     assert nmrf("init", "--profile", str(EXAMPLE_PROFILE)).exit_code == 0
-    inventory = _column(nmrf("inventory", "--years", "5", "--as-of", "2027-03-10", COLUMNS="300").output, 2)
+    inventory = table_column(nmrf("inventory", "--years", "5", "--as-of", "2027-03-10", COLUMNS="300").output, 2)
     assert "Periodic report to CEDAW" in inventory and "Replies to individual communications (CCPR)" in inventory
     assert "observations within +6 months of transmission; confidential" in inventory
     refused = " ".join(nmrf("init", "--profile", broken, COLUMNS="300").output.split())

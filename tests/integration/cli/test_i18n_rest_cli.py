@@ -11,9 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import update
 from sqlmodel import select
-from typer.testing import CliRunner
 
-from nmrf.cli.app import app
 from nmrf.domain.cluster_labels import cluster_label, phrase_of, signal_named
 from nmrf.domain.costs import money
 from nmrf.domain.i18n import translator
@@ -22,26 +20,18 @@ from nmrf.domain.taxonomy import load_taxonomy
 from nmrf.models import Cluster
 from nmrf.models.db import make_engine, session_scope
 from nmrf.profile import EXAMPLE_PROFILE
+from tests.support.cli import nmrf_for, table_column
 from tests.support.english import english_left
 
-RUNNER = CliRunner()
-ENGLISH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "C.UTF-8", "NMRF_ACTOR": None,
-           "NMRF_LANG": None, "COLUMNS": "400"}
 READERS = ("fr", "es")
 
 
 def nmrf(*args: str, **env: str | None):
-    return RUNNER.invoke(app, list(args), env={**ENGLISH, **env}, catch_exceptions=False)
+    return nmrf_for(*args, **{"COLUMNS": "400", **env})
 
 
 def one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def column(output: str, n: int) -> str:
-    """The text of a table's n-th column (from 0), its wrapped lines joined: what a person reads down it."""
-    cells = [line.split("│")[n + 1].strip() for line in output.splitlines() if line.startswith("│")]
-    return " ".join(c for c in cells if c)
 
 
 LABEL = 4  # the clusters table's column of labels
@@ -156,7 +146,7 @@ def test_the_clusters_labels_are_shown_in_the_readers_language_in_clusters_expla
         assert theme != taxonomy.themes[cl.theme].name and label.startswith(theme), label
         table = nmrf("--lang", lang, "recommendations", "clusters", "--limit", "0")
         assert table.exit_code == 0, table.output
-        assert one_line(label) in column(table.output, LABEL), f"{label!r} not in\n{table.output}"
+        assert one_line(label) in table_column(table.output, LABEL), f"{label!r} not in\n{table.output}"
         explained = nmrf("--lang", lang, "recommendations", "explain", str(cl.id))
         assert one_line(label) in one_line(explained.output), explained.output
         engine = make_engine(db_url)
@@ -168,7 +158,7 @@ def test_the_clusters_labels_are_shown_in_the_readers_language_in_clusters_expla
         shown = nmrf("--lang", lang, "recommendations", "show", str(member))
         assert t.gettext("Cluster: %(id)s %(label)s") % {"id": cl.id, "label": label} in one_line(shown.output)
     # Every label in the French table: the theme in French, never the taxonomy's English name.
-    french = column(nmrf("--lang", "fr", "recommendations", "clusters", "--limit", "0").output, LABEL)
+    french = table_column(nmrf("--lang", "fr", "recommendations", "clusters", "--limit", "0").output, LABEL)
     fr = translator("fr")
     for c in clusters:
         assert one_line(cluster_label(fr, theme=c.theme, label=c.label, written_in="es")) in french
@@ -184,7 +174,7 @@ def test_a_label_with_rich_markup_is_printed_as_written_not_interpreted(clustere
     engine.dispose()
     table = nmrf("--lang", "fr", "recommendations", "clusters", "--limit", "0")
     assert table.exit_code == 0, table.output
-    assert "[bold red]sic[/bold red] \\[x]" in column(table.output, LABEL)
+    assert "[bold red]sic[/bold red] \\[x]" in table_column(table.output, LABEL)
     explained = nmrf("--lang", "fr", "recommendations", "explain", str(cl.id))
     assert "[bold red]sic[/bold red] \\[x]" in explained.output
 
